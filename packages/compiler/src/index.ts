@@ -1,0 +1,2 @@
+// filled by the compiler work: compile, trace, check, plan, allPairs
+export * from "./config";

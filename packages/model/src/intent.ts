@@ -1,0 +1,278 @@
+import { z } from "zod";
+
+/**
+ * The topology file of `../shared/spec/intent.md` section 1 as zod schemas. These same schemas
+ * parse the intent file, every API input and the web app's forms. They check each value's form;
+ * cross-object rules (references, overlaps, addresses taken) live in `validate.ts`.
+ */
+
+/** Names of objects and tenants: `[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?`. */
+export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+export const nameSchema = z
+  .string()
+  .regex(NAME_PATTERN, {
+    message: "must be 1-40 lowercase letters, digits or '-', starting and ending with a letter or digit",
+  })
+  .brand<"Name">();
+/** A validated object name. */
+export type Name = z.infer<typeof nameSchema>;
+
+const IPV4_PATTERN = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export const ipv4Schema = z
+  .string()
+  .regex(IPV4_PATTERN, { message: "is not an IPv4 address" })
+  .brand<"Ipv4">();
+/** A dotted-quad IPv4 address. */
+export type Ipv4 = z.infer<typeof ipv4Schema>;
+
+/** `a.b.c.d/len` with no host bits set. The host-bit check lives in `ipv4.ts` (parseCidr). */
+export const cidrSchema = z.string().brand<"Cidr">();
+/** An IPv4 prefix whose host bits are zero. */
+export type Cidr = z.infer<typeof cidrSchema>;
+
+export const protocolSchema = z.enum(["any", "tcp", "udp", "icmp"]);
+export type Protocol = z.infer<typeof protocolSchema>;
+
+/** `80`, `"80"`, `"8000-8080"` or `"80,443"`; checked for range by `parsePorts`. */
+export const portsSchema = z.union([z.number().int(), z.string()]);
+export type Ports = z.infer<typeof portsSchema>;
+
+/** A network name, a CIDR, `any`, or (for `remote` only) a security group name. */
+export const endpointSchema = z.string().min(1);
+
+export const directionSchema = z.enum([">", "<>"]);
+export type Direction = z.infer<typeof directionSchema>;
+
+export const subnetSchema = z.strictObject({
+  cidr: cidrSchema,
+  gateway: ipv4Schema.optional(),
+});
+export type Subnet = z.infer<typeof subnetSchema>;
+
+export const networkSchema = z.strictObject({
+  name: nameSchema,
+  external: z.boolean().optional(),
+  subnets: z.array(subnetSchema).min(1, { message: "needs at least one subnet" }),
+});
+export type Network = z.infer<typeof networkSchema>;
+
+export const floatingIpRefSchema = z.strictObject({
+  pool: nameSchema,
+  ip: ipv4Schema.optional(),
+});
+
+export const interfaceSchema = z.strictObject({
+  network: nameSchema,
+  ip: ipv4Schema.optional(),
+  securityGroups: z.array(nameSchema).optional(),
+  floatingIp: floatingIpRefSchema.optional(),
+});
+export type Interface = z.infer<typeof interfaceSchema>;
+
+export const workloadSchema = z.strictObject({
+  name: nameSchema,
+  node: nameSchema.optional(),
+  interfaces: z.array(interfaceSchema).min(1, { message: "needs at least one interface" }),
+});
+export type Workload = z.infer<typeof workloadSchema>;
+
+export const securityGroupRuleSchema = z.strictObject({
+  direction: z.enum(["ingress", "egress"]),
+  protocol: protocolSchema.optional(),
+  ports: portsSchema.optional(),
+  /** Absent means 0.0.0.0/0. */
+  remote: endpointSchema.optional(),
+});
+export type SecurityGroupRule = z.infer<typeof securityGroupRuleSchema>;
+
+export const securityGroupSchema = z.strictObject({
+  name: nameSchema,
+  rules: z.array(securityGroupRuleSchema),
+});
+export type SecurityGroup = z.infer<typeof securityGroupSchema>;
+
+export const policyRuleSchema = z.strictObject({
+  action: z.enum(["allow", "deny"]),
+  protocol: protocolSchema.optional(),
+  source: endpointSchema,
+  destination: endpointSchema,
+  ports: portsSchema.optional(),
+  direction: directionSchema.optional(),
+  services: z.array(nameSchema).optional(),
+});
+export type PolicyRule = z.infer<typeof policyRuleSchema>;
+
+export const policySchema = z.strictObject({
+  name: nameSchema,
+  attach: z.array(nameSchema),
+  rules: z.array(policyRuleSchema),
+});
+export type Policy = z.infer<typeof policySchema>;
+
+export const firewallRuleSchema = z.strictObject({
+  action: z.enum(["allow", "deny"]),
+  protocol: protocolSchema.optional(),
+  source: endpointSchema,
+  destination: endpointSchema,
+  ports: portsSchema.optional(),
+});
+export type FirewallRule = z.infer<typeof firewallRuleSchema>;
+
+export const firewallServiceSchema = z.strictObject({
+  name: nameSchema,
+  type: z.literal("firewall"),
+  rules: z.array(firewallRuleSchema),
+});
+export const loadBalancerServiceSchema = z.strictObject({
+  name: nameSchema,
+  type: z.literal("load-balancer"),
+  network: nameSchema,
+  vip: ipv4Schema,
+  protocol: z.enum(["tcp", "udp"]),
+  port: z.number().int(),
+  members: z.array(nameSchema).min(1, { message: "needs at least one member" }),
+  memberPort: z.number().int(),
+});
+export const natServiceSchema = z.strictObject({
+  name: nameSchema,
+  type: z.literal("nat"),
+  inside: z.array(nameSchema).min(1, { message: "needs at least one inside network" }),
+  outside: nameSchema,
+});
+export const dnsServiceSchema = z.strictObject({
+  name: nameSchema,
+  type: z.literal("dns"),
+  domain: z
+    .string()
+    .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+      message: "is not a DNS domain",
+    }),
+  networks: z.array(nameSchema).min(1, { message: "needs at least one network" }),
+});
+export const serviceSchema = z.discriminatedUnion("type", [
+  firewallServiceSchema,
+  loadBalancerServiceSchema,
+  natServiceSchema,
+  dnsServiceSchema,
+]);
+export type Service = z.infer<typeof serviceSchema>;
+export type ServiceType = Service["type"];
+export type FirewallService = z.infer<typeof firewallServiceSchema>;
+export type LoadBalancerService = z.infer<typeof loadBalancerServiceSchema>;
+export type NatService = z.infer<typeof natServiceSchema>;
+export type DnsService = z.infer<typeof dnsServiceSchema>;
+
+export const routerSchema = z.strictObject({
+  name: nameSchema,
+  networks: z.array(nameSchema).min(1, { message: "needs at least one network" }),
+});
+export type Router = z.infer<typeof routerSchema>;
+
+export const floatingIpPoolSchema = z.strictObject({
+  name: nameSchema,
+  network: nameSchema,
+});
+export type FloatingIpPool = z.infer<typeof floatingIpPoolSchema>;
+
+export const verdictSchema = z.enum(["allow", "deny"]);
+export type Verdict = z.infer<typeof verdictSchema>;
+
+/** A flow endpoint in trace, check and assertions: a workload name or an IPv4 address. */
+export const flowEndSchema = z.string().min(1);
+
+/**
+ * A stored reachability assertion ("web-1 must reach db-1 on tcp/5432"). netloom extension:
+ * an optional `assertions` list in the tenant file, checked before every change is stored.
+ */
+export const assertionSchema = z.strictObject({
+  name: nameSchema,
+  from: flowEndSchema,
+  to: flowEndSchema,
+  protocol: protocolSchema,
+  port: z.number().int().optional(),
+  verdict: verdictSchema,
+});
+export type Assertion = z.infer<typeof assertionSchema>;
+
+/** One tenant's whole intent: the topology file. */
+export const intentFileSchema = z.strictObject({
+  apiVersion: z.literal("netloom/v1"),
+  tenant: nameSchema,
+  networks: z.array(networkSchema).optional(),
+  workloads: z.array(workloadSchema).optional(),
+  securityGroups: z.array(securityGroupSchema).optional(),
+  policies: z.array(policySchema).optional(),
+  services: z.array(serviceSchema).optional(),
+  routers: z.array(routerSchema).optional(),
+  floatingIpPools: z.array(floatingIpPoolSchema).optional(),
+  assertions: z.array(assertionSchema).optional(),
+});
+export type IntentFile = z.infer<typeof intentFileSchema>;
+
+/** The kinds of intent object, by the key that lists them in the file. */
+export const RESOURCE_KINDS = [
+  "networks",
+  "workloads",
+  "securityGroups",
+  "policies",
+  "services",
+  "routers",
+  "floatingIpPools",
+  "assertions",
+] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+/** The object type of each kind. */
+export interface ResourceSpecs {
+  networks: Network;
+  workloads: Workload;
+  securityGroups: SecurityGroup;
+  policies: Policy;
+  services: Service;
+  routers: Router;
+  floatingIpPools: FloatingIpPool;
+  assertions: Assertion;
+}
+
+/** The zod schema of each kind's objects. */
+export const resourceSchemas = {
+  networks: networkSchema,
+  workloads: workloadSchema,
+  securityGroups: securityGroupSchema,
+  policies: policySchema,
+  services: serviceSchema,
+  routers: routerSchema,
+  floatingIpPools: floatingIpPoolSchema,
+  assertions: assertionSchema,
+} as const satisfies { [K in ResourceKind]: z.ZodType<ResourceSpecs[K]> };
+
+export const fabricNodeSchema = z.strictObject({
+  name: nameSchema,
+  underlay: ipv4Schema,
+});
+export type FabricNodeSpec = z.infer<typeof fabricNodeSchema>;
+
+/** The operator's fabric file: forwarding nodes and their underlay addresses. */
+export const fabricFileSchema = z.strictObject({
+  apiVersion: z.literal("netloom/v1"),
+  kind: z.literal("Fabric"),
+  nodes: z.array(fabricNodeSchema),
+});
+export type FabricFile = z.infer<typeof fabricFileSchema>;
+
+export const expectationSchema = z.strictObject({
+  from: flowEndSchema,
+  to: flowEndSchema,
+  protocol: protocolSchema,
+  port: z.number().int().optional(),
+  verdict: verdictSchema,
+});
+export type Expectation = z.infer<typeof expectationSchema>;
+
+/** An EXPECT file for `netloom check`. */
+export const expectFileSchema = z.strictObject({
+  expect: z.array(expectationSchema),
+});
+export type ExpectFile = z.infer<typeof expectFileSchema>;
