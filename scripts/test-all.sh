@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole suite, as CI runs it: system packages, typecheck, lint, unit and integration tests
+# (PGlite and PostgreSQL, Linux dataplane as root), conformance of the shared examples, e2e.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(bash scripts/test-deps.sh)"
+export NETLOOM_TEST_DATABASE_URL
+echo "== typecheck"; npm run typecheck
+echo "== lint"; npm run lint
+echo "== unit and integration tests"; npx vitest run
+echo "== conformance (shared examples through the netloom command)"; bash scripts/conformance.sh
+echo "== end to end (Playwright, Debian chromium)"; npm run test:e2e
