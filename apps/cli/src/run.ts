@@ -1,0 +1,94 @@
+import { parseArgs } from "node:util";
+import { applyCommand } from "./commands/apply";
+import { checkCommand } from "./commands/check";
+import { exportCommand } from "./commands/export";
+import { labCommand } from "./commands/lab";
+import { loginCommand } from "./commands/login";
+import { statusCommand } from "./commands/status";
+import { traceCommand } from "./commands/trace";
+import { type CommandIo, EXIT, type ExitCode, reportError, UsageError } from "./io";
+
+export const USAGE = `usage: netloom <command> [options]
+
+  apply -f FILE [--dry-run]           make the tenant's (or the fabric's) stored intent equal to FILE
+  export --tenant T                   print a file that applies back to the same state
+  trace --tenant T --from A --to B --protocol P [--port N]
+                                      why A can or cannot reach B
+  check --tenant T -f EXPECT [--dataplane]
+                                      check expected verdicts (exit 1 on any mismatch)
+  status                              forwarding nodes and config convergence
+  lab up --nodes N | lab down         a real Linux fabric on this machine (root)
+  login (--token T | --email E --password P)
+                                      save a token for the server
+
+every command: --server URL (or NETLOOM_SERVER), --json; token from NETLOOM_TOKEN or a saved login
+`;
+
+const OPTIONS = {
+  file: { type: "string", short: "f" },
+  "dry-run": { type: "boolean" },
+  tenant: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
+  protocol: { type: "string" },
+  port: { type: "string" },
+  dataplane: { type: "boolean" },
+  nodes: { type: "string" },
+  server: { type: "string" },
+  json: { type: "boolean" },
+  token: { type: "string" },
+  email: { type: "string" },
+  password: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Parsed command line shared by every verb. */
+export type ParsedArgs = ReturnType<typeof parse>;
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+}
+
+/** Runs one `netloom` command line and returns its exit code (spec section 4). */
+export async function run(argv: string[], io: CommandIo): Promise<ExitCode> {
+  let args: ParsedArgs;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    return reportError(io, new UsageError(error instanceof Error ? error.message : String(error)));
+  }
+  const [verb, ...rest] = args.positionals;
+  if (args.values.help || verb === undefined || verb === "help") {
+    io.stdout(USAGE);
+    return verb === undefined && !args.values.help ? EXIT.error : EXIT.ok;
+  }
+  try {
+    switch (verb) {
+      case "apply":
+        return await applyCommand(args, io);
+      case "export":
+        return await exportCommand(args, io);
+      case "trace":
+        return await traceCommand(args, io);
+      case "check":
+        return await checkCommand(args, io);
+      case "status":
+        return await statusCommand(args, io);
+      case "lab":
+        return await labCommand(rest, args, io);
+      case "login":
+        return await loginCommand(args, io);
+      default:
+        throw new UsageError(`unknown command "${verb}" (see netloom --help)`);
+    }
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+/** The value of a required option, or a usage error naming it. */
+export function required(args: ParsedArgs, name: keyof typeof OPTIONS): string {
+  const value = args.values[name];
+  if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required`);
+  return value;
+}

@@ -1,0 +1,210 @@
+import { NetloomError } from "@netloom/model";
+import type { Db } from "../db";
+import { hashPassword, hashSecret, newSecret, verifyPassword } from "./crypto";
+import type { GlobalRole, Principal, TenantRole } from "./principal";
+
+/** How long a login session lasts. */
+export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Resolved principals are cached this long; grants and revocations clear the cache at once. */
+const PRINCIPAL_CACHE_MS = 30_000;
+
+export interface UserView {
+  id: string;
+  email: string;
+  displayName: string;
+  globalRole: GlobalRole;
+  memberships: { tenant: string; role: TenantRole }[];
+}
+
+export interface TokenView {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** Users, password logins, sessions and API tokens. */
+export class AuthService {
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(private readonly db: Db) {}
+
+  /**
+   * On an empty store, creates the cloud admin and gives it `token` (or a generated one).
+   * Returns the token when it made one, null when users already existed.
+   */
+  async bootstrap(token?: string): Promise<{ email: string; token: string } | null> {
+    const prisma = this.db.prisma;
+    if ((await prisma.user.count()) > 0) return null;
+    const secret = token && token.length > 0 ? token : newSecret("nlt");
+    const email = "admin@netloom.local";
+    await prisma.user.create({
+      data: {
+        email,
+        displayName: "Cloud admin",
+        globalRole: "cloud_admin",
+        tokens: { create: { name: "bootstrap", tokenHash: hashSecret(secret) } },
+      },
+    });
+    return { email, token: secret };
+  }
+
+  /** The caller behind a bearer token or a session cookie, or null. */
+  async authenticate(credentials: {
+    token?: string | undefined;
+    session?: string | undefined;
+  }): Promise<Principal | null> {
+    const secret = credentials.token ?? credentials.session;
+    if (!secret) return null;
+    const kind = credentials.token ? "t" : "s";
+    const key = `${kind}:${hashSecret(secret)}`;
+    const cached = this.cache.get(key);
+    const now = Date.now();
+    if (cached && cached.until > now) return cached.principal;
+    const principal =
+      kind === "t" ? await this.fromToken(hashSecret(secret)) : await this.fromSession(hashSecret(secret));
+    if (principal) this.cache.set(key, { principal, until: now + PRINCIPAL_CACHE_MS });
+    else this.cache.delete(key);
+    return principal;
+  }
+
+  private async fromToken(tokenHash: string): Promise<Principal | null> {
+    const token = await this.db.prisma.apiToken.findUnique({ where: { tokenHash } });
+    if (!token) return null;
+    await this.db.prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
+    return this.principalOf(token.userId);
+  }
+
+  private async fromSession(sessionHash: string): Promise<Principal | null> {
+    const session = await this.db.prisma.session.findUnique({ where: { id: sessionHash } });
+    if (!session || session.expiresAt.getTime() < Date.now()) return null;
+    return this.principalOf(session.userId);
+  }
+
+  private async principalOf(userId: string): Promise<Principal | null> {
+    const user = await this.db.prisma.user.findUnique({
+      where: { id: userId },
+      include: { memberships: true },
+    });
+    if (!user) return null;
+    return {
+      userId: user.id,
+      email: user.email,
+      globalRole: user.globalRole,
+      memberships: new Map(user.memberships.map((m) => [m.tenantId, m.role])),
+    };
+  }
+
+  /** Checks a password; returns a new session secret for the cookie. */
+  async login(email: string, password: string): Promise<{ session: string; principal: Principal }> {
+    const user = await this.db.prisma.user.findUnique({ where: { email } });
+    const ok = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : false;
+    if (!user || !ok) throw new NetloomError("UNAUTHENTICATED", "wrong email or password");
+    const session = newSecret("nls");
+    await this.db.prisma.session.create({
+      data: { id: hashSecret(session), userId: user.id, expiresAt: new Date(Date.now() + SESSION_TTL_MS) },
+    });
+    const principal = await this.principalOf(user.id);
+    if (!principal) throw new NetloomError("UNAUTHENTICATED", "wrong email or password");
+    return { session, principal };
+  }
+
+  async logout(session: string): Promise<void> {
+    await this.db.prisma.session.deleteMany({ where: { id: hashSecret(session) } });
+    this.cache.delete(`s:${hashSecret(session)}`);
+  }
+
+  async createToken(userId: string, name: string): Promise<TokenView & { token: string }> {
+    const token = newSecret("nlt");
+    const row = await this.db.prisma.apiToken.create({
+      data: { userId, name, tokenHash: hashSecret(token) },
+    });
+    return { ...tokenView(row), token };
+  }
+
+  async listTokens(userId: string): Promise<TokenView[]> {
+    const rows = await this.db.prisma.apiToken.findMany({
+      where: { userId },
+      orderBy: { createdAt: "asc" },
+    });
+    return rows.map(tokenView);
+  }
+
+  /** Revokes one of the user's own tokens; another user's token answers NOT_FOUND. */
+  async revokeToken(userId: string, id: string): Promise<void> {
+    const { count } = await this.db.prisma.apiToken.deleteMany({ where: { id, userId } });
+    if (count === 0) throw new NetloomError("NOT_FOUND", `token ${id} not found`);
+    this.cache.clear();
+  }
+
+  async listUsers(): Promise<UserView[]> {
+    const users = await this.db.prisma.user.findMany({
+      orderBy: { email: "asc" },
+      include: { memberships: { include: { tenant: true } } },
+    });
+    return users.map((user) => ({
+      id: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      globalRole: user.globalRole,
+      memberships: user.memberships.map((m) => ({ tenant: m.tenant.name, role: m.role })),
+    }));
+  }
+
+  async createUser(input: {
+    email: string;
+    displayName: string;
+    password?: string | undefined;
+    globalRole: GlobalRole;
+  }): Promise<UserView> {
+    const existing = await this.db.prisma.user.findUnique({ where: { email: input.email } });
+    if (existing) {
+      throw new NetloomError("CONFLICT", `user ${input.email} exists`, [
+        { path: "email", message: `${input.email} is taken` },
+      ]);
+    }
+    const user = await this.db.prisma.user.create({
+      data: {
+        email: input.email,
+        displayName: input.displayName,
+        globalRole: input.globalRole,
+        passwordHash: input.password ? await hashPassword(input.password) : null,
+      },
+    });
+    return { ...user, memberships: [] };
+  }
+
+  /** Gives (or with role null, takes away) a user's role in a tenant. */
+  async grant(email: string, tenantId: string, role: TenantRole | null): Promise<void> {
+    const user = await this.db.prisma.user.findUnique({ where: { email } });
+    if (!user) {
+      throw new NetloomError("NOT_FOUND", `user ${email} not found`, [
+        { path: "email", message: `user ${email} not found` },
+      ]);
+    }
+    if (role === null) {
+      await this.db.prisma.membership.deleteMany({ where: { userId: user.id, tenantId } });
+    } else {
+      await this.db.prisma.membership.upsert({
+        where: { userId_tenantId: { userId: user.id, tenantId } },
+        create: { userId: user.id, tenantId, role },
+        update: { role },
+      });
+    }
+    this.cache.clear();
+  }
+
+  /** Drops every cached principal (after grants, revocations, tenant deletion). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+}
+
+function tokenView(row: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null }): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt ? row.lastUsedAt.toISOString() : null,
+  };
+}
