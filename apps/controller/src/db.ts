@@ -7,6 +7,8 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client";
 import { type SqlRunner, migrate } from "./migrate";
 
+type PrismaAdapter = NonNullable<ConstructorParameters<typeof PrismaClient>[0]>["adapter"];
+
 /** Where the store lives: PostgreSQL when `databaseUrl` is given, else PGlite under `dataDir`. */
 export interface DbOptions {
   databaseUrl?: string | undefined;
@@ -99,9 +101,7 @@ export async function openDb(options: DbOptions): Promise<Db> {
   };
   await migrate(sql, { lock: false });
   // pglite-prisma-adapter bundles its own copy of the adapter interface types.
-  const adapter = new PrismaPGlite(lite) as unknown as ConstructorParameters<
-    typeof PrismaClient
-  >[0]["adapter"];
+  const adapter = new PrismaPGlite(lite) as unknown as PrismaAdapter;
   const prisma = new PrismaClient({ adapter });
   return {
     prisma,

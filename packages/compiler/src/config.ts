@@ -17,7 +17,8 @@ export type RuleId = string;
  * - `firewall:<service>/<ruleIndex>`         a firewall service rule
  * - `router:<router>`                        a router's implicit allow
  * - `nat:<service>`, `fip:<workload>/<ifIndex>`, `lb:<service>`, `dns:<service>`
- * - `implicit:same-network`, `implicit:no-match:<network>`, `implicit:sg-default:<group>`
+ * - `implicit:same-network`, `implicit:no-match:<network>`, `implicit:sg-default:<group>`,
+ *   `implicit:firewall-default:<service>` (a firewall in a chain with no matching rule)
  */
 export const RULE_ID_KINDS = [
   "policy",
@@ -231,4 +232,6 @@ export interface TraceResult {
   verdict: Verdict;
   reason: string;
   hops: TraceHop[];
+  /** The rule that decided the verdict (for a deny: the deny or the missing allow), when one did. */
+  rule?: RuleId;
 }

@@ -1,2 +1,30 @@
-// filled by the compiler work: compile, trace, check, plan, allPairs
+export { allPairs, type MatrixFlow, matrixVerdict, type ReachabilityMatrix } from "./allpairs";
+export {
+  type BrokenAssertion,
+  type CheckMismatch,
+  type CheckResult,
+  check,
+  checkAssertions,
+} from "./check";
+export {
+  type CompileChange,
+  type CompileUpdate,
+  compile,
+  createIncrementalCompiler,
+  type IncrementalCompiler,
+} from "./compile";
 export * from "./config";
+export { fnv1a64, hashJson } from "./hash";
+export {
+  type FabricPlan,
+  formatPlan,
+  type NodePlan,
+  PLAN_KINDS,
+  type PlanChange,
+  type PlanCounts,
+  type PlanItem,
+  type PlanKind,
+  plan,
+} from "./plan";
+export { portIdOf, tenantKeyOf } from "./tenant";
+export { trace } from "./trace";

@@ -1,1 +1,4 @@
 export * from "./driver";
+export * from "./memory/index";
+export * from "./protocol";
+export * from "./linux";

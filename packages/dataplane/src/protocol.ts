@@ -35,6 +35,8 @@ export interface DeltaMessage {
   replace: TenantConfig[];
   /** `tenantId`s no longer on this node. */
   remove: string[];
+  /** `tenantId`s of the resulting config in order (so both sides end with equal configs). */
+  order?: string[];
 }
 
 /** Controller to a self-registered agent: its node token, to be used from now on. */
@@ -60,6 +62,9 @@ export interface HelloMessage {
   protocol: number;
   appliedGeneration: number;
   appliedHash: string | null;
+  /** The newest config accepted (applied or being applied); deltas apply against it. */
+  acceptedGeneration: number;
+  acceptedHash: string | null;
 }
 
 /** Agent to controller: `generation` with `hash` is applied (driver.apply resolved). */
@@ -80,6 +85,8 @@ export interface NackMessage {
   message: string;
   appliedGeneration: number;
   appliedHash: string | null;
+  acceptedGeneration: number;
+  acceptedHash: string | null;
 }
 
 /** Agent to controller, periodically: liveness, what is applied, rule hit counters. */
@@ -100,9 +107,8 @@ export interface ResyncMessage {
 export type AgentMessage = HelloMessage | AckMessage | NackMessage | HeartbeatMessage | ResyncMessage;
 
 /**
- * The config a delta leads to from `base`. Tenants keep the order of `base`; new ones are
- * appended in the delta's order, so a controller and an agent that apply the same delta to the
- * same base end with equal configs.
+ * The config a delta leads to from `base`: tenants in the delta's `order` when it has one, else
+ * base order with new tenants appended, so both ends of the wire hold equal configs.
  */
 export function applyDelta(base: NodeConfig, delta: DeltaMessage): NodeConfig {
   const replacements = new Map(delta.replace.map((tenant) => [tenant.tenantId, tenant]));
@@ -119,7 +125,15 @@ export function applyDelta(base: NodeConfig, delta: DeltaMessage): NodeConfig {
     }
   }
   for (const added of replacements.values()) tenants.push(added);
-  return { node: base.node, underlay: delta.underlay ?? base.underlay, tenants };
+  const underlay = delta.underlay ?? base.underlay;
+  if (!delta.order) return { ...base, underlay, tenants };
+  const byId = new Map(tenants.map((tenant) => [tenant.tenantId, tenant]));
+  const ordered: TenantConfig[] = [];
+  for (const id of delta.order) {
+    const tenant = byId.get(id);
+    if (tenant) ordered.push(tenant);
+  }
+  return { ...base, underlay, tenants: ordered };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -187,12 +201,16 @@ export function parseAgentMessage(text: string): AgentMessage | undefined {
     case "hello":
       return typeof value.protocol === "number" &&
         typeof value.appliedGeneration === "number" &&
-        isHashOrNull(value.appliedHash)
+        isHashOrNull(value.appliedHash) &&
+        typeof value.acceptedGeneration === "number" &&
+        isHashOrNull(value.acceptedHash)
         ? {
             type: "hello",
             protocol: value.protocol,
             appliedGeneration: value.appliedGeneration,
             appliedHash: value.appliedHash,
+            acceptedGeneration: value.acceptedGeneration,
+            acceptedHash: value.acceptedHash,
           }
         : undefined;
     case "ack":
@@ -204,7 +222,9 @@ export function parseAgentMessage(text: string): AgentMessage | undefined {
       return typeof value.generation === "number" &&
         reason !== undefined &&
         typeof value.appliedGeneration === "number" &&
-        isHashOrNull(value.appliedHash)
+        isHashOrNull(value.appliedHash) &&
+        typeof value.acceptedGeneration === "number" &&
+        isHashOrNull(value.acceptedHash)
         ? {
             type: "nack",
             generation: value.generation,
@@ -212,6 +232,8 @@ export function parseAgentMessage(text: string): AgentMessage | undefined {
             message: typeof value.message === "string" ? value.message : "",
             appliedGeneration: value.appliedGeneration,
             appliedHash: value.appliedHash,
+            acceptedGeneration: value.acceptedGeneration,
+            acceptedHash: value.acceptedHash,
           }
         : undefined;
     }

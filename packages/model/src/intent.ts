@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPort, parseCidr, parseIpv4, parsePorts, showValue, unsafeTextReason } from "./ipv4";
 
 /**
  * The topology file of `../shared/spec/intent.md` section 1 as zod schemas. These same schemas
@@ -12,35 +13,83 @@ export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 export const nameSchema = z
   .string()
   .regex(NAME_PATTERN, {
-    message: "must be 1-40 lowercase letters, digits or '-', starting and ending with a letter or digit",
+    message:
+      "must be 1-40 lowercase letters, digits or '-', starting and ending with a letter or digit",
   })
   .brand<"Name">();
 /** A validated object name. */
 export type Name = z.infer<typeof nameSchema>;
 
-const IPV4_PATTERN = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/**
+ * A superRefine that refuses control and bidirectional characters first, then whatever `check`
+ * says (a message naming the value, or undefined when the value is fine).
+ */
+function textRule(check: (value: string) => string | undefined) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const message = unsafeTextReason(value) ?? check(value);
+    if (message !== undefined) ctx.addIssue({ code: "custom", message, input: value });
+  };
+}
 
+/** A dotted-quad address; the message names the value (`10.1.0.256 is not an IPv4 address`). */
 export const ipv4Schema = z
   .string()
-  .regex(IPV4_PATTERN, { message: "is not an IPv4 address" })
+  .superRefine(
+    textRule((value) =>
+      parseIpv4(value) === undefined ? `${showValue(value)} is not an IPv4 address` : undefined,
+    ),
+  )
   .brand<"Ipv4">();
 /** A dotted-quad IPv4 address. */
 export type Ipv4 = z.infer<typeof ipv4Schema>;
 
-/** `a.b.c.d/len` with no host bits set. The host-bit check lives in `ipv4.ts` (parseCidr). */
-export const cidrSchema = z.string().brand<"Cidr">();
+/** `a.b.c.d/len` with no host bits set, checked by `parseCidr`. */
+export const cidrSchema = z
+  .string()
+  .superRefine(
+    textRule((value) => {
+      const parsed = parseCidr(value);
+      return parsed.ok ? undefined : parsed.message;
+    }),
+  )
+  .brand<"Cidr">();
 /** An IPv4 prefix whose host bits are zero. */
 export type Cidr = z.infer<typeof cidrSchema>;
 
 export const protocolSchema = z.enum(["any", "tcp", "udp", "icmp"]);
 export type Protocol = z.infer<typeof protocolSchema>;
 
-/** `80`, `"80"`, `"8000-8080"` or `"80,443"`; checked for range by `parsePorts`. */
-export const portsSchema = z.union([z.number().int(), z.string()]);
+/** A TCP/UDP port number, 1-65535. */
+export const portNumberSchema = z.number().superRefine((value, ctx) => {
+  if (!isPort(value)) {
+    ctx.addIssue({ code: "custom", message: `${value} is not a port (1-65535)`, input: value });
+  }
+});
+
+/** `80`, `"80"`, `"8000-8080"` or `"80,443"`; every port 1-65535 (see `parsePorts`). */
+export const portsSchema = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+  const message = typeof value === "string" ? unsafeTextReason(value) : undefined;
+  const parsed = message === undefined ? parsePorts(value) : undefined;
+  const problem = message ?? (parsed && !parsed.ok ? parsed.message : undefined);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: value });
+});
 export type Ports = z.infer<typeof portsSchema>;
 
-/** A network name, a CIDR, `any`, or (for `remote` only) a security group name. */
-export const endpointSchema = z.string().min(1);
+/**
+ * A network name, a CIDR, `any`, or (for `remote` only) a security group name. Its form is
+ * checked here; whether the name exists, in `validate.ts`.
+ */
+export const endpointSchema = z.string().superRefine(
+  textRule((value) => {
+    if (value === "any" || NAME_PATTERN.test(value)) return undefined;
+    if (value.includes("/")) {
+      const parsed = parseCidr(value);
+      return parsed.ok ? undefined : parsed.message;
+    }
+    const hint = parseIpv4(value) === undefined ? "" : ` (did you mean ${value}/32?)`;
+    return `${showValue(value)} is not a name, a CIDR or "any"${hint}`;
+  }),
+);
 
 export const directionSchema = z.enum([">", "<>"]);
 export type Direction = z.infer<typeof directionSchema>;
@@ -131,9 +180,9 @@ export const loadBalancerServiceSchema = z.strictObject({
   network: nameSchema,
   vip: ipv4Schema,
   protocol: z.enum(["tcp", "udp"]),
-  port: z.number().int(),
+  port: portNumberSchema,
   members: z.array(nameSchema).min(1, { message: "needs at least one member" }),
-  memberPort: z.number().int(),
+  memberPort: portNumberSchema,
 });
 export const natServiceSchema = z.strictObject({
   name: nameSchema,
@@ -180,7 +229,15 @@ export const verdictSchema = z.enum(["allow", "deny"]);
 export type Verdict = z.infer<typeof verdictSchema>;
 
 /** A flow endpoint in trace, check and assertions: a workload name or an IPv4 address. */
-export const flowEndSchema = z.string().min(1);
+export const flowEndSchema = z
+  .string()
+  .superRefine(
+    textRule((value) =>
+      NAME_PATTERN.test(value) || parseIpv4(value) !== undefined
+        ? undefined
+        : `${showValue(value)} is neither a workload name nor an IPv4 address`,
+    ),
+  );
 
 /**
  * A stored reachability assertion ("web-1 must reach db-1 on tcp/5432"). netloom extension:
@@ -191,7 +248,7 @@ export const assertionSchema = z.strictObject({
   from: flowEndSchema,
   to: flowEndSchema,
   protocol: protocolSchema,
-  port: z.number().int().optional(),
+  port: portNumberSchema.optional(),
   verdict: verdictSchema,
 });
 export type Assertion = z.infer<typeof assertionSchema>;
@@ -266,7 +323,7 @@ export const expectationSchema = z.strictObject({
   from: flowEndSchema,
   to: flowEndSchema,
   protocol: protocolSchema,
-  port: z.number().int().optional(),
+  port: portNumberSchema.optional(),
   verdict: verdictSchema,
 });
 export type Expectation = z.infer<typeof expectationSchema>;

@@ -91,7 +91,7 @@ export function broadcastAddress(prefix: Ipv4Prefix): number {
 
 /** Whether the address lies in the prefix. */
 export function prefixContains(prefix: Ipv4Prefix, address: number): boolean {
-  return ((address & prefixMask(prefix.length)) >>> 0) === prefix.network;
+  return (address & prefixMask(prefix.length)) >>> 0 === prefix.network;
 }
 
 /** Whether `inner` lies wholly inside `outer` (a prefix covers itself). */
@@ -180,7 +180,10 @@ export function parsePorts(ports: number | string): Parsed<PortRange[]> {
     const from = Number(match[1]);
     const to = match[2] === undefined ? from : Number(match[2]);
     for (const port of [from, to]) {
-      if (!isPort(port)) return { ok: false, message: `${shown}: ${port} is not a port (1-65535)` };
+      if (!isPort(port)) {
+        const context = ports.trim() === String(port) ? "" : `${shown}: `;
+        return { ok: false, message: `${context}${port} is not a port (1-65535)` };
+      }
     }
     if (from > to) {
       return { ok: false, message: `${shown}: range ${from}-${to} ends before it starts` };
@@ -198,6 +201,7 @@ export function isPort(value: number): boolean {
 // Unicode: C0 and C1 controls, DEL, zero-width and bidirectional formatting characters, line and
 // paragraph separators, and the byte-order mark. They make a value look other than it is.
 const UNSAFE_CHARACTER =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/u;
 const BIDI_CHARACTER = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
@@ -210,7 +214,8 @@ export function unsafeTextReason(text: string): string | undefined {
   if (!match) return undefined;
   const char = match[0];
   const code = `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
-  if (BIDI_CHARACTER.test(char)) return `contains a Unicode bidirectional control character (${code})`;
+  if (BIDI_CHARACTER.test(char))
+    return `contains a Unicode bidirectional control character (${code})`;
   if (/[\u200b-\u200d\u2028\u2029\ufeff]/u.test(char)) {
     return `contains an invisible character (${code})`;
   }

@@ -12,8 +12,8 @@ export async function applyCommand(args: ParsedArgs, io: CommandIo): Promise<Exi
   const dryRun = args.values["dry-run"] ?? false;
   const client = createClient(resolveConnection(io, args.values.server));
   const result = isFabricDocument(document)
-    ? await client.fabric.apply.mutate({ document, dryRun })
-    : await client.intent.apply.mutate({ document, dryRun });
+    ? await client.fabric.applyFile.mutate({ document, dryRun })
+    : await client.intent.applyFile.mutate({ document, dryRun });
   io.stdout(args.values.json ? `${JSON.stringify(result, null, 2)}\n` : formatApplyResult(result, dryRun));
   return EXIT.ok;
 }

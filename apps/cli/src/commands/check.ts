@@ -1,4 +1,4 @@
-import { parseExpectFile } from "@netloom/model";
+import { parseExpectFileOrThrow } from "@netloom/model";
 import { createClient } from "../client";
 import { resolveConnection } from "../connection";
 import { readDocument } from "../files";
@@ -13,7 +13,7 @@ import { type ParsedArgs, required } from "../run";
  */
 export async function checkCommand(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
   const tenant = required(args, "tenant");
-  const expectations = parseExpectFile(readDocument(required(args, "file"), io.cwd)).expect;
+  const expectations = parseExpectFileOrThrow(readDocument(required(args, "file"), io.cwd)).expect;
   const client = createClient(resolveConnection(io, args.values.server));
   const result = args.values.dataplane
     ? await checkDataplane({ client, tenant, expectations, cwd: io.cwd, onProgress: (line) => io.stderr(`${line}\n`) })

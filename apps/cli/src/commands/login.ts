@@ -31,6 +31,6 @@ export async function loginCommand(args: ParsedArgs, io: CommandIo): Promise<Exi
   saved[connection.server] = token;
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
-  io.stdout(`logged in to ${connection.server} as ${me.user.email}\n`);
+  io.stdout(`logged in to ${connection.server} as ${me.email}\n`);
   return EXIT.ok;
 }

@@ -1,0 +1,1 @@
+export { type Agent, type AgentOptions, type DriverChoice, type HeldConfig, startAgent } from "./agent";

@@ -1,0 +1,197 @@
+import { spawn } from "node:child_process";
+import { existsSync, openSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createUnderlay,
+  destroyAllNamespaces,
+  labNode,
+  UNDERLAY_NAMESPACE,
+} from "@netloom/dataplane";
+import { NetloomError } from "@netloom/model";
+import { type LabNodeState, type LabState, labDir, labStatePath, readLabState, writeLabState } from "./state";
+
+/** The controller calls the lab makes (a tRPC client of the controller fits). */
+export interface LabFabricClient {
+  fabric: {
+    applyFile: {
+      mutate(input: { document: unknown; dryRun?: boolean; prune?: boolean }): Promise<unknown>;
+    };
+  };
+}
+
+export interface LabUpOptions {
+  /** Number of forwarding nodes, named compute-1 … compute-N. */
+  nodes: number;
+  /** Registers the nodes in the fabric; absent, the agents register themselves. */
+  client?: LabFabricClient;
+  connection: { server: string; token: string | undefined };
+  /** The lab keeps its state and logs under `<cwd>/.netloom/lab`. */
+  cwd: string;
+  onProgress?: (line: string) => void;
+  /** The agent's command (default: the workspace's netloom-agent through node). */
+  agentCommand?: string[];
+}
+
+function defaultAgentCommand(): string[] {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const bin = path.resolve(here, "../../../agent/bin/netloom-agent.js");
+  return existsSync(bin) ? [process.execPath, bin] : ["netloom-agent"];
+}
+
+function startAgent(
+  node: ReturnType<typeof labNode>,
+  options: LabUpOptions,
+  dir: string,
+): LabNodeState {
+  const log = path.join(dir, `${node.name}.log`);
+  const configFile = path.join(dir, `${node.name}.config.json`);
+  const [command, ...baseArgs] = options.agentCommand ?? defaultAgentCommand();
+  if (!command) throw new NetloomError("INVALID", "empty agent command");
+  const out = openSync(log, "a");
+  // detached = setsid: the agent outlives this command and its terminal.
+  const child = spawn(
+    command,
+    [
+      ...baseArgs,
+      "--controller",
+      options.connection.server,
+      "--node",
+      node.name,
+      "--driver",
+      "linux",
+      "--underlay",
+      node.underlay,
+      "--node-namespace",
+      node.namespace,
+      "--state-file",
+      configFile,
+      "--token-file",
+      path.join(dir, `${node.name}.token`),
+    ],
+    {
+      detached: true,
+      stdio: ["ignore", out, out],
+      // The token goes through the environment, not the command line other users can read.
+      env: { ...process.env, NETLOOM_AGENT_TOKEN: options.connection.token ?? "" },
+    },
+  );
+  child.unref();
+  return {
+    name: node.name,
+    namespace: node.namespace,
+    underlay: node.underlay,
+    agentPid: child.pid ?? null,
+    log,
+    configFile,
+  };
+}
+
+/**
+ * `netloom lab up --nodes N`: an underlay namespace with a bridge, N node namespaces at
+ * 198.18.0.(10+i), the nodes registered in the fabric, one agent per node with the Linux driver.
+ * Running it again replaces the lab's agents and keeps its namespaces.
+ */
+export async function labUp(options: LabUpOptions): Promise<LabState> {
+  const progress = options.onProgress ?? (() => {});
+  if (process.getuid?.() !== 0) {
+    throw new NetloomError("FORBIDDEN", "lab up needs root (network namespaces)");
+  }
+  const previous = await readLabState(options.cwd);
+  if (previous) {
+    progress("lab: stopping the agents of the previous lab");
+    await stopAgents(previous);
+  }
+  const nodes = Array.from({ length: options.nodes }, (_, i) => labNode(i + 1));
+  progress(`lab: underlay ${UNDERLAY_NAMESPACE} and ${nodes.length} node namespaces`);
+  await createUnderlay(nodes);
+
+  if (options.client) {
+    progress(`lab: registering ${nodes.map((node) => node.name).join(", ")} with ${options.connection.server}`);
+    await options.client.fabric.applyFile.mutate({
+      document: {
+        apiVersion: "netloom/v1",
+        kind: "Fabric",
+        nodes: nodes.map((node) => ({ name: node.name, underlay: node.underlay })),
+      },
+    });
+  }
+
+  const dir = labDir(options.cwd);
+  const state: LabState = {
+    version: 1,
+    server: options.connection.server,
+    createdAt: new Date().toISOString(),
+    underlayNamespace: UNDERLAY_NAMESPACE,
+    nodes: [],
+  };
+  await writeLabState(options.cwd, state);
+  for (const node of nodes) {
+    const started = startAgent(node, options, dir);
+    state.nodes.push(started);
+    // Recorded after each start: a failure half-way still leaves every agent findable by down.
+    await writeLabState(options.cwd, state);
+    progress(`lab: ${node.name} ${node.underlay} in ${node.namespace}, agent pid ${started.agentPid}, log ${started.log}`);
+  }
+  progress(`lab: up, state in ${labStatePath(options.cwd)}`);
+  return state;
+}
+
+async function isAgentProcess(pid: number): Promise<boolean> {
+  try {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
+    return cmdline.includes("netloom-agent");
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Stops the agents the lab recorded, by their process group; never by name. */
+async function stopAgents(state: LabState): Promise<void> {
+  const pids = state.nodes.flatMap((node) => (node.agentPid ? [node.agentPid] : []));
+  const alive = [];
+  for (const pid of pids) if (await isAgentProcess(pid)) alive.push(pid);
+  for (const pid of alive) signal(pid, "SIGTERM");
+  for (let i = 0; i < 20 && alive.length > 0; i += 1) {
+    await sleep(100);
+    for (const pid of [...alive]) {
+      if (!(await isAgentProcess(pid))) alive.splice(alive.indexOf(pid), 1);
+    }
+  }
+  for (const pid of alive) signal(pid, "SIGKILL");
+}
+
+function signal(pid: number, name: NodeJS.Signals) {
+  try {
+    process.kill(-pid, name);
+  } catch {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export interface LabDownOptions {
+  cwd: string;
+  onProgress?: (line: string) => void;
+}
+
+/** `netloom lab down`: stops the agents, deletes every `nl-` namespace, forgets the lab. */
+export async function labDown(options: LabDownOptions): Promise<void> {
+  const progress = options.onProgress ?? (() => {});
+  const state = await readLabState(options.cwd);
+  if (state) {
+    progress(`lab: stopping ${state.nodes.length} agents`);
+    await stopAgents(state);
+  }
+  // Every namespace, table and device the lab made lives in an nl- namespace.
+  const removed = await destroyAllNamespaces();
+  progress(`lab: removed ${removed.length} namespaces`);
+  await rm(labStatePath(options.cwd), { force: true });
+  progress("lab: down");
+}

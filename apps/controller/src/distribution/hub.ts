@@ -1,0 +1,418 @@
+import { randomUUID } from "node:crypto";
+import type { CompiledFabric, NodeConfig, RuleId } from "@netloom/compiler";
+import {
+  type AgentMessage,
+  PROTOCOL_VERSION,
+  parseAgentMessage,
+  type WelcomeMessage,
+} from "@netloom/dataplane";
+import { assertNever } from "@netloom/model";
+import type { WebSocket } from "ws";
+import { deltaText, diffTenants, snapshotText } from "./messages";
+
+/** One node's desired state: its compiled config, hash, and the generation that produced it. */
+export interface DesiredNode {
+  config: NodeConfig;
+  hash: string;
+  /** Fabric generation at which this node's hash last changed. */
+  generation: number;
+}
+
+/** What the hub needs from the database; implemented over Prisma/SQL in store.ts. */
+export interface DistributionStore {
+  /** FabricState.generation now. */
+  fabricGeneration(): Promise<number>;
+  /** Raises FabricState.generation to at least `generation` (never lowers it); returns it. */
+  raiseFabricGeneration(generation: number): Promise<number>;
+  /** Persists applied state, last-seen times and hit counts of nodes, in one round trip. */
+  saveNodeStates(states: NodeStateRow[]): Promise<void>;
+}
+
+/** One node's reported state, as persisted in FabricNode. */
+export interface NodeStateRow {
+  name: string;
+  appliedGeneration: number;
+  appliedHash: string | null;
+  lastSeenAt: Date;
+  /** Only when changed since the last save. */
+  hitCounts?: Record<RuleId, number>;
+}
+
+/** Per node, what this controller knows from its own agent connection. */
+export interface LocalNodeState {
+  appliedGeneration: number;
+  appliedHash: string | null;
+  lastSeen: number;
+  stale: boolean;
+  connected: boolean;
+  hitCounts: Record<RuleId, number>;
+  lastError: string | null;
+  repaired: string[];
+}
+
+/** Timing of liveness checks. */
+export interface HubTiming {
+  /** Agents send a heartbeat this often. */
+  heartbeatMs: number;
+  /** A node not heard from for this long is stale. */
+  staleAfterMs: number;
+  /** Applied state is written to the database at most this often. */
+  flushMs: number;
+}
+
+export const DEFAULT_TIMING: HubTiming = { heartbeatMs: 5000, staleAfterMs: 15000, flushMs: 200 };
+
+interface Session {
+  node: string;
+  socket: WebSocket;
+  /** Hello received: the agent said what it holds. */
+  ready: boolean;
+  /** Hash and config the agent holds once it has processed everything sent. */
+  sentHash: string | null;
+  sentConfig: NodeConfig | undefined;
+  /** Highest generation the agent has accepted or will have accepted. */
+  sentGeneration: number;
+  /** Hash of the config the agent accepted last, as it reported (hello, nack). */
+  agentHash: string | null;
+}
+
+type HubEvent = "status";
+
+/**
+ * The distribution core: desired configs per node, one session per connected agent, and what
+ * each agent reported. Sends a node something only when its hash changed; per change, work is
+ * proportional to the nodes whose hash changed.
+ */
+export class DistributionHub {
+  readonly controllerId = randomUUID();
+  private readonly desired = new Map<string, DesiredNode>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly local = new Map<string, LocalNodeState>();
+  private readonly dirty = new Set<string>();
+  private readonly dirtyCounts = new Set<string>();
+  private readonly listeners = new Set<(event: HubEvent) => void>();
+  private generation = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private staleTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private raising: Promise<void> | undefined;
+  private closed = false;
+  /** Bumped on every change of what `status` would show; subscriptions compare it. */
+  statusVersion = 0;
+
+  constructor(
+    private readonly store: DistributionStore,
+    readonly timing: HubTiming,
+    /** Asks the owner to recompile from the database (after raising the generation). */
+    private readonly requestRefresh: () => Promise<void>,
+  ) {
+    this.staleTimer = setInterval(() => this.checkStaleness(), Math.min(timing.heartbeatMs, 1000));
+    this.staleTimer.unref();
+  }
+
+  /** Newest fabric generation this controller has compiled. */
+  get newestGeneration(): number {
+    return this.generation;
+  }
+
+  desiredOf(node: string): DesiredNode | undefined {
+    return this.desired.get(node);
+  }
+
+  desiredNodes(): ReadonlyMap<string, DesiredNode> {
+    return this.desired;
+  }
+
+  localState(node: string): LocalNodeState | undefined {
+    return this.local.get(node);
+  }
+
+  /** Nodes with an agent connected to this controller. */
+  connectedNodes(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  onEvent(listener: (event: HubEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.statusVersion += 1;
+    for (const listener of this.listeners) listener("status");
+  }
+
+  /**
+   * Installs a compile made at fabric `generation`: nodes whose hash changed get the new
+   * generation and are sent a delta; nodes no longer in the fabric are disconnected.
+   */
+  install(compiled: CompiledFabric, generation: number): void {
+    if (generation < this.generation) generation = this.generation;
+    this.generation = generation;
+    for (const [node, config] of Object.entries(compiled.nodes)) {
+      const hash = compiled.hashes[node];
+      if (hash === undefined) continue;
+      const previous = this.desired.get(node);
+      if (previous && previous.hash === hash) continue;
+      this.desired.set(node, { config, hash, generation });
+      const session = this.sessions.get(node);
+      if (session?.ready) this.sendUpdate(session);
+    }
+    for (const node of [...this.desired.keys()]) {
+      if (compiled.nodes[node]) continue;
+      this.desired.delete(node);
+      this.sessions.get(node)?.socket.close(4404, "node removed from the fabric");
+    }
+    this.changed();
+  }
+
+  /** Sends the agent what it lacks: a snapshot when it holds nothing known, else a delta. */
+  private sendUpdate(session: Session): void {
+    const desired = this.desired.get(session.node);
+    if (!desired || session.sentHash === desired.hash) return;
+    let tag = desired.generation;
+    if (tag <= session.sentGeneration) {
+      if (desired.hash === session.agentHash) {
+        // The agent holds this very config under a newer tag (from another controller): the
+        // snapshot under its own tag is accepted as a repeat.
+        tag = session.sentGeneration;
+      } else if (this.generation > session.sentGeneration) {
+        // It accepted a generation as new as this node's elsewhere: tag with the newest.
+        tag = this.generation;
+      } else {
+        // It holds a generation newer than any here (another controller ahead, or a store that
+        // was reset): raise the fabric generation above it first; generations only grow.
+        this.raiseAbove(session.sentGeneration);
+        return;
+      }
+    }
+    let text: string;
+    if (session.sentConfig === undefined || session.sentHash === null) {
+      text = snapshotText(tag, desired.hash, desired.config);
+    } else {
+      const diff = diffTenants(session.sentConfig, desired.config);
+      text = deltaText(tag, session.sentHash, desired.hash, desired.config, diff);
+    }
+    session.socket.send(text);
+    session.sentHash = desired.hash;
+    session.sentConfig = desired.config;
+    session.sentGeneration = tag;
+    session.agentHash = desired.hash;
+  }
+
+  private raiseAbove(generation: number): void {
+    if (this.raising) return;
+    this.raising = (async () => {
+      try {
+        await this.store.raiseFabricGeneration(generation + 1);
+        await this.requestRefresh();
+      } finally {
+        this.raising = undefined;
+      }
+      for (const session of this.sessions.values()) if (session.ready) this.sendUpdate(session);
+    })().catch((error: unknown) => {
+      console.error("distribution: raising the fabric generation failed", error);
+    });
+  }
+
+  /** Takes over an authenticated agent connection for `node`. */
+  attach(node: string, socket: WebSocket): void {
+    const existing = this.sessions.get(node);
+    // One agent per node: the newer connection wins (the old one is usually a dead socket).
+    if (existing) existing.socket.close(4409, "replaced by a newer connection");
+    const session: Session = {
+      node,
+      socket,
+      ready: false,
+      sentHash: null,
+      sentConfig: undefined,
+      sentGeneration: 0,
+      agentHash: null,
+    };
+    this.sessions.set(node, session);
+    const welcome: WelcomeMessage = {
+      type: "welcome",
+      node,
+      controllerId: this.controllerId,
+      heartbeatMs: this.timing.heartbeatMs,
+    };
+    socket.send(JSON.stringify(welcome));
+    socket.on("message", (data, isBinary) => {
+      if (isBinary) return;
+      const message = parseAgentMessage(data.toString());
+      if (!message) {
+        socket.close(4400, "malformed message");
+        return;
+      }
+      this.receive(session, message);
+    });
+    socket.on("close", () => {
+      if (this.sessions.get(node) !== session) return;
+      this.sessions.delete(node);
+      const state = this.local.get(node);
+      if (state) state.connected = false;
+      this.changed();
+    });
+    socket.on("error", () => {});
+  }
+
+  private stateOf(node: string): LocalNodeState {
+    let state = this.local.get(node);
+    if (!state) {
+      state = {
+        appliedGeneration: 0,
+        appliedHash: null,
+        lastSeen: Date.now(),
+        stale: false,
+        connected: true,
+        hitCounts: {},
+        lastError: null,
+        repaired: [],
+      };
+      this.local.set(node, state);
+    }
+    return state;
+  }
+
+  private receive(session: Session, message: AgentMessage): void {
+    const state = this.stateOf(session.node);
+    state.lastSeen = Date.now();
+    state.stale = false;
+    state.connected = true;
+    switch (message.type) {
+      case "hello":
+        if (message.protocol !== PROTOCOL_VERSION) {
+          session.socket.close(4426, `protocol ${PROTOCOL_VERSION} required`);
+          return;
+        }
+        state.appliedGeneration = message.appliedGeneration;
+        state.appliedHash = message.appliedHash;
+        session.ready = true;
+        session.sentGeneration = message.acceptedGeneration;
+        session.agentHash = message.acceptedHash;
+        // A (re)connected agent always starts from a full snapshot (level-triggered).
+        session.sentHash = null;
+        session.sentConfig = undefined;
+        this.sendUpdate(session);
+        break;
+      case "ack":
+        state.appliedGeneration = message.generation;
+        state.appliedHash = message.hash;
+        state.lastError = null;
+        break;
+      case "nack":
+        state.appliedGeneration = message.appliedGeneration;
+        state.appliedHash = message.appliedHash;
+        state.lastError = `${message.reason}: ${message.message}`;
+        switch (message.reason) {
+          case "apply-failed":
+            // The agent keeps the config and retries on its own resync period.
+            break;
+          case "stale-generation":
+            session.sentGeneration = Math.max(session.sentGeneration, message.acceptedGeneration);
+            session.agentHash = message.acceptedHash;
+            session.sentHash = null;
+            session.sentConfig = undefined;
+            this.sendUpdate(session);
+            break;
+          case "base-mismatch":
+            session.sentGeneration = Math.max(session.sentGeneration, message.acceptedGeneration);
+            session.agentHash = message.acceptedHash;
+            session.sentHash = null;
+            session.sentConfig = undefined;
+            this.sendUpdate(session);
+            break;
+          default:
+            assertNever(message.reason, "nack reason");
+        }
+        break;
+      case "heartbeat":
+        state.appliedGeneration = message.appliedGeneration;
+        state.appliedHash = message.appliedHash;
+        state.repaired = message.repaired;
+        if (!sameCounts(state.hitCounts, message.counters)) {
+          state.hitCounts = message.counters;
+          this.dirtyCounts.add(session.node);
+        }
+        break;
+      case "resync":
+        session.sentHash = null;
+        session.sentConfig = undefined;
+        this.sendUpdate(session);
+        break;
+      default:
+        assertNever(message, "agent message");
+    }
+    this.dirty.add(session.node);
+    this.scheduleFlush();
+    this.changed();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, this.timing.flushMs);
+  }
+
+  /** Writes every node state reported since the last flush in one statement. */
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const rows: NodeStateRow[] = [];
+    for (const node of this.dirty) {
+      const state = this.local.get(node);
+      if (!state) continue;
+      const row: NodeStateRow = {
+        name: node,
+        appliedGeneration: state.appliedGeneration,
+        appliedHash: state.appliedHash,
+        lastSeenAt: new Date(state.lastSeen),
+      };
+      if (this.dirtyCounts.has(node)) row.hitCounts = state.hitCounts;
+      rows.push(row);
+    }
+    this.dirty.clear();
+    this.dirtyCounts.clear();
+    try {
+      await this.store.saveNodeStates(rows);
+    } catch (error) {
+      if (!this.closed) console.error("distribution: saving node states failed", error);
+    }
+  }
+
+  private checkStaleness(): void {
+    const now = Date.now();
+    let changed = false;
+    for (const [node, state] of this.local) {
+      const stale = now - state.lastSeen > this.timing.staleAfterMs;
+      if (stale !== state.stale) {
+        state.stale = stale;
+        changed = true;
+      }
+      if (stale && now - state.lastSeen > 2 * this.timing.staleAfterMs) {
+        // Silent for two stale periods: the connection is dead even if TCP has not noticed.
+        this.sessions.get(node)?.socket.terminate();
+      }
+    }
+    if (changed) this.changed();
+  }
+
+  /** Closes every agent connection (agents keep forwarding and reconnect) and stops timers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.staleTimer) clearInterval(this.staleTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const session of this.sessions.values()) session.socket.close(1001, "controller going away");
+    this.sessions.clear();
+    await this.flushing;
+    await this.flush();
+  }
+}
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = Object.keys(b);
+  if (keys.length !== Object.keys(a).length) return false;
+  return keys.every((key) => a[key] === b[key]);
+}

@@ -1,0 +1,347 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { NodeConfig, RuleId } from "@netloom/compiler";
+import { AGENT_PATH, type RegisteredMessage } from "@netloom/dataplane";
+import { type FabricNodeSpec, fabricNodeSchema, NetloomError } from "@netloom/model";
+import type { FastifyInstance } from "fastify";
+import { WebSocketServer } from "ws";
+import type { Principal } from "../auth/principal";
+import type { Db } from "../db";
+import type { ChangedEvent } from "../events";
+import { type CompileSource, FabricFeed } from "./feed";
+import { DEFAULT_TIMING, DistributionHub, type HubTiming } from "./hub";
+import { bindDistribution } from "./router";
+import { createDistributionStore, readNodeRows } from "./store";
+import { issueNodeToken, verifyNodeToken } from "./tokens";
+import { type CrossControllerWatch, startWatch } from "./watch";
+
+export { type CompileSource, type FabricChange, FabricFeed } from "./feed";
+export { DistributionHub, type HubTiming } from "./hub";
+export { bindDistribution, distributionProcedures, distributionRouter } from "./router";
+export { issueNodeToken, verifyNodeToken } from "./tokens";
+
+/**
+ * What the controller passes to `registerDistribution`. Everything else distribution needs it
+ * reads from the database itself.
+ */
+export interface DistributionDeps extends CompileSource {
+  db: Pick<Db, "prisma" | "sql" | "backend">;
+  /** The store's `changed` events (emitted after every commit). */
+  events: {
+    on(event: "changed", listener: (event: ChangedEvent) => void): () => void;
+    emit(event: "changed", change: ChangedEvent): void;
+  };
+  /** Resolves an API token; a cloud admin's token lets an agent register its node. */
+  authenticate(token: string): Promise<Principal | null>;
+  /**
+   * Creates a fabric node for a self-registering agent, advancing the fabric generation and
+   * emitting `changed` like any fabric change. Absent: distribution does it with Prisma.
+   */
+  registerNode?(node: FabricNodeSpec): Promise<void>;
+  /** Set on PostgreSQL: changes of other controllers arrive by LISTEN/NOTIFY on it. */
+  databaseUrl?: string | undefined;
+  timing?: Partial<HubTiming>;
+  /** Poll FabricState.generation this often (PostgreSQL only; default 2000, 0 = never). */
+  pollMs?: number;
+}
+
+/** One node as `fabric.status` shows it. */
+export interface NodeStatus {
+  name: string;
+  underlay: string;
+  appliedGeneration: number;
+  appliedHash: string | null;
+  /** Generation at which the node's desired config last changed. */
+  desiredGeneration: number | null;
+  desiredHash: string | null;
+  /** The node applied exactly its desired config. */
+  converged: boolean;
+  /** No heartbeat for longer than the stale period (or never connected). */
+  stale: boolean;
+  /** Connected to the controller that answered. */
+  connected: boolean;
+  lastSeenAt: string | null;
+  /** Why the last config was refused or failed, until the next ack. */
+  lastError: string | null;
+}
+
+/** `fabric.status`: every node, and whether the whole fabric has converged. */
+export interface FabricStatus {
+  /** Newest committed fabric generation. */
+  generation: number;
+  /** Newest generation this controller has compiled. */
+  compiledGeneration: number;
+  converged: boolean;
+  counts: { nodes: number; converged: number; stale: number; connected: number };
+  nodes: NodeStatus[];
+}
+
+/** A node's current desired config, for the lab and `check --dataplane`. */
+export interface NodeConfigView {
+  node: string;
+  generation: number;
+  hash: string;
+  config: NodeConfig;
+}
+
+/** The distribution of a running controller. */
+export interface Distribution {
+  readonly hub: DistributionHub;
+  readonly feed: FabricFeed;
+  status(): Promise<FabricStatus>;
+  /** Status now, then again on every ack, heartbeat or staleness change, until `signal` aborts. */
+  onStatus(signal?: AbortSignal): AsyncGenerator<FabricStatus>;
+  nodeConfig(node: string): NodeConfigView;
+  hitCounts(node: string): Promise<Record<RuleId, number>>;
+  /** A fresh node token for `node` (revokes the previous one). */
+  issueNodeToken(node: string): Promise<string>;
+  /** Resolves once every change queued so far is compiled and sent. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function bearerOf(request: IncomingMessage): string | undefined {
+  const header = request.headers.authorization;
+  if (!header?.startsWith("Bearer ")) return undefined;
+  return header.slice("Bearer ".length).trim() || undefined;
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const text = `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`;
+  socket.end(text);
+}
+
+/**
+ * Serves agents at `/agent` on the controller's HTTP server and keeps their nodes converged.
+ * Call inside `createServer` before `listen`; closes itself with the fastify instance. Returns
+ * once the first compile is installed.
+ */
+export async function registerDistribution(
+  app: FastifyInstance,
+  deps: DistributionDeps,
+): Promise<Distribution> {
+  const timing: HubTiming = { ...DEFAULT_TIMING, ...deps.timing };
+  const store = createDistributionStore(deps.db.sql);
+  let feed: FabricFeed | undefined;
+  const hub = new DistributionHub(store, timing, () => feed?.schedule("full") ?? Promise.resolve());
+  feed = new FabricFeed(hub, store, deps);
+  const activeFeed = feed;
+
+  const watch: CrossControllerWatch = await startWatch({
+    sql: deps.db.sql,
+    databaseUrl: deps.db.backend === "postgres" ? deps.databaseUrl : undefined,
+    pollMs: deps.db.backend === "postgres" ? (deps.pollMs ?? 2000) : 0,
+    knownGeneration: () => activeFeed.knownGeneration,
+    onRemote: (change) => {
+      activeFeed.schedule(change, true).catch(() => undefined);
+    },
+  });
+
+  const offChanged = deps.events.on("changed", (event) => {
+    const change = { tenantId: event.tenantId, fabricGeneration: event.fabricGeneration };
+    activeFeed.schedule(change).catch(() => undefined);
+    watch.publish(change).catch((error: unknown) => {
+      console.error("distribution: NOTIFY failed", error);
+    });
+  });
+
+  const registerNode =
+    deps.registerNode ??
+    (async (node: FabricNodeSpec) => {
+      const fabricGeneration = await deps.db.prisma.$transaction(async (tx) => {
+        await tx.fabricNode.create({ data: { name: node.name, underlay: node.underlay } });
+        const state = await tx.fabricState.upsert({
+          where: { id: 1 },
+          create: { id: 1, generation: 1 },
+          update: { generation: { increment: 1 } },
+        });
+        return state.generation;
+      });
+      deps.events.emit("changed", { tenantId: null, tenant: null, generation: 0, fabricGeneration });
+      // Written behind the store's back: have it re-read everything before compiling.
+      await activeFeed.schedule({ tenantId: null, fabricGeneration }, true);
+    });
+
+  /** Who may connect as `node`: its own token, or a cloud admin's (self-registration). */
+  const admit = async (
+    request: IncomingMessage,
+  ): Promise<{ node: string; registeredToken?: string } | { status: number; reason: string }> => {
+    const url = new URL(request.url ?? "/", "http://agent");
+    const node = url.searchParams.get("node") ?? "";
+    const token = bearerOf(request);
+    if (!node) return { status: 400, reason: "node query parameter required" };
+    if (!token) return { status: 401, reason: "bearer token required" };
+    if (await verifyNodeToken(deps.db.prisma, node, token)) return { node };
+    const principal = await deps.authenticate(token);
+    if (principal?.globalRole !== "cloud_admin") return { status: 401, reason: "invalid token" };
+    const exists = await deps.db.prisma.fabricNode.findUnique({ where: { name: node } });
+    if (!exists) {
+      const parsed = fabricNodeSchema.safeParse({ name: node, underlay: url.searchParams.get("underlay") });
+      if (!parsed.success) {
+        return { status: 400, reason: "a new node needs a valid name and underlay" };
+      }
+      await registerNode(parsed.data);
+    }
+    return { node, registeredToken: await issueNodeToken(deps.db.prisma, node) };
+  };
+
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 << 20 });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? "/", "http://agent");
+    if (url.pathname !== AGENT_PATH) return;
+    admit(request)
+      .then((admitted) => {
+        if ("status" in admitted) {
+          refuse(socket, admitted.status, admitted.reason);
+          return;
+        }
+        wss.handleUpgrade(request, socket, head, (ws) => {
+          if (admitted.registeredToken) {
+            const registered: RegisteredMessage = {
+              type: "registered",
+              node: admitted.node,
+              token: admitted.registeredToken,
+            };
+            ws.send(JSON.stringify(registered));
+          }
+          hub.attach(admitted.node, ws);
+        });
+      })
+      .catch((error: unknown) => {
+        console.error("distribution: agent admission failed", error);
+        refuse(socket, 500, "internal error");
+      });
+  };
+  app.server.on("upgrade", onUpgrade);
+
+  const status = async (): Promise<FabricStatus> => {
+    const [rows, generation] = await Promise.all([
+      readNodeRows(deps.db.sql),
+      store.fabricGeneration(),
+    ]);
+    const now = Date.now();
+    const connected = new Set(hub.connectedNodes());
+    const nodes: NodeStatus[] = rows.map((row) => {
+      const local = hub.localState(row.name);
+      const desired = hub.desiredOf(row.name);
+      // This controller's view is fresher for its own agents; the database for the others'.
+      const useLocal = local !== undefined && (connected.has(row.name) || local.lastSeen >= (row.lastSeenAt?.getTime() ?? 0));
+      const appliedGeneration = useLocal ? local.appliedGeneration : row.appliedGeneration;
+      const appliedHash = useLocal ? local.appliedHash : row.appliedHash;
+      const lastSeen = useLocal ? local.lastSeen : (row.lastSeenAt?.getTime() ?? null);
+      return {
+        name: row.name,
+        underlay: row.underlay,
+        appliedGeneration,
+        appliedHash,
+        desiredGeneration: desired?.generation ?? null,
+        desiredHash: desired?.hash ?? null,
+        converged: desired !== undefined && appliedHash === desired.hash,
+        stale: lastSeen === null || now - lastSeen > timing.staleAfterMs,
+        connected: connected.has(row.name),
+        lastSeenAt: lastSeen === null ? null : new Date(lastSeen).toISOString(),
+        lastError: useLocal ? local.lastError : null,
+      };
+    });
+    const convergedCount = nodes.filter((node) => node.converged).length;
+    return {
+      generation: Math.max(generation, hub.newestGeneration),
+      compiledGeneration: hub.newestGeneration,
+      converged: convergedCount === nodes.length && hub.newestGeneration >= generation,
+      counts: {
+        nodes: nodes.length,
+        converged: convergedCount,
+        stale: nodes.filter((node) => node.stale).length,
+        connected: connected.size,
+      },
+      nodes,
+    };
+  };
+
+  async function* onStatus(signal?: AbortSignal): AsyncGenerator<FabricStatus> {
+    let pending = true;
+    let wake: (() => void) | undefined;
+    const poke = () => {
+      pending = true;
+      wake?.();
+    };
+    const off = hub.onEvent(poke);
+    // Nodes served by other controllers change only in the database: look now and then.
+    const timer = setInterval(poke, Math.max(1000, timing.heartbeatMs));
+    signal?.addEventListener("abort", poke);
+    let last = "";
+    try {
+      while (!signal?.aborted) {
+        if (!pending) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        pending = false;
+        const current = await status();
+        const text = JSON.stringify(current);
+        if (text !== last) {
+          last = text;
+          yield current;
+        }
+        // At most ten pushes a second however many agents ack at once.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      off();
+      clearInterval(timer);
+      signal?.removeEventListener("abort", poke);
+    }
+  }
+
+  const distribution: Distribution = {
+    hub,
+    feed: activeFeed,
+    status,
+    onStatus,
+    nodeConfig(node) {
+      const desired = hub.desiredOf(node);
+      if (!desired) {
+        throw new NetloomError("NOT_FOUND", `node ${node} not found`, [
+          { path: "node", message: `node ${node} not found` },
+        ]);
+      }
+      return { node, generation: desired.generation, hash: desired.hash, config: desired.config };
+    },
+    async hitCounts(node) {
+      const local = hub.localState(node);
+      if (local && hub.connectedNodes().includes(node)) return { ...local.hitCounts };
+      const row = (await readNodeRows(deps.db.sql)).find((candidate) => candidate.name === node);
+      if (!row) {
+        throw new NetloomError("NOT_FOUND", `node ${node} not found`, [
+          { path: "node", message: `node ${node} not found` },
+        ]);
+      }
+      return row.hitCounts;
+    },
+    issueNodeToken: (node) => issueNodeToken(deps.db.prisma, node),
+    settled: () => activeFeed.settled(),
+    async close() {
+      unbind();
+      offChanged();
+      app.server.off("upgrade", onUpgrade);
+      activeFeed.close();
+      await watch.close();
+      await hub.close();
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+
+  const unbind = bindDistribution(deps.events, distribution);
+  let closing: Promise<void> | undefined;
+  app.addHook("preClose", async () => {
+    closing ??= distribution.close();
+    await closing;
+  });
+
+  await activeFeed.schedule("full");
+  return distribution;
+}

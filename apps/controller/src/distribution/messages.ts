@@ -1,0 +1,73 @@
+import type { NodeConfig, TenantConfig } from "@netloom/compiler";
+
+/**
+ * Message text for agents, built so that each tenant config object is serialized once however
+ * many messages carry it (a snapshot and later deltas, or several resyncs of the same node).
+ * Compiled configs are immutable once installed, so caching by object identity is safe.
+ */
+const tenantJsonCache = new WeakMap<TenantConfig, string>();
+
+/** The JSON text of one tenant config, serialized at most once per object. */
+export function tenantJson(tenant: TenantConfig): string {
+  let text = tenantJsonCache.get(tenant);
+  if (text === undefined) {
+    text = JSON.stringify(tenant);
+    tenantJsonCache.set(tenant, text);
+  }
+  return text;
+}
+
+function configJson(config: NodeConfig): string {
+  const { tenants, ...rest } = config;
+  const head = JSON.stringify(rest);
+  const separator = head.length > 2 ? "," : "";
+  return `${head.slice(0, -1)}${separator}"tenants":[${tenants.map(tenantJson).join(",")}]}`;
+}
+
+/** A `SnapshotMessage` as text. */
+export function snapshotText(generation: number, hash: string, config: NodeConfig): string {
+  return `{"type":"snapshot","generation":${generation},"hash":${JSON.stringify(hash)},"config":${configJson(config)}}`;
+}
+
+/** Which tenants differ between two configs of one node, by tenant id. */
+export interface TenantDiff {
+  replace: TenantConfig[];
+  remove: string[];
+  /** Tenant ids of `next` in order, when the order is not `base`'s order plus appended ones. */
+  order: string[];
+  underlayChanged: boolean;
+}
+
+/**
+ * The per-tenant difference from `base` to `next`. Unchanged tenants are recognised by object
+ * identity first (an incremental compiler reuses them) and by their JSON text otherwise.
+ */
+export function diffTenants(base: NodeConfig, next: NodeConfig): TenantDiff {
+  const previous = new Map(base.tenants.map((tenant) => [tenant.tenantId, tenant]));
+  const replace: TenantConfig[] = [];
+  for (const tenant of next.tenants) {
+    const before = previous.get(tenant.tenantId);
+    previous.delete(tenant.tenantId);
+    if (before === tenant) continue;
+    if (before && tenantJson(before) === tenantJson(tenant)) continue;
+    replace.push(tenant);
+  }
+  return {
+    replace,
+    remove: [...previous.keys()],
+    order: next.tenants.map((tenant) => tenant.tenantId),
+    underlayChanged: base.underlay !== next.underlay,
+  };
+}
+
+/** A `DeltaMessage` as text. */
+export function deltaText(
+  generation: number,
+  baseHash: string,
+  hash: string,
+  next: NodeConfig,
+  diff: TenantDiff,
+): string {
+  const underlay = diff.underlayChanged ? `,"underlay":${JSON.stringify(next.underlay)}` : "";
+  return `{"type":"delta","generation":${generation},"baseHash":${JSON.stringify(baseHash)},"hash":${JSON.stringify(hash)}${underlay},"replace":[${diff.replace.map(tenantJson).join(",")}],"remove":${JSON.stringify(diff.remove)},"order":${JSON.stringify(diff.order)}}`;
+}

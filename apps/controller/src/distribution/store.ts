@@ -1,0 +1,88 @@
+import type { SqlRunner } from "../migrate";
+import type { DistributionStore, NodeStateRow } from "./hub";
+
+/** The hub's persistence over raw SQL: hot paths batch many nodes into one statement. */
+export function createDistributionStore(sql: SqlRunner): DistributionStore {
+  return {
+    async fabricGeneration() {
+      const rows = await sql.query<{ generation: number }>(
+        'SELECT generation FROM "FabricState" WHERE id = 1',
+      );
+      return Number(rows[0]?.generation ?? 0);
+    },
+    async raiseFabricGeneration(generation) {
+      const rows = await sql.query<{ generation: number }>(
+        `INSERT INTO "FabricState" (id, generation) VALUES (1, $1)
+         ON CONFLICT (id) DO UPDATE SET generation = GREATEST("FabricState".generation, EXCLUDED.generation)
+         RETURNING generation`,
+        [generation],
+      );
+      return Number(rows[0]?.generation ?? generation);
+    },
+    async saveNodeStates(states: NodeStateRow[]) {
+      if (states.length === 0) return;
+      const payload = JSON.stringify(
+        states.map((state) => ({
+          name: state.name,
+          g: state.appliedGeneration,
+          h: state.appliedHash,
+          t: state.lastSeenAt.toISOString(),
+          c: state.hitCounts ?? null,
+        })),
+      );
+      // lastSeenAt is TIMESTAMP(3) holding UTC, as Prisma writes it.
+      await sql.query(
+        `UPDATE "FabricNode" AS n
+            SET "appliedGeneration" = v.g, "appliedHash" = v.h,
+                "lastSeenAt" = (v.t AT TIME ZONE 'UTC'), "hitCounts" = COALESCE(v.c, n."hitCounts")
+           FROM jsonb_to_recordset($1::jsonb) AS v(name text, g int, h text, t timestamptz, c jsonb)
+          WHERE n.name = v.name`,
+        [payload],
+      );
+    },
+  };
+}
+
+/** A node as the status reads it from the database (written by whichever controller serves it). */
+export interface StoredNodeRow {
+  name: string;
+  underlay: string;
+  appliedGeneration: number;
+  appliedHash: string | null;
+  lastSeenAt: Date | null;
+  hitCounts: Record<string, number>;
+}
+
+/** Every fabric node with its last persisted applied state, by name. */
+export async function readNodeRows(sql: SqlRunner): Promise<StoredNodeRow[]> {
+  const rows = await sql.query<{
+    name: string;
+    underlay: string;
+    appliedGeneration: number;
+    appliedHash: string | null;
+    lastSeen: string | null;
+    hitCounts: unknown;
+  }>(
+    `SELECT name, underlay, "appliedGeneration", "appliedHash", "hitCounts",
+            to_char("lastSeenAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastSeen"
+       FROM "FabricNode" ORDER BY name`,
+  );
+  return rows.map((row) => ({
+    name: row.name,
+    underlay: row.underlay,
+    appliedGeneration: Number(row.appliedGeneration),
+    appliedHash: row.appliedHash,
+    lastSeenAt: row.lastSeen ? new Date(row.lastSeen) : null,
+    hitCounts: parseCounts(row.hitCounts),
+  }));
+}
+
+function parseCounts(value: unknown): Record<string, number> {
+  const parsed: unknown = typeof value === "string" ? JSON.parse(value) : value;
+  const counts: Record<string, number> = {};
+  if (typeof parsed !== "object" || parsed === null) return counts;
+  for (const [key, count] of Object.entries(parsed)) {
+    if (typeof count === "number") counts[key] = count;
+  }
+  return counts;
+}

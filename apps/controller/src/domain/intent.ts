@@ -1,0 +1,88 @@
+import type { FabricPlan } from "@netloom/compiler";
+import {
+  type IntentFile,
+  NetloomError,
+  type Problem,
+  canonicalIntent,
+  parseIntentFile,
+} from "@netloom/model";
+import type { Reach } from "../reach";
+import type { Store } from "../store/store";
+import type { ObjectChange, TenantState } from "../store/types";
+
+/** What `intent.apply` answers: the object changes, and for a dry run the node plan. */
+export interface ApplyResult {
+  tenant: string;
+  dryRun: boolean;
+  generation: number;
+  fabricGeneration: number;
+  changes: { action: ObjectChange["action"]; kind: string; name: string }[];
+  /** Per-node config changes (dry run only). */
+  plan: FabricPlan | null;
+  /** Stored assertions the file would break (dry run; a real apply refuses instead). */
+  brokenAssertions: Problem[];
+}
+
+/** Parses an already-decoded document as a tenant file; INVALID with field paths otherwise. */
+export function parseTenantDocument(document: unknown, tenant?: string): IntentFile {
+  const parsed = parseIntentFile(document);
+  if (!parsed.ok) throw NetloomError.invalid(parsed.problems);
+  if (tenant !== undefined && parsed.value.tenant !== tenant) {
+    throw NetloomError.invalid([
+      { path: "tenant", message: `the file is for tenant ${parsed.value.tenant}, not ${tenant}` },
+    ]);
+  }
+  return parsed.value;
+}
+
+/**
+ * Makes the tenant's stored intent equal to `file`, all or nothing (spec section 4, apply).
+ * `createTenant` lets the cloud admin apply a file for a tenant that does not exist yet.
+ */
+export async function applyIntent(
+  store: Store,
+  reach: Reach,
+  file: IntentFile,
+  options: { actor: string; dryRun: boolean; createTenant: boolean },
+): Promise<ApplyResult> {
+  const before = store.tenant(file.tenant);
+  const outcome = await store.change({
+    tenant: file.tenant,
+    actor: options.actor,
+    dryRun: options.dryRun,
+    createTenant: options.createTenant,
+    mutate: () => structuredClone(file),
+  });
+  let fabricPlan: FabricPlan | null = null;
+  if (options.dryRun) {
+    const state: TenantState = before ?? {
+      id: `new:${file.tenant}`,
+      name: file.tenant,
+      generation: 0,
+      quotas: {},
+      resources: new Map(),
+      vnis: {},
+      natAddresses: {},
+    };
+    const current = store.compileInput();
+    const candidate = store.candidateInput(state, {
+      intent: outcome.document,
+      natAddresses: outcome.natAddresses,
+    });
+    fabricPlan = reach.plan(current, candidate, state.id);
+  }
+  return {
+    tenant: outcome.tenant,
+    dryRun: options.dryRun,
+    generation: outcome.generation,
+    fabricGeneration: outcome.fabricGeneration,
+    changes: outcome.changes.map(({ action, kind, name }) => ({ action, kind, name })),
+    plan: fabricPlan,
+    brokenAssertions: outcome.brokenAssertions,
+  };
+}
+
+/** The tenant's intent as a file that applies back to the same state. */
+export function exportIntent(store: Store, state: TenantState): IntentFile {
+  return canonicalIntent(store.document(state));
+}

@@ -1,0 +1,149 @@
+import {
+  type IntentFile,
+  NetloomError,
+  type ResourceKind,
+  type ResourceSpecs,
+} from "@netloom/model";
+import { notFound, staleRevision, type Store } from "../store/store";
+import { type TenantState, resourceKey } from "../store/types";
+
+/** An intent object as the API returns it. */
+export interface ResourceView<K extends ResourceKind = ResourceKind> {
+  name: string;
+  revision: number;
+  ordinal: number;
+  spec: ResourceSpecs[K];
+}
+
+/** Singular names for messages. */
+const SINGULAR: Record<ResourceKind, string> = {
+  networks: "network",
+  workloads: "workload",
+  securityGroups: "security group",
+  policies: "policy",
+  services: "service",
+  routers: "router",
+  floatingIpPools: "floating IP pool",
+  assertions: "assertion",
+};
+
+export function listResources<K extends ResourceKind>(
+  store: Store,
+  state: TenantState,
+  kind: K,
+): ResourceView<K>[] {
+  return store.resources(state, kind).map(({ name, revision, ordinal, spec }) => ({
+    name,
+    revision,
+    ordinal,
+    spec,
+  }));
+}
+
+export function getResource<K extends ResourceKind>(
+  state: TenantState,
+  kind: K,
+  name: string,
+): ResourceView<K> {
+  const resource = state.resources.get(resourceKey(kind, name));
+  if (!resource) throw notFound(SINGULAR[kind], name, "name");
+  return {
+    name: resource.name,
+    revision: resource.revision,
+    ordinal: resource.ordinal,
+    spec: resource.spec as ResourceSpecs[K],
+  };
+}
+
+function listOf<K extends ResourceKind>(document: IntentFile, kind: K): ResourceSpecs[K][] {
+  const record = document as unknown as Record<string, ResourceSpecs[K][] | undefined>;
+  const list = record[kind] ?? [];
+  record[kind] = list;
+  return list;
+}
+
+/** Adds one object (at the end of its kind's list); CONFLICT when the name is taken. */
+export async function createResource<K extends ResourceKind>(
+  store: Store,
+  state: TenantState,
+  kind: K,
+  spec: ResourceSpecs[K],
+  actor: string,
+): Promise<ResourceView<K>> {
+  const outcome = await store.change({
+    tenant: state.name,
+    actor,
+    mutate: (current, document) => {
+      if (current.resources.has(resourceKey(kind, spec.name))) {
+        throw new NetloomError("CONFLICT", `${SINGULAR[kind]} ${spec.name} exists`, [
+          { path: "spec.name", message: `${SINGULAR[kind]} ${spec.name} exists` },
+        ]);
+      }
+      listOf(document, kind).push(spec);
+      return document;
+    },
+  });
+  return readBack(store, outcome.tenant, kind, spec.name);
+}
+
+/** Replaces one object; CONFLICT unless `revision` is the stored one. */
+export async function updateResource<K extends ResourceKind>(
+  store: Store,
+  state: TenantState,
+  kind: K,
+  spec: ResourceSpecs[K],
+  revision: number,
+  actor: string,
+): Promise<ResourceView<K>> {
+  const outcome = await store.change({
+    tenant: state.name,
+    actor,
+    mutate: (current, document) => {
+      const existing = current.resources.get(resourceKey(kind, spec.name));
+      if (!existing) throw notFound(SINGULAR[kind], spec.name, "spec.name");
+      if (existing.revision !== revision) throw staleRevision(SINGULAR[kind], spec.name, existing.revision);
+      const list = listOf(document, kind);
+      const index = list.findIndex((item) => item.name === spec.name);
+      list[index] = spec;
+      return document;
+    },
+  });
+  return readBack(store, outcome.tenant, kind, spec.name);
+}
+
+/** Removes one object; with `revision`, only if it is still the stored one. */
+export async function deleteResource(
+  store: Store,
+  state: TenantState,
+  kind: ResourceKind,
+  name: string,
+  revision: number | undefined,
+  actor: string,
+): Promise<{ generation: number }> {
+  const outcome = await store.change({
+    tenant: state.name,
+    actor,
+    mutate: (current, document) => {
+      const existing = current.resources.get(resourceKey(kind, name));
+      if (!existing) throw notFound(SINGULAR[kind], name, "name");
+      if (revision !== undefined && existing.revision !== revision) {
+        throw staleRevision(SINGULAR[kind], name, existing.revision);
+      }
+      const record = document as unknown as Record<string, { name: string }[] | undefined>;
+      record[kind] = (record[kind] ?? []).filter((item) => item.name !== name);
+      return document;
+    },
+  });
+  return { generation: outcome.generation };
+}
+
+function readBack<K extends ResourceKind>(
+  store: Store,
+  tenant: string,
+  kind: K,
+  name: string,
+): ResourceView<K> {
+  const state = store.tenant(tenant);
+  if (!state) throw notFound("tenant", tenant, "tenant");
+  return getResource(state, kind, name);
+}

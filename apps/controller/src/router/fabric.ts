@@ -1,0 +1,153 @@
+import { fabricNodeSchema, nameSchema, parseFabricFile, NetloomError } from "@netloom/model";
+import { z } from "zod";
+import { requireCloudAdmin } from "../auth/principal";
+import { distributionProcedures } from "../distribution/router";
+import { notFound } from "../store/store";
+import { authedProcedure, router } from "../trpc";
+
+const nodeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  underlay: z.string(),
+  revision: z.number().int(),
+  appliedGeneration: z.number().int(),
+  appliedHash: z.string().nullable(),
+  lastSeenAt: z.string().nullable(),
+});
+
+const applySchema = z.object({
+  changed: z.array(z.string()),
+  fabricGeneration: z.number().int(),
+  dryRun: z.boolean(),
+});
+
+const statusSchema = z.object({
+  generation: z.number().int(),
+  compiledGeneration: z.number().int(),
+  converged: z.boolean(),
+  counts: z.object({
+    nodes: z.number().int(),
+    converged: z.number().int(),
+    stale: z.number().int(),
+    connected: z.number().int(),
+  }),
+  nodes: z.array(
+    z.object({
+      name: z.string(),
+      underlay: z.string(),
+      appliedGeneration: z.number().int(),
+      appliedHash: z.string().nullable(),
+      desiredGeneration: z.number().int().nullable(),
+      desiredHash: z.string().nullable(),
+      converged: z.boolean(),
+      stale: z.boolean(),
+      connected: z.boolean(),
+      lastSeenAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+    }),
+  ),
+});
+
+/** The operator's forwarding nodes. Everyone signed in may read them; the cloud admin writes. */
+export const fabricRouter = router({
+  // onStatus (SSE), nodeConfig, hitCounts, issueNodeToken: served by distribution.
+  ...distributionProcedures,
+  nodes: router({
+    list: authedProcedure
+      .input(z.void())
+      .output(z.array(nodeSchema))
+      .query(({ ctx }) => ctx.services.store.fabricNodes()),
+    get: authedProcedure
+      .input(z.object({ name: nameSchema }))
+      .output(nodeSchema)
+      .query(({ ctx, input }) => {
+        const node = ctx.services.store.fabricNodes().find((n) => n.name === input.name);
+        if (!node) throw notFound("node", input.name, "name");
+        return node;
+      }),
+    create: authedProcedure
+      .input(z.object({ spec: fabricNodeSchema }))
+      .output(nodeSchema)
+      .mutation(async ({ ctx, input }) => {
+        requireCloudAdmin(ctx.principal);
+        await ctx.services.store.applyFabric([input.spec], { prune: false, mode: "create" });
+        return nodeNamed(ctx.services.store.fabricNodes(), input.spec.name);
+      }),
+    update: authedProcedure
+      .input(z.object({ spec: fabricNodeSchema, revision: z.number().int().min(1) }))
+      .output(nodeSchema)
+      .mutation(async ({ ctx, input }) => {
+        requireCloudAdmin(ctx.principal);
+        await ctx.services.store.applyFabric([input.spec], {
+          prune: false,
+          mode: "update",
+          expectedRevision: input.revision,
+        });
+        return nodeNamed(ctx.services.store.fabricNodes(), input.spec.name);
+      }),
+    delete: authedProcedure
+      .input(z.object({ name: nameSchema, revision: z.number().int().min(1).optional() }))
+      .output(z.object({ fabricGeneration: z.number().int() }))
+      .mutation(async ({ ctx, input }) => {
+        requireCloudAdmin(ctx.principal);
+        const fabricGeneration = await ctx.services.store.deleteFabricNode(input.name, input.revision);
+        return { fabricGeneration };
+      }),
+  }),
+  /** Applies a fabric file (nodes by name); `prune` also removes nodes it does not list. */
+  applyFile: authedProcedure
+    .input(
+      z.object({
+        document: z.unknown(),
+        dryRun: z.boolean().default(false),
+        prune: z.boolean().default(false),
+      }),
+    )
+    .output(applySchema)
+    .mutation(async ({ ctx, input }) => {
+      requireCloudAdmin(ctx.principal);
+      const parsed = parseFabricFile(input.document);
+      if (!parsed.ok) throw NetloomError.invalid(parsed.problems);
+      const result = await ctx.services.store.applyFabric(parsed.value.nodes, {
+        prune: input.prune,
+        mode: "upsert",
+        dryRun: input.dryRun,
+      });
+      return { ...result, dryRun: input.dryRun };
+    }),
+  /** Every node's applied generation against the newest, and whether the fabric converged. */
+  status: authedProcedure
+    .input(z.void())
+    .output(statusSchema)
+    .query(async ({ ctx }) => {
+      if (ctx.services.fabricStatus) return statusSchema.parse(await ctx.services.fabricStatus());
+      const generation = ctx.services.store.fabricGeneration;
+      const nodes = ctx.services.store.fabricNodes().map((node) => ({
+        name: node.name,
+        underlay: node.underlay,
+        appliedGeneration: node.appliedGeneration,
+        appliedHash: node.appliedHash,
+        desiredGeneration: null,
+        desiredHash: null,
+        converged: node.appliedGeneration >= generation,
+        stale: true,
+        connected: false,
+        lastSeenAt: node.lastSeenAt,
+        lastError: null,
+      }));
+      const converged = nodes.filter((node) => node.converged).length;
+      return {
+        generation,
+        compiledGeneration: generation,
+        converged: converged === nodes.length,
+        counts: { nodes: nodes.length, converged, stale: nodes.length, connected: 0 },
+        nodes,
+      };
+    }),
+});
+
+function nodeNamed<T extends { name: string }>(nodes: T[], name: string): T {
+  const node = nodes.find((candidate) => candidate.name === name);
+  if (!node) throw notFound("node", name, "name");
+  return node;
+}

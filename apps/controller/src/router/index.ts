@@ -1,0 +1,37 @@
+import { router } from "../trpc";
+import { authRouter } from "./auth";
+import { fabricRouter } from "./fabric";
+import { intentRouter } from "./intent";
+import { reachRouter } from "./reach";
+import {
+  assertionsRouter,
+  floatingIpPoolsRouter,
+  networksRouter,
+  policiesRouter,
+  routersRouter,
+  securityGroupsRouter,
+  servicesRouter,
+  workloadsRouter,
+} from "./resources";
+import { tenantsRouter } from "./tenants";
+import { usersRouter } from "./users";
+
+/** Every procedure of the controller. Clients import its type only (`AppRouter`). */
+export const appRouter = router({
+  auth: authRouter,
+  tenants: tenantsRouter,
+  users: usersRouter,
+  networks: networksRouter,
+  workloads: workloadsRouter,
+  securityGroups: securityGroupsRouter,
+  policies: policiesRouter,
+  services: servicesRouter,
+  routers: routersRouter,
+  floatingIpPools: floatingIpPoolsRouter,
+  assertions: assertionsRouter,
+  fabric: fabricRouter,
+  intent: intentRouter,
+  reach: reachRouter,
+});
+
+export type AppRouter = typeof appRouter;

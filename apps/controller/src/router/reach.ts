@@ -1,0 +1,76 @@
+import { expectationSchema, flowEndSchema, protocolSchema } from "@netloom/model";
+import { z } from "zod";
+import { tenantFor } from "../auth/tenancy";
+import { authedProcedure, router } from "../trpc";
+import { tenantRef } from "./schemas";
+
+const portSchema = z.number().int().min(1).max(65535);
+
+const traceResultSchema = z.object({
+  verdict: z.enum(["allow", "deny"]),
+  reason: z.string(),
+  hops: z.array(
+    z.object({
+      node: z.string(),
+      step: z.string(),
+      rule: z.string().optional(),
+      detail: z.string().optional(),
+    }),
+  ),
+});
+
+export const reachRouter = router({
+  /** The verdict, reason and hops of one flow (spec section 4, trace). */
+  trace: authedProcedure
+    .input(
+      tenantRef.extend({
+        from: flowEndSchema,
+        to: flowEndSchema,
+        protocol: protocolSchema,
+        port: portSchema.optional(),
+      }),
+    )
+    .output(traceResultSchema.extend({ rule: z.string().optional() }))
+    .query(({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      const { tenant: _tenant, ...flow } = input;
+      return ctx.services.reach.trace(state, flow);
+    }),
+  /** Each expectation against the compiled model (spec section 4, check). */
+  check: authedProcedure
+    .input(tenantRef.extend({ expect: z.array(expectationSchema).max(100_000) }))
+    .output(
+      z.object({
+        total: z.number().int(),
+        mismatches: z.array(
+          z.object({
+            from: z.string(),
+            to: z.string(),
+            protocol: protocolSchema,
+            port: z.number().int().optional(),
+            expected: z.enum(["allow", "deny"]),
+            got: z.enum(["allow", "deny"]),
+          }),
+        ),
+      }),
+    )
+    .query(({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      return ctx.services.reach.check(state, input.expect);
+    }),
+  /** Which workload reaches which, per protocol/port the tenant's rules mention. */
+  matrix: authedProcedure
+    .input(tenantRef)
+    .output(
+      z.object({
+        tenant: z.string(),
+        workloads: z.array(z.string()),
+        flows: z.array(z.object({ protocol: z.string(), port: z.number().int().optional() })),
+        allowed: z.array(z.array(z.array(z.number().int()))),
+      }),
+    )
+    .query(({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      return ctx.services.reach.matrix(state);
+    }),
+});

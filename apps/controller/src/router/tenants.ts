@@ -1,0 +1,73 @@
+import { nameSchema } from "@netloom/model";
+import { z } from "zod";
+import { requireCloudAdmin } from "../auth/principal";
+import { tenantFor, visibleTenants } from "../auth/tenancy";
+import type { Store } from "../store/store";
+import { QUOTA_NAMES, type Quotas, type TenantState } from "../store/types";
+import { authedProcedure, router } from "../trpc";
+import { okSchema, tenantRef } from "./schemas";
+
+const quotaShape = Object.fromEntries(QUOTA_NAMES.map((key) => [key, z.number().int().min(0).max(1_000_000)])) as Record<
+  keyof Quotas,
+  z.ZodNumber
+>;
+const quotasSchema = z.strictObject(quotaShape);
+
+const tenantSummarySchema = z.object({ id: z.string(), name: z.string(), generation: z.number().int() });
+const usageSchema = z.object({ used: quotasSchema, quotas: quotasSchema });
+const tenantSchema = tenantSummarySchema.extend(usageSchema.shape);
+
+function summary(state: TenantState) {
+  return { id: state.id, name: state.name, generation: state.generation };
+}
+
+function detail(store: Store, state: TenantState) {
+  return { ...summary(state), ...store.usage(state) };
+}
+
+export const tenantsRouter = router({
+  list: authedProcedure
+    .input(z.void())
+    .output(z.array(tenantSummarySchema))
+    .query(({ ctx }) => visibleTenants(ctx.services.store, ctx.principal).map(summary)),
+  get: authedProcedure
+    .input(tenantRef)
+    .output(tenantSchema)
+    .query(({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      return detail(ctx.services.store, state);
+    }),
+  create: authedProcedure
+    .input(z.object({ name: nameSchema }))
+    .output(tenantSchema)
+    .mutation(async ({ ctx, input }) => {
+      requireCloudAdmin(ctx.principal);
+      const state = await ctx.services.store.createTenant(input.name, ctx.principal.email);
+      return detail(ctx.services.store, state);
+    }),
+  delete: authedProcedure
+    .input(tenantRef)
+    .output(okSchema)
+    .mutation(async ({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "write");
+      requireCloudAdmin(ctx.principal);
+      await ctx.services.store.deleteTenant(state);
+      ctx.services.auth.invalidate();
+      return { ok: true as const };
+    }),
+  setQuotas: authedProcedure
+    .input(tenantRef.extend({ quotas: quotasSchema.partial() }))
+    .output(quotasSchema)
+    .mutation(({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "write");
+      requireCloudAdmin(ctx.principal);
+      return ctx.services.store.setQuotas(state, input.quotas, ctx.principal.email);
+    }),
+  usage: authedProcedure
+    .input(tenantRef)
+    .output(usageSchema)
+    .query(({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      return ctx.services.store.usage(state);
+    }),
+});

@@ -1,0 +1,914 @@
+import { randomUUID } from "node:crypto";
+import type { CompileInput, TenantInput } from "@netloom/compiler";
+import {
+  type FabricNodeSpec,
+  type IntentFile,
+  NetloomError,
+  type Problem,
+  RESOURCE_KINDS,
+  type ResourceKind,
+  canonicalIntent,
+} from "@netloom/model";
+import type { Db } from "../db";
+import type { ControllerEvents } from "../events";
+import type { Prisma } from "../generated/prisma/client";
+import { type AssertionChecker, noAssertionChecker } from "./assertions";
+import { diffResources, documentOf, objectsOf, parseStoredSpec } from "./document";
+import { validateTenantIntent } from "./model";
+import { KeyedMutex } from "./mutex";
+import {
+  allocateAddresses,
+  carryOverAllocations,
+  checkQuotas,
+  effectiveQuotas,
+  scheduleWorkloads,
+  usageOf,
+} from "./prepare";
+import {
+  type ChangeResult,
+  type ObjectChange,
+  type Quotas,
+  QUOTA_NAMES,
+  type StoredResource,
+  type TenantState,
+  resourceKey,
+} from "./types";
+
+type Tx = Prisma.TransactionClient;
+
+/** A forwarding node as the store keeps it. */
+export interface FabricNodeView {
+  id: string;
+  name: string;
+  underlay: string;
+  revision: number;
+  appliedGeneration: number;
+  appliedHash: string | null;
+  lastSeenAt: string | null;
+}
+
+/** One audit event, as history pages show it. */
+export interface AuditView {
+  id: string;
+  actor: string;
+  action: string;
+  kind: string;
+  name: string;
+  before: unknown;
+  after: unknown;
+  generation: number;
+  at: string;
+}
+
+/** A change's result plus what dry runs and callers need to explain it. */
+export type ChangeOutcome = ChangeResult & {
+  before: IntentFile;
+  natAddresses: Record<string, string>;
+  /** Assertions the candidate breaks (a committed change always has none). */
+  brokenAssertions: Problem[];
+};
+
+/** Thrown inside a transaction when the cache turned out older than the database. */
+class StaleState extends Error {}
+
+/** The first VNI handed out; lower ones are left for the operator's own use. */
+const FIRST_VNI = 4096;
+/** How often a change is retried after finding the cache stale or an address taken. */
+const MAX_ATTEMPTS = 4;
+
+/** Pending allocation rows of one owner. */
+interface AddressRow {
+  network: string;
+  ip: string;
+  purpose: string;
+}
+
+/**
+ * The store of every tenant's intent and the fabric. Reads are served from an in-memory copy
+ * (the controller is the only writer); every change runs in one transaction that locks the
+ * tenant row, re-checks the generation the copy was made at, and writes objects, allocations,
+ * audit, snapshot and generations together. After commit the copy is updated and `changed`
+ * is emitted.
+ */
+export class Store {
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly tenantIds = new Map<string, string>();
+  private nodes: FabricNodeView[] = [];
+  private fabricGenerationValue = 0;
+  private compileInputCache: CompileInput | null = null;
+  private readonly locks = new KeyedMutex();
+  /** Checks stored assertions against a candidate; set once the compiler is wired. */
+  assertionChecker: AssertionChecker = noAssertionChecker;
+
+  private constructor(
+    readonly db: Db,
+    readonly events: ControllerEvents,
+  ) {}
+
+  /** Opens the store and loads every tenant and node into memory. */
+  static async open(db: Db, events: ControllerEvents): Promise<Store> {
+    const store = new Store(db, events);
+    await store.reload();
+    return store;
+  }
+
+  /** Re-reads everything from the database. */
+  async reload(): Promise<void> {
+    const prisma = this.db.prisma;
+    this.tenants.clear();
+    this.tenantIds.clear();
+    const tenants = await prisma.tenant.findMany({ orderBy: { name: "asc" } });
+    for (const tenant of tenants) {
+      const state = await loadTenant(prisma, tenant.id);
+      if (state) this.cacheTenant(state);
+    }
+    await this.reloadFabric();
+  }
+
+  private async reloadFabric(): Promise<void> {
+    const rows = await this.db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
+    this.nodes = rows.map(nodeView);
+    const fabric = await this.db.prisma.fabricState.findUnique({ where: { id: 1 } });
+    this.fabricGenerationValue = fabric?.generation ?? 0;
+    this.compileInputCache = null;
+  }
+
+  private cacheTenant(state: TenantState): void {
+    this.tenants.set(state.id, state);
+    this.tenantIds.set(state.name, state.id);
+    this.compileInputCache = null;
+  }
+
+  /** The fabric-wide generation: grows with every committed change. */
+  get fabricGeneration(): number {
+    return this.fabricGenerationValue;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Every tenant, by name. */
+  listTenants(): TenantState[] {
+    return [...this.tenants.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** A tenant by name, or undefined. */
+  tenant(name: string): TenantState | undefined {
+    const id = this.tenantIds.get(name);
+    return id === undefined ? undefined : this.tenants.get(id);
+  }
+
+  tenantById(id: string): TenantState | undefined {
+    return this.tenants.get(id);
+  }
+
+  /** The tenant's intent document, every allocation filled in. */
+  document(state: TenantState): IntentFile {
+    return documentOf(state);
+  }
+
+  /** The stored objects of one kind, in file order. */
+  resources<K extends ResourceKind>(state: TenantState, kind: K): StoredResource<K>[] {
+    const list: StoredResource<K>[] = [];
+    for (const resource of state.resources.values()) {
+      if (resource.kind === kind) list.push(resource as StoredResource<K>);
+    }
+    return list.sort((a, b) => a.ordinal - b.ordinal);
+  }
+
+  usage(state: TenantState): { used: Quotas; quotas: Quotas } {
+    return { used: usageOf(documentOf(state)), quotas: effectiveQuotas(state) };
+  }
+
+  fabricNodes(): FabricNodeView[] {
+    return this.nodes;
+  }
+
+  /** The compiler's input: every tenant and node, allocations made. Cached between changes. */
+  compileInput(): CompileInput {
+    if (!this.compileInputCache) {
+      this.compileInputCache = {
+        fabric: { nodes: this.nodes.map(nodeSpec) },
+        tenants: this.listTenants().map(tenantInput),
+      };
+    }
+    return this.compileInputCache;
+  }
+
+  async history(
+    state: TenantState,
+    page: { before?: string | undefined; limit: number },
+  ): Promise<{ events: AuditView[]; next: string | null }> {
+    const rows = await this.db.prisma.auditEvent.findMany({
+      where: {
+        tenantId: state.id,
+        ...(page.before ? { id: { lt: BigInt(page.before) } } : {}),
+      },
+      orderBy: { id: "desc" },
+      take: page.limit + 1,
+    });
+    const events = rows.slice(0, page.limit).map(auditView);
+    const last = events[events.length - 1];
+    return { events, next: rows.length > page.limit && last ? last.id : null };
+  }
+
+  // ---------------------------------------------------------------- tenant lifecycle
+
+  /** Creates an empty tenant. CONFLICT when the name is taken. */
+  async createTenant(name: string, actor: string): Promise<TenantState> {
+    return this.locks.run(`tenant:${name}`, () => this.createTenantLocked(name, actor));
+  }
+
+  private async createTenantLocked(name: string, actor: string): Promise<TenantState> {
+    if (this.tenant(name)) {
+      throw new NetloomError("CONFLICT", `tenant ${name} exists`, [
+        { path: "tenant", message: `tenant ${name} exists` },
+      ]);
+    }
+    const row = await this.db.prisma.$transaction(async (tx) => {
+      const created = await tx.tenant.create({ data: { name } });
+      await tx.auditEvent.create({
+        data: { tenantId: created.id, actor, action: "create", kind: "tenant", name, generation: 0 },
+      });
+      await tx.intentSnapshot.create({
+        data: {
+          tenantId: created.id,
+          generation: 0,
+          document: { apiVersion: "netloom/v1", tenant: name },
+        },
+      });
+      return created;
+    });
+    const state: TenantState = {
+      id: row.id,
+      name,
+      generation: 0,
+      quotas: {},
+      resources: new Map(),
+      vnis: {},
+      natAddresses: {},
+    };
+    this.cacheTenant(state);
+    return state;
+  }
+
+  /** Deletes a tenant and everything it owns; its configs leave every node. */
+  async deleteTenant(state: TenantState): Promise<void> {
+    await this.locks.run(`tenant:${state.name}`, async () => {
+      const fabricGeneration = await this.db.prisma.$transaction(async (tx) => {
+        await tx.tenant.delete({ where: { id: state.id } });
+        return bumpFabric(tx);
+      });
+      this.tenants.delete(state.id);
+      this.tenantIds.delete(state.name);
+      this.compileInputCache = null;
+      this.fabricGenerationValue = fabricGeneration;
+      this.events.emit("changed", {
+        tenantId: state.id,
+        tenant: state.name,
+        generation: state.generation + 1,
+        fabricGeneration,
+      });
+    });
+  }
+
+  /** Overrides some of a tenant's quotas (others keep their defaults). */
+  async setQuotas(state: TenantState, quotas: Partial<Quotas>, actor: string): Promise<Quotas> {
+    return this.locks.run(`tenant:${state.name}`, async () => {
+      const current = this.tenants.get(state.id) ?? state;
+      const merged: Partial<Quotas> = { ...current.quotas };
+      for (const key of QUOTA_NAMES) {
+        const value = quotas[key];
+        if (value !== undefined) merged[key] = value;
+      }
+      await this.db.prisma.$transaction([
+        this.db.prisma.tenant.update({ where: { id: state.id }, data: { quotas: merged } }),
+        this.db.prisma.auditEvent.create({
+          data: {
+            tenantId: state.id,
+            actor,
+            action: "update",
+            kind: "quotas",
+            name: state.name,
+            before: current.quotas,
+            after: merged,
+            generation: current.generation,
+          },
+        }),
+      ]);
+      const next = { ...current, quotas: merged };
+      this.cacheTenant(next);
+      return effectiveQuotas(next);
+    });
+  }
+
+  // ---------------------------------------------------------------- intent changes
+
+  /**
+   * The one way intent changes. `mutate` turns the current document into the desired one
+   * (throwing CONFLICT or NOT_FOUND for stale revisions and missing objects); the candidate is
+   * then validated as a whole tenant, allocated, quota- and assertion-checked, and committed
+   * (or, with `dryRun`, only planned).
+   */
+  async change(args: {
+    tenant: string;
+    actor: string;
+    mutate: (state: TenantState, document: IntentFile) => IntentFile;
+    createTenant?: boolean;
+    dryRun?: boolean;
+  }): Promise<ChangeOutcome> {
+    return this.locks.run(`tenant:${args.tenant}`, async () => {
+      let state = this.tenant(args.tenant);
+      if (!state) {
+        if (!args.createTenant) throw notFound("tenant", args.tenant, "tenant");
+        state = args.dryRun
+          ? emptyTenant(args.tenant)
+          : await this.createTenantLocked(args.tenant, args.actor);
+      }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.changeOnce(state, args);
+        } catch (error) {
+          if (!(error instanceof StaleState) || attempt >= MAX_ATTEMPTS) throw error;
+          const reloaded = await loadTenant(this.db.prisma, state.id);
+          if (!reloaded) throw notFound("tenant", args.tenant, "tenant");
+          this.cacheTenant(reloaded);
+          state = reloaded;
+        }
+      }
+    });
+  }
+
+  private async changeOnce(
+    state: TenantState,
+    args: {
+      actor: string;
+      mutate: (state: TenantState, document: IntentFile) => IntentFile;
+      dryRun?: boolean;
+    },
+  ): Promise<ChangeOutcome> {
+    const before = documentOf(state);
+    const desired = args.mutate(state, structuredClone(before));
+    const prepared = this.prepare(state, before, desired);
+    const diff = diffResources(state, prepared.intent);
+    const natChanged = JSON.stringify(prepared.natAddresses) !== JSON.stringify(state.natAddresses);
+    const result = (generation: number, fabricGeneration: number, dryRun: boolean) => ({
+      natAddresses: prepared.natAddresses,
+      brokenAssertions: prepared.broken,
+      tenant: state.name,
+      tenantId: state.id,
+      generation,
+      fabricGeneration,
+      changes: diff.changes,
+      document: prepared.intent,
+      dryRun,
+      before,
+    });
+    if (args.dryRun) return result(state.generation, this.fabricGenerationValue, true);
+    if (prepared.broken.length > 0) {
+      throw new NetloomError(
+        "ASSERTION_FAILED",
+        prepared.broken.map((p) => `${p.path}: ${p.message}`).join("\n"),
+        prepared.broken,
+      );
+    }
+    if (diff.changes.length === 0 && !natChanged) {
+      return result(state.generation, this.fabricGenerationValue, false);
+    }
+
+    const poolNetworks = new Map(
+      objectsOf(prepared.intent, "floatingIpPools").map((pool) => [pool.name, pool.network]),
+    );
+    const oldPoolNetworks = new Map(
+      objectsOf(before, "floatingIpPools").map((pool) => [pool.name, pool.network]),
+    );
+    const committed = await this.db.prisma.$transaction(
+      async (tx) => {
+        const locked = await tx.$queryRaw<{ generation: number }[]>`
+          SELECT generation FROM "Tenant" WHERE id = ${state.id} FOR UPDATE`;
+        const row = locked[0];
+        if (!row) throw notFound("tenant", state.name, "tenant");
+        if (row.generation !== state.generation) throw new StaleState();
+        const generation = state.generation + 1;
+        const resources = new Map(state.resources);
+        const vnis = { ...state.vnis };
+
+        for (const gone of diff.deletes) {
+          await tx.resource.delete({ where: { id: gone.id } });
+          resources.delete(resourceKey(gone.kind, gone.name));
+          if (gone.kind === "networks") delete vnis[gone.name];
+        }
+        for (const update of diff.updates) {
+          const { resource } = update;
+          const { count } = await tx.resource.updateMany({
+            where: { id: resource.id, revision: resource.revision },
+            data: {
+              spec: update.spec as Prisma.InputJsonValue,
+              ordinal: update.ordinal,
+              revision: { increment: 1 },
+            },
+          });
+          if (count === 0) throw new StaleState();
+          resources.set(resourceKey(resource.kind, resource.name), {
+            ...resource,
+            spec: update.spec as StoredResource["spec"],
+            ordinal: update.ordinal,
+            revision: resource.revision + 1,
+          });
+        }
+        if (diff.creates.length > 0) {
+          const rows = diff.creates.map((create) => ({
+            id: randomUUID(),
+            tenantId: state.id,
+            kind: create.kind,
+            name: create.name,
+            ordinal: create.ordinal,
+            spec: create.spec as Prisma.InputJsonValue,
+          }));
+          await tx.resource.createMany({ data: rows });
+          for (const row of rows) {
+            resources.set(resourceKey(row.kind as ResourceKind, row.name), {
+              id: row.id,
+              kind: row.kind as ResourceKind,
+              name: row.name,
+              ordinal: row.ordinal,
+              spec: row.spec as unknown as StoredResource["spec"],
+              revision: 1,
+            });
+            if (row.kind === "networks") vnis[row.name] = await allocateVni(tx, row.id);
+          }
+        }
+
+        // Addresses: rewrite the rows of every owner whose addresses changed.
+        const deletedIds = new Set(diff.deletes.map((gone) => gone.id));
+        const pending: { ownerId: string; rows: AddressRow[] }[] = [];
+        for (const resource of resources.values()) {
+          const wanted = addressesOf(resource, poolNetworks, prepared.natAddresses);
+          const previous = state.resources.get(resourceKey(resource.kind, resource.name));
+          const had =
+            previous && previous.id === resource.id
+              ? addressesOf(previous, oldPoolNetworks, state.natAddresses)
+              : [];
+          if (JSON.stringify(wanted) === JSON.stringify(had)) continue;
+          if (had.length > 0) await tx.ipAllocation.deleteMany({ where: { ownerId: resource.id } });
+          pending.push({ ownerId: resource.id, rows: wanted });
+        }
+        for (const { ownerId, rows } of pending) {
+          if (rows.length === 0 || deletedIds.has(ownerId)) continue;
+          const { count } = await tx.ipAllocation.createMany({
+            data: rows.map((row) => ({ tenantId: state.id, ownerId, ...row })),
+            skipDuplicates: true,
+          });
+          // Another owner holds one of these addresses: the copy was stale. Reload and retry,
+          // which hands out the next free address instead.
+          if (count !== rows.length) throw new StaleState();
+        }
+
+        await tx.tenant.update({ where: { id: state.id }, data: { generation } });
+        await tx.auditEvent.createMany({
+          data: diff.changes.map((change) => auditRow(state.id, args.actor, generation, change)),
+        });
+        await tx.intentSnapshot.create({
+          data: {
+            tenantId: state.id,
+            generation,
+            document: prepared.intent as unknown as Prisma.InputJsonValue,
+          },
+        });
+        const fabricGeneration = await bumpFabric(tx);
+        const next: TenantState = {
+          ...state,
+          generation,
+          resources,
+          vnis,
+          natAddresses: prepared.natAddresses,
+        };
+        return { next, fabricGeneration };
+      },
+      { maxWait: 30_000, timeout: 60_000 },
+    );
+    this.cacheTenant(committed.next);
+    this.fabricGenerationValue = Math.max(this.fabricGenerationValue, committed.fabricGeneration);
+    this.events.emit("changed", {
+      tenantId: state.id,
+      tenant: state.name,
+      generation: committed.next.generation,
+      fabricGeneration: committed.fabricGeneration,
+    });
+    return result(committed.next.generation, committed.fabricGeneration, false);
+  }
+
+  /** Validation, scheduling, allocation, quotas and assertions of a candidate document. */
+  private prepare(state: TenantState, before: IntentFile, desired: IntentFile) {
+    if (desired.tenant !== state.name) {
+      throw NetloomError.invalid([
+        { path: "tenant", message: `is ${desired.tenant}, the call is for tenant ${state.name}` },
+      ]);
+    }
+    const candidate = carryOverAllocations(before, desired);
+    const nodeNames = this.nodes.map((node) => node.name);
+    const problems = validateTenantIntent(candidate, nodeNames);
+    if (problems.length > 0) throw NetloomError.invalid(problems);
+    const scheduling = scheduleWorkloads(candidate, {
+      nodes: nodeNames,
+      otherLoad: this.loadExcept(state.id),
+    });
+    if (scheduling.length > 0) throw NetloomError.invalid(scheduling);
+    const allocated = allocateAddresses(candidate, state.natAddresses);
+    // Stored specs are canonical (schema key order, empty optional lists dropped), so that a
+    // spec compares equal to its own export.
+    const prepared = { ...allocated, intent: canonicalIntent(allocated.intent) };
+    checkQuotas(before, prepared.intent, effectiveQuotas(state));
+    const broken =
+      (prepared.intent.assertions?.length ?? 0) > 0
+        ? this.assertionChecker.check(this.candidateInput(state, prepared), state.name)
+        : [];
+    return { ...prepared, broken };
+  }
+
+  /** The compile input with one tenant replaced by a candidate (dry runs, assertions). */
+  candidateInput(
+    state: TenantState,
+    prepared: { intent: IntentFile; natAddresses: Record<string, string> },
+  ): CompileInput {
+    const current = this.compileInput();
+    const vnis: Record<string, number> = {};
+    let provisional = 16_000_000;
+    for (const network of objectsOf(prepared.intent, "networks")) {
+      vnis[network.name] = state.vnis[network.name] ?? provisional++;
+    }
+    const replacement: TenantInput = {
+      id: state.id,
+      intent: prepared.intent,
+      vnis,
+      natAddresses: prepared.natAddresses,
+    };
+    const others = current.tenants.filter((tenant) => tenant.id !== state.id);
+    return { fabric: current.fabric, tenants: [...others, replacement] };
+  }
+
+  /** Workloads per node of every tenant but one (the scheduler's view of the others). */
+  private loadExcept(tenantId: string): Map<string, number> {
+    const load = new Map<string, number>();
+    for (const tenant of this.tenants.values()) {
+      if (tenant.id === tenantId) continue;
+      for (const resource of tenant.resources.values()) {
+        if (resource.kind !== "workloads") continue;
+        const node = (resource.spec as { node?: string }).node;
+        if (node) load.set(node, (load.get(node) ?? 0) + 1);
+      }
+    }
+    return load;
+  }
+
+  /** Makes the tenant's intent what it was at `generation` (a new generation, audited). */
+  async restore(state: TenantState, generation: number, actor: string) {
+    const snapshot = await this.db.prisma.intentSnapshot.findUnique({
+      where: { tenantId_generation: { tenantId: state.id, generation } },
+    });
+    if (!snapshot) {
+      throw new NetloomError("NOT_FOUND", `tenant ${state.name} has no generation ${generation}`, [
+        { path: "generation", message: `no snapshot at generation ${generation}` },
+      ]);
+    }
+    const document = snapshot.document as unknown as IntentFile;
+    return this.change({ tenant: state.name, actor, mutate: () => structuredClone(document) });
+  }
+
+  // ---------------------------------------------------------------- fabric
+
+  /**
+   * Creates or updates forwarding nodes (by name); with `prune`, removes the ones not listed.
+   * A node that still hosts workloads cannot be removed.
+   */
+  async applyFabric(
+    nodes: readonly { name: string; underlay: string }[],
+    options: {
+      prune: boolean;
+      expectedRevision?: number | undefined;
+      mode: "upsert" | "create" | "update";
+      dryRun?: boolean;
+    },
+  ): Promise<{ changed: string[]; fabricGeneration: number }> {
+    return this.locks.run("fabric", async () => {
+      const byName = new Map(this.nodes.map((node) => [node.name, node]));
+      const seen = new Set<string>();
+      const problems: Problem[] = [];
+      nodes.forEach((node, index) => {
+        if (seen.has(node.name)) {
+          problems.push({ path: `nodes[${index}].name`, message: `${node.name} is listed twice` });
+        }
+        seen.add(node.name);
+        const existing = byName.get(node.name);
+        if (options.mode === "create" && existing) {
+          throw new NetloomError("CONFLICT", `node ${node.name} exists`, [
+            { path: "name", message: `node ${node.name} exists` },
+          ]);
+        }
+        if (options.mode === "update" && !existing) throw notFound("node", node.name, "name");
+        if (
+          existing &&
+          options.expectedRevision !== undefined &&
+          existing.revision !== options.expectedRevision
+        ) {
+          throw staleRevision("node", node.name, existing.revision);
+        }
+      });
+      const removed = options.prune ? this.nodes.filter((node) => !seen.has(node.name)) : [];
+      for (const node of removed) problems.push(...this.hostedWorkloads(node.name));
+      // Underlays must stay unique in the fabric the change leaves behind.
+      const final = new Map(this.nodes.filter((node) => !removed.includes(node)).map((n) => [n.name, n.underlay]));
+      for (const node of nodes) final.set(node.name, node.underlay);
+      nodes.forEach((node, index) => {
+        for (const [other, underlay] of final) {
+          if (other !== node.name && underlay === node.underlay) {
+            problems.push({
+              path: `nodes[${index}].underlay`,
+              message: `${node.underlay} is the underlay of node ${other}`,
+            });
+          }
+        }
+      });
+      if (problems.length > 0) throw NetloomError.invalid(problems);
+      const changed = [
+        ...nodes.filter((node) => byName.get(node.name)?.underlay !== node.underlay).map((n) => n.name),
+        ...removed.map((node) => node.name),
+      ];
+      if (changed.length === 0 || options.dryRun) {
+        return { changed, fabricGeneration: this.fabricGenerationValue };
+      }
+      const fabricGeneration = await this.db.prisma.$transaction(async (tx) => {
+        if (removed.length > 0) {
+          await tx.fabricNode.deleteMany({ where: { name: { in: removed.map((node) => node.name) } } });
+        }
+        // Two-step so that nodes may swap underlays in one file without a unique clash.
+        for (const node of nodes) {
+          const existing = byName.get(node.name);
+          if (existing && existing.underlay !== node.underlay) {
+            await tx.fabricNode.update({
+              where: { name: node.name },
+              data: { underlay: `moving:${node.name}` },
+            });
+          }
+        }
+        for (const node of nodes) {
+          const existing = byName.get(node.name);
+          if (!existing) await tx.fabricNode.create({ data: { name: node.name, underlay: node.underlay } });
+          else if (existing.underlay !== node.underlay) {
+            await tx.fabricNode.update({
+              where: { name: node.name },
+              data: { underlay: node.underlay, revision: { increment: 1 } },
+            });
+          }
+        }
+        return bumpFabric(tx);
+      });
+      await this.reloadFabric();
+      this.fabricGenerationValue = fabricGeneration;
+      this.events.emit("changed", { tenantId: null, tenant: null, generation: 0, fabricGeneration });
+      return { changed, fabricGeneration };
+    });
+  }
+
+  /** Removes one node; CONFLICT listing the workloads it still hosts. */
+  async deleteFabricNode(name: string, expectedRevision?: number): Promise<number> {
+    return this.locks.run("fabric", async () => {
+      const node = this.nodes.find((candidate) => candidate.name === name);
+      if (!node) throw notFound("node", name, "name");
+      if (expectedRevision !== undefined && node.revision !== expectedRevision) {
+        throw staleRevision("node", name, node.revision);
+      }
+      const hosted = this.hostedWorkloads(name);
+      if (hosted.length > 0) {
+        throw new NetloomError("CONFLICT", `node ${name} still hosts workloads`, hosted);
+      }
+      const fabricGeneration = await this.db.prisma.$transaction(async (tx) => {
+        await tx.fabricNode.delete({ where: { name } });
+        return bumpFabric(tx);
+      });
+      await this.reloadFabric();
+      this.fabricGenerationValue = fabricGeneration;
+      this.events.emit("changed", { tenantId: null, tenant: null, generation: 0, fabricGeneration });
+      return fabricGeneration;
+    });
+  }
+
+  private hostedWorkloads(node: string): Problem[] {
+    const problems: Problem[] = [];
+    for (const tenant of this.listTenants()) {
+      this.resources(tenant, "workloads").forEach((workload, index) => {
+        if (workload.spec.node === node) {
+          problems.push({
+            path: `${tenant.name}: workloads[${index}].node`,
+            message: `workload ${workload.name} is placed on node ${node}`,
+          });
+        }
+      });
+    }
+    return problems;
+  }
+
+  /** Re-reads nodes after another layer (distribution) changed their status columns. */
+  async refreshFabricNodes(): Promise<void> {
+    const rows = await this.db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
+    this.nodes = rows.map(nodeView);
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function emptyTenant(name: string): TenantState {
+  return { id: `new:${name}`, name, generation: 0, quotas: {}, resources: new Map(), vnis: {}, natAddresses: {} };
+}
+
+/** NOT_FOUND for an object of a kind, the same text whether missing or foreign. */
+export function notFound(kind: string, name: string, path: string): NetloomError {
+  return new NetloomError("NOT_FOUND", `${kind} ${name} not found`, [
+    { path, message: `${kind} ${name} not found` },
+  ]);
+}
+
+/** CONFLICT for an update or delete made against an older revision. */
+export function staleRevision(kind: string, name: string, current: number): NetloomError {
+  return new NetloomError("CONFLICT", `${kind} ${name} changed since it was read (now revision ${current})`, [
+    { path: "revision", message: `stale: the current revision is ${current}` },
+  ]);
+}
+
+async function bumpFabric(tx: Tx): Promise<number> {
+  const rows = await tx.$queryRaw<{ generation: number }[]>`
+    INSERT INTO "FabricState" (id, generation) VALUES (1, 1)
+    ON CONFLICT (id) DO UPDATE SET generation = "FabricState".generation + 1
+    RETURNING generation`;
+  return rows[0]?.generation ?? 0;
+}
+
+async function allocateVni(tx: Tx, networkId: string): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const rows = await tx.$queryRaw<{ vni: number }[]>`
+      INSERT INTO "VniAllocation" (vni, "networkId")
+      SELECT GREATEST(COALESCE(MAX(vni) + 1, ${FIRST_VNI}), ${FIRST_VNI}), ${networkId}
+      FROM "VniAllocation"
+      ON CONFLICT (vni) DO NOTHING
+      RETURNING vni`;
+    const vni = rows[0]?.vni;
+    if (vni !== undefined) {
+      if (vni > 16_777_215) throw new NetloomError("EXHAUSTED", "no VNI left in the fabric");
+      return vni;
+    }
+  }
+  throw new NetloomError("EXHAUSTED", "could not allocate a VNI");
+}
+
+/** The addresses an object holds, as IpAllocation rows. */
+function addressesOf(
+  resource: StoredResource,
+  poolNetworks: ReadonlyMap<string, string>,
+  natAddresses: Record<string, string>,
+): AddressRow[] {
+  const rows: AddressRow[] = [];
+  if (resource.kind === "workloads") {
+    const spec = resource.spec as import("@netloom/model").Workload;
+    spec.interfaces.forEach((iface, index) => {
+      if (iface.ip) rows.push({ network: iface.network, ip: iface.ip, purpose: `if:${index}` });
+      const network = iface.floatingIp ? poolNetworks.get(iface.floatingIp.pool) : undefined;
+      if (network && iface.floatingIp?.ip) {
+        rows.push({ network, ip: iface.floatingIp.ip, purpose: `fip:${index}` });
+      }
+    });
+  } else if (resource.kind === "services") {
+    const spec = resource.spec as import("@netloom/model").Service;
+    if (spec.type === "load-balancer") rows.push({ network: spec.network, ip: spec.vip, purpose: "vip" });
+    const nat = natAddresses[spec.name];
+    if (spec.type === "nat" && nat) rows.push({ network: spec.outside, ip: nat, purpose: "nat" });
+  }
+  return rows;
+}
+
+function auditRow(tenantId: string, actor: string, generation: number, change: ObjectChange) {
+  return {
+    tenantId,
+    actor,
+    action: change.action,
+    kind: change.kind,
+    name: change.name,
+    before: (change.before ?? undefined) as Prisma.InputJsonValue | undefined,
+    after: (change.after ?? undefined) as Prisma.InputJsonValue | undefined,
+    generation,
+  };
+}
+
+function auditView(row: {
+  id: bigint;
+  actor: string;
+  action: string;
+  kind: string;
+  name: string;
+  before: unknown;
+  after: unknown;
+  generation: number;
+  at: Date;
+}): AuditView {
+  return {
+    id: row.id.toString(),
+    actor: row.actor,
+    action: row.action,
+    kind: row.kind,
+    name: row.name,
+    before: row.before ?? null,
+    after: row.after ?? null,
+    generation: row.generation,
+    at: row.at.toISOString(),
+  };
+}
+
+function nodeView(row: {
+  id: string;
+  name: string;
+  underlay: string;
+  revision: number;
+  appliedGeneration: number;
+  appliedHash: string | null;
+  lastSeenAt: Date | null;
+}): FabricNodeView {
+  return {
+    id: row.id,
+    name: row.name,
+    underlay: row.underlay,
+    revision: row.revision,
+    appliedGeneration: row.appliedGeneration,
+    appliedHash: row.appliedHash,
+    lastSeenAt: row.lastSeenAt ? row.lastSeenAt.toISOString() : null,
+  };
+}
+
+function nodeSpec(node: FabricNodeView): FabricNodeSpec {
+  return { name: node.name, underlay: node.underlay } as FabricNodeSpec;
+}
+
+function tenantInput(state: TenantState): TenantInput {
+  return {
+    id: state.id,
+    intent: documentOf(state),
+    vnis: { ...state.vnis },
+    natAddresses: { ...state.natAddresses },
+  };
+}
+
+/** Reads one tenant with its objects, VNIs and nat addresses from the database. */
+async function loadTenant(
+  prisma: Db["prisma"] | Tx,
+  tenantId: string,
+): Promise<TenantState | undefined> {
+  const tenant = await prisma.tenant.findUnique({ where: { id: tenantId } });
+  if (!tenant) return undefined;
+  const rows = await prisma.resource.findMany({
+    where: { tenantId },
+    include: { vni: true },
+    orderBy: [{ kind: "asc" }, { ordinal: "asc" }],
+  });
+  const resources = new Map<string, StoredResource>();
+  const vnis: Record<string, number> = {};
+  for (const row of rows) {
+    const kind = row.kind as ResourceKind;
+    if (!RESOURCE_KINDS.includes(kind)) continue;
+    resources.set(resourceKey(kind, row.name), {
+      id: row.id,
+      kind,
+      name: row.name,
+      ordinal: row.ordinal,
+      spec: parseStoredSpec(kind, row.spec),
+      revision: row.revision,
+    });
+    if (row.vni) vnis[row.name] = row.vni.vni;
+  }
+  const nat = await prisma.ipAllocation.findMany({
+    where: { tenantId, purpose: "nat" },
+    include: { owner: true },
+  });
+  const natAddresses: Record<string, string> = {};
+  for (const row of nat) natAddresses[row.owner.name] = row.ip;
+  return {
+    id: tenant.id,
+    name: tenant.name,
+    generation: tenant.generation,
+    quotas: (tenant.quotas ?? {}) as Partial<Quotas>,
+    resources,
+    vnis,
+    natAddresses,
+  };
+}
+
+/**
+ * The compiler's input straight from the database: every tenant and every node. The Store
+ * keeps the same value cached (`Store.compileInput`); this is for processes without one.
+ */
+export async function loadCompileInput(db: Db): Promise<CompileInput> {
+  const tenants = await db.prisma.tenant.findMany({ orderBy: { name: "asc" } });
+  const inputs: TenantInput[] = [];
+  for (const tenant of tenants) {
+    const state = await loadTenant(db.prisma, tenant.id);
+    if (state) inputs.push(tenantInput(state));
+  }
+  const nodes = await db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
+  return { fabric: { nodes: nodes.map((node) => nodeSpec(nodeView(node))) }, tenants: inputs };
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from "node:fs";
+import { NetloomError, parseDocument } from "@netloom/model";
+import { TRPCError } from "@trpc/server";
+import type { Principal } from "../src/auth/principal";
+import { type AppCaller, type NetloomServer, createServer } from "../src/server";
+
+/** The backends every store test runs on. PostgreSQL needs NETLOOM_TEST_DATABASE_URL. */
+export const BACKENDS: { name: string; databaseUrl: string | undefined; skip: string | false }[] = [
+  { name: "pglite", databaseUrl: undefined, skip: false },
+  {
+    name: "postgresql",
+    databaseUrl: process.env.NETLOOM_TEST_DATABASE_URL,
+    skip: process.env.NETLOOM_TEST_DATABASE_URL
+      ? false
+      : "NETLOOM_TEST_DATABASE_URL is not set: PostgreSQL variant skipped",
+  },
+];
+
+/** Empties a PostgreSQL test database (tables of the schema, and the migration record). */
+async function resetPostgres(url: string): Promise<void> {
+  const pg = (await import("pg")).default;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+  await client.end();
+}
+
+/** A fresh in-process controller with an empty store. */
+export async function freshServer(
+  databaseUrl?: string,
+  options: { distribution?: boolean } = {},
+): Promise<NetloomServer> {
+  if (databaseUrl) await resetPostgres(databaseUrl);
+  return createServer({
+    dataDir: "memory://",
+    databaseUrl: databaseUrl ?? "",
+    bootstrapToken: "test-admin-token",
+    logger: false,
+    distribution: options.distribution ?? false,
+  });
+}
+
+/** Signs a user in by a fresh API token and answers its principal and caller. */
+export async function userCaller(
+  server: NetloomServer,
+  email: string,
+  role: { global?: "cloud_admin" | "cloud_viewer"; tenant?: string; tenantRole?: "tenant_admin" | "tenant_viewer" },
+): Promise<{ caller: AppCaller; principal: Principal; token: string }> {
+  const { auth, store } = server.services;
+  const user = await auth.createUser({
+    email,
+    displayName: email,
+    password: "correct horse battery",
+    globalRole: role.global ?? "none",
+  });
+  if (role.tenant && role.tenantRole) {
+    const tenant = store.tenant(role.tenant);
+    if (!tenant) throw new Error(`no tenant ${role.tenant}`);
+    await auth.grant(email, tenant.id, role.tenantRole);
+  }
+  const { token } = await auth.createToken(user.id, "test");
+  const principal = await auth.authenticate({ token });
+  if (!principal) throw new Error("token did not authenticate");
+  return { caller: server.caller(principal), principal, token };
+}
+
+export async function adminCaller(server: NetloomServer): Promise<AppCaller> {
+  const principal = await server.services.auth.authenticate({ token: "test-admin-token" });
+  if (!principal) throw new Error("bootstrap token did not authenticate");
+  return server.caller(principal);
+}
+
+/** The domain error code behind a failed call (as clients read it from error.data.netloom). */
+export async function codeOf(promise: Promise<unknown>): Promise<{ code: string; problems: { path: string; message: string }[] }> {
+  try {
+    await promise;
+  } catch (error) {
+    const cause = error instanceof TRPCError ? error.cause : error;
+    if (cause instanceof NetloomError) return { code: cause.code, problems: [...cause.problems] };
+    if (error instanceof TRPCError) return { code: `trpc:${error.code}`, problems: [] };
+    throw error;
+  }
+  return { code: "OK", problems: [] };
+}
+
+/** An example of /work/shared/examples (copied into test/fixtures), decoded. */
+export function example(name: string): unknown {
+  return parseDocument(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
+}

@@ -1,0 +1,354 @@
+import type { IntentFile } from "@netloom/model";
+import { ReactFlowProvider } from "@xyflow/react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { nodeId } from "../canvas/graph";
+import { overlayStore } from "../canvas/overlay";
+import { Palette, PolicyLibrary } from "../canvas/Palette";
+import { type CanvasApi, type CanvasIntents, type PaletteItem, TopologyCanvas } from "../canvas/TopologyCanvas";
+import { asName, attachPolicy, findObject, removeObject } from "../draft/ops";
+import { draftStore, isDirty, useDraft } from "../draft/store";
+import { useValidation } from "../draft/validation";
+import {
+  ConnectDialog,
+  NetworkDialog,
+  RouterDialog,
+  ServiceDialog,
+  WorkloadDialog,
+} from "../inspector/CreateDialogs";
+import { Inspector } from "../inspector/Inspector";
+import { SecurityGroups } from "../inspector/SecurityGroups";
+import { Loading } from "./App";
+import { Toolbar } from "./Toolbar";
+import type { Me } from "./types";
+import { useDraftValidation, useLiveStatus, useTenantDocument, useValidator } from "./useTenantData";
+
+const ReachPanel = lazy(() => import("../reach/ReachPanel").then((m) => ({ default: m.ReachPanel })));
+const PlanPanel = lazy(() => import("../plan/PlanPanel").then((m) => ({ default: m.PlanPanel })));
+const HistoryPanel = lazy(() => import("../plan/HistoryPanel").then((m) => ({ default: m.HistoryPanel })));
+
+type PanelTab = "inspect" | "groups" | "reach" | "plan" | "history";
+
+type Pending =
+  | { kind: "create"; item: PaletteItem; at: { x: number; y: number } }
+  | { kind: "chain"; item: "firewall" | "load-balancer" | "nat"; policy: string }
+  | { kind: "connect"; a: string; b: string };
+
+/**
+ * One tenant: palette and policy library on the left, the canvas, and the inspector,
+ * reachability, plan and history on the right. Every edit lands in the client-side draft;
+ * nothing reaches the fabric until the plan is reviewed and applied.
+ */
+export function TenantWorkspace({ tenant, me, forceReadOnly }: { tenant: string; me: Me; forceReadOnly?: boolean }) {
+  const role = me.memberships.find((m) => m.tenant === tenant)?.role;
+  const readOnly = Boolean(forceReadOnly) || !(me.globalRole === "cloud_admin" || role === "tenant_admin");
+  const exported = useTenantDocument(tenant, readOnly);
+  const doc = useDraft((s) => (s.tenant === tenant ? s.doc : null));
+  const dirty = useDraft(isDirty);
+  useDraftValidation(tenant, doc, dirty, !readOnly);
+  useLiveStatus(doc);
+  const validate = useValidator(tenant);
+  const [tab, setTab] = useState<PanelTab>("inspect");
+  const [pending, setPending] = useState<Pending | null>(null);
+  const canvasApi = useRef<CanvasApi | null>(null);
+  const selection = useDraft((s) => s.selection);
+
+  // Selecting something on the canvas brings the inspector forward.
+  useEffect(() => {
+    if (selection && selection.kind !== "assertions") setTab(selection.kind === "securityGroups" ? "groups" : "inspect");
+  }, [selection]);
+
+  useEffect(() => () => overlayStore.patch({ trace: null, search: null, problems: new Set() }), []);
+
+  const intents = useMemo<CanvasIntents>(
+    () => ({
+      onCreate: (item, at) => setPending({ kind: "create", item, at }),
+      onDropOnPolicy: (item, policy) => {
+        if (item === "firewall" || item === "load-balancer" || item === "nat") {
+          setPending({ kind: "chain", item, policy });
+        }
+      },
+      onConnect: (source, target) => connectObjects(source, target, setPending),
+      onAttachPolicy: (policy, network) => draftStore.edit((d) => attachPolicy(d, policy, network)),
+    }),
+    [],
+  );
+
+  const finish = useCallback((next: IntentFile, select: { kind: Parameters<typeof draftStore.select>[0] } | null) => {
+    draftStore.replaceDocument(next);
+    if (select?.kind) draftStore.select(select.kind);
+    setPending(null);
+  }, []);
+
+  useKeyboardShortcuts(readOnly, canvasApi);
+
+  if (exported.error) {
+    return (
+      <div className="page-error" role="alert">
+        Cannot open tenant {tenant}: {exported.error.message}
+      </div>
+    );
+  }
+  if (!doc) return <Loading />;
+
+  const policies = doc.policies ?? [];
+  return (
+    <ReactFlowProvider>
+      <div className="workspace">
+        <Toolbar tenant={tenant} readOnly={readOnly} canvas={canvasApi} onReview={() => setTab("plan")} />
+        <div className="workspace-body">
+          <aside className="sidebar" aria-label="Tools">
+            {readOnly ? (
+              <div className="readonly-note" role="note">
+                Read only: {forceReadOnly ? "operator view" : "viewer role"}
+              </div>
+            ) : null}
+            <Palette
+              disabled={readOnly}
+              onActivate={(item) => setPending({ kind: "create", item, at: canvasApi.current?.center() ?? { x: 0, y: 0 } })}
+            />
+            <PolicyLibrary
+              policies={policies}
+              disabled={readOnly}
+              onSelect={(name) => draftStore.select({ kind: "policies", name })}
+            />
+          </aside>
+          <TopologyCanvas
+            tenant={tenant}
+            readOnly={readOnly}
+            intents={intents}
+            onReady={(api) => {
+              canvasApi.current = api;
+            }}
+          />
+          <aside className="panel" aria-label="Details">
+            <div className="tabs" role="tablist" aria-label="Panels">
+              {(
+                [
+                  ["inspect", "Inspector"],
+                  ["groups", "Security groups"],
+                  ["reach", "Reachability"],
+                  ["plan", "Plan"],
+                  ["history", "History"],
+                ] as const
+              ).map(([id, label]) => (
+                <button
+                  key={id}
+                  type="button"
+                  role="tab"
+                  id={`tab-${id}`}
+                  aria-selected={tab === id}
+                  aria-controls={`tabpanel-${id}`}
+                  className={tab === id ? "active" : ""}
+                  onClick={() => setTab(id)}
+                >
+                  {label}
+                  {id === "plan" && dirty ? <PlanBadge /> : null}
+                </button>
+              ))}
+            </div>
+            <div className="tab-body" role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`}>
+              <Suspense fallback={<Loading />}>
+                {tab === "inspect" ? <Inspector readOnly={readOnly} /> : null}
+                {tab === "groups" ? <SecurityGroups readOnly={readOnly} /> : null}
+                {tab === "reach" ? <ReachPanel tenant={tenant} readOnly={readOnly} canvas={canvasApi} /> : null}
+                {tab === "plan" ? <PlanPanel tenant={tenant} readOnly={readOnly} /> : null}
+                {tab === "history" ? <HistoryPanel tenant={tenant} readOnly={readOnly} /> : null}
+              </Suspense>
+            </div>
+          </aside>
+        </div>
+        {pending ? (
+          <PendingDialog
+            pending={pending}
+            doc={doc}
+            validate={validate}
+            onCancel={() => setPending(null)}
+            onDone={(next, created) => {
+              if (pending.kind === "create" && created) {
+                canvasApi.current?.placeNode(created.nodeId, pending.at);
+              }
+              finish(next, created ? { kind: created.ref } : null);
+            }}
+          />
+        ) : null}
+      </div>
+    </ReactFlowProvider>
+  );
+}
+
+function PlanBadge() {
+  const status = useValidation((s) => s.status);
+  const count = useValidation((s) => s.problems.length);
+  return (
+    <span className={`badge ${status === "invalid" ? "badge-bad" : "badge-draft"}`} aria-label={status === "invalid" ? `${count} problems` : "unapplied changes"}>
+      {status === "invalid" ? count : "•"}
+    </span>
+  );
+}
+
+type Created = { nodeId: string; ref: { kind: "networks" | "workloads" | "services" | "routers" | "policies"; name: string } };
+
+function PendingDialog({
+  pending,
+  doc,
+  validate,
+  onCancel,
+  onDone,
+}: {
+  pending: Pending;
+  doc: IntentFile;
+  validate: (doc: IntentFile) => Promise<import("@netloom/model").Problem[]>;
+  onCancel: () => void;
+  onDone: (doc: IntentFile, created: Created | null) => void;
+}) {
+  if (pending.kind === "connect") {
+    return (
+      <ConnectDialog
+        doc={doc}
+        a={pending.a}
+        b={pending.b}
+        validate={validate}
+        onCancel={onCancel}
+        onDone={(next, name) => onDone(next, { nodeId: "", ref: { kind: "policies", name } })}
+      />
+    );
+  }
+  if (pending.kind === "chain") {
+    return (
+      <ServiceDialog
+        doc={doc}
+        type={pending.item}
+        chainInto={pending.policy}
+        validate={validate}
+        onCancel={onCancel}
+        onDone={(next) => onDone(next, { nodeId: "", ref: { kind: "policies", name: pending.policy } })}
+      />
+    );
+  }
+  const item = pending.item;
+  switch (item) {
+    case "network":
+    case "external":
+      return (
+        <NetworkDialog
+          doc={doc}
+          external={item === "external"}
+          validate={validate}
+          onCancel={onCancel}
+          onDone={(next, name) => onDone(next, { nodeId: nodeId.network(name), ref: { kind: "networks", name } })}
+        />
+      );
+    case "workload":
+      return (
+        <WorkloadDialog
+          doc={doc}
+          validate={validate}
+          onCancel={onCancel}
+          onDone={(next, name) => onDone(next, { nodeId: nodeId.workload(name), ref: { kind: "workloads", name } })}
+        />
+      );
+    case "router":
+      return (
+        <RouterDialog
+          doc={doc}
+          validate={validate}
+          onCancel={onCancel}
+          onDone={(next, name) => onDone(next, { nodeId: nodeId.router(name), ref: { kind: "routers", name } })}
+        />
+      );
+    case "firewall":
+    case "load-balancer":
+    case "nat":
+    case "dns":
+      return (
+        <ServiceDialog
+          doc={doc}
+          type={item}
+          validate={validate}
+          onCancel={onCancel}
+          onDone={(next, name) => onDone(next, { nodeId: nodeId.service(name), ref: { kind: "services", name } })}
+        />
+      );
+    default:
+      return null;
+  }
+}
+
+/**
+ * An edge drawn on the canvas: network–network opens the policy dialog; workload–network adds
+ * an interface; router/DNS/NAT–network adds a leg.
+ */
+function connectObjects(source: string, target: string, setPending: (p: Pending) => void) {
+  const [a, b] = [source, target];
+  const isNet = (id: string) => id.startsWith("net:");
+  const name = (id: string) => id.slice(id.indexOf(":") + 1);
+  if (isNet(a) && isNet(b)) {
+    setPending({ kind: "connect", a: name(a), b: name(b) });
+    return;
+  }
+  const network = isNet(a) ? name(a) : isNet(b) ? name(b) : null;
+  const other = isNet(a) ? b : a;
+  if (!network) return;
+  draftStore.edit((doc) => {
+    if (other.startsWith("wl:")) {
+      const workload = findObject(doc, "workloads", name(other));
+      if (!workload || workload.interfaces.some((i) => i.network === network)) return doc;
+      const next = { ...workload, interfaces: [...workload.interfaces, { network: asName(network) }] };
+      return { ...doc, workloads: (doc.workloads ?? []).map((w) => (w.name === workload.name ? next : w)) };
+    }
+    if (other.startsWith("rtr:")) {
+      const router = findObject(doc, "routers", name(other));
+      if (!router || router.networks.includes(asName(network))) return doc;
+      const next = { ...router, networks: [...router.networks, asName(network)] };
+      return { ...doc, routers: (doc.routers ?? []).map((r) => (r.name === router.name ? next : r)) };
+    }
+    if (other.startsWith("svc:")) {
+      const service = findObject(doc, "services", name(other));
+      if (!service) return doc;
+      const next =
+        service.type === "dns" && !service.networks.includes(asName(network))
+          ? { ...service, networks: [...service.networks, asName(network)] }
+          : service.type === "nat" && !service.inside.includes(asName(network))
+            ? { ...service, inside: [...service.inside, asName(network)] }
+            : service;
+      return { ...doc, services: (doc.services ?? []).map((s) => (s.name === service.name ? next : s)) };
+    }
+    return doc;
+  });
+}
+
+/** Delete / Backspace removes the selection; Ctrl+Z undo; Ctrl+Shift+Z or Ctrl+Y redo; F fits; / searches. */
+function useKeyboardShortcuts(readOnly: boolean, canvas: React.RefObject<CanvasApi | null>) {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      const typing =
+        target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
+      if (typing || document.querySelector("[role=dialog]")) return;
+      const mod = event.ctrlKey || event.metaKey;
+      if (mod && event.key.toLowerCase() === "z" && !event.shiftKey) {
+        event.preventDefault();
+        if (!readOnly) draftStore.undo();
+      } else if (mod && (event.key.toLowerCase() === "y" || (event.key.toLowerCase() === "z" && event.shiftKey))) {
+        event.preventDefault();
+        if (!readOnly) draftStore.redo();
+      } else if ((event.key === "Delete" || event.key === "Backspace") && !readOnly) {
+        const selection = draftStore.getState().selection;
+        if (!selection) return;
+        event.preventDefault();
+        draftStore.edit((doc) => removeObject(doc, selection.kind, selection.name));
+        draftStore.select(null);
+      } else if (event.key === "f" && !mod) {
+        canvas.current?.fit();
+      } else if (event.key === "/") {
+        event.preventDefault();
+        document.querySelector<HTMLInputElement>("input[type=search]")?.focus();
+      } else if (event.key === "Escape") {
+        draftStore.select(null);
+        overlayStore.patch({ trace: null });
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [readOnly, canvas]);
+}

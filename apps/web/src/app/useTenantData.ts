@@ -1,0 +1,138 @@
+import type { IntentFile, Problem } from "@netloom/model";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useCallback, useEffect, useRef } from "react";
+import { overlayStore, type Convergence } from "../canvas/overlay";
+import { draftStore } from "../draft/store";
+import { objectOfPath, validationStore } from "../draft/validation";
+import { nodeOfRef } from "../canvas/graph";
+import { failureOf } from "../errors";
+import { useTRPC, useTRPCClient } from "../trpc";
+import type { FabricStatus } from "./types";
+
+/**
+ * Loads the tenant's stored document into the draft and keeps it current: a committed change
+ * (by anyone) arrives on the `intent.changes` subscription and refetches the export. No reload
+ * buttons anywhere.
+ */
+export function useTenantDocument(tenant: string, readOnly: boolean) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const exported = useQuery(trpc.intent.export.queryOptions({ tenant }));
+  useEffect(() => {
+    if (exported.data) {
+      draftStore.load(tenant, exported.data.document, exported.data.generation, readOnly);
+    }
+  }, [exported.data, tenant, readOnly]);
+  useSubscription(
+    trpc.intent.changes.subscriptionOptions(
+      { tenant },
+      {
+        onData: () => {
+          void queryClient.invalidateQueries({ queryKey: trpc.intent.export.queryKey({ tenant }) });
+          void queryClient.invalidateQueries(trpc.intent.history.pathFilter());
+          void queryClient.invalidateQueries(trpc.reach.pathFilter());
+        },
+      },
+    ),
+  );
+  return exported;
+}
+
+/** A dry-run apply of a candidate document; resolves to its problems (empty: acceptable). */
+export function useValidator(tenant: string) {
+  const client = useTRPCClient();
+  return useCallback(
+    async (doc: IntentFile): Promise<Problem[]> => {
+      try {
+        await client.intent.applyFile.mutate({ tenant, document: doc, dryRun: true });
+        return [];
+      } catch (error) {
+        const failure = failureOf(error);
+        if (failure.code === "INVALID" || failure.code === "QUOTA_EXCEEDED" || failure.code === "EXHAUSTED") {
+          return failure.problems.length > 0 ? failure.problems : [{ path: "", message: failure.message }];
+        }
+        throw new Error(failure.message);
+      }
+    },
+    [client, tenant],
+  );
+}
+
+/**
+ * Re-validates the draft with the controller whenever it changes (debounced), so every field
+ * shows its problem while the user edits, before anything is committed.
+ */
+export function useDraftValidation(
+  tenant: string,
+  doc: IntentFile | null,
+  dirty: boolean,
+  enabled: boolean,
+) {
+  const validate = useValidator(tenant);
+  const sequence = useRef(0);
+  useEffect(() => {
+    if (!doc || !enabled) return;
+    if (!dirty) {
+      validationStore.set({ status: "valid", doc, problems: [], message: null });
+      overlayStore.patch({ problems: new Set() });
+      return;
+    }
+    const mine = ++sequence.current;
+    validationStore.set({ ...validationStore.getState(), status: "checking" });
+    const timer = setTimeout(() => {
+      validate(doc).then(
+        (problems) => {
+          if (mine !== sequence.current) return;
+          validationStore.set({ status: problems.length > 0 ? "invalid" : "valid", doc, problems, message: null });
+          const ids = new Set<string>();
+          for (const problem of problems) {
+            const ref = objectOfPath(doc, problem.path);
+            const id = ref ? nodeOfRef(ref.kind, ref.name) : null;
+            if (id) ids.add(id);
+          }
+          overlayStore.patch({ problems: ids });
+        },
+        (error: unknown) => {
+          if (mine !== sequence.current) return;
+          validationStore.set({ status: "error", doc, problems: [], message: String(error) });
+        },
+      );
+    }, 350);
+    return () => clearTimeout(timer);
+  }, [doc, dirty, enabled, validate]);
+}
+
+/**
+ * Live fabric status by subscription: each network is converged when every node hosting it
+ * (the nodes its workloads are placed on) has applied its newest config; a network with no
+ * placed workload follows the fabric as a whole. Hit counts are not part of the status push;
+ * they are read per node by the operator console.
+ */
+export function useLiveStatus(doc: IntentFile | null) {
+  const trpc = useTRPC();
+  const status = useSubscription(trpc.fabric.onStatus.subscriptionOptions(undefined));
+  const data = status.data as FabricStatus | undefined;
+  useEffect(() => {
+    if (!doc || !data) return;
+    const byNode = new Map(data.nodes.map((n) => [n.name, n.converged && !n.stale]));
+    const networks: Record<string, Convergence> = {};
+    const hosts = new Map<string, Set<string>>();
+    for (const workload of doc.workloads ?? []) {
+      if (!workload.node) continue;
+      for (const iface of workload.interfaces) {
+        const set = hosts.get(iface.network) ?? new Set<string>();
+        set.add(workload.node);
+        hosts.set(iface.network, set);
+      }
+    }
+    for (const network of doc.networks ?? []) {
+      const nodes = [...(hosts.get(network.name) ?? [])];
+      const converged =
+        nodes.length > 0 ? nodes.every((n) => byNode.get(n) === true) : data.nodes.length > 0 && data.converged;
+      networks[network.name] = data.nodes.length === 0 ? "unknown" : converged ? "converged" : "pending";
+    }
+    overlayStore.patch({ networks });
+  }, [doc, data]);
+  return { status: data, error: status.error ? failureOf(status.error) : null };
+}

@@ -1,0 +1,54 @@
+import { ReactFlowProvider, useNodesInitialized } from "@xyflow/react";
+import { useEffect, useMemo } from "react";
+import { TopologyCanvas } from "../canvas/TopologyCanvas";
+import { savePositions } from "../canvas/layout";
+import { generateTenant } from "./generate";
+
+declare global {
+  interface Window {
+    /** Read by e2e/bench/canvas.ts. */
+    __netloomBench?: { nodes: number; edges: number; firstRenderMs: number | null };
+  }
+}
+
+/**
+ * Test-only page (`#/bench?nodes=2000&edges=3000`): renders a generated tenant with the real
+ * canvas, no controller involved, and reports when the first frame with every visible node
+ * measured was painted (ms since navigation start, so bundle load and parse are included).
+ */
+export function BenchPage({ params }: { params: URLSearchParams }) {
+  const nodes = Number(params.get("nodes") ?? "2000");
+  const edges = Number(params.get("edges") ?? String(Math.round(nodes * 1.5)));
+  const tenant = `bench-${nodes}-${edges}`;
+  const generated = useMemo(() => {
+    const result = generateTenant(nodes, edges);
+    savePositions(tenant, result.positions);
+    return result;
+  }, [nodes, edges, tenant]);
+  useEffect(() => {
+    window.__netloomBench = { nodes, edges, firstRenderMs: null };
+  }, [nodes, edges]);
+  return (
+    <ReactFlowProvider>
+      <div className="bench-page">
+        <TopologyCanvas tenant={tenant} readOnly={false} document={generated.doc} />
+        <FirstRender />
+      </div>
+    </ReactFlowProvider>
+  );
+}
+
+function FirstRender() {
+  const initialized = useNodesInitialized();
+  useEffect(() => {
+    if (!initialized) return;
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        if (window.__netloomBench && window.__netloomBench.firstRenderMs === null) {
+          window.__netloomBench.firstRenderMs = performance.now();
+        }
+      }),
+    );
+  }, [initialized]);
+  return null;
+}

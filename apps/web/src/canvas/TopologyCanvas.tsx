@@ -1,0 +1,375 @@
+import type { IntentFile } from "@netloom/model";
+import {
+  applyNodeChanges,
+  Background,
+  BackgroundVariant,
+  type Connection,
+  ConnectionMode,
+  Controls,
+  MiniMap,
+  type NodeChange,
+  ReactFlow,
+  type ReactFlowInstance,
+  useStore,
+} from "@xyflow/react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { draftStore, useDraft } from "../draft/store";
+import { edgeTypes } from "./edges";
+import {
+  buildGraph,
+  type Graph,
+  nodeOfRef,
+  policyOfEdge,
+  refOfNode,
+  type TopologyEdge,
+  type TopologyNode,
+} from "./graph";
+import { estimateSize, handlesFor } from "./geometry";
+import { autoLayout, gridPosition, loadPositions, savePositions } from "./layout";
+import { nodeTypes } from "./nodes";
+
+/** What the canvas asks its owner to do: creating things needs a dialog the owner renders. */
+export interface CanvasIntents {
+  /** A palette item dropped on empty canvas at a flow position. */
+  onCreate?: (item: PaletteItem, at: { x: number; y: number }) => void;
+  /** A firewall / LB / NAT dropped on a policy edge: put it in that policy's service chain. */
+  onDropOnPolicy?: (item: PaletteItem, policy: string) => void;
+  /** Two objects joined by drawing an edge. */
+  onConnect?: (source: string, target: string) => void;
+  /** A policy from the library dropped on a network. */
+  onAttachPolicy?: (policy: string, network: string) => void;
+}
+
+export type PaletteItem =
+  | "network"
+  | "external"
+  | "workload"
+  | "firewall"
+  | "load-balancer"
+  | "nat"
+  | "dns"
+  | "router";
+
+export const PALETTE_MIME = "application/x-netloom-palette";
+export const POLICY_MIME = "application/x-netloom-policy";
+
+type Position = { x: number; y: number };
+
+const LOW_ZOOM = 0.45;
+
+/** Level of detail: below LOW_ZOOM nodes drop their detail lines (CSS on the wrapper class). */
+function useLowZoom(): boolean {
+  return useStore((s) => s.transform[2] < LOW_ZOOM);
+}
+
+const LodClass = memo(function LodClass({ target }: { target: HTMLElement | null }) {
+  const low = useLowZoom();
+  useEffect(() => {
+    target?.classList.toggle("lod-low", low);
+  }, [low, target]);
+  return null;
+});
+
+/**
+ * The topology canvas. Nodes are derived from the draft document; positions live in component
+ * state (saved per tenant in localStorage after a drag or a layout). Dragging a node only
+ * touches that node's object, so React Flow re-renders one node per frame.
+ */
+export function TopologyCanvas({
+  tenant,
+  readOnly,
+  intents,
+  document: fixedDocument,
+  onReady,
+}: {
+  tenant: string;
+  readOnly: boolean;
+  intents?: CanvasIntents;
+  /** A document to show instead of the draft (operator views, the benchmark page). */
+  document?: IntentFile;
+  onReady?: (api: CanvasApi) => void;
+}) {
+  const draftDoc = useDraft((s) => s.doc);
+  const doc = fixedDocument ?? draftDoc;
+  const selection = useDraft((s) => s.selection);
+  const wrapper = useRef<HTMLDivElement>(null);
+  const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, TopologyEdge> | null>(null);
+  const positionsRef = useRef<Record<string, Position>>(loadPositions(tenant));
+  const [nodes, setNodes] = useState<TopologyNode[]>([]);
+  const [layoutVersion, setLayoutVersion] = useState(0);
+
+  // Tenant switch: positions belong to the tenant.
+  useEffect(() => {
+    positionsRef.current = loadPositions(tenant);
+    setLayoutVersion((v) => v + 1);
+  }, [tenant]);
+
+  const graph: Graph = useMemo(() => {
+    void layoutVersion;
+    if (!doc) return { nodes: [], edges: [] };
+    return buildGraph(doc, positionsRef.current, gridPosition);
+  }, [doc, layoutVersion]);
+
+  // Merge the derived graph into the current nodes: untouched nodes keep their object (and so
+  // their measurements and render), changed ones keep their measured size to avoid a re-measure.
+  useEffect(() => {
+    const selectedId = selection ? nodeOfRef(selection.kind, selection.name) : null;
+    setNodes((previous) => {
+      const byId = new Map(previous.map((node) => [node.id, node]));
+      return graph.nodes.map((node) => {
+        const old = byId.get(node.id);
+        const selected = node.id === selectedId;
+        const position = positionsRef.current[node.id] ?? old?.position ?? node.position;
+        if (
+          old &&
+          old.selected === selected &&
+          old.position.x === position.x &&
+          old.position.y === position.y &&
+          sameData(old.data, node.data)
+        ) {
+          return old;
+        }
+        const measured = old?.measured?.width && old.measured.height ? old.measured : estimateSize(node);
+        return {
+          ...node,
+          position,
+          selected,
+          ariaLabel: `${node.type} ${node.id.slice(node.id.indexOf(":") + 1)}`,
+          measured,
+          handles: handlesFor(node, measured.width ?? 0, measured.height ?? 0),
+        } as TopologyNode;
+      });
+    });
+  }, [graph, selection]);
+
+  const edges = useMemo(() => {
+    const selectedPolicy = selection?.kind === "policies" ? selection.name : null;
+    return graph.edges.map((edge) => {
+      const label =
+        edge.type === "policy"
+          ? `policy ${edge.data?.policy.name ?? ""} between ${edge.data?.a ?? ""} and ${edge.data?.b ?? ""}`
+          : `${edge.data?.kind === "link" ? edge.data.role : "link"} ${edge.source.slice(edge.source.indexOf(":") + 1)} to ${edge.target.slice(edge.target.indexOf(":") + 1)}`;
+      const selected = edge.type === "policy" && edge.data?.policy.name === selectedPolicy;
+      return { ...edge, ariaLabel: label, selected };
+    });
+  }, [graph, selection]);
+
+  // First layout for a tenant without saved positions: elk for small and medium tenants.
+  const laidOut = useRef<string | null>(null);
+  useEffect(() => {
+    if (!doc || fixedDocument || laidOut.current === tenant) return;
+    if (Object.keys(positionsRef.current).length > 0 || graph.nodes.length === 0) return;
+    laidOut.current = tenant;
+    if (graph.nodes.length > 600) return;
+    void autoLayout(graph).then((positions) => {
+      positionsRef.current = positions;
+      savePositions(tenant, positions);
+      setLayoutVersion((v) => v + 1);
+      requestAnimationFrame(() => flow?.fitView({ padding: 0.15, duration: 200 }));
+    });
+  }, [doc, graph, tenant, flow, fixedDocument]);
+
+  // New objects (no saved position yet) land where they were dropped: record grid fallbacks
+  // only when saved, so the drop position handed to `placeNode` wins.
+  const onNodesChange = useCallback(
+    (changes: NodeChange<TopologyNode>[]) => {
+      setNodes((current) => {
+        const next = applyNodeChanges(changes, current);
+        if (!changes.some((c) => c.type === "dimensions")) return next;
+        // A measured node's handles follow its real size.
+        const resized = new Set(changes.filter((c) => c.type === "dimensions").map((c) => c.id));
+        return next.map((node) =>
+          resized.has(node.id) && node.measured?.width && node.measured.height
+            ? ({ ...node, handles: handlesFor(node, node.measured.width, node.measured.height) } as TopologyNode)
+            : node,
+        );
+      });
+      let moved = false;
+      for (const change of changes) {
+        if (change.type === "position" && change.position && change.dragging === false) {
+          moved = true;
+        }
+        if (change.type === "position" && change.position) {
+          positionsRef.current[change.id] = change.position;
+        }
+      }
+      if (moved) savePositions(tenant, positionsRef.current);
+    },
+    [tenant],
+  );
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      if (readOnly || connection.source === connection.target) return;
+      intents?.onConnect?.(connection.source, connection.target);
+    },
+    [intents, readOnly],
+  );
+
+  const onDragOver = useCallback(
+    (event: React.DragEvent) => {
+      if (readOnly) return;
+      const types = event.dataTransfer.types;
+      if (types.includes(PALETTE_MIME) || types.includes(POLICY_MIME)) {
+        event.preventDefault();
+        event.dataTransfer.dropEffect = types.includes(POLICY_MIME) ? "link" : "copy";
+      }
+    },
+    [readOnly],
+  );
+
+  const onDrop = useCallback(
+    (event: React.DragEvent) => {
+      if (readOnly || !flow) return;
+      event.preventDefault();
+      const policy = event.dataTransfer.getData(POLICY_MIME);
+      const under = document.elementsFromPoint(event.clientX, event.clientY);
+      if (policy) {
+        const nodeEl = under
+          .map((el) => el.closest<HTMLElement>(".react-flow__node"))
+          .find((el) => el?.dataset.id?.startsWith("net:"));
+        const network = nodeEl?.dataset.id?.slice(4);
+        if (network) intents?.onAttachPolicy?.(policy, network);
+        return;
+      }
+      const item = event.dataTransfer.getData(PALETTE_MIME) as PaletteItem | "";
+      if (!item) return;
+      if (item === "firewall" || item === "load-balancer" || item === "nat") {
+        const edgeId = under
+          .map(
+            (el) =>
+              el.closest<HTMLElement>("[data-edge-id]")?.dataset.edgeId ??
+              el.closest<SVGElement>(".react-flow__edge")?.dataset.id,
+          )
+          .find((id) => id?.startsWith("pol:"));
+        const target = edgeId ? policyOfEdge(edgeId) : null;
+        if (target) {
+          intents?.onDropOnPolicy?.(item, target);
+          return;
+        }
+      }
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      intents?.onCreate?.(item, at);
+    },
+    [flow, intents, readOnly],
+  );
+
+  const onNodeClick = useCallback((_: React.MouseEvent, node: TopologyNode) => {
+    draftStore.select(refOfNode(node.id));
+  }, []);
+  const onEdgeClick = useCallback((_: React.MouseEvent, edge: TopologyEdge) => {
+    const policy = policyOfEdge(edge.id);
+    if (policy) draftStore.select({ kind: "policies", name: policy });
+    else if (edge.data?.kind === "link") {
+      const owner = refOfNode(edge.source);
+      if (owner) draftStore.select(owner);
+    }
+  }, []);
+  const onPaneClick = useCallback(() => draftStore.select(null), []);
+
+  const api = useMemo<CanvasApi | null>(() => {
+    if (!flow) return null;
+    return {
+      fit: () => void flow.fitView({ padding: 0.15, duration: 200 }),
+      layout: async () => {
+        const measured: Record<string, { width: number; height: number }> = {};
+        for (const node of flow.getNodes()) {
+          if (node.measured?.width && node.measured.height) {
+            measured[node.id] = { width: node.measured.width, height: node.measured.height };
+          }
+        }
+        const positions = await autoLayout(graph, measured);
+        positionsRef.current = positions;
+        savePositions(tenant, positions);
+        setLayoutVersion((v) => v + 1);
+        requestAnimationFrame(() => flow.fitView({ padding: 0.15, duration: 200 }));
+      },
+      placeNode: (id, at) => {
+        positionsRef.current[id] = at;
+        savePositions(tenant, positionsRef.current);
+      },
+      focus: (id) => {
+        const node = flow.getNode(id);
+        if (node) {
+          void flow.fitView({ nodes: [{ id }], padding: 1.5, duration: 250, maxZoom: 1.2 });
+        }
+      },
+      center: () => {
+        const box = wrapper.current?.getBoundingClientRect();
+        if (!box) return { x: 0, y: 0 };
+        return flow.screenToFlowPosition({
+          x: box.left + box.width / 2,
+          y: box.top + box.height / 2,
+        });
+      },
+    };
+  }, [flow, graph, tenant]);
+
+  useEffect(() => {
+    if (api) onReady?.(api);
+  }, [api, onReady]);
+
+  return (
+    <div className="canvas" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow<TopologyNode, TopologyEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onConnect={onConnect}
+        onNodeClick={onNodeClick}
+        onEdgeClick={onEdgeClick}
+        onPaneClick={onPaneClick}
+        onInit={setFlow}
+        connectionMode={ConnectionMode.Loose}
+        nodesConnectable={!readOnly}
+        nodesDraggable
+        deleteKeyCode={null}
+        onlyRenderVisibleElements
+        minZoom={0.05}
+        maxZoom={2}
+        fitView
+        fitViewOptions={{ padding: 0.15 }}
+        proOptions={{ hideAttribution: true }}
+        aria-label={`topology of ${tenant}`}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
+        <MiniMap pannable zoomable ariaLabel="minimap" nodeClassName={minimapClass} />
+        <Controls showInteractive={false} aria-label="zoom controls" />
+        <LodClass target={wrapper.current} />
+      </ReactFlow>
+    </div>
+  );
+}
+
+/** Node data are flat records of spec objects and name lists; compare one level deep. */
+function sameData(a: object, b: object): boolean {
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) return false;
+  for (const key of keys) {
+    const x = left[key];
+    const y = right[key];
+    if (x === y) continue;
+    if (Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => v === y[i])) {
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+function minimapClass(node: TopologyNode): string {
+  return `mm-${node.type ?? "node"}`;
+}
+
+/** Imperative handles the toolbar and panels use. */
+export interface CanvasApi {
+  fit: () => void;
+  layout: () => Promise<void>;
+  placeNode: (id: string, at: Position) => void;
+  focus: (id: string) => void;
+  center: () => Position;
+}

@@ -1,0 +1,53 @@
+import { Position } from "@xyflow/react";
+import type { TopologyNode } from "./graph";
+
+/**
+ * Node geometry known before React Flow measures the DOM. With `onlyRenderVisibleElements`,
+ * nodes off screen are never measured; giving every node an estimated size and its handle
+ * positions keeps fit-to-view, the minimap and edges to off-screen nodes working. Widths are
+ * fixed in CSS (styles.css, .nl-*), heights follow the content lines estimated here.
+ */
+export const NODE_WIDTH: Record<NonNullable<TopologyNode["type"]>, number> = {
+  network: 220,
+  workload: 180,
+  service: 190,
+  router: 150,
+  pool: 160,
+  fip: 140,
+};
+
+const HEAD = 30;
+const LINE = 17;
+
+export function estimateSize(node: TopologyNode): { width: number; height: number } {
+  const type = node.type ?? "network";
+  const width = NODE_WIDTH[type];
+  switch (node.type) {
+    case "network":
+      return { width, height: HEAD + 8 + LINE * node.data.network.subnets.length + (node.data.policies.length > 0 ? 22 : 0) };
+    case "workload":
+      return { width, height: HEAD + 8 + LINE * node.data.workload.interfaces.length + (node.data.workload.node ? 16 : 0) };
+    case "service":
+      return { width, height: HEAD + 8 + LINE };
+    default:
+      return { width, height: HEAD + 2 };
+  }
+}
+
+const HANDLE = 8;
+
+/** Handle boxes where the CSS puts them: centred on the top/bottom (and left/right) edges. */
+export function handlesFor(node: TopologyNode, width: number, height: number): NonNullable<TopologyNode["handles"]> {
+  const half = HANDLE / 2;
+  const handles: NonNullable<TopologyNode["handles"]> = [
+    { id: "top", type: "target", position: Position.Top, x: width / 2 - half, y: -half, width: HANDLE, height: HANDLE },
+    { id: "bottom", type: "source", position: Position.Bottom, x: width / 2 - half, y: height - half, width: HANDLE, height: HANDLE },
+  ];
+  if (node.type === "network") {
+    handles.push(
+      { id: "left", type: "target", position: Position.Left, x: -half, y: height / 2 - half, width: HANDLE, height: HANDLE },
+      { id: "right", type: "source", position: Position.Right, x: width - half, y: height / 2 - half, width: HANDLE, height: HANDLE },
+    );
+  }
+  return handles;
+}

@@ -1,0 +1,219 @@
+import { Handle, type NodeProps, Position } from "@xyflow/react";
+import { memo } from "react";
+import type {
+  FipFlowNode,
+  NetworkFlowNode,
+  PoolFlowNode,
+  RouterFlowNode,
+  ServiceFlowNode,
+  WorkloadFlowNode,
+} from "./graph";
+import { Icon, type IconKind } from "./icons";
+import { traceRole, useOverlay } from "./overlay";
+
+/**
+ * Custom nodes. Each is memoized and reads the overlay through a selector returning a primitive,
+ * so a status push or a trace re-renders only the nodes whose look changes. Details (subnets,
+ * interfaces) carry `nl-detail`, which CSS hides at low zoom (level of detail).
+ */
+
+function useNodeClasses(id: string): string {
+  const role = useOverlay((s) => traceRole(s.trace, id));
+  const verdict = useOverlay((s) => (s.trace ? s.trace.verdict : null));
+  const problem = useOverlay((s) => s.problems.has(id));
+  const searched = useOverlay((s) => (s.search ? (s.search.has(id) ? "hit" : "miss") : null));
+  let classes = "";
+  if (role === "path") classes += ` trace-path trace-${verdict}`;
+  if (role === "decided") classes += ` trace-decided trace-${verdict}`;
+  if (problem) classes += " has-problem";
+  if (searched === "hit") classes += " search-hit";
+  if (searched === "miss") classes += " search-miss";
+  return classes;
+}
+
+function TopBottomHandles() {
+  return (
+    <>
+      <Handle type="target" position={Position.Top} id="top" className="nl-handle" />
+      <Handle type="source" position={Position.Bottom} id="bottom" className="nl-handle" />
+    </>
+  );
+}
+
+function ConvergenceDot({ network }: { network: string }) {
+  const state = useOverlay((s) => s.networks[network] ?? "unknown");
+  const label =
+    state === "converged" ? "converged" : state === "pending" ? "converging" : "status unknown";
+  return (
+    <span className={`conv conv-${state}`} role="img" aria-label={label} title={label}>
+      <span className="conv-dot" />
+    </span>
+  );
+}
+
+export const NetworkNode = memo(function NetworkNode({ id, data, selected }: NodeProps<NetworkFlowNode>) {
+  const classes = useNodeClasses(id);
+  const { network, policies } = data;
+  return (
+    <div className={`nl-node nl-network${network.external ? " external" : ""}${selected ? " selected" : ""}${classes}`}>
+      <Handle type="target" position={Position.Top} id="top" className="nl-handle" />
+      <Handle type="target" position={Position.Left} id="left" className="nl-handle nl-handle-side" />
+      <div className="nl-head">
+        <Icon kind={network.external ? "external" : "network"} />
+        <span className="nl-name">{network.name}</span>
+        {network.external ? <span className="tag">external</span> : null}
+        <ConvergenceDot network={network.name} />
+      </div>
+      <ul className="nl-detail nl-subnets">
+        {network.subnets.map((subnet) => (
+          <li key={subnet.cidr}>
+            <code>{subnet.cidr}</code>
+            {subnet.gateway ? <span className="muted"> gw {subnet.gateway}</span> : null}
+          </li>
+        ))}
+      </ul>
+      {policies.length > 0 ? (
+        <div className="nl-detail nl-chips">
+          {policies.map((p) => (
+            <span key={p} className="chip chip-policy" title={`policy ${p}`}>
+              <Icon kind="policy" size={11} />
+              {p}
+            </span>
+          ))}
+        </div>
+      ) : null}
+      <Handle type="source" position={Position.Right} id="right" className="nl-handle nl-handle-side" />
+      <Handle type="source" position={Position.Bottom} id="bottom" className="nl-handle" />
+    </div>
+  );
+});
+
+export const WorkloadNode = memo(function WorkloadNode({ id, data, selected }: NodeProps<WorkloadFlowNode>) {
+  const classes = useNodeClasses(id);
+  const { workload } = data;
+  return (
+    <div className={`nl-node nl-workload${selected ? " selected" : ""}${classes}`}>
+      <TopBottomHandles />
+      <div className="nl-head">
+        <Icon kind="workload" />
+        <span className="nl-name">{workload.name}</span>
+      </div>
+      <ul className="nl-detail nl-ifaces">
+        {workload.interfaces.map((iface, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: an interface is identified by its index
+          <li key={index}>
+            <span className="muted">{iface.network}</span> <code>{iface.ip ?? "auto"}</code>
+            {iface.securityGroups && iface.securityGroups.length > 0 ? (
+              <span className="sg-mark" title={`security groups: ${iface.securityGroups.join(", ")}`}>
+                <Icon kind="security-group" size={11} />
+              </span>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {workload.node ? <div className="nl-detail nl-foot muted">on {workload.node}</div> : null}
+    </div>
+  );
+});
+
+const SERVICE_LABEL: Record<string, string> = {
+  firewall: "firewall",
+  "load-balancer": "load balancer",
+  nat: "NAT",
+  dns: "DNS",
+};
+
+export const ServiceNode = memo(function ServiceNode({ id, data, selected }: NodeProps<ServiceFlowNode>) {
+  const classes = useNodeClasses(id);
+  const { service } = data;
+  let detail: string;
+  switch (service.type) {
+    case "firewall":
+      detail = `${service.rules.length} rule${service.rules.length === 1 ? "" : "s"}`;
+      break;
+    case "load-balancer":
+      detail = `${service.vip}:${service.port} → ${service.members.length} × :${service.memberPort}`;
+      break;
+    case "nat":
+      detail = `${service.inside.join(", ")} → ${service.outside}`;
+      break;
+    case "dns":
+      detail = service.domain;
+      break;
+    default:
+      detail = "";
+  }
+  return (
+    <div className={`nl-node nl-service svc-${service.type}${selected ? " selected" : ""}${classes}`}>
+      <TopBottomHandles />
+      <div className="nl-head">
+        <Icon kind={service.type} />
+        <span className="nl-name">{service.name}</span>
+        <span className="tag">{SERVICE_LABEL[service.type]}</span>
+      </div>
+      <div className="nl-detail nl-foot">{detail}</div>
+    </div>
+  );
+});
+
+export const RouterNode = memo(function RouterNode({ id, data, selected }: NodeProps<RouterFlowNode>) {
+  const classes = useNodeClasses(id);
+  return (
+    <div className={`nl-node nl-router${selected ? " selected" : ""}${classes}`}>
+      <TopBottomHandles />
+      <div className="nl-head">
+        <Icon kind="router" />
+        <span className="nl-name">{data.router.name}</span>
+        <span className="tag">router</span>
+      </div>
+    </div>
+  );
+});
+
+export const PoolNode = memo(function PoolNode({ id, data, selected }: NodeProps<PoolFlowNode>) {
+  const classes = useNodeClasses(id);
+  return (
+    <div className={`nl-node nl-pool${selected ? " selected" : ""}${classes}`}>
+      <TopBottomHandles />
+      <div className="nl-head">
+        <Icon kind="pool" />
+        <span className="nl-name">{data.pool.name}</span>
+        <span className="tag">FIP pool</span>
+      </div>
+    </div>
+  );
+});
+
+export const FipNode = memo(function FipNode({ id, data, selected }: NodeProps<FipFlowNode>) {
+  const classes = useNodeClasses(id);
+  return (
+    <div className={`nl-node nl-fip${selected ? " selected" : ""}${classes}`}>
+      <TopBottomHandles />
+      <div className="nl-head">
+        <Icon kind="fip" />
+        <code className="nl-name">{data.ip ?? "floating IP"}</code>
+      </div>
+    </div>
+  );
+});
+
+export const nodeTypes = {
+  network: NetworkNode,
+  workload: WorkloadNode,
+  service: ServiceNode,
+  router: RouterNode,
+  pool: PoolNode,
+  fip: FipNode,
+};
+
+/** The icon of each palette item kind. */
+export const paletteIcon: Record<string, IconKind> = {
+  network: "network",
+  external: "external",
+  workload: "workload",
+  firewall: "firewall",
+  "load-balancer": "load-balancer",
+  nat: "nat",
+  dns: "dns",
+  router: "router",
+};

@@ -1,0 +1,72 @@
+import { useSyncExternalStore } from "react";
+
+/**
+ * What is drawn over the topology without being part of it: the traced path, live convergence
+ * per network and node, and the objects that have problems. Kept apart from the draft so a status
+ * push re-renders only the nodes whose status changed.
+ */
+export interface TraceOverlay {
+  verdict: "allow" | "deny";
+  /** Canvas node ids on the path, in order. */
+  nodes: string[];
+  /** Canvas edge ids on the path. */
+  edges: string[];
+  /** Node or edge where the verdict was decided, with the rule. */
+  decidedAt: string | null;
+  rule: string | null;
+}
+
+export type Convergence = "converged" | "pending" | "unknown";
+
+export interface OverlayState {
+  trace: TraceOverlay | null;
+  /** By network name. */
+  networks: Record<string, Convergence>;
+  /** Hit counts by rule id (`policy:web-db/0`), where the fabric reports them. */
+  hits: Record<string, number>;
+  /** Canvas node ids of objects with problems. */
+  problems: ReadonlySet<string>;
+  /** Search match: node ids; null when no search is active. */
+  search: ReadonlySet<string> | null;
+}
+
+type Listener = () => void;
+
+function createOverlayStore() {
+  let state: OverlayState = {
+    trace: null,
+    networks: {},
+    hits: {},
+    problems: new Set(),
+    search: null,
+  };
+  const listeners = new Set<Listener>();
+  return {
+    getState: () => state,
+    subscribe(listener: Listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    patch(part: Partial<OverlayState>) {
+      state = { ...state, ...part };
+      for (const listener of listeners) listener();
+    },
+  };
+}
+
+export const overlayStore = createOverlayStore();
+
+export function useOverlay<T>(selector: (state: OverlayState) => T): T {
+  return useSyncExternalStore(
+    overlayStore.subscribe,
+    () => selector(overlayStore.getState()),
+    () => selector(overlayStore.getState()),
+  );
+}
+
+/** How a node stands in the trace: on the path, where it was decided, or not involved. */
+export function traceRole(trace: TraceOverlay | null, id: string): "path" | "decided" | null {
+  if (!trace) return null;
+  if (trace.decidedAt === id) return "decided";
+  return trace.nodes.includes(id) ? "path" : null;
+}

@@ -1,0 +1,130 @@
+/*
+ * Compiler benchmark: prints one JSON line. Run with `npm run bench:compile`.
+ * Fixture: seed 20261126, 1,000 nodes, 100 tenants of 20 networks, 100 workloads, 50 policy
+ * rules and 10 security groups each (2,000 networks, 10,000 workloads, 5,000 rules, 1,000
+ * groups), plus a 1,000-workload tenant for the all-pairs matrix.
+ */
+import { performance } from "node:perf_hooks";
+import { allPairs, type CompileInput, compile, createIncrementalCompiler, trace } from "../src";
+import { BENCH_SIZE, editTenant, type FixtureSize, makeFixture, makeTenant, random, fabricNodes } from "./fixture";
+
+const SEED = 20261126;
+const gc = (globalThis as { gc?: () => void }).gc;
+let peakRss = 0;
+const sampleRss = () => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+};
+const sampler = setInterval(sampleRss, 5);
+
+function time<T>(run: () => T): { value: T; ms: number } {
+  const start = performance.now();
+  const value = run();
+  const ms = performance.now() - start;
+  sampleRss();
+  return { value, ms };
+}
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+function incrementalP99(input: CompileInput, changes: number): number {
+  const compiler = createIncrementalCompiler(input);
+  const rng = random(SEED + 1);
+  const tenants = [...input.tenants];
+  const times: number[] = [];
+  for (let i = 0; i < changes + 20; i++) {
+    const index = rng.int(tenants.length);
+    const tenant = tenants[index];
+    if (tenant === undefined) continue;
+    const edit = editTenant(rng, tenant, input.fabric.nodes);
+    tenants[index] = edit.tenant;
+    const { ms } = time(() => compiler.update({ kind: "tenant", tenant: edit.tenant }));
+    if (i >= 20) times.push(ms); // first changes warm the JIT
+  }
+  return percentile(times, 0.99);
+}
+
+function main(): void {
+  const input = makeFixture(SEED, BENCH_SIZE);
+  gc?.();
+  compile(input); // warm up the JIT once on the same fixture
+  gc?.();
+  const full = time(() => compile(input));
+  const fullRuns = [full.ms];
+  for (let i = 0; i < 2; i++) fullRuns.push(time(() => compile(input)).ms);
+  const configs = Object.values(full.value.nodes);
+  const serializeRuns: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < 3; i++) {
+    serializeRuns.push(
+      time(() => {
+        bytes = 0;
+        for (const config of configs) bytes += JSON.stringify(config).length;
+      }).ms,
+    );
+  }
+
+  const incremental = incrementalP99(input, 200);
+  gc?.();
+  const doubleSize: FixtureSize = { ...BENCH_SIZE, tenants: BENCH_SIZE.tenants * 2, nodes: BENCH_SIZE.nodes * 2 };
+  const incremental2x = incrementalP99(makeFixture(SEED, doubleSize), 200);
+  gc?.();
+
+  // Trace: median over many flows between random workloads of random tenants.
+  const rng = random(SEED + 2);
+  const traceTimes: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const tenant = input.tenants[rng.int(input.tenants.length)];
+    const workloads = tenant?.intent.workloads ?? [];
+    const from = workloads[rng.int(workloads.length)]?.name ?? "";
+    const to = workloads[rng.int(workloads.length)]?.name ?? "";
+    const name = tenant?.intent.tenant ?? "";
+    const port = rng.pick([22, 80, 443, 5432, 8080]);
+    const { ms } = time(() => trace(full.value, name, { tenant: name, from, to, protocol: "tcp", port }));
+    if (i >= 200) traceTimes.push(ms);
+  }
+
+  // All pairs over one 1,000-workload tenant on 100 nodes.
+  const bigSize: FixtureSize = {
+    tenants: 1,
+    nodes: 100,
+    networksPerTenant: 20,
+    workloadsPerTenant: 1000,
+    rulesPerTenant: 50,
+    groupsPerTenant: 10,
+    nodesPerTenant: 100,
+  };
+  const nodes = fabricNodes(bigSize.nodes);
+  const big = compile({ fabric: { nodes }, tenants: [makeTenant(random(SEED + 3), 0, bigSize, nodes)] });
+  const pairs = time(() => allPairs(big, "tenant-0"));
+
+  clearInterval(sampler);
+  sampleRss();
+  const result = {
+    full_compile_ms: round(percentile(fullRuns, 0.5)),
+    serialize_ms: round(percentile(serializeRuns, 0.5)),
+    incremental_p99_ms: round(incremental),
+    incremental_p99_ms_2x: round(incremental2x),
+    trace_ms: round(percentile(traceTimes, 0.5)),
+    all_pairs_ms: round(pairs.ms),
+    peak_rss_mb: Math.round(peakRss / 1048576),
+  };
+  console.log(JSON.stringify(result));
+  console.error(
+    JSON.stringify({
+      serialized_mb: Math.round(bytes / 1048576),
+      full_runs_ms: fullRuns.map(round),
+      trace_p99_ms: round(percentile(traceTimes, 0.99)),
+      all_pairs_cells: pairs.value.allowed.length,
+      all_pairs_flows: pairs.value.flows.length,
+    }),
+  );
+}
+
+main();

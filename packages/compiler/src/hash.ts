@@ -1,0 +1,94 @@
+/*
+ * FNV-1a 64 in plain numbers (no BigInt, no node:crypto: the compiler also runs in the browser).
+ * The 64-bit state is two 32-bit halves; the prime 2^40 + 0x1b3 is applied as
+ * `h * 0x1b3 + (h << 40)`, every intermediate staying below 2^53 so doubles stay exact.
+ */
+
+const TWO_32 = 4294967296;
+
+/** FNV-1a 64 of a string's UTF-16 code units, as 16 hex digits. */
+export function fnv1a64(text: string): string {
+  let high = 0xcbf29ce4;
+  let low = 0x84222325;
+  for (let i = 0; i < text.length; i++) {
+    low = (low ^ text.charCodeAt(i)) >>> 0;
+    const product = low * 0x1b3;
+    const nextLow = product >>> 0;
+    const carry = (product - nextLow) / TWO_32;
+    high = (high * 0x1b3 + carry + low * 256) >>> 0;
+    low = nextLow;
+  }
+  return high.toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0");
+}
+
+/** The content hash of a JSON value: FNV-1a 64 of its JSON text. */
+export function hashJson(value: unknown): string {
+  return fnv1a64(JSON.stringify(value));
+}
+
+/**
+ * A short [a-z0-9] id of at most `length` characters from a string, stable across runs and
+ * platforms. Takes as many bits of FNV-1a 64 as fit in `length` base-36 digits.
+ */
+export function shortId(text: string, length: number): string {
+  const hex = fnv1a64(text);
+  // 52 bits at most keep the number exact; 36^length bounds the digits.
+  const value = Number.parseInt(hex.slice(3), 16);
+  const bound = 36 ** length;
+  return (value % bound).toString(36);
+}
+
+/** A locally administered unicast MAC (`02:...`) from a string. */
+export function macFrom(text: string): string {
+  const hex = fnv1a64(`mac:${text}`);
+  return `02:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}:${hex.slice(6, 8)}:${hex.slice(8, 10)}`;
+}
+
+/**
+ * An FNV-1a 64 fold over 32-bit words: combines component hashes into a parent hash without
+ * re-serializing the components (a node's hash is a fold over its parts' hashes).
+ */
+export class HashFold {
+  private high = 0xcbf29ce4;
+  private low = 0x84222325;
+
+  /** Mixes one unsigned 32-bit word. */
+  word(value: number): void {
+    this.low = (this.low ^ value) >>> 0;
+    const product = this.low * 0x1b3;
+    const nextLow = product >>> 0;
+    const carry = (product - nextLow) / TWO_32;
+    this.high = (this.high * 0x1b3 + carry + this.low * 256) >>> 0;
+    this.low = nextLow;
+  }
+
+  /** Mixes a 64-bit hash given as its two halves. */
+  pair(high: number, low: number): void {
+    this.word(high);
+    this.word(low);
+  }
+
+  text(value: string): void {
+    for (let i = 0; i < value.length; i++) this.word(value.charCodeAt(i));
+    this.word(0xffffffff);
+  }
+
+  digest(): string {
+    return this.high.toString(16).padStart(8, "0") + this.low.toString(16).padStart(8, "0");
+  }
+}
+
+/** FNV-1a 64 of a string as its two 32-bit halves. */
+export function fnv1a64Pair(text: string): [number, number] {
+  let high = 0xcbf29ce4;
+  let low = 0x84222325;
+  for (let i = 0; i < text.length; i++) {
+    low = (low ^ text.charCodeAt(i)) >>> 0;
+    const product = low * 0x1b3;
+    const nextLow = product >>> 0;
+    const carry = (product - nextLow) / TWO_32;
+    high = (high * 0x1b3 + carry + low * 256) >>> 0;
+    low = nextLow;
+  }
+  return [high, low];
+}

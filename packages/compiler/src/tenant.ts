@@ -1,0 +1,759 @@
+import { assertNever, type IntentFile, NetloomError, type Problem } from "@netloom/model";
+import type {
+  DnsZone,
+  FirewallEntry,
+  FloatingIpTranslation,
+  InterNetworkRoute,
+  LoadBalancerConfig,
+  LocalInterface,
+  NetworkInstance,
+  PolicyAclEntry,
+  RemoteEndpoint,
+  SecurityGroupEntry,
+  SourceNatTranslation,
+  TenantConfig,
+  TenantInput,
+} from "./config";
+import { fnv1a64Pair, HashFold, macFrom, shortId } from "./hash";
+import {
+  firstHost,
+  type IntervalSet,
+  intervalSetOf,
+  parseCidrRange,
+  parseIpv4,
+  portRanges,
+  prefixLength,
+  setsOverlap,
+} from "./ipv4";
+
+/*
+ * Per-tenant derived data: everything about one tenant that does not depend on which node looks
+ * at it, built once per tenant (and cached by the incremental compiler), then cut into one
+ * TenantConfig per node that hosts the tenant. Shared pieces (network instances, remote
+ * endpoints, groups, ...) are the same objects in every node's config and carry their content
+ * hash, so a node's hash combines hashes instead of re-serializing.
+ */
+
+interface Hashed<T> {
+  value: T;
+  /** Content hash (FNV-1a 64 of the JSON) as two 32-bit halves. */
+  high: number;
+  low: number;
+}
+
+interface NetInfo {
+  name: string;
+  order: number;
+  external: boolean;
+  set: IntervalSet;
+  instance: Hashed<NetworkInstance>;
+  /** Services named by this network's policy list. */
+  services: Set<string>;
+}
+
+interface IfaceInfo {
+  workload: string;
+  index: number;
+  network: string;
+  netIndex: number;
+  node: string;
+  local: Hashed<LocalInterface>;
+  remote: Hashed<RemoteEndpoint>;
+  floating?: Hashed<FloatingIpTranslation>;
+}
+
+interface Ordered<T> extends Hashed<T> {
+  order: number;
+}
+
+/** One tenant's node-independent compile result. */
+export interface TenantDerived {
+  id: string;
+  name: string;
+  key: string;
+  nets: Map<string, NetInfo>;
+  netList: NetInfo[];
+  ifacesByNet: Map<string, IfaceInfo[]>;
+  ifacesByNode: Map<string, IfaceInfo[]>;
+  routesFrom: Map<string, Hashed<InterNetworkRoute>[]>;
+  /** Routes by source network index, each with its target's index. */
+  routesByIndex: (Hashed<InterNetworkRoute> & { toIndex: number })[][];
+  /** Interfaces by network index. */
+  ifacesByIndex: IfaceInfo[][];
+  groups: Map<string, Ordered<{ name: string; rules: SecurityGroupEntry[] }>>;
+  firewalls: Map<string, Ordered<{ name: string; rules: FirewallEntry[] }>>;
+  nats: (Hashed<SourceNatTranslation> & { inside: number[]; outside: number })[];
+  loadBalancers: (Hashed<LoadBalancerConfig> & { network: number })[];
+  dnsZones: (Hashed<DnsZone> & { networks: number[] })[];
+  /** Nodes hosting an interface of the tenant, sorted. */
+  nodes: string[];
+  /** Hashed pieces by their JSON text: a recompile reuses equal pieces (same objects). */
+  memo: Map<string, Hashed<unknown>>;
+  /** Port id and MAC by `workload/index`. */
+  portIds: Map<string, [string, string]>;
+}
+
+/**
+ * Hashes pieces by their JSON, reusing the previous compile's object for equal JSON so that
+ * unchanged pieces keep their identity (the incremental compiler compares by identity).
+ */
+class Hasher {
+  readonly memo = new Map<string, Hashed<unknown>>();
+
+  constructor(private readonly previous: ReadonlyMap<string, Hashed<unknown>> | undefined) {}
+
+  hashed<T>(value: T): Hashed<T> {
+    const json = JSON.stringify(value);
+    const known = this.memo.get(json) ?? this.previous?.get(json);
+    if (known !== undefined) {
+      this.memo.set(json, known);
+      return known as Hashed<T>;
+    }
+    const [high, low] = fnv1a64Pair(json);
+    const fresh: Hashed<T> = { value, high, low };
+    this.memo.set(json, fresh);
+    return fresh;
+  }
+}
+
+/** Index of a network in the tenant's list, -1 when unknown. */
+function indexOf(nets: ReadonlyMap<string, NetInfo>, name: string): number {
+  return nets.get(name)?.order ?? -1;
+}
+
+/** Port id of an interface: from the tenant id (never a name alone), workload and index. */
+export function portIdOf(tenantId: string, workload: string, index: number): string {
+  return shortId(`port:${tenantId}/${workload}/${index}`, 11);
+}
+
+/** Short tenant key for device names. */
+export function tenantKeyOf(tenantId: string): string {
+  return shortId(`tenant:${tenantId}`, 6);
+}
+
+const ANY = "0.0.0.0/0";
+
+/** Builds a tenant's node-independent data; throws INVALID when an allocation is missing. */
+export function deriveTenant(
+  input: TenantInput,
+  underlays: ReadonlyMap<string, string>,
+  previous?: TenantDerived,
+): TenantDerived {
+  const prior = previous?.id === input.id ? previous : undefined;
+  const hasher = new Hasher(prior?.memo);
+  const hashed = <T>(value: T): Hashed<T> => hasher.hashed(value);
+  const portIds = new Map<string, [string, string]>();
+  const intent: IntentFile = input.intent;
+  const problems: Problem[] = [];
+  const networks = intent.networks ?? [];
+  const workloads = intent.workloads ?? [];
+  const groupsIn = intent.securityGroups ?? [];
+  const policies = intent.policies ?? [];
+  const services = intent.services ?? [];
+  const routers = intent.routers ?? [];
+  const pools = new Map<string, string>(
+    (intent.floatingIpPools ?? []).map((pool) => [pool.name, pool.network]),
+  );
+
+  const subnetsOf = new Map<string, string[]>();
+  for (const network of networks) {
+    subnetsOf.set(
+      network.name,
+      network.subnets.map((subnet) => subnet.cidr),
+    );
+  }
+  const groupNames = new Set<string>(groupsIn.map((group) => group.name));
+
+  /** A rule endpoint (network name, CIDR, `any`) as CIDRs; unknown names match nothing. */
+  const resolveEndpoint = (endpoint: string): string[] => {
+    if (endpoint === "any") return [ANY];
+    const subnets = subnetsOf.get(endpoint);
+    if (subnets !== undefined) return subnets;
+    return parseCidrRange(endpoint) === undefined ? [] : [endpoint];
+  };
+
+  // Networks and their ordered policy lists.
+  const aclOf = new Map<string, PolicyAclEntry[]>();
+  for (const network of networks) aclOf.set(network.name, []);
+  const entrySets = new Map<PolicyAclEntry, { sources: IntervalSet; destinations: IntervalSet }>();
+  for (const policy of policies) {
+    const entries = policy.rules.map((rule, ruleIndex): PolicyAclEntry => {
+      const entry: PolicyAclEntry = {
+        ruleId: `policy:${policy.name}/${ruleIndex}`,
+        action: rule.action,
+        protocol: rule.protocol ?? "any",
+        sources: resolveEndpoint(rule.source),
+        destinations: resolveEndpoint(rule.destination),
+        ports: portRanges(rule.ports),
+        bidirectional: (rule.direction ?? "<>") === "<>",
+        services: rule.services ?? [],
+      };
+      entrySets.set(entry, {
+        sources: intervalSetOf(entry.sources),
+        destinations: intervalSetOf(entry.destinations),
+      });
+      return entry;
+    });
+    for (const attached of policy.attach) aclOf.get(attached)?.push(...entries);
+  }
+
+  const nets = new Map<string, NetInfo>();
+  const netList: NetInfo[] = [];
+  networks.forEach((network, order) => {
+    const vni = input.vnis[network.name];
+    if (vni === undefined) {
+      problems.push({
+        path: `networks[${order}]`,
+        message: `no VNI allocated for ${network.name}`,
+      });
+    }
+    const acl = aclOf.get(network.name) ?? [];
+    const instance: NetworkInstance = {
+      name: network.name,
+      vni: vni ?? 0,
+      external: network.external === true,
+      subnets: network.subnets.map((subnet) => ({
+        cidr: subnet.cidr,
+        gateway: subnet.gateway ?? firstHost(subnet.cidr),
+      })),
+      acl,
+    };
+    const info: NetInfo = {
+      name: network.name,
+      order,
+      external: instance.external,
+      set: intervalSetOf(instance.subnets.map((subnet) => subnet.cidr)),
+      instance: hashed(instance),
+      services: new Set(acl.flatMap((entry) => entry.services)),
+    };
+    nets.set(network.name, info);
+    netList.push(info);
+  });
+
+  // Interfaces.
+  const ifacesByNet = new Map<string, IfaceInfo[]>();
+  const ifacesByNode = new Map<string, IfaceInfo[]>();
+  const ifacesByWorkload = new Map<string, IfaceInfo[]>();
+  const groupMembers = new Map<string, string[]>();
+  workloads.forEach((workload, workloadIndex) => {
+    const node = workload.node;
+    const underlay = node === undefined ? undefined : underlays.get(node);
+    if (node === undefined) {
+      problems.push({ path: `workloads[${workloadIndex}].node`, message: "no node assigned" });
+    } else if (underlay === undefined) {
+      problems.push({
+        path: `workloads[${workloadIndex}].node`,
+        message: `node ${node} is not in the fabric`,
+      });
+    }
+    const list: IfaceInfo[] = [];
+    workload.interfaces.forEach((iface, index) => {
+      const path = `workloads[${workloadIndex}].interfaces[${index}]`;
+      if (iface.ip === undefined) {
+        problems.push({ path: `${path}.ip`, message: "no address allocated" });
+        return;
+      }
+      const ip = iface.ip;
+      const address = parseIpv4(ip) ?? -1;
+      const network = nets.get(iface.network);
+      const subnet =
+        network?.instance.value.subnets.find((candidate) => {
+          const range = parseCidrRange(candidate.cidr);
+          return range !== undefined && address >= range[0] && address <= range[1];
+        }) ?? network?.instance.value.subnets[0];
+      const portKey = `${workload.name}/${index}`;
+      const ids: [string, string] = prior?.portIds.get(portKey) ?? [
+        portIdOf(input.id, workload.name, index),
+        macFrom(`${input.id}/${workload.name}/${index}`),
+      ];
+      portIds.set(portKey, ids);
+      const [portId, mac] = ids;
+      const securityGroups = iface.securityGroups ?? [];
+      for (const group of securityGroups) {
+        const members = groupMembers.get(group);
+        if (members === undefined) groupMembers.set(group, [`${ip}/32`]);
+        else members.push(`${ip}/32`);
+      }
+      const nodeName = node ?? "";
+      const info: IfaceInfo = {
+        workload: workload.name,
+        index,
+        network: iface.network,
+        netIndex: network?.order ?? -1,
+        node: nodeName,
+        local: hashed({
+          portId,
+          workload: workload.name,
+          interfaceIndex: index,
+          network: iface.network,
+          ip,
+          prefixLength: subnet === undefined ? 32 : prefixLength(subnet.cidr),
+          gateway: subnet?.gateway ?? "",
+          mac,
+          securityGroups,
+        }),
+        remote: hashed({
+          portId,
+          workload: workload.name,
+          network: iface.network,
+          ip,
+          mac,
+          node: nodeName,
+          underlay: underlay ?? "",
+          securityGroups,
+        }),
+      };
+      if (iface.floatingIp !== undefined) {
+        const externalNetwork = pools.get(iface.floatingIp.pool) ?? "";
+        if (iface.floatingIp.ip === undefined) {
+          problems.push({
+            path: `${path}.floatingIp.ip`,
+            message: "no floating address allocated",
+          });
+        } else {
+          info.floating = hashed({
+            ruleId: `fip:${workload.name}/${index}`,
+            workload: workload.name,
+            portId,
+            fixedIp: ip,
+            floatingIp: iface.floatingIp.ip,
+            externalNetwork,
+            node: nodeName,
+          });
+        }
+      }
+      list.push(info);
+      push(ifacesByNet, iface.network, info);
+      push(ifacesByNode, nodeName, info);
+    });
+    ifacesByWorkload.set(workload.name, list);
+  });
+
+  // Security groups, remotes resolved.
+  const groups = new Map<string, Ordered<{ name: string; rules: SecurityGroupEntry[] }>>();
+  groupsIn.forEach((group, order) => {
+    const rules = group.rules.map(
+      (rule, ruleIndex): SecurityGroupEntry => ({
+        ruleId: `sg:${group.name}/${ruleIndex}`,
+        direction: rule.direction,
+        protocol: rule.protocol ?? "any",
+        remotes: resolveRemote(rule.remote),
+        ports: portRanges(rule.ports),
+      }),
+    );
+    groups.set(group.name, { ...hashed({ name: group.name, rules }), order });
+  });
+  function resolveRemote(remote: string | undefined): string[] {
+    if (remote === undefined) return [ANY];
+    if (!subnetsOf.has(remote) && groupNames.has(remote)) return groupMembers.get(remote) ?? [];
+    return resolveEndpoint(remote);
+  }
+
+  // Firewalls, NAT, load balancers, DNS.
+  const firewalls = new Map<string, Ordered<{ name: string; rules: FirewallEntry[] }>>();
+  const nats: TenantDerived["nats"] = [];
+  const loadBalancers: TenantDerived["loadBalancers"] = [];
+  const dnsServices: { name: string; domain: string; networks: string[] }[] = [];
+  const interfaceFacing = (workload: string, network: string): IfaceInfo | undefined => {
+    const list = ifacesByWorkload.get(workload) ?? [];
+    return list.find((iface) => iface.network === network) ?? list[0];
+  };
+  services.forEach((service, order) => {
+    switch (service.type) {
+      case "firewall": {
+        const rules = service.rules.map(
+          (rule, ruleIndex): FirewallEntry => ({
+            ruleId: `firewall:${service.name}/${ruleIndex}`,
+            action: rule.action,
+            protocol: rule.protocol ?? "any",
+            sources: resolveEndpoint(rule.source),
+            destinations: resolveEndpoint(rule.destination),
+            ports: portRanges(rule.ports),
+          }),
+        );
+        firewalls.set(service.name, { ...hashed({ name: service.name, rules }), order });
+        break;
+      }
+      case "nat": {
+        const outsideIp = input.natAddresses[service.name];
+        if (outsideIp === undefined) {
+          problems.push({
+            path: `services[${order}]`,
+            message: `no outside address allocated for ${service.name}`,
+          });
+        }
+        nats.push({
+          ...hashed({
+            ruleId: `nat:${service.name}`,
+            insideNetworks: service.inside,
+            insideCidrs: service.inside.flatMap((network) => subnetsOf.get(network) ?? []),
+            outsideNetwork: service.outside,
+            outsideIp: outsideIp ?? "",
+          }),
+          inside: service.inside.map((network) => indexOf(nets, network)),
+          outside: indexOf(nets, service.outside),
+        });
+        break;
+      }
+      case "load-balancer": {
+        const members: LoadBalancerConfig["members"] = [];
+        for (const member of service.members) {
+          const iface = interfaceFacing(member, service.network);
+          if (iface !== undefined) {
+            members.push({
+              workload: member,
+              ip: iface.local.value.ip,
+              port: service.memberPort,
+              node: iface.node,
+            });
+          }
+        }
+        loadBalancers.push({
+          ...hashed({
+            ruleId: `lb:${service.name}`,
+            network: service.network,
+            vip: service.vip,
+            protocol: service.protocol,
+            port: service.port,
+            members,
+          }),
+          network: indexOf(nets, service.network),
+        });
+        break;
+      }
+      case "dns":
+        dnsServices.push({
+          name: service.name,
+          domain: service.domain,
+          networks: service.networks,
+        });
+        break;
+      default:
+        assertNever(service, "service");
+    }
+  });
+
+  // Leaked routes: a router joins its networks; otherwise both lists need an allow rule that
+  // can match some flow between the two networks.
+  const mayAllow = new Map<string, Set<string>>();
+  for (const info of netList) {
+    const reachable = new Set<string>();
+    for (const entry of info.instance.value.acl) {
+      if (entry.action !== "allow") continue;
+      const sets = entrySets.get(entry);
+      if (sets === undefined) continue;
+      const fromHere = setsOverlap(sets.sources, info.set);
+      const toHere = setsOverlap(sets.destinations, info.set);
+      if (!fromHere && !toHere) continue;
+      for (const other of netList) {
+        if (other === info || reachable.has(other.name)) continue;
+        if (
+          (fromHere && setsOverlap(sets.destinations, other.set)) ||
+          (toHere && setsOverlap(sets.sources, other.set))
+        ) {
+          reachable.add(other.name);
+        }
+      }
+    }
+    mayAllow.set(info.name, reachable);
+  }
+  const routerOf = new Map<string, string>();
+  for (const router of routers) {
+    for (const a of router.networks) {
+      for (const b of router.networks) {
+        const pair = `${a}\u0000${b}`;
+        if (a !== b && !routerOf.has(pair)) routerOf.set(pair, router.name);
+      }
+    }
+  }
+  const routesFrom = new Map<string, Hashed<InterNetworkRoute>[]>();
+  for (const from of netList) {
+    const list: Hashed<InterNetworkRoute>[] = [];
+    for (const to of netList) {
+      if (from === to) continue;
+      const router = routerOf.get(`${from.name}\u0000${to.name}`);
+      if (router !== undefined) {
+        list.push(
+          hashed({ from: from.name, to: to.name, noMatch: "allow", viaRouter: `router:${router}` }),
+        );
+      } else if (mayAllow.get(from.name)?.has(to.name) && mayAllow.get(to.name)?.has(from.name)) {
+        list.push(hashed({ from: from.name, to: to.name, noMatch: "deny" }));
+      }
+    }
+    if (list.length > 0) routesFrom.set(from.name, list);
+  }
+
+  // DNS records: each asker network sees each workload at its address on that network, else at
+  // its first address on a network the asker's network has a route to.
+  const dnsZones: TenantDerived["dnsZones"] = [];
+  for (const dns of dnsServices) {
+    const records: DnsZone["records"] = [];
+    for (const asker of dns.networks) {
+      const routed = new Set((routesFrom.get(asker) ?? []).map((route) => route.value.to));
+      for (const workload of workloads) {
+        const list = ifacesByWorkload.get(workload.name) ?? [];
+        const iface =
+          list.find((candidate) => candidate.network === asker) ??
+          list.find((candidate) => routed.has(candidate.network));
+        if (iface !== undefined) {
+          records.push({
+            name: `${workload.name}.${dns.domain}`,
+            network: asker,
+            ip: iface.local.value.ip,
+          });
+        }
+      }
+    }
+    dnsZones.push({
+      ...hashed({ ruleId: `dns:${dns.name}`, domain: dns.domain, networks: dns.networks, records }),
+      networks: dns.networks.map((network) => indexOf(nets, network)),
+    });
+  }
+
+  if (problems.length > 0) throw NetloomError.invalid(problems);
+
+  ifacesByNode.delete("");
+  const routesByIndex = netList.map((info) =>
+    (routesFrom.get(info.name) ?? []).map((route) => ({ ...route, toIndex: indexOf(nets, route.value.to) })),
+  );
+  const ifacesByIndex = netList.map((info) => ifacesByNet.get(info.name) ?? []);
+  return {
+    id: input.id,
+    name: intent.tenant,
+    key: tenantKeyOf(input.id),
+    nets,
+    netList,
+    ifacesByNet,
+    ifacesByNode,
+    memo: hasher.memo,
+    portIds,
+    routesFrom,
+    routesByIndex,
+    ifacesByIndex,
+    groups,
+    firewalls,
+    nats,
+    loadBalancers,
+    dnsZones,
+    nodes: [...ifacesByNode.keys()].sort(),
+  };
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/** The TenantConfig of one node (undefined when the tenant has nothing there) and its hash. */
+export function tenantConfigFor(
+  derived: TenantDerived,
+  node: string,
+  underlays: ReadonlyMap<string, string>,
+): { value: TenantConfig; hash: string } | undefined {
+  const local = derived.ifacesByNode.get(node);
+  if (local === undefined || local.length === 0) return undefined;
+  const fold = new HashFold();
+  fold.text(derived.id);
+  fold.text(derived.name);
+  fold.text(derived.key);
+
+  // 1: a local network, 2: a network the node reaches (route, floating IP or NAT outside).
+  const present = new Uint8Array(derived.netList.length);
+  for (const iface of local) if (iface.netIndex >= 0) present[iface.netIndex] = 1;
+  const routes: InterNetworkRoute[] = [];
+  fold.word(1);
+  for (let from = 0; from < present.length; from++) {
+    if (present[from] !== 1) continue;
+    for (const route of derived.routesByIndex[from] ?? []) {
+      if (route.toIndex >= 0 && present[route.toIndex] === 0) present[route.toIndex] = 2;
+      routes.push(route.value);
+      fold.pair(route.high, route.low);
+    }
+  }
+  const floatingIps: FloatingIpTranslation[] = [];
+  fold.word(2);
+  for (const iface of local) {
+    const floating = iface.floating;
+    if (floating === undefined) continue;
+    floatingIps.push(floating.value);
+    fold.pair(floating.high, floating.low);
+    const external = derived.nets.get(floating.value.externalNetwork)?.order ?? -1;
+    if (external >= 0 && present[external] === 0) present[external] = 2;
+  }
+  const sourceNats: SourceNatTranslation[] = [];
+  fold.word(3);
+  for (const nat of derived.nats) {
+    if (!nat.inside.some((network) => present[network] === 1)) continue;
+    sourceNats.push(nat.value);
+    fold.pair(nat.high, nat.low);
+    if (nat.outside >= 0 && present[nat.outside] === 0) present[nat.outside] = 2;
+  }
+
+  const networks: NetworkInstance[] = [];
+  const chained = new Set<string>();
+  const remoteEndpoints: RemoteEndpoint[] = [];
+  const peerNodes = new Set<string>();
+  fold.word(4);
+  for (let index = 0; index < present.length; index++) {
+    if (present[index] === 0) continue;
+    const info = derived.netList[index];
+    if (info === undefined) continue;
+    networks.push(info.instance.value);
+    fold.pair(info.instance.high, info.instance.low);
+    for (const service of info.services) chained.add(service);
+  }
+  fold.word(5);
+  for (const iface of local) fold.pair(iface.local.high, iface.local.low);
+  fold.word(6);
+  for (let index = 0; index < present.length; index++) {
+    if (present[index] === 0) continue;
+    for (const iface of derived.ifacesByIndex[index] ?? []) {
+      if (iface.node === node) continue;
+      remoteEndpoints.push(iface.remote.value);
+      fold.pair(iface.remote.high, iface.remote.low);
+      peerNodes.add(iface.node);
+    }
+  }
+  const peers = [...peerNodes].sort().map((peer) => ({ node: peer, underlay: underlays.get(peer) ?? "" }));
+  fold.word(7);
+  for (const peer of peers) {
+    fold.text(peer.node);
+    fold.text(peer.underlay);
+  }
+
+  const usedGroups = new Set<string>();
+  for (const iface of local) for (const group of iface.local.value.securityGroups) usedGroups.add(group);
+  const securityGroups = [...usedGroups]
+    .flatMap((name) => {
+      const group = derived.groups.get(name);
+      return group === undefined ? [] : [group];
+    })
+    .sort((a, b) => a.order - b.order);
+  fold.word(8);
+  for (const group of securityGroups) fold.pair(group.high, group.low);
+  const firewalls = [...chained]
+    .flatMap((name) => {
+      const firewall = derived.firewalls.get(name);
+      return firewall === undefined ? [] : [firewall];
+    })
+    .sort((a, b) => a.order - b.order);
+  fold.word(9);
+  for (const firewall of firewalls) fold.pair(firewall.high, firewall.low);
+
+  const loadBalancers: LoadBalancerConfig[] = [];
+  fold.word(10);
+  for (const balancer of derived.loadBalancers) {
+    if (balancer.network < 0 || present[balancer.network] === 0) continue;
+    loadBalancers.push(balancer.value);
+    fold.pair(balancer.high, balancer.low);
+  }
+  const dnsZones: DnsZone[] = [];
+  fold.word(11);
+  for (const zone of derived.dnsZones) {
+    if (!zone.networks.some((network) => present[network] === 1)) continue;
+    dnsZones.push(zone.value);
+    fold.pair(zone.high, zone.low);
+  }
+
+  const config: TenantConfig = {
+    tenantId: derived.id,
+    tenant: derived.name,
+    tenantKey: derived.key,
+    networks,
+    localInterfaces: local.map((iface) => iface.local.value),
+    remoteEndpoints,
+    peers,
+    routes,
+    securityGroups: securityGroups.map((group) => group.value),
+    firewalls: firewalls.map((firewall) => firewall.value),
+    floatingIps,
+    sourceNats,
+    loadBalancers,
+    dnsZones,
+  };
+  return { value: config, hash: fold.digest() };
+}
+
+/** What changed between two derivations of one tenant, for the incremental compiler. */
+export interface ChangeScope {
+  /** Something every node of the tenant sees changed (network list, services, names). */
+  all: boolean;
+  /** Networks whose instance, interfaces or routes changed. */
+  networks: Set<string>;
+  /** Security groups whose resolved rules changed. */
+  groups: Set<string>;
+  /** Nodes whose local interfaces (or their floating IPs) changed. */
+  nodes: Set<string>;
+}
+
+function sameValues<T>(a: readonly Hashed<T>[] | undefined, b: readonly Hashed<T>[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]?.value !== b[i]?.value) return false;
+  return true;
+}
+
+function sameIfaces(
+  a: readonly IfaceInfo[] | undefined,
+  b: readonly IfaceInfo[] | undefined,
+  pick: (iface: IfaceInfo) => unknown,
+): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined || y === undefined || pick(x) !== pick(y)) return false;
+    if (x.floating?.value !== y.floating?.value) return false;
+  }
+  return true;
+}
+
+/** Compares two derivations piece by piece (pieces are memoized, so equal means identical). */
+export function changeScope(before: TenantDerived, after: TenantDerived): ChangeScope {
+  const scope: ChangeScope = { all: false, networks: new Set(), groups: new Set(), nodes: new Set() };
+  if (
+    before.id !== after.id ||
+    before.name !== after.name ||
+    before.netList.length !== after.netList.length ||
+    before.netList.some((info, index) => after.netList[index]?.name !== info.name) ||
+    !sameValues(before.nats, after.nats) ||
+    !sameValues(before.loadBalancers, after.loadBalancers) ||
+    !sameValues(before.dnsZones, after.dnsZones) ||
+    !sameValues([...before.firewalls.values()], [...after.firewalls.values()])
+  ) {
+    scope.all = true;
+    return scope;
+  }
+  for (const info of after.netList) {
+    const old = before.nets.get(info.name);
+    if (
+      old === undefined ||
+      old.instance.value !== info.instance.value ||
+      !sameIfaces(before.ifacesByNet.get(info.name), after.ifacesByNet.get(info.name), (i) => i.remote.value) ||
+      !sameValues(before.routesFrom.get(info.name), after.routesFrom.get(info.name))
+    ) {
+      scope.networks.add(info.name);
+    }
+  }
+  for (const name of new Set([...before.groups.keys(), ...after.groups.keys()])) {
+    const a = before.groups.get(name);
+    const b = after.groups.get(name);
+    if (a?.value !== b?.value || a?.order !== b?.order) scope.groups.add(name);
+  }
+  for (const node of new Set([...before.ifacesByNode.keys(), ...after.ifacesByNode.keys()])) {
+    if (!sameIfaces(before.ifacesByNode.get(node), after.ifacesByNode.get(node), (i) => i.local.value)) {
+      scope.nodes.add(node);
+    }
+  }
+  return scope;
+}
+
+/** Whether a node's previous config of the tenant may change under `scope`. */
+export function nodeAffected(scope: ChangeScope, node: string, previous: TenantConfig | undefined): boolean {
+  if (scope.all || previous === undefined || scope.nodes.has(node)) return true;
+  for (const network of previous.networks) if (scope.networks.has(network.name)) return true;
+  for (const group of previous.securityGroups) if (scope.groups.has(group.name)) return true;
+  return false;
+}

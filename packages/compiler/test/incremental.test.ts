@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { type CompiledFabric, compile, createIncrementalCompiler, type TenantInput } from "../src";
+import { editTenant, type FixtureSize, makeFixture, random } from "../bench/fixture";
+
+const SMALL: FixtureSize = {
+  tenants: 3,
+  nodes: 6,
+  networksPerTenant: 6,
+  workloadsPerTenant: 14,
+  rulesPerTenant: 12,
+  groupsPerTenant: 3,
+  nodesPerTenant: 4,
+};
+
+function changedNodes(before: CompiledFabric, after: CompiledFabric): string[] {
+  const names = new Set([...Object.keys(before.hashes), ...Object.keys(after.hashes)]);
+  return [...names].filter((name) => before.hashes[name] !== after.hashes[name]).sort();
+}
+
+describe("incremental compile", () => {
+  it("equals a full compile after every step of random edit sequences", () => {
+    for (const seed of [1, 2, 3]) {
+      const input = makeFixture(seed, SMALL);
+      const rng = random(seed * 7919);
+      const compiler = createIncrementalCompiler(input);
+      const tenants = new Map<string, TenantInput>(input.tenants.map((tenant) => [tenant.id, tenant]));
+      let fabric = input.fabric;
+      let previous = compiler.current();
+      for (let step = 0; step < 150; step++) {
+        const roll = rng.next();
+        let result: ReturnType<typeof compiler.update>;
+        let what: string;
+        if (roll < 0.03 && tenants.size > 1) {
+          const id = rng.pick([...tenants.keys()]);
+          tenants.delete(id);
+          result = compiler.update({ kind: "removeTenant", tenantId: id });
+          what = `remove tenant ${id}`;
+        } else if (roll < 0.05) {
+          fabric = {
+            nodes: fabric.nodes.map((node, index) =>
+              index === 0 ? { ...node, underlay: `198.19.0.${rng.int(250)}` as typeof node.underlay } : node,
+            ),
+          };
+          result = compiler.update({ kind: "fabric", fabric });
+          what = "fabric underlay";
+        } else {
+          const tenant = rng.pick([...tenants.values()]);
+          const edit = editTenant(rng, tenant, fabric.nodes);
+          tenants.set(tenant.id, edit.tenant);
+          result = compiler.update({ kind: "tenant", tenant: edit.tenant });
+          what = edit.what;
+        }
+        const full = compile({ fabric, tenants: [...tenants.values()] });
+        const context = `seed ${seed} step ${step}: ${what}`;
+        expect(JSON.stringify(result.compiled), context).toBe(JSON.stringify(full));
+        expect([...result.changedNodes].sort(), context).toEqual(changedNodes(previous, full));
+        previous = result.compiled;
+      }
+    }
+  });
+
+  it("re-adding a removed tenant restores the original configs", () => {
+    const input = makeFixture(11, SMALL);
+    const compiler = createIncrementalCompiler(input);
+    const original = JSON.stringify(compiler.current());
+    const tenant = input.tenants[1];
+    if (tenant === undefined) throw new Error("fixture without tenants");
+    const removed = compiler.update({ kind: "removeTenant", tenantId: tenant.id });
+    expect(removed.changedNodes.length).toBeGreaterThan(0);
+    const back = compiler.update({ kind: "tenant", tenant });
+    expect(JSON.stringify(back.compiled)).toBe(original);
+  });
+
+  it("leaves the previous compiled fabric untouched", () => {
+    const input = makeFixture(5, SMALL);
+    const compiler = createIncrementalCompiler(input);
+    const before = compiler.current();
+    const snapshot = JSON.stringify(before);
+    const tenant = input.tenants[0];
+    if (tenant === undefined) throw new Error("fixture without tenants");
+    compiler.update({ kind: "tenant", tenant: editTenant(random(3), tenant, input.fabric.nodes).tenant });
+    compiler.update({ kind: "removeTenant", tenantId: tenant.id });
+    expect(JSON.stringify(before)).toBe(snapshot);
+  });
+});

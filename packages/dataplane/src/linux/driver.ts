@@ -1,0 +1,371 @@
+import { readdir } from "node:fs/promises";
+import type { NodeConfig, RuleId } from "@netloom/compiler";
+import { NetloomError } from "@netloom/model";
+import type { DataplaneDriver, RepairReport } from "../driver";
+import { bridgeBatch, inParallel, ipBatch, ipJson, mustRun, nftApply, runCommand } from "./exec";
+import { nodeLayout, type TenantLayout } from "./layout";
+import { NAMESPACE_PREFIX, NFT_TABLE, nodeOverlayMac, portGatewayMac, vxlanDevice } from "./names";
+import { parseCounters, parseTableObjects, replaceTableScript, type TableObjects } from "./nft";
+
+/** Options of {@link createLinuxDriver}. */
+export interface LinuxDriverOptions {
+  /** The forwarding node's name (as in the fabric). */
+  node: string;
+  /**
+   * The namespace that stands for the node's host: VXLAN sockets live here. In the lab,
+   * `nl-n-<i>`; absent, the root namespace (a real host).
+   */
+  nodeNamespace?: string;
+  /** The node's underlay address: VXLAN source and peers' FDB destination. */
+  underlayIp: string;
+  /** Prefix of every namespace this driver makes; defaults to the node namespace's name. */
+  namespacePrefix?: string;
+  /** UDP port of the VXLAN overlay. */
+  vxlanPort?: number;
+  /** Concurrent `ip` processes when configuring many workload namespaces. */
+  parallelism?: number;
+}
+
+const NETNS_DIR = "/run/netns";
+
+async function listNamespaces(prefix: string): Promise<string[]> {
+  try {
+    const names = await readdir(NETNS_DIR);
+    return names.filter((name) => name.startsWith(prefix));
+  } catch {
+    return [];
+  }
+}
+
+interface LinkInfo {
+  ifname: string;
+}
+interface RouteInfo {
+  dst: string;
+}
+
+async function linkNames(namespace: string | undefined): Promise<Set<string>> {
+  const links = (await ipJson(namespace, ["link", "show"])) as LinkInfo[];
+  return new Set(links.map((link) => link.ifname));
+}
+
+async function hostRoutes(namespace: string): Promise<Set<string>> {
+  const routes = (await ipJson(namespace, ["route", "show"])) as RouteInfo[];
+  return new Set(routes.map((route) => route.dst).filter((dst) => !dst.includes("/")));
+}
+
+async function readTable(namespace: string): Promise<TableObjects | undefined> {
+  const result = await runCommand([
+    "ip",
+    "netns",
+    "exec",
+    namespace,
+    "nft",
+    "-j",
+    "list",
+    "table",
+    "inet",
+    NFT_TABLE,
+  ]);
+  if (result.code !== 0) return undefined;
+  return parseTableObjects(result.stdout);
+}
+
+const TENANT_SYSCTLS = [
+  "net.ipv4.ip_forward=1",
+  "net.ipv4.conf.all.proxy_arp=1",
+  "net.ipv4.conf.all.rp_filter=0",
+  "net.ipv4.conf.default.rp_filter=0",
+];
+
+/**
+ * The Linux dataplane of one forwarding node: a routing namespace per tenant (its VRF), a VXLAN
+ * device per tenant network, a namespace per workload behind a veth, and one nftables table per
+ * tenant namespace. Layout and reasons: docs/decisions/0004-linux-dataplane.md.
+ */
+export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver & {
+  /** Namespaces this driver owns, by prefix. */
+  readonly namespacePrefix: string;
+} {
+  const prefix =
+    options.namespacePrefix ?? options.nodeNamespace ?? `${NAMESPACE_PREFIX}${options.node}`;
+  const ownPrefix = `${prefix}-`;
+  const nodeNs = options.nodeNamespace;
+  const vxlanPort = options.vxlanPort ?? 4789;
+  const parallelism = options.parallelism ?? 8;
+
+  // What this process last wrote, so unchanged parts cost nothing. Lost on restart: the first
+  // apply then reads the kernel and rewrites everything (idempotently).
+  const appliedTables = new Map<string, TableObjects>();
+  const appliedRules = new Map<string, string>();
+  const appliedTenantIp = new Map<string, string>();
+  const appliedWorkloads = new Map<string, string>();
+  let serial: Promise<unknown> = Promise.resolve();
+
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = serial.then(task, task);
+    serial = run.catch(() => undefined);
+    return run;
+  };
+
+  async function applyTenantDevices(layout: TenantLayout, fresh: boolean, nodeLinks: Set<string>) {
+    const ns = layout.namespace;
+    const signature = JSON.stringify([layout.lines, layout.fdb, layout.ports.map((p) => p.device)]);
+    if (!fresh && appliedTenantIp.get(ns) === signature) return;
+    const existing = fresh ? new Set<string>() : await linkNames(ns);
+    const routes = fresh ? new Set<string>() : await hostRoutes(ns);
+
+    const nodeLines: string[] = [];
+    for (const vxlan of layout.vxlans) {
+      if (existing.has(vxlan.device)) continue;
+      if (!nodeLinks.has(vxlan.device)) {
+        nodeLines.push(
+          `link add ${vxlan.device} address ${nodeOverlayMac(options.underlayIp)} type vxlan ` +
+            `id ${vxlan.vni} local ${options.underlayIp} dstport ${vxlanPort} nolearning`,
+        );
+      }
+      // Moved after creation: the UDP socket stays in the node namespace, the tenant sees
+      // only the overlay.
+      nodeLines.push(`link set ${vxlan.device} netns ${ns}`);
+    }
+    await ipBatch(nodeNs, nodeLines);
+
+    const createLines: string[] = [];
+    for (const { device, port, workloadNamespace } of layout.ports) {
+      if (existing.has(device)) continue;
+      createLines.push(
+        `link add ${device} address ${portGatewayMac(port.portId)} type veth peer name ` +
+          `eth${port.interfaceIndex} address ${port.mac} netns ${workloadNamespace}`,
+      );
+    }
+    const wanted = new Set([
+      "lo",
+      ...layout.vxlans.map((vxlan) => vxlan.device),
+      ...layout.ports.map((port) => port.device),
+    ]);
+    const wantedRoutes = new Set(layout.hostRoutes);
+    // Build first, then remove what is no longer desired.
+    const removeLines = [
+      ...[...routes].filter((dst) => !wantedRoutes.has(dst)).map((dst) => `route del ${dst}/32`),
+      ...[...existing].filter((name) => !wanted.has(name)).map((name) => `link del ${name}`),
+    ];
+    await ipBatch(ns, [...createLines, ...layout.lines, ...removeLines]);
+    const newPorts = layout.ports.filter((port) => !existing.has(port.device));
+    if (newPorts.length > 0) {
+      // Proxy ARP answers broadcasts after a random delay of up to 0.8 s unless told otherwise;
+      // outside the initial namespace there is no neigh/default to set it once.
+      await mustRun([
+        "ip",
+        "netns",
+        "exec",
+        ns,
+        "sysctl",
+        "-qw",
+        ...newPorts.map((port) => `net.ipv4.neigh.${port.device}.proxy_delay=0`),
+      ]);
+    }
+    await bridgeBatch(ns, layout.fdb);
+    appliedTenantIp.set(ns, signature);
+  }
+
+  async function applyWorkloads(layout: TenantLayout, freshNamespaces: Set<string>) {
+    const pending = layout.workloads.filter((workload) => {
+      const signature = workload.lines.join("\n");
+      return (
+        freshNamespaces.has(workload.namespace) ||
+        appliedWorkloads.get(workload.namespace) !== signature
+      );
+    });
+    await inParallel(pending, parallelism, async (workload) => {
+      await ipBatch(workload.namespace, workload.lines);
+      appliedWorkloads.set(workload.namespace, workload.lines.join("\n"));
+    });
+  }
+
+  async function applyRules(layout: TenantLayout, fresh: boolean) {
+    const ns = layout.namespace;
+    const definition = layout.ruleset.definition;
+    if (!fresh && appliedRules.get(ns) === definition) return;
+    const previous = fresh ? undefined : (appliedTables.get(ns) ?? (await readTable(ns)));
+    await nftApply(ns, replaceTableScript(previous, layout.ruleset));
+    appliedRules.set(ns, definition);
+    appliedTables.set(ns, {
+      chains: layout.ruleset.chains,
+      sets: layout.ruleset.sets,
+      maps: layout.ruleset.maps,
+      counters: new Set(layout.ruleset.counters.keys()),
+    });
+  }
+
+  function forget(namespace: string) {
+    appliedTables.delete(namespace);
+    appliedRules.delete(namespace);
+    appliedTenantIp.delete(namespace);
+    appliedWorkloads.delete(namespace);
+  }
+
+  async function applyNow(config: NodeConfig) {
+    if (config.node !== options.node) {
+      throw new NetloomError(
+        "INVALID",
+        `config for node ${config.node} given to the driver of ${options.node}`,
+      );
+    }
+    const layout = nodeLayout(config, prefix);
+    const present = new Set(await listNamespaces(ownPrefix));
+    const missing = [...layout.namespaces].filter((ns) => !present.has(ns));
+    await ipBatch(
+      undefined,
+      missing.map((ns) => `netns add ${ns}`),
+    );
+    const fresh = new Set(missing);
+    for (const ns of missing) forget(ns);
+
+    const newTenants = layout.tenants.filter((tenant) => fresh.has(tenant.namespace));
+    await inParallel(newTenants, parallelism, async (tenant) => {
+      await mustRun(["ip", "netns", "exec", tenant.namespace, "sysctl", "-qw", ...TENANT_SYSCTLS]);
+    });
+
+    const nodeLinks = await linkNames(nodeNs);
+    for (const tenant of layout.tenants) {
+      await applyTenantDevices(tenant, fresh.has(tenant.namespace), nodeLinks);
+    }
+    await inParallel(layout.tenants, parallelism, async (tenant) => {
+      await Promise.all([
+        applyWorkloads(tenant, fresh),
+        applyRules(tenant, fresh.has(tenant.namespace)),
+      ]);
+    });
+
+    // Only now that the new state forwards: remove namespaces and leftovers no longer desired.
+    const stale = [...present].filter((ns) => !layout.namespaces.has(ns));
+    await ipBatch(
+      undefined,
+      stale.map((ns) => `netns del ${ns}`),
+    );
+    for (const ns of stale) forget(ns);
+    const wantedVxlans = new Set(
+      config.tenants.flatMap((tenant) =>
+        tenant.networks.map((network) => vxlanDevice(network.vni)),
+      ),
+    );
+    const strayVxlans = [...nodeLinks].filter(
+      (name) => /^vx\d+$/.test(name) && !wantedVxlans.has(name),
+    );
+    const leftInNode = await linkNames(nodeNs);
+    await ipBatch(
+      nodeNs,
+      strayVxlans.filter((name) => leftInNode.has(name)).map((name) => `link del ${name}`),
+    );
+  }
+
+  async function reconcileNow(config: NodeConfig): Promise<RepairReport> {
+    const layout = nodeLayout(config, prefix);
+    const repaired: string[] = [];
+    const present = new Set(await listNamespaces(ownPrefix));
+    for (const ns of layout.namespaces) {
+      if (!present.has(ns)) repaired.push(`namespace ${ns}`);
+    }
+    for (const ns of present) {
+      if (!layout.namespaces.has(ns)) repaired.push(`stray namespace ${ns}`);
+    }
+    await inParallel(layout.tenants, parallelism, async (tenant) => {
+      const ns = tenant.namespace;
+      if (!present.has(ns)) return;
+      const before = repaired.length;
+      const links = await linkNames(ns);
+      for (const vxlan of tenant.vxlans) {
+        if (!links.has(vxlan.device)) repaired.push(`device ${ns}/${vxlan.device}`);
+      }
+      for (const port of tenant.ports) {
+        if (links.has(port.device)) continue;
+        repaired.push(`device ${ns}/${port.device}`);
+        // The workload's end of the veth went with it: configure the namespace again.
+        appliedWorkloads.delete(port.workloadNamespace);
+      }
+      const routes = await hostRoutes(ns);
+      for (const dst of tenant.hostRoutes) {
+        if (!routes.has(dst)) repaired.push(`route ${ns}/${dst}`);
+      }
+      if (repaired.length > before) appliedTenantIp.delete(ns);
+      const actual = await readTable(ns);
+      const drift = tableDrift(actual, tenant);
+      if (drift.length > 0) {
+        repaired.push(...drift.map((what) => `nft ${ns}: ${what}`));
+        appliedRules.delete(ns);
+        if (actual) appliedTables.set(ns, actual);
+        else appliedTables.delete(ns);
+      }
+      for (const workload of tenant.workloads) {
+        if (!present.has(workload.namespace)) appliedWorkloads.delete(workload.namespace);
+      }
+    });
+    if (repaired.length > 0) await applyNow(config);
+    return { repaired };
+  }
+
+  async function countersNow(): Promise<Record<RuleId, number>> {
+    const totals: Record<RuleId, number> = {};
+    const namespaces = await listNamespaces(ownPrefix);
+    await inParallel(namespaces, parallelism, async (ns) => {
+      const result = await runCommand([
+        "ip",
+        "netns",
+        "exec",
+        ns,
+        "nft",
+        "-j",
+        "list",
+        "counters",
+        "table",
+        "inet",
+        NFT_TABLE,
+      ]);
+      if (result.code !== 0) return;
+      for (const [ruleId, packets] of Object.entries(parseCounters(result.stdout))) {
+        totals[ruleId] = (totals[ruleId] ?? 0) + packets;
+      }
+    });
+    return totals;
+  }
+
+  async function teardownNow() {
+    const namespaces = await listNamespaces(ownPrefix);
+    // Devices inside a deleted namespace (veths, VXLANs) are destroyed with it.
+    await ipBatch(
+      undefined,
+      namespaces.map((ns) => `netns del ${ns}`),
+    );
+    const nodeLinks = await linkNames(nodeNs).catch(() => new Set<string>());
+    await ipBatch(
+      nodeNs,
+      [...nodeLinks].filter((name) => /^vx\d+$/.test(name)).map((name) => `link del ${name}`),
+    ).catch(() => undefined);
+    for (const ns of namespaces) forget(ns);
+  }
+
+  return {
+    kind: "linux",
+    namespacePrefix: ownPrefix,
+    apply: (config) => exclusive(() => applyNow(config)),
+    reconcile: (config) => exclusive(() => reconcileNow(config)),
+    counters: () => exclusive(countersNow),
+    teardown: () => exclusive(teardownNow),
+  };
+}
+
+/** What differs between the table in the kernel and the one the tenant needs. */
+function tableDrift(actual: TableObjects | undefined, tenant: TenantLayout): string[] {
+  if (!actual) return ["table missing"];
+  const drift: string[] = [];
+  for (const [chain, rules] of tenant.ruleset.chains) {
+    const found = actual.chains.get(chain);
+    if (found === undefined) drift.push(`chain ${chain} missing`);
+    else if (found !== rules) drift.push(`chain ${chain} has ${found} rules, wants ${rules}`);
+  }
+  for (const set of tenant.ruleset.sets)
+    if (!actual.sets.has(set)) drift.push(`set ${set} missing`);
+  for (const map of tenant.ruleset.maps)
+    if (!actual.maps.has(map)) drift.push(`map ${map} missing`);
+  return drift;
+}

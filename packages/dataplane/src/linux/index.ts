@@ -1,0 +1,22 @@
+export { createLinuxDriver, type LinuxDriverOptions } from "./driver";
+export { mustRun, runCommand } from "./exec";
+export {
+  NAMESPACE_PREFIX,
+  NFT_TABLE,
+  portDevice,
+  tenantNamespace,
+  vxlanDevice,
+  workloadDevice,
+  workloadNamespace,
+} from "./names";
+export { renderTenantRuleset } from "./nft";
+export { type Listener, type ProbeSpec, probe, sendProbe, startListener } from "./probe";
+export {
+  createUnderlay,
+  destroyAllNamespaces,
+  labNode,
+  listAllNamespaces,
+  UNDERLAY_NAMESPACE,
+  type UnderlayNode,
+  underlayNamespace,
+} from "./underlay";

@@ -1,0 +1,141 @@
+import type { LocalInterface, NodeConfig, TenantConfig } from "@netloom/compiler";
+import {
+  nodeLinkLocal,
+  nodeOverlayMac,
+  portDevice,
+  portGatewayMac,
+  tenantNamespace,
+  vxlanDevice,
+  workloadDevice,
+  workloadNamespace,
+} from "./names";
+import { renderTenantRuleset, type TenantRuleset } from "./nft";
+
+/** One workload namespace and the interfaces it holds. */
+export interface WorkloadLayout {
+  namespace: string;
+  interfaces: LocalInterface[];
+  /** `ip -batch` lines run inside the workload namespace. */
+  lines: string[];
+}
+
+/** Everything one tenant needs on one node, as devices, routes and rules. */
+export interface TenantLayout {
+  tenant: TenantConfig;
+  namespace: string;
+  vxlans: { device: string; vni: number }[];
+  ports: { device: string; port: LocalInterface; workloadNamespace: string }[];
+  /** /32 routes the tenant namespace must hold (destination addresses). */
+  hostRoutes: string[];
+  /** `ip -batch` lines for the tenant namespace, idempotent (replace, never add). */
+  lines: string[];
+  /** `bridge -batch` lines: static FDB entries of the VXLAN devices. */
+  fdb: string[];
+  workloads: WorkloadLayout[];
+  ruleset: TenantRuleset;
+}
+
+/** The node's whole desired layout, computed purely from its config. */
+export interface NodeLayout {
+  tenants: TenantLayout[];
+  namespaces: Set<string>;
+}
+
+export function nodeLayout(config: NodeConfig, namespacePrefix: string): NodeLayout {
+  const tenants = config.tenants.map((tenant) => tenantLayout(tenant, namespacePrefix));
+  const namespaces = new Set<string>();
+  for (const tenant of tenants) {
+    namespaces.add(tenant.namespace);
+    for (const workload of tenant.workloads) namespaces.add(workload.namespace);
+  }
+  return { tenants, namespaces };
+}
+
+function tenantLayout(tenant: TenantConfig, prefix: string): TenantLayout {
+  const namespace = tenantNamespace(prefix, tenant.tenantKey);
+  const vniOf = new Map(tenant.networks.map((network) => [network.name, network.vni]));
+  const vxlans = tenant.networks.map((network) => ({
+    device: vxlanDevice(network.vni),
+    vni: network.vni,
+  }));
+  const lines = ["link set lo up"];
+  const hostRoutes: string[] = [];
+
+  // Gateways (and VIPs) are addresses of the tenant namespace: ARP and ICMP to them answer
+  // natively, and the DNS responder binds to them.
+  for (const network of tenant.networks) {
+    for (const subnet of network.subnets) lines.push(`addr replace ${subnet.gateway}/32 dev lo`);
+  }
+  for (const lb of tenant.loadBalancers) lines.push(`addr replace ${lb.vip}/32 dev lo`);
+  for (const vxlan of vxlans) lines.push(`link set ${vxlan.device} up`);
+
+  const byWorkload = new Map<string, WorkloadLayout>();
+  const ports: TenantLayout["ports"] = [];
+  for (const port of tenant.localInterfaces) {
+    const wns = workloadNamespace(prefix, tenant.tenantId, port.workload);
+    let workload = byWorkload.get(wns);
+    if (!workload) {
+      workload = { namespace: wns, interfaces: [], lines: [] };
+      byWorkload.set(wns, workload);
+    }
+    workload.interfaces.push(port);
+    const device = portDevice(port.portId);
+    ports.push({ device, port, workloadNamespace: wns });
+    lines.push(
+      `link set ${device} up`,
+      `route replace ${port.ip}/32 dev ${device} scope link`,
+      `neigh replace ${port.ip} dev ${device} lladdr ${port.mac} nud permanent`,
+    );
+    hostRoutes.push(port.ip);
+  }
+
+  const fdb: string[] = [];
+  for (const remote of tenant.remoteEndpoints) {
+    const vni = vniOf.get(remote.network);
+    if (vni === undefined) continue;
+    const device = vxlanDevice(vni);
+    const nextHop = nodeLinkLocal(remote.underlay);
+    lines.push(
+      `neigh replace ${nextHop} dev ${device} lladdr ${nodeOverlayMac(remote.underlay)} nud permanent`,
+      `route replace ${remote.ip}/32 via ${nextHop} dev ${device} onlink`,
+    );
+    hostRoutes.push(remote.ip);
+  }
+  const peers = new Map<string, string>();
+  for (const peer of tenant.peers) peers.set(peer.underlay, peer.node);
+  for (const remote of tenant.remoteEndpoints) peers.set(remote.underlay, remote.node);
+  for (const vxlan of vxlans) {
+    for (const underlay of peers.keys()) {
+      fdb.push(
+        `fdb replace ${nodeOverlayMac(underlay)} dev ${vxlan.device} dst ${underlay} self permanent`,
+      );
+    }
+  }
+
+  for (const workload of byWorkload.values()) {
+    workload.interfaces.sort((a, b) => a.interfaceIndex - b.interfaceIndex);
+    workload.lines.push("link set lo up");
+    workload.interfaces.forEach((port, i) => {
+      const device = workloadDevice(port.interfaceIndex);
+      workload.lines.push(
+        `link set ${device} up`,
+        `addr replace ${port.ip}/${port.prefixLength} dev ${device}`,
+        // The gateway's MAC is known: no ARP for the first hop.
+        `neigh replace ${port.gateway} dev ${device} lladdr ${portGatewayMac(port.portId)} nud permanent`,
+      );
+      if (i === 0) workload.lines.push(`route replace default via ${port.gateway} dev ${device}`);
+    });
+  }
+
+  return {
+    tenant,
+    namespace,
+    vxlans,
+    ports,
+    hostRoutes,
+    lines,
+    fdb,
+    workloads: [...byWorkload.values()],
+    ruleset: renderTenantRuleset(tenant),
+  };
+}

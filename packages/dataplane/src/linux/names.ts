@@ -1,0 +1,60 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Names of everything the Linux driver makes. Namespaces live in one flat list per machine
+ * (/run/netns), so each carries its node's prefix; device names stay inside their namespace and
+ * only need to fit IFNAMSIZ (15 chars). Everything derives from ids, never from tenant names.
+ */
+
+/** Every namespace netloom makes starts with this, so cleanup can find them. */
+export const NAMESPACE_PREFIX = "nl-";
+
+/** The nftables table the driver owns in each tenant namespace. */
+export const NFT_TABLE = "netloom";
+
+const shortHash = (text: string, length: number) =>
+  createHash("sha1").update(text).digest("hex").slice(0, length);
+
+/** The tenant's routing namespace (its VRF) on a node. */
+export const tenantNamespace = (nodeNamespace: string, tenantKey: string) =>
+  `${nodeNamespace}-t${tenantKey}`;
+
+/** A workload's namespace on the node that hosts it. */
+export const workloadNamespace = (nodeNamespace: string, tenantId: string, workload: string) =>
+  `${nodeNamespace}-w${shortHash(`${tenantId}/${workload}`, 10)}`;
+
+/** Tenant-side end of a workload's veth (in the tenant namespace). */
+export const portDevice = (portId: string) => `v${portId}`;
+
+/** Workload-side end of a veth (in the workload namespace). */
+export const workloadDevice = (interfaceIndex: number) => `eth${interfaceIndex}`;
+
+/** The VXLAN device of one tenant network; VNIs are unique per fabric, so per node namespace. */
+export const vxlanDevice = (vni: number) => `vx${vni}`;
+
+/** A named nft counter for a rule id: stable across applies, so counts survive changes. */
+export const counterName = (ruleId: string) => `c_${shortHash(ruleId, 12)}`;
+
+const octets = (ip: string) => ip.split(".").map((part) => Number.parseInt(part, 10));
+const hex = (value: number) => value.toString(16).padStart(2, "0");
+
+/**
+ * The MAC of a node's VXLAN devices, from its underlay address: every node can compute every
+ * peer's, so neighbours and FDB entries are static and nothing is learned over the overlay.
+ */
+export const nodeOverlayMac = (underlay: string) => {
+  const [a = 0, b = 0, c = 0, d = 0] = octets(underlay);
+  return `02:4e:${hex(a)}:${hex(b)}:${hex(c)}:${hex(d)}`;
+};
+
+/** The link-local next hop that stands for a node on every overlay, from its underlay. */
+export const nodeLinkLocal = (underlay: string) => {
+  const [, , c = 0, d = 0] = octets(underlay);
+  return `169.254.${c}.${d}`;
+};
+
+/** MAC of the tenant-side veth of a port (the workload's gateway MAC). */
+export const portGatewayMac = (portId: string) => {
+  const digest = createHash("sha1").update(`gw/${portId}`).digest();
+  return `02:6e:${[2, 3, 4, 5].map((i) => hex(digest[i] ?? 0)).join(":")}`;
+};

@@ -1,0 +1,359 @@
+import type {
+  FlowMatch,
+  PortRange,
+  RuleId,
+  SecurityGroupEntry,
+  TenantConfig,
+} from "@netloom/compiler";
+import { assertNever, type Protocol } from "@netloom/model";
+import { mergedElements } from "./ipv4";
+import { counterName, NFT_TABLE, portDevice } from "./names";
+
+/**
+ * The nftables ruleset of one tenant namespace. Decisions are made by jumping through verdict
+ * maps into per-network and per-port chains; addresses are matched through named interval sets,
+ * so the rule count grows with the intent's rules, never with CIDR pairs. A chain that decides
+ * "allow" sets meta mark 1 and returns; its caller drops when the mark is not set.
+ */
+export interface TenantRuleset {
+  /** `table inet netloom { ... }` with every object, ready to follow a flush. */
+  definition: string;
+  chains: Map<string, number>;
+  sets: Set<string>;
+  maps: Set<string>;
+  /** Counter object name to rule id. */
+  counters: Map<string, RuleId>;
+}
+
+const ALLOWED = "meta mark set 1 return";
+
+class Builder {
+  readonly chains = new Map<string, string[]>();
+  readonly baseChains = new Map<string, string>();
+  readonly sets = new Map<string, string[]>();
+  readonly maps = new Map<string, { type: string; flags: string; elements: string[] }>();
+  readonly counters = new Map<string, RuleId>();
+
+  chain(name: string, header?: string): string[] {
+    let rules = this.chains.get(name);
+    if (!rules) {
+      rules = [];
+      this.chains.set(name, rules);
+      if (header) this.baseChains.set(name, header);
+    }
+    return rules;
+  }
+
+  counter(ruleId: RuleId): string {
+    const name = counterName(ruleId);
+    this.counters.set(name, ruleId);
+    return `counter name ${name}`;
+  }
+
+  /** A named interval set of the CIDRs; undefined when the set would match everything. */
+  addressSet(name: string, cidrs: readonly string[]): string | undefined {
+    const elements = mergedElements(cidrs);
+    if (elements.length === 1 && elements[0] === "0.0.0.0/0") return undefined;
+    this.sets.set(name, elements);
+    return `@${name}`;
+  }
+}
+
+const quote = (text: string) => `"${text.replace(/["\\]/g, "")}"`;
+
+function protocolMatch(protocol: Protocol, ports: readonly PortRange[]): string {
+  const portList = ports.map((range) =>
+    range.from === range.to ? `${range.from}` : `${range.from}-${range.to}`,
+  );
+  switch (protocol) {
+    case "any":
+      return "";
+    case "icmp":
+      return "meta l4proto icmp";
+    case "tcp":
+    case "udp":
+      return portList.length === 0
+        ? `meta l4proto ${protocol}`
+        : `meta l4proto ${protocol} th dport { ${portList.join(", ")} }`;
+    default:
+      return assertNever(protocol, "protocol");
+  }
+}
+
+/** The match of a flow rule, or undefined when an empty address list makes it match nothing. */
+function flowMatches(builder: Builder, name: string, match: FlowMatch, swapped: boolean) {
+  if (match.sources.length === 0 || match.destinations.length === 0) return undefined;
+  const sources = builder.addressSet(`${name}_s`, match.sources);
+  const destinations = builder.addressSet(`${name}_d`, match.destinations);
+  const [from, to] = swapped ? [destinations, sources] : [sources, destinations];
+  return [
+    from ? `ip saddr ${from}` : "",
+    to ? `ip daddr ${to}` : "",
+    protocolMatch(match.protocol, match.ports),
+  ]
+    .filter((part) => part !== "")
+    .join(" ");
+}
+
+function securityGroupRule(builder: Builder, name: string, rule: SecurityGroupEntry) {
+  if (rule.remotes.length === 0) return undefined;
+  const remotes = builder.addressSet(name, rule.remotes);
+  const field = rule.direction === "ingress" ? "saddr" : "daddr";
+  return [remotes ? `ip ${field} ${remotes}` : "", protocolMatch(rule.protocol, rule.ports)]
+    .filter((part) => part !== "")
+    .join(" ");
+}
+
+/** Renders the whole ruleset of one tenant on one node. */
+export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
+  const b = new Builder();
+  const networkIndex = new Map(tenant.networks.map((network, index) => [network.name, index]));
+  const firewallIndex = new Map(tenant.firewalls.map((firewall, index) => [firewall.name, index]));
+  const groupIndex = new Map(tenant.securityGroups.map((group, index) => [group.name, index]));
+
+  const forward = b.chain("forward", "type filter hook forward priority filter; policy accept;");
+  forward.push("ct state established,related accept", "ct state invalid drop");
+
+  // Firewall services: ordered rules, no match is deny (spec 2 rule 5).
+  tenant.firewalls.forEach((firewall, f) => {
+    const rules = b.chain(`f_${f}`);
+    firewall.rules.forEach((rule, r) => {
+      const match = flowMatches(b, `f${f}_${r}`, rule, false);
+      if (match === undefined) return;
+      const verdict = rule.action === "allow" ? "return" : "drop";
+      rules.push(`${match} ${b.counter(rule.ruleId)} ${verdict}`.trim());
+    });
+    rules.push("drop");
+  });
+
+  // Each network's ordered policy list (spec 2 rule 2): allow marks, deny drops.
+  tenant.networks.forEach((network, n) => {
+    const rules = b.chain(`a_${n}`);
+    network.acl.forEach((entry, e) => {
+      const name = `a${n}_${e}`;
+      let verdict: string;
+      if (entry.action === "deny") verdict = "drop";
+      else if (entry.services.length === 0) verdict = ALLOWED;
+      else {
+        const chain = b.chain(`s_${n}_${e}`);
+        for (const service of entry.services) {
+          const f = firewallIndex.get(service);
+          if (f !== undefined) chain.push(`jump f_${f}`);
+        }
+        chain.push("meta mark set 1");
+        verdict = `goto s_${n}_${e}`;
+      }
+      const directions = entry.bidirectional ? [false, true] : [false];
+      for (const swapped of directions) {
+        const match = flowMatches(b, name, entry, swapped);
+        if (match === undefined) continue;
+        rules.push(`${match} ${b.counter(entry.ruleId)} ${verdict}`.trim());
+      }
+    });
+  });
+
+  // Network pairs: both ends' lists must allow; a router turns "no match" into allow.
+  const pairChain = (x: number, y: number) => {
+    const name = `p_${x}_${y}`;
+    if (b.chains.has(name)) return name;
+    const rules = b.chain(name);
+    const [nx, ny] = [tenant.networks[x], tenant.networks[y]];
+    if (!nx || !ny) return name;
+    const route = tenant.routes.find(
+      (candidate) =>
+        (candidate.from === nx.name && candidate.to === ny.name) ||
+        (candidate.from === ny.name && candidate.to === nx.name),
+    );
+    for (const end of [nx, ny]) {
+      const index = end === nx ? x : y;
+      rules.push("meta mark set 0", `jump a_${index}`);
+      if (route?.noMatch === "allow") {
+        if (route.viaRouter) rules.push(`meta mark != 1 ${b.counter(route.viaRouter)}`);
+      } else {
+        rules.push(`meta mark != 1 ${b.counter(`implicit:no-match:${end.name}`)} drop`);
+      }
+    }
+    return name;
+  };
+
+  const destinationMap = (x: number) => {
+    const name = `dst_${x}`;
+    if (b.maps.has(name)) return name;
+    const elements: string[] = [];
+    tenant.networks.forEach((other, y) => {
+      if (y === x) return;
+      const cidrs = other.subnets.map((subnet) => subnet.cidr);
+      for (const element of mergedElements(cidrs)) {
+        elements.push(`${element} : jump ${pairChain(x, y)}`);
+      }
+    });
+    b.maps.set(name, { type: "ipv4_addr : verdict", flags: "interval", elements });
+    return name;
+  };
+
+  // Security groups: any rule of any group of the port lets the flow through (spec 2 rule 4).
+  const groupChain = (group: string, direction: "ingress" | "egress") => {
+    const g = groupIndex.get(group);
+    if (g === undefined) return undefined;
+    const name = `g_${g}_${direction === "ingress" ? "i" : "e"}`;
+    if (b.chains.has(name)) return name;
+    const rules = b.chain(name);
+    const entries = tenant.securityGroups[g]?.rules ?? [];
+    entries.forEach((rule, r) => {
+      if (rule.direction !== direction) return;
+      const match = securityGroupRule(b, `g${g}_${r}`, rule);
+      if (match === undefined) return;
+      rules.push(`${match} ${b.counter(rule.ruleId)} ${ALLOWED}`.trim());
+    });
+    return name;
+  };
+  const groupGate = (groups: readonly string[], direction: "ingress" | "egress") => {
+    const jumps = groups
+      .map((group) => groupChain(group, direction))
+      .filter((name) => name !== undefined)
+      .map((name) => `jump ${name}`);
+    const first = groups[0] ?? "";
+    return [
+      "meta mark set 0",
+      ...jumps,
+      `meta mark != 1 ${b.counter(`implicit:sg-default:${first}`)} drop`,
+    ];
+  };
+
+  const outPorts: string[] = [];
+  const inPorts: string[] = [];
+  tenant.localInterfaces.forEach((port, k) => {
+    const device = quote(portDevice(port.portId));
+    const x = networkIndex.get(port.network);
+    const out = b.chain(`o_${k}`);
+    if (x !== undefined) out.push(`ip daddr vmap @${destinationMap(x)}`);
+    if (port.securityGroups.length > 0) {
+      out.push(...groupGate(port.securityGroups, "egress"));
+      b.chain(`i_${k}`).push(...groupGate(port.securityGroups, "ingress"));
+      inPorts.push(`${device} : jump i_${k}`);
+    }
+    outPorts.push(`${device} : jump o_${k}`);
+  });
+  b.maps.set("out_ports", { type: "ifname : verdict", flags: "", elements: outPorts });
+  b.maps.set("in_ports", { type: "ifname : verdict", flags: "", elements: inPorts });
+  forward.push("iifname vmap @out_ports", "oifname vmap @in_ports");
+
+  // Load balancers: DNAT the VIP to the members in turn (spec 2 rule 7).
+  const prerouting = b.chain("pre", "type nat hook prerouting priority dstnat; policy accept;");
+  for (const lb of tenant.loadBalancers) {
+    if (lb.members.length === 0) continue;
+    const members = lb.members.map((member, i) => `${i} : ${member.ip} . ${member.port}`);
+    prerouting.push(
+      `ip daddr ${lb.vip} ${lb.protocol} dport ${lb.port} ${b.counter(lb.ruleId)} ` +
+        `dnat ip to numgen inc mod ${lb.members.length} map { ${members.join(", ")} }`,
+    );
+  }
+
+  const lines: string[] = [`table inet ${NFT_TABLE} {`];
+  for (const [name, ruleId] of b.counters) {
+    lines.push(`  counter ${name} {`, `    comment ${quote(ruleId)}`, "  }");
+  }
+  for (const [name, elements] of b.sets) {
+    const body = elements.length > 0 ? ` elements = { ${elements.join(", ")} }` : "";
+    lines.push(`  set ${name} {`, `    type ipv4_addr; flags interval;${body}`, "  }");
+  }
+  for (const [name, map] of b.maps) {
+    const flags = map.flags ? ` flags ${map.flags};` : "";
+    const body = map.elements.length > 0 ? ` elements = { ${map.elements.join(", ")} }` : "";
+    lines.push(`  map ${name} {`, `    type ${map.type};${flags}${body}`, "  }");
+  }
+  // Chains are declared before any rule so jumps may point forward.
+  for (const name of b.chains.keys()) {
+    const header = b.baseChains.get(name);
+    lines.push(`  chain ${name} {`, ...(header ? [`    ${header}`] : []), "  }");
+  }
+  for (const [name, rules] of b.chains) {
+    if (rules.length === 0) continue;
+    lines.push(`  chain ${name} {`, ...rules.map((rule) => `    ${rule}`), "  }");
+  }
+  lines.push("}");
+
+  return {
+    definition: `${lines.join("\n")}\n`,
+    chains: new Map([...b.chains].map(([name, rules]) => [name, rules.length])),
+    sets: new Set(b.sets.keys()),
+    maps: new Set(b.maps.keys()),
+    counters: new Map(b.counters),
+  };
+}
+
+/** What a namespace's table holds, as the driver last wrote it or as `nft -j` reports it. */
+export interface TableObjects {
+  chains: Map<string, number>;
+  sets: Set<string>;
+  maps: Set<string>;
+  counters: Set<string>;
+}
+
+/**
+ * One atomic transaction replacing the table's content: rules and set elements of the old
+ * ruleset go and the new ones come in the same commit, so no packet ever sees an empty table;
+ * counter objects that stay keep their counts.
+ */
+export function replaceTableScript(previous: TableObjects | undefined, next: TenantRuleset) {
+  const lines = [`add table inet ${NFT_TABLE}`, `flush table inet ${NFT_TABLE}`];
+  if (previous) {
+    for (const set of previous.sets) lines.push(`flush set inet ${NFT_TABLE} ${set}`);
+    for (const map of previous.maps) lines.push(`flush map inet ${NFT_TABLE} ${map}`);
+    for (const chain of previous.chains.keys()) {
+      if (!next.chains.has(chain)) lines.push(`delete chain inet ${NFT_TABLE} ${chain}`);
+    }
+    for (const set of previous.sets) {
+      if (!next.sets.has(set)) lines.push(`delete set inet ${NFT_TABLE} ${set}`);
+    }
+    for (const map of previous.maps) {
+      if (!next.maps.has(map)) lines.push(`delete map inet ${NFT_TABLE} ${map}`);
+    }
+    for (const counter of previous.counters) {
+      if (!next.counters.has(counter)) lines.push(`delete counter inet ${NFT_TABLE} ${counter}`);
+    }
+  }
+  return `${lines.join("\n")}\n${next.definition}`;
+}
+
+interface NftJsonEntry {
+  chain?: { name: string };
+  rule?: { chain: string };
+  set?: { name: string; type: string | string[]; map?: unknown };
+  map?: { name: string };
+  counter?: { name: string; packets?: number; comment?: string };
+}
+
+/** Parses `nft -j list table` into the objects it holds. */
+export function parseTableObjects(json: string): TableObjects {
+  const parsed = JSON.parse(json) as { nftables?: NftJsonEntry[] };
+  const objects: TableObjects = {
+    chains: new Map(),
+    sets: new Set(),
+    maps: new Set(),
+    counters: new Set(),
+  };
+  for (const entry of parsed.nftables ?? []) {
+    if (entry.chain)
+      objects.chains.set(entry.chain.name, objects.chains.get(entry.chain.name) ?? 0);
+    if (entry.rule) {
+      objects.chains.set(entry.rule.chain, (objects.chains.get(entry.rule.chain) ?? 0) + 1);
+    }
+    if (entry.set) objects.sets.add(entry.set.name);
+    if (entry.map) objects.maps.add(entry.map.name);
+    if (entry.counter) objects.counters.add(entry.counter.name);
+  }
+  return objects;
+}
+
+/** Counter values by rule id from `nft -j list counters`. */
+export function parseCounters(json: string): Record<RuleId, number> {
+  const parsed = JSON.parse(json) as { nftables?: NftJsonEntry[] };
+  const counts: Record<RuleId, number> = {};
+  for (const entry of parsed.nftables ?? []) {
+    const counter = entry.counter;
+    if (!counter?.comment) continue;
+    counts[counter.comment] = (counts[counter.comment] ?? 0) + (counter.packets ?? 0);
+  }
+  return counts;
+}

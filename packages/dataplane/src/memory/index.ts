@@ -1,0 +1,189 @@
+import type { NodeConfig, RuleId, TenantConfig } from "@netloom/compiler";
+import { assertNever } from "@netloom/model";
+import type { DataplaneDriver, RepairReport } from "../driver";
+
+/**
+ * An in-process dataplane: the "kernel" is a map from object keys (one per network instance,
+ * port, ACL, group, translation...) to a fingerprint of that object. Tests and benchmarks run
+ * hundreds of agents on it in one process, so applying costs one pass over the config.
+ */
+export interface MemoryDriverOptions {
+  /** Every apply waits this long before taking effect (a slow dataplane). */
+  applyDelayMs?: number;
+}
+
+/** What a test can do to a memory dataplane behind the agent's back. */
+export type MemoryDrift =
+  /** An object vanished (someone deleted a device or a table). */
+  | { kind: "remove"; key: string }
+  /** An object changed (someone edited a rule). */
+  | { kind: "corrupt"; key: string }
+  /** An object appeared that no config asked for. */
+  | { kind: "add"; key: string };
+
+export interface MemoryDriver extends DataplaneDriver {
+  readonly kind: "memory";
+  /** The config of the last apply that resolved, and its generation. */
+  readonly applied: { config: NodeConfig; generation: number } | undefined;
+  /** How many applies resolved. */
+  readonly applyCount: number;
+  /** Keys of the objects the dataplane holds now, sorted. */
+  objectKeys(): string[];
+  /** Change the actual state without going through apply. */
+  drift(change: MemoryDrift): void;
+  /** The next apply throws `message` and leaves the previous state in place. */
+  failNextApply(message: string): void;
+  /** Applies started from now on wait until the returned function is called. */
+  holdApplies(): () => void;
+  /**
+   * Counts `packets` hits on `ruleId`, as the kernel would when a packet matches that rule;
+   * a rule the applied config does not contain cannot match and is not counted.
+   */
+  countHit(ruleId: RuleId, packets?: number): boolean;
+}
+
+function objectsOfTenant(tenant: TenantConfig, into: Map<string, string>): void {
+  const prefix = `${tenant.tenantId}/`;
+  into.set(`${prefix}tenant`, `${tenant.tenant}:${tenant.tenantKey}`);
+  for (const network of tenant.networks) {
+    into.set(`${prefix}network:${network.name}`, JSON.stringify(network));
+  }
+  for (const port of tenant.localInterfaces) {
+    into.set(`${prefix}port:${port.portId}`, JSON.stringify(port));
+  }
+  for (const remote of tenant.remoteEndpoints) {
+    into.set(`${prefix}remote:${remote.portId}`, JSON.stringify(remote));
+  }
+  for (const peer of tenant.peers) into.set(`${prefix}peer:${peer.node}`, peer.underlay);
+  for (const route of tenant.routes) {
+    into.set(`${prefix}route:${route.from}>${route.to}`, JSON.stringify(route));
+  }
+  for (const group of tenant.securityGroups) {
+    into.set(`${prefix}sg:${group.name}`, JSON.stringify(group.rules));
+  }
+  for (const firewall of tenant.firewalls) {
+    into.set(`${prefix}firewall:${firewall.name}`, JSON.stringify(firewall.rules));
+  }
+  for (const fip of tenant.floatingIps) into.set(`${prefix}${fip.ruleId}`, JSON.stringify(fip));
+  for (const nat of tenant.sourceNats) into.set(`${prefix}${nat.ruleId}`, JSON.stringify(nat));
+  for (const lb of tenant.loadBalancers) into.set(`${prefix}${lb.ruleId}`, JSON.stringify(lb));
+  for (const zone of tenant.dnsZones) into.set(`${prefix}${zone.ruleId}`, JSON.stringify(zone));
+}
+
+/** The objects a config asks for, by key. Exported for tests of other drivers' parity. */
+export function memoryObjectsOf(config: NodeConfig): Map<string, string> {
+  const objects = new Map<string, string>();
+  objects.set("node", `${config.node}@${config.underlay}`);
+  for (const tenant of config.tenants) objectsOfTenant(tenant, objects);
+  return objects;
+}
+
+function ruleIdsOf(config: NodeConfig): Set<RuleId> {
+  const ids = new Set<RuleId>();
+  for (const tenant of config.tenants) {
+    for (const network of tenant.networks) for (const entry of network.acl) ids.add(entry.ruleId);
+    for (const group of tenant.securityGroups) for (const rule of group.rules) ids.add(rule.ruleId);
+    for (const firewall of tenant.firewalls) for (const rule of firewall.rules) ids.add(rule.ruleId);
+    for (const route of tenant.routes) if (route.viaRouter) ids.add(route.viaRouter);
+    for (const fip of tenant.floatingIps) ids.add(fip.ruleId);
+    for (const nat of tenant.sourceNats) ids.add(nat.ruleId);
+    for (const lb of tenant.loadBalancers) ids.add(lb.ruleId);
+    for (const zone of tenant.dnsZones) ids.add(zone.ruleId);
+  }
+  return ids;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A `DataplaneDriver` that keeps its state in memory; see `MemoryDriver` for the test hooks. */
+export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDriver {
+  let actual = new Map<string, string>();
+  let applied: { config: NodeConfig; generation: number } | undefined;
+  let appliedRuleIds: Set<RuleId> | undefined;
+  let applyCount = 0;
+  let pendingFailure: string | undefined;
+  let hold: Promise<void> | undefined;
+  const counters: Record<RuleId, number> = {};
+
+  return {
+    kind: "memory",
+    get applied() {
+      return applied;
+    },
+    get applyCount() {
+      return applyCount;
+    },
+    async apply(config, generation) {
+      if (options.applyDelayMs) await sleep(options.applyDelayMs);
+      if (hold) await hold;
+      if (pendingFailure !== undefined) {
+        const message = pendingFailure;
+        pendingFailure = undefined;
+        throw new Error(message);
+      }
+      // Built whole, then swapped in: the old state forwards until the new one is complete.
+      actual = memoryObjectsOf(config);
+      applied = { config, generation };
+      appliedRuleIds = undefined;
+      applyCount += 1;
+    },
+    async reconcile(config): Promise<RepairReport> {
+      const desired = memoryObjectsOf(config);
+      const repaired: string[] = [];
+      for (const [key, fingerprint] of desired) {
+        const current = actual.get(key);
+        if (current === undefined) repaired.push(`created ${key}`);
+        else if (current !== fingerprint) repaired.push(`restored ${key}`);
+      }
+      for (const key of actual.keys()) if (!desired.has(key)) repaired.push(`removed ${key}`);
+      actual = desired;
+      return { repaired };
+    },
+    async counters() {
+      return { ...counters };
+    },
+    async teardown() {
+      actual = new Map();
+      applied = undefined;
+      appliedRuleIds = undefined;
+    },
+    objectKeys() {
+      return [...actual.keys()].sort();
+    },
+    drift(change) {
+      switch (change.kind) {
+        case "remove":
+          actual.delete(change.key);
+          break;
+        case "corrupt":
+          actual.set(change.key, `${actual.get(change.key) ?? ""}#drifted`);
+          break;
+        case "add":
+          actual.set(change.key, "stray");
+          break;
+        default:
+          assertNever(change, "drift");
+      }
+    },
+    failNextApply(message) {
+      pendingFailure = message;
+    },
+    holdApplies() {
+      let release = () => {};
+      hold = new Promise<void>((resolve) => {
+        release = () => {
+          hold = undefined;
+          resolve();
+        };
+      });
+      return release;
+    },
+    countHit(ruleId, packets = 1) {
+      if (!applied) return false;
+      appliedRuleIds ??= ruleIdsOf(applied.config);
+      if (!appliedRuleIds.has(ruleId)) return false;
+      counters[ruleId] = (counters[ruleId] ?? 0) + packets;
+      return true;
+    },
+  };
+}

@@ -1,0 +1,328 @@
+import { readFileSync } from "node:fs";
+import type { NodeConfig } from "@netloom/compiler";
+import { check, trace } from "@netloom/compiler";
+import { parseExpectFileOrThrow } from "@netloom/model";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import {
+  destroyAllNamespaces,
+  listAllNamespaces,
+  mustRun,
+  probe,
+  tenantNamespace,
+} from "../src/linux";
+import {
+  compileFor,
+  driverLab,
+  intentOf,
+  linuxSkipReason,
+  loadIntent,
+  tenantInput,
+  workloadNs,
+} from "./linux-helpers";
+
+const TAG = "td-";
+const skipReason = await linuxSkipReason();
+if (skipReason) console.warn(`linux dataplane tests skipped: ${skipReason}`);
+
+const EXAMPLES = "/work/shared/examples";
+const examplesDir = process.env.NETLOOM_EXAMPLES ?? EXAMPLES;
+
+describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
+  let lab: Awaited<ReturnType<typeof driverLab>>;
+  let configs: Record<string, NodeConfig>;
+  const shop = loadIntent(`${examplesDir}/three-tier.yaml`);
+  const red = intentOf({
+    tenant: "red",
+    networks: [{ name: "net", subnets: [{ cidr: "10.77.0.0/24" }] }],
+    workloads: [
+      { name: "a", node: "compute-1", interfaces: [{ network: "net", ip: "10.77.0.10" }] },
+      {
+        name: "b",
+        node: "compute-2",
+        interfaces: [{ network: "net", ip: "10.77.0.11", securityGroups: ["guard"] }],
+      },
+    ],
+    securityGroups: [
+      {
+        name: "guard",
+        rules: [
+          { direction: "ingress", protocol: "tcp", ports: 5000, remote: "10.77.0.10/32" },
+          { direction: "egress", protocol: "any", remote: "0.0.0.0/0" },
+        ],
+      },
+    ],
+  });
+  const blue = intentOf({
+    tenant: "blue",
+    networks: [{ name: "net", subnets: [{ cidr: "10.77.0.0/24" }] }],
+    workloads: [
+      { name: "a", node: "compute-1", interfaces: [{ network: "net", ip: "10.77.0.10" }] },
+      { name: "b", node: "compute-2", interfaces: [{ network: "net", ip: "10.77.0.11" }] },
+      { name: "c", node: "compute-2", interfaces: [{ network: "net", ip: "10.77.0.12" }] },
+    ],
+  });
+  const tenants = [
+    tenantInput(shop, "t-shop", 5000),
+    tenantInput(red, "t-red", 6000),
+    tenantInput(blue, "t-blue", 7000),
+  ];
+
+  const ns = (tenantId: string, workload: string) => {
+    const hostIntent = tenants.find((tenant) => tenant.id === tenantId)?.intent;
+    const node = hostIntent?.workloads?.find((w) => w.name === workload)?.node;
+    const hostNode = lab.nodes.find((candidate) => candidate.name === node);
+    if (!hostNode) throw new Error(`no node for ${workload}`);
+    return workloadNs(hostNode, tenantId, workload);
+  };
+  const applyAll = async (generation: number) => {
+    for (const [i, node] of lab.nodes.entries()) {
+      const config = configs[node.name];
+      const driver = lab.drivers[i];
+      if (config && driver) await driver.apply(config, generation);
+    }
+  };
+
+  beforeAll(async () => {
+    lab = await driverLab(TAG, 2);
+    configs = compileFor(lab.nodes, tenants).nodes;
+    await applyAll(1);
+  });
+
+  afterAll(async () => {
+    for (const driver of lab?.drivers ?? []) await driver.teardown();
+    await destroyAllNamespaces(`nl-${TAG}`);
+  });
+
+  it("carries TCP across nodes inside one network", async () => {
+    const verdict = await probe({
+      sourceNamespace: ns("t-shop", "web-1"),
+      listenNamespaces: [ns("t-shop", "web-2")],
+      host: "10.10.1.11",
+      protocol: "tcp",
+      port: 22,
+    });
+    expect(verdict).toBe("allow");
+  });
+
+  it("enforces policies: a one-way rule allows one direction only", async () => {
+    const forward = await probe({
+      sourceNamespace: ns("t-shop", "web-1"),
+      listenNamespaces: [ns("t-shop", "app-1")],
+      host: "10.10.2.10",
+      protocol: "tcp",
+      port: 8080,
+    });
+    const backward = await probe({
+      sourceNamespace: ns("t-shop", "app-1"),
+      listenNamespaces: [ns("t-shop", "web-1")],
+      host: "10.10.1.10",
+      protocol: "tcp",
+      port: 8080,
+    });
+    expect([forward, backward]).toEqual(["allow", "deny"]);
+  });
+
+  it("enforces ingress security groups at the destination and counts per rule id", async () => {
+    const before = await lab.drivers[1]?.counters();
+    const allowed = await probe({
+      sourceNamespace: ns("t-red", "a"),
+      listenNamespaces: [ns("t-red", "b")],
+      host: "10.77.0.11",
+      protocol: "tcp",
+      port: 5000,
+    });
+    const refused = await probe({
+      sourceNamespace: ns("t-red", "a"),
+      listenNamespaces: [ns("t-red", "b")],
+      host: "10.77.0.11",
+      protocol: "tcp",
+      port: 5001,
+    });
+    // Replies of b's own flows pass as established although nothing allows them inbound.
+    const outbound = await probe({
+      sourceNamespace: ns("t-red", "b"),
+      listenNamespaces: [ns("t-red", "a")],
+      host: "10.77.0.10",
+      protocol: "tcp",
+      port: 80,
+    });
+    expect([allowed, refused, outbound]).toEqual(["allow", "deny", "allow"]);
+    // b sits on compute-2: its ingress group is evaluated there.
+    const after = await lab.drivers[1]?.counters();
+    const delta = (id: string) => (after?.[id] ?? 0) - (before?.[id] ?? 0);
+    expect(delta("sg:guard/0")).toBeGreaterThanOrEqual(1);
+    expect(delta("implicit:sg-default:guard")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps two tenants with the same CIDR on the same nodes apart", async () => {
+    const redToRed = await probe({
+      sourceNamespace: ns("t-red", "a"),
+      listenNamespaces: [ns("t-red", "b")],
+      host: "10.77.0.11",
+      protocol: "tcp",
+      port: 5000,
+    });
+    // Only blue listens on 10.77.0.11:7001; red's packet must land on red's b (no listener).
+    const redToBlue = await probe({
+      sourceNamespace: ns("t-red", "a"),
+      listenNamespaces: [ns("t-blue", "b")],
+      host: "10.77.0.11",
+      protocol: "tcp",
+      port: 7001,
+    });
+    // 10.77.0.12 exists only in blue.
+    const redToBlueOnly = await probe({
+      sourceNamespace: ns("t-red", "a"),
+      listenNamespaces: [ns("t-blue", "c")],
+      host: "10.77.0.12",
+      protocol: "icmp",
+    });
+    const blueToBlue = await probe({
+      sourceNamespace: ns("t-blue", "a"),
+      listenNamespaces: [ns("t-blue", "c")],
+      host: "10.77.0.12",
+      protocol: "udp",
+      port: 53,
+    });
+    expect([redToRed, redToBlue, redToBlueOnly, blueToBlue]).toEqual([
+      "allow",
+      "deny",
+      "deny",
+      "allow",
+    ]);
+  });
+
+  it("puts back a hand-deleted nft rule and a deleted device on reconcile", async () => {
+    const node1 = lab.nodes[0];
+    const driver = lab.drivers[0];
+    const config = configs["compute-1"];
+    if (!node1 || !driver || !config) throw new Error("lab incomplete");
+    const shopKey = config.tenants.find((tenant) => tenant.tenantId === "t-shop")?.tenantKey ?? "";
+    const tenantNs = tenantNamespace(node1.namespace, shopKey);
+    const ruleset = JSON.parse(
+      await mustRun([
+        "ip",
+        "netns",
+        "exec",
+        tenantNs,
+        "nft",
+        "-j",
+        "list",
+        "chain",
+        "inet",
+        "netloom",
+        "forward",
+      ]),
+    ) as { nftables: { rule?: { handle: number } }[] };
+    const handles = ruleset.nftables.flatMap((entry) => (entry.rule ? [entry.rule.handle] : []));
+    const last = handles[handles.length - 1];
+    await mustRun([
+      "ip",
+      "netns",
+      "exec",
+      tenantNs,
+      "nft",
+      "delete",
+      "rule",
+      "inet",
+      "netloom",
+      "forward",
+      "handle",
+      String(last),
+    ]);
+    const web1Port = config.tenants
+      .flatMap((tenant) => tenant.localInterfaces)
+      .find((port) => port.workload === "web-1");
+    await mustRun(["ip", "-n", tenantNs, "link", "del", `v${web1Port?.portId}`]);
+
+    const broken = await probe({
+      sourceNamespace: ns("t-shop", "web-1"),
+      listenNamespaces: [ns("t-shop", "web-2")],
+      host: "10.10.1.11",
+      protocol: "tcp",
+      port: 22,
+    });
+    expect(broken).toBe("deny");
+
+    const report = await driver.reconcile(config);
+    expect(report.repaired.some((line) => line.includes("nft"))).toBe(true);
+    expect(report.repaired.some((line) => line.includes(`v${web1Port?.portId}`))).toBe(true);
+    const again = await driver.reconcile(config);
+    expect(again.repaired).toEqual([]);
+
+    const repaired = await probe({
+      sourceNamespace: ns("t-shop", "web-1"),
+      listenNamespaces: [ns("t-shop", "web-2")],
+      host: "10.10.1.11",
+      protocol: "tcp",
+      port: 22,
+    });
+    expect(repaired).toBe("allow");
+    // The forward chain's last rule (ingress SG dispatch) is back: db-1 is filtered again.
+    const sg = await probe({
+      sourceNamespace: ns("t-shop", "app-1"),
+      listenNamespaces: [ns("t-shop", "db-1")],
+      host: "10.10.3.10",
+      protocol: "tcp",
+      port: 22,
+    });
+    expect(sg).toBe("deny");
+  });
+
+  it("agrees with the compiler on every verdict of the three-tier example", async () => {
+    const expectations = parseExpectFileOrThrow(
+      parseYaml(readFileSync(`${examplesDir}/three-tier.expect.yaml`, "utf8")),
+    ).expect;
+    const compiled = compileFor(lab.nodes, tenants);
+    const compiledCheck = check(compiled, "shop", expectations);
+    expect(compiledCheck.mismatches).toEqual([]);
+    const rows: string[] = [];
+    for (const flow of expectations) {
+      const traced = trace(compiled, "shop", { tenant: "shop", ...flow });
+      const target = shop.workloads?.find((w) => w.name === flow.to);
+      const host = target?.interfaces[0]?.ip ?? flow.to;
+      const got = await probe({
+        sourceNamespace: ns("t-shop", flow.from),
+        listenNamespaces: [ns("t-shop", flow.to)],
+        host,
+        protocol: flow.protocol,
+        ...(flow.port === undefined ? {} : { port: flow.port }),
+      });
+      rows.push(
+        `${flow.from}->${flow.to} ${flow.protocol}/${flow.port ?? "-"}: ${got}/${traced.verdict}`,
+      );
+      expect({ flow, got }).toEqual({ flow, got: traced.verdict });
+    }
+    expect(rows).toHaveLength(expectations.length);
+  }, 120_000);
+
+  it("removes what is no longer desired after a restart, and teardown leaves nothing", async () => {
+    const node2 = lab.nodes[1];
+    const config = configs["compute-2"];
+    if (!node2 || !config) throw new Error("lab incomplete");
+    const { createLinuxDriver } = await import("../src/linux");
+    // A fresh driver stands for the agent after kill -9: no memory of what it made.
+    const restarted = createLinuxDriver({
+      node: node2.name,
+      nodeNamespace: node2.namespace,
+      underlayIp: node2.underlay,
+    });
+    const withoutBlue: NodeConfig = {
+      ...config,
+      tenants: config.tenants.filter((tenant) => tenant.tenantId !== "t-blue"),
+    };
+    await restarted.apply(withoutBlue, 2);
+    const blueKey = config.tenants.find((tenant) => tenant.tenantId === "t-blue")?.tenantKey ?? "";
+    const left = await listAllNamespaces(`${node2.namespace}-`);
+    expect(left).not.toContain(tenantNamespace(node2.namespace, blueKey));
+    expect(left).not.toContain(ns("t-blue", "b"));
+    expect(left).toContain(ns("t-red", "b"));
+
+    for (const driver of lab.drivers) await driver.teardown();
+    await restarted.teardown();
+    expect(await listAllNamespaces(`${node2.namespace}-`)).toEqual([]);
+    await destroyAllNamespaces(`nl-${TAG}`);
+    expect(await listAllNamespaces(`nl-${TAG}`)).toEqual([]);
+  });
+});

@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { type CompiledFabric, compile, type TenantInput } from "@netloom/compiler";
+import { type FabricNodeSpec, type IntentFile, intentFileSchema } from "@netloom/model";
+import { parse as parseYaml } from "yaml";
+import {
+  createLinuxDriver,
+  createUnderlay,
+  destroyAllNamespaces,
+  labNode,
+  runCommand,
+  type UnderlayNode,
+  underlayNamespace,
+  workloadNamespace,
+} from "../src/linux";
+
+/** Why the Linux tests cannot run here, or undefined when they can. */
+export async function linuxSkipReason(): Promise<string | undefined> {
+  if (process.platform !== "linux") return "not Linux";
+  if (process.getuid?.() !== 0) return "not root: network namespaces need CAP_SYS_ADMIN";
+  const ip = await runCommand(["ip", "netns", "list"]).catch(() => undefined);
+  if (ip?.code !== 0) return "`ip netns` unavailable (apt-get install iproute2)";
+  const nft = await runCommand(["nft", "--version"]).catch(() => undefined);
+  if (nft?.code !== 0) return "`nft` unavailable (apt-get install nftables)";
+  return undefined;
+}
+
+export function intentOf(value: unknown): IntentFile {
+  return intentFileSchema.parse({ apiVersion: "netloom/v1", ...(value as object) });
+}
+
+export function loadIntent(path: string): IntentFile {
+  return intentFileSchema.parse(parseYaml(readFileSync(path, "utf8")));
+}
+
+/** A tenant whose intent fixes every node and address: only VNIs are left to allocate. */
+export function tenantInput(intent: IntentFile, id: string, vniBase: number): TenantInput {
+  const vnis: Record<string, number> = {};
+  (intent.networks ?? []).forEach((network, i) => {
+    vnis[network.name] = vniBase + i;
+  });
+  return { id, intent, vnis, natAddresses: {} };
+}
+
+export function compileFor(nodes: readonly UnderlayNode[], tenants: TenantInput[]): CompiledFabric {
+  const fabric = {
+    nodes: nodes.map((node) => ({ name: node.name, underlay: node.underlay }) as FabricNodeSpec),
+  };
+  return compile({ fabric, tenants });
+}
+
+/**
+ * A lab at driver level: underlay, node namespaces, one driver per node. `tag` keeps it apart
+ * from the user's lab and other test files (all its namespaces start with `nl-<tag>`).
+ */
+export async function driverLab(tag: string, count: number) {
+  await destroyAllNamespaces(`nl-${tag}`);
+  const nodes = Array.from({ length: count }, (_, i) => labNode(i + 1, tag));
+  await createUnderlay(nodes, underlayNamespace(tag));
+  const drivers = nodes.map((node) =>
+    createLinuxDriver({
+      node: node.name,
+      nodeNamespace: node.namespace,
+      underlayIp: node.underlay,
+    }),
+  );
+  return { nodes, drivers };
+}
+
+/** The namespace of `workload` of `tenantId` on `node`. */
+export function workloadNs(node: UnderlayNode, tenantId: string, workload: string) {
+  return workloadNamespace(node.namespace, tenantId, workload);
+}

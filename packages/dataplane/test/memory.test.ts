@@ -1,0 +1,132 @@
+import type { NodeConfig, TenantConfig } from "@netloom/compiler";
+import { describe, expect, it } from "vitest";
+import { applyDelta, createMemoryDriver, type DeltaMessage } from "../src/index";
+
+function tenant(id: string, networks: string[], rule = "policy:p/0"): TenantConfig {
+  return {
+    tenantId: id,
+    tenant: `t-${id}`,
+    tenantKey: id.slice(0, 6),
+    networks: networks.map((name, index) => ({
+      name,
+      vni: 100 + index,
+      external: false,
+      subnets: [{ cidr: `10.${index}.0.0/24`, gateway: `10.${index}.0.1` }],
+      acl: [
+        {
+          ruleId: rule,
+          action: "allow",
+          protocol: "tcp",
+          sources: ["0.0.0.0/0"],
+          destinations: ["0.0.0.0/0"],
+          ports: [{ from: 80, to: 80 }],
+          bidirectional: true,
+          services: [],
+        },
+      ],
+    })),
+    localInterfaces: [],
+    remoteEndpoints: [],
+    peers: [],
+    routes: [],
+    securityGroups: [],
+    firewalls: [],
+    floatingIps: [],
+    sourceNats: [],
+    loadBalancers: [],
+    dnsZones: [],
+  };
+}
+
+const config = (tenants: TenantConfig[]): NodeConfig => ({
+  node: "compute-1",
+  underlay: "198.18.0.11",
+  tenants,
+});
+
+describe("memory driver", () => {
+  it("applies a config and holds exactly its objects", async () => {
+    const driver = createMemoryDriver();
+    await driver.apply(config([tenant("a", ["web", "db"])]), 3);
+    expect(driver.applied?.generation).toBe(3);
+    expect(driver.objectKeys()).toEqual(["a/network:db", "a/network:web", "a/tenant", "node"]);
+    await driver.apply(config([tenant("a", ["web"])]), 4);
+    expect(driver.objectKeys()).toEqual(["a/network:web", "a/tenant", "node"]);
+  });
+
+  it("reconcile repairs removed, changed and stray objects, and reports them", async () => {
+    const driver = createMemoryDriver();
+    const desired = config([tenant("a", ["web", "db"])]);
+    await driver.apply(desired, 1);
+    expect((await driver.reconcile(desired)).repaired).toEqual([]);
+    driver.drift({ kind: "remove", key: "a/network:web" });
+    driver.drift({ kind: "corrupt", key: "a/network:db" });
+    driver.drift({ kind: "add", key: "zz/network:rogue" });
+    const report = await driver.reconcile(desired);
+    expect(report.repaired.sort()).toEqual([
+      "created a/network:web",
+      "removed zz/network:rogue",
+      "restored a/network:db",
+    ]);
+    expect((await driver.reconcile(desired)).repaired).toEqual([]);
+  });
+
+  it("a failed apply leaves the previous state in place", async () => {
+    const driver = createMemoryDriver();
+    await driver.apply(config([tenant("a", ["web"])]), 1);
+    driver.failNextApply("nft: out of memory");
+    await expect(driver.apply(config([tenant("b", ["x"])]), 2)).rejects.toThrow("out of memory");
+    expect(driver.applied?.generation).toBe(1);
+    expect(driver.objectKeys()).toContain("a/network:web");
+    await driver.apply(config([tenant("b", ["x"])]), 2);
+    expect(driver.objectKeys()).toContain("b/network:x");
+  });
+
+  it("held applies resolve only when released", async () => {
+    const driver = createMemoryDriver();
+    const release = driver.holdApplies();
+    let done = false;
+    const applying = driver.apply(config([]), 1).then(() => {
+      done = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(done).toBe(false);
+    expect(driver.applied).toBeUndefined();
+    release();
+    await applying;
+    expect(done).toBe(true);
+  });
+
+  it("counts hits only on rules the applied config contains", async () => {
+    const driver = createMemoryDriver();
+    expect(driver.countHit("policy:p/0")).toBe(false);
+    await driver.apply(config([tenant("a", ["web"], "policy:p/0")]), 1);
+    expect(driver.countHit("policy:p/0", 3)).toBe(true);
+    expect(driver.countHit("policy:other/1")).toBe(false);
+    expect(await driver.counters()).toEqual({ "policy:p/0": 3 });
+  });
+});
+
+describe("applyDelta", () => {
+  it("replaces, removes, appends and orders tenants as the delta says", () => {
+    const base = config([tenant("a", ["web"]), tenant("b", ["x"]), tenant("c", ["y"])]);
+    const delta: DeltaMessage = {
+      type: "delta",
+      generation: 2,
+      baseHash: "h1",
+      hash: "h2",
+      replace: [tenant("b", ["x", "z"]), tenant("aa", ["q"])],
+      remove: ["c"],
+      order: ["a", "aa", "b"],
+    };
+    const next = applyDelta(base, delta);
+    expect(next.tenants.map((t) => t.tenantId)).toEqual(["a", "aa", "b"]);
+    expect(next.tenants[2]?.networks.map((n) => n.name)).toEqual(["x", "z"]);
+    expect(next.tenants[0]).toBe(base.tenants[0]);
+    expect(applyDelta(base, { ...delta, order: undefined }).tenants.map((t) => t.tenantId)).toEqual([
+      "a",
+      "b",
+      "aa",
+    ]);
+  });
+});
