@@ -438,7 +438,8 @@ export function deriveTenant(
   const mayAllow = new Map<string, Set<string>>();
   for (const info of netList) {
     const reachable = new Set<string>();
-    for (const entry of info.instance.value.acl) {
+    // The new entries: a memoized instance may hold equal entries of the previous compile.
+    for (const entry of aclOf.get(info.name) ?? []) {
       if (entry.action !== "allow") continue;
       const sets = entrySets.get(entry);
       if (sets === undefined) continue;

@@ -192,6 +192,11 @@ export async function labDown(options: LabDownOptions): Promise<void> {
   // Every namespace, table and device the lab made lives in an nl- namespace.
   const removed = await destroyAllNamespaces();
   progress(`lab: removed ${removed.length} namespaces`);
+  // The agents' saved configs and tokens belong to this lab: a later lab starts clean.
+  for (const node of state?.nodes ?? []) {
+    await rm(node.configFile, { force: true });
+    await rm(path.join(labDir(options.cwd), `${node.name}.token`), { force: true });
+  }
   await rm(labStatePath(options.cwd), { force: true });
   progress("lab: down");
 }

@@ -78,6 +78,14 @@ interface Session {
 
 type HubEvent = "status";
 
+/** Observers of the wire, for benchmarks and diagnostics; free when none is registered. */
+export interface HubObserver {
+  /** A message text was sent to the node's agent. */
+  sent?(node: string, text: string): void;
+  /** The node's agent acked `hash` at `generation`. */
+  acked?(node: string, generation: number, hash: string): void;
+}
+
 /**
  * The distribution core: desired configs per node, one session per connected agent, and what
  * each agent reported. Sends a node something only when its hash changed; per change, work is
@@ -91,6 +99,7 @@ export class DistributionHub {
   private readonly dirty = new Set<string>();
   private readonly dirtyCounts = new Set<string>();
   private readonly listeners = new Set<(event: HubEvent) => void>();
+  private readonly observers = new Set<HubObserver>();
   private generation = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private staleTimer: NodeJS.Timeout | undefined;
@@ -135,6 +144,20 @@ export class DistributionHub {
   onEvent(listener: (event: HubEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Watches messages sent and acks received; returns the function that stops watching. */
+  observe(observer: HubObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /**
+   * Drops every agent connection (as a restart would): agents keep forwarding, reconnect, and
+   * resync from a snapshot.
+   */
+  dropAll(): void {
+    for (const session of this.sessions.values()) session.socket.close(1012, "service restart");
   }
 
   private changed(): void {
@@ -194,6 +217,7 @@ export class DistributionHub {
       text = deltaText(tag, session.sentHash, desired.hash, desired.config, diff);
     }
     session.socket.send(text);
+    for (const observer of this.observers) observer.sent?.(session.node, text);
     session.sentHash = desired.hash;
     session.sentConfig = desired.config;
     session.sentGeneration = tag;
@@ -299,6 +323,9 @@ export class DistributionHub {
         state.appliedGeneration = message.generation;
         state.appliedHash = message.hash;
         state.lastError = null;
+        for (const observer of this.observers) {
+          observer.acked?.(session.node, message.generation, message.hash);
+        }
         break;
       case "nack":
         state.appliedGeneration = message.appliedGeneration;

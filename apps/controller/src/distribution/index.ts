@@ -16,8 +16,13 @@ import { issueNodeToken, verifyNodeToken } from "./tokens";
 import { type CrossControllerWatch, startWatch } from "./watch";
 
 export { type CompileSource, type FabricChange, FabricFeed } from "./feed";
-export { DistributionHub, type HubTiming } from "./hub";
-export { bindDistribution, distributionProcedures, distributionRouter } from "./router";
+export { DistributionHub, type HubObserver, type HubTiming } from "./hub";
+export {
+  bindDistribution,
+  distributionFor,
+  distributionProcedures,
+  distributionRouter,
+} from "./router";
 export { issueNodeToken, verifyNodeToken } from "./tokens";
 
 /**

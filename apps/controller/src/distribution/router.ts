@@ -17,6 +17,11 @@ export function bindDistribution(events: object, distribution: Distribution): ()
   return () => running.delete(events);
 }
 
+/** The distribution of the server whose event bus is `events` (benchmarks, tests). */
+export function distributionFor(events: object): Distribution | undefined {
+  return running.get(events);
+}
+
 function distributionOf(ctx: { services: { events: ControllerEvents } }): Distribution {
   const distribution = running.get(ctx.services.events);
   if (!distribution) throw new NetloomError("INTERNAL", "distribution is not running");

@@ -1,0 +1,423 @@
+/**
+ * Distribution benchmark (`npm run bench:fabric`). Prints one JSON line:
+ * {"converge_p99_ms_100","converge_p99_ms_1000","broadcast_p99_ms_1000","resync_1000_ms",
+ *  "lab_up_100_ms","rule_apply_ms","nft_apply_ms"}
+ *
+ * The controller (createServer, PGlite) runs in this process; the memory-driver agents run in a
+ * child process, over loopback WebSockets, so the two sides use the machine's two cores.
+ * - converge: a one-object change (the port of a security group rule used by a workload on every
+ *   node) is committed 50 times; time from the commit (the store's `changed` event) to the last
+ *   node's ack of its new hash. p99 over the 50.
+ * - broadcast: a bare `ws` server sends the very message texts distribution sent for each of those
+ *   changes to 1,000 bare clients (in the same child process) that parse and ack each; time to
+ *   the last ack. The floor any distribution design pays for the bytes.
+ * - resync: every agent connection is dropped at once; time until every agent has reconnected,
+ *   received a full snapshot, reconciled and acked.
+ * - Linux figures come from packages/dataplane/bench/linux.ts (root only).
+ */
+import { type ChildProcess, execFile, fork } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startAgent } from "@netloom/agent";
+import { createMemoryDriver } from "@netloom/dataplane";
+import type { IntentFile } from "@netloom/model";
+import WebSocket, { WebSocketServer } from "ws";
+import { type Distribution, distributionFor } from "../src/distribution/index";
+import { createServer } from "../src/server";
+
+const here = fileURLToPath(import.meta.url);
+const repoRoot = path.resolve(path.dirname(here), "../../..");
+const CHANGES = 50;
+const BOOTSTRAP = "nlt_bench-admin";
+
+type ChildCommand =
+  | { cmd: "agents"; url: string; nodes: { node: string; token: string }[] }
+  | { cmd: "bare"; url: string; count: number }
+  | { cmd: "stop" };
+
+// ------------------------------------------------------------------------------ child process
+
+async function runChild(): Promise<void> {
+  const agents: ReturnType<typeof startAgent>[] = [];
+  const bare: WebSocket[] = [];
+  process.on("message", async (message: ChildCommand) => {
+    switch (message.cmd) {
+      case "agents": {
+        for (const { node, token } of message.nodes) {
+          agents.push(
+            startAgent({
+              controller: message.url,
+              node,
+              token,
+              driver: createMemoryDriver(),
+              backoffMinMs: 100,
+              backoffMaxMs: 1000,
+            }),
+          );
+        }
+        await Promise.all(agents.map((agent) => agent.waitFor((a) => a.applied !== undefined, 120_000)));
+        process.send?.({ ready: "agents" });
+        break;
+      }
+      case "bare": {
+        const opened: Promise<void>[] = [];
+        for (let index = 0; index < message.count; index++) {
+          const socket = new WebSocket(`${message.url}/?client=${index}`, { perMessageDeflate: false });
+          socket.on("message", (data) => {
+            // What an agent minimally does with a message: parse it, answer an ack.
+            const parsed = JSON.parse(data.toString()) as { generation: number; hash: string };
+            socket.send(`{"type":"ack","generation":${parsed.generation},"hash":"${parsed.hash}"}`);
+          });
+          opened.push(new Promise((resolve) => socket.once("open", () => resolve())));
+          bare.push(socket);
+        }
+        await Promise.all(opened);
+        process.send?.({ ready: "bare" });
+        break;
+      }
+      case "stop":
+        for (const socket of bare) socket.terminate();
+        await Promise.all(agents.map((agent) => agent.stop()));
+        process.exit(0);
+    }
+  });
+  process.send?.({ ready: "child" });
+}
+
+function startChild(): { child: ChildProcess; ask(command: ChildCommand, ready: string): Promise<void> } {
+  const child = fork(here, ["--child"], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const waiting = new Map<string, () => void>();
+  child.on("message", (message: { ready?: string }) => {
+    if (message.ready) waiting.get(message.ready)?.();
+  });
+  const childReady = new Promise<void>((resolve) => waiting.set("child", resolve));
+  return {
+    child,
+    async ask(command, ready) {
+      await childReady;
+      const done = new Promise<void>((resolve) => waiting.set(ready, resolve));
+      child.send(command);
+      await done;
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------ fabric
+
+function nodeName(index: number): string {
+  return `compute-${index + 1}`;
+}
+
+function underlayOf(index: number): string {
+  const host = index + 10;
+  return `198.18.${host >> 8}.${host & 255}`;
+}
+
+/** A seeded PRNG so every run builds the same fabric. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state / 0x7fffffff;
+  };
+}
+
+/**
+ * The benchmark tenant: one workload on every node, in N/10 networks, all in one security
+ * group. Changing that group's rule changes every node's config: the worst case of a
+ * one-object change.
+ */
+function benchTenant(nodes: number, port: number): IntentFile {
+  const networks = Math.max(1, Math.floor(nodes / 10));
+  return {
+    apiVersion: "netloom/v1",
+    tenant: "bench",
+    networks: Array.from({ length: networks }, (_, n) => ({
+      name: `net-${n}`,
+      subnets: [{ cidr: `10.${100 + (n >> 4)}.${(n & 15) << 4}.0/20` }],
+    })),
+    workloads: Array.from({ length: nodes }, (_, i) => ({
+      name: `vm-${i}`,
+      node: nodeName(i),
+      interfaces: [{ network: `net-${i % networks}`, securityGroups: ["bench-sg"] }],
+    })),
+    securityGroups: [
+      {
+        name: "bench-sg",
+        rules: [
+          { direction: "ingress", protocol: "tcp", ports: port, remote: "0.0.0.0/0" },
+          { direction: "egress", protocol: "any", remote: "0.0.0.0/0" },
+        ],
+      },
+    ],
+  } as IntentFile;
+}
+
+/** Background tenants: two routed networks, ten workloads on random nodes each. */
+function backgroundTenant(index: number, nodes: number, next: () => number): IntentFile {
+  return {
+    apiVersion: "netloom/v1",
+    tenant: `bg-${index}`,
+    networks: [
+      { name: "front", subnets: [{ cidr: "10.1.0.0/24" }] },
+      { name: "back", subnets: [{ cidr: "10.2.0.0/24" }] },
+    ],
+    workloads: Array.from({ length: 10 }, (_, w) => ({
+      name: `w-${w}`,
+      node: nodeName(Math.floor(next() * nodes)),
+      interfaces: [{ network: w % 2 === 0 ? "front" : "back" }],
+    })),
+    routers: [{ name: "r", networks: ["front", "back"] }],
+  } as IntentFile;
+}
+
+// ------------------------------------------------------------------------------ measuring
+
+function p99(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1);
+  return Math.round((sorted[index] ?? 0) * 10) / 10;
+}
+
+/** Resolves with the time of the last ack once every node acked its desired hash after `since`. */
+function allAcked(distribution: Distribution, nodes: string[], since: number): Promise<number> {
+  return new Promise((resolve) => {
+    let last = since;
+    const pending = new Set<string>();
+    const check = () => {
+      for (const node of [...pending]) {
+        const desired = distribution.hub.desiredOf(node);
+        const state = distribution.hub.localState(node);
+        if (desired && state?.appliedHash === desired.hash && state.lastSeen >= since) {
+          pending.delete(node);
+        }
+      }
+      if (pending.size === 0) {
+        stop();
+        clearInterval(timer);
+        resolve(last);
+      }
+    };
+    for (const node of nodes) pending.add(node);
+    const stop = distribution.hub.observe({
+      acked(node, _generation, hash) {
+        if (!pending.has(node)) return;
+        if (distribution.hub.desiredOf(node)?.hash !== hash) return;
+        last = performance.now();
+        pending.delete(node);
+        if (pending.size === 0) check();
+      },
+    });
+    // Compiles install asynchronously: re-check against the newest desired hashes now and then.
+    const timer = setInterval(check, 50);
+  });
+}
+
+interface ConvergeResult {
+  p99: number;
+  /** Per change, the message text distribution sent to each node. */
+  sent: Map<string, string>[];
+  resyncMs?: number;
+}
+
+async function benchFabric(nodeCount: number, options: { resync: boolean }): Promise<ConvergeResult> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "netloom-bench-fabric-"));
+  const server = await createServer({
+    dataDir,
+    port: 0,
+    host: "127.0.0.1",
+    logger: false,
+    bootstrapToken: BOOTSTRAP,
+  });
+  const url = await server.listen();
+  const distribution = distributionFor(server.services.events);
+  if (!distribution) throw new Error("distribution did not start");
+  const store = server.services.store;
+  const names = Array.from({ length: nodeCount }, (_, i) => nodeName(i));
+  await store.applyFabric(
+    names.map((name, i) => ({ name, underlay: underlayOf(i) })),
+    { prune: false, mode: "upsert" },
+  );
+  const next = random(42);
+  for (let t = 0; t < nodeCount / 10; t++) {
+    const intent = backgroundTenant(t, nodeCount, next);
+    await store.change({ tenant: intent.tenant, actor: "bench", createTenant: true, mutate: () => intent });
+  }
+  const commit = (port: number) =>
+    store.change({
+      tenant: "bench",
+      actor: "bench",
+      createTenant: true,
+      mutate: () => benchTenant(nodeCount, port),
+    });
+  await commit(1000);
+  await distribution.settled();
+  const nodes: { node: string; token: string }[] = [];
+  for (const node of names) nodes.push({ node, token: await distribution.issueNodeToken(node) });
+
+  const { child, ask } = startChild();
+  const connectStart = performance.now();
+  await ask({ cmd: "agents", url, nodes }, "agents");
+  await allAcked(distribution, names, 0);
+  process.stderr.write(
+    `fabric ${nodeCount}: ${nodeCount} agents connected and converged in ${Math.round(performance.now() - connectStart)} ms\n`,
+  );
+
+  const samples: number[] = [];
+  const sent: Map<string, string>[] = [];
+  let committedAt = 0;
+  const offChanged = server.services.events.on("changed", () => {
+    committedAt = performance.now();
+  });
+  for (let change = 0; change < CHANGES; change++) {
+    const texts = new Map<string, string>();
+    const stopObserving = distribution.hub.observe({ sent: (node, text) => texts.set(node, text) });
+    const before = performance.now();
+    const acked = allAcked(distribution, names, before);
+    await commit(1001 + change);
+    const last = await acked;
+    stopObserving();
+    samples.push(last - committedAt);
+    sent.push(texts);
+  }
+  offChanged();
+  const bytes = [...(sent[0]?.values() ?? [])].reduce((sum, text) => sum + text.length, 0);
+  process.stderr.write(
+    `fabric ${nodeCount}: converge p50 ${p99(samples.slice().sort((a, b) => a - b).slice(0, CHANGES / 2))} ms, p99 ${p99(samples)} ms; ${sent[0]?.size ?? 0} messages, ${bytes} bytes per change\n`,
+  );
+
+  let resyncMs: number | undefined;
+  if (options.resync) {
+    const start = performance.now();
+    const acked = allAcked(distribution, names, start);
+    distribution.hub.dropAll();
+    resyncMs = Math.round((await acked) - start);
+    process.stderr.write(`fabric ${nodeCount}: full resync of ${nodeCount} agents in ${resyncMs} ms\n`);
+  }
+
+  const result: ConvergeResult = { p99: p99(samples), sent };
+  if (resyncMs !== undefined) result.resyncMs = resyncMs;
+  if (nodeCount === 1000) {
+    result.broadcastP99 = await benchBroadcast(ask, names, sent);
+  }
+  child.send({ cmd: "stop" } satisfies ChildCommand);
+  await new Promise((resolve) => child.once("exit", resolve));
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return result;
+}
+
+interface ConvergeResultWithBroadcast extends ConvergeResult {
+  broadcastP99?: number;
+}
+
+/** The same texts, sent by a bare ws server to as many bare clients, each acking. */
+async function benchBroadcast(
+  ask: (command: ChildCommand, ready: string) => Promise<void>,
+  names: string[],
+  sent: Map<string, string>[],
+): Promise<number> {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const clients: WebSocket[] = [];
+  let acks = 0;
+  let onAllAcked: (() => void) | undefined;
+  server.on("connection", (socket, request) => {
+    const index = Number(new URL(request.url ?? "/", "http://x").searchParams.get("client"));
+    clients[index] = socket;
+    socket.on("message", () => {
+      acks += 1;
+      if (acks === names.length) onAllAcked?.();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  await ask({ cmd: "bare", url: `ws://127.0.0.1:${port}`, count: names.length }, "bare");
+  const samples: number[] = [];
+  for (const texts of sent) {
+    acks = 0;
+    const done = new Promise<void>((resolve) => {
+      onAllAcked = resolve;
+    });
+    const start = performance.now();
+    names.forEach((node, index) => {
+      const text = texts.get(node) ?? "";
+      clients[index]?.send(text);
+    });
+    await done;
+    samples.push(performance.now() - start);
+  }
+  const result = p99(samples);
+  process.stderr.write(`broadcast 1000: p99 ${result} ms\n`);
+  for (const client of server.clients) client.terminate();
+  await new Promise((resolve) => server.close(resolve));
+  return result;
+}
+
+/** Linux figures from the Linux engineer's benchmark, when it exists and we are root. */
+async function linuxFigures(): Promise<Record<string, number | null>> {
+  const empty = { lab_up_100_ms: null, rule_apply_ms: null, nft_apply_ms: null };
+  const script = path.join(repoRoot, "packages/dataplane/bench/linux.ts");
+  if (!existsSync(script)) {
+    process.stderr.write("linux figures: null (packages/dataplane/bench/linux.ts does not exist)\n");
+    return empty;
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write("linux figures: null (not root)\n");
+    return empty;
+  }
+  const output = await new Promise<string>((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", script],
+      { cwd: repoRoot, maxBuffer: 16 << 20, timeout: 20 * 60_000 },
+      (error, stdout, stderr) => {
+        if (error) process.stderr.write(`linux figures: the script failed: ${error.message}\n${stderr}`);
+        resolve(stdout);
+      },
+    );
+  });
+  const line = output
+    .trim()
+    .split("\n")
+    .reverse()
+    .find((candidate) => candidate.trim().startsWith("{"));
+  if (!line) {
+    process.stderr.write("linux figures: null (the script printed no JSON line)\n");
+    return empty;
+  }
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  const figures: Record<string, number | null> = { ...empty };
+  for (const [key, value] of Object.entries(parsed)) {
+    figures[key] = typeof value === "number" ? value : null;
+  }
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const small = await benchFabric(100, { resync: false });
+  const large: ConvergeResultWithBroadcast = await benchFabric(1000, { resync: true });
+  const linux = await linuxFigures();
+  const result = {
+    converge_p99_ms_100: small.p99,
+    converge_p99_ms_1000: large.p99,
+    broadcast_p99_ms_1000: large.broadcastP99 ?? null,
+    resync_1000_ms: large.resyncMs ?? null,
+    lab_up_100_ms: linux.lab_up_100_ms ?? null,
+    rule_apply_ms: linux.rule_apply_ms ?? null,
+    nft_apply_ms: linux.nft_apply_ms ?? null,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (process.argv.includes("--child")) {
+  await runChild();
+} else {
+  await main();
+  process.exit(0);
+}
