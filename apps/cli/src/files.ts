@@ -13,12 +13,20 @@ export function readDocument(file: string, cwd: string): unknown {
     throw new NetloomError("INVALID", `${file}: cannot read the file (${code})`);
   }
   if (size > MAX_DOCUMENT_BYTES) {
-    throw new NetloomError("TOO_LARGE", `${file}: the file is ${size} bytes, over the 10 MiB limit`);
+    throw new NetloomError(
+      "TOO_LARGE",
+      `${file}: the file is ${size} bytes, over the 10 MiB limit`,
+    );
   }
   return parseDocument(readFileSync(full, "utf8"));
 }
 
 /** True for a fabric file (`kind: Fabric`), which goes to the fabric, not to a tenant. */
 export function isFabricDocument(document: unknown): boolean {
-  return typeof document === "object" && document !== null && "kind" in document && document.kind === "Fabric";
+  return (
+    typeof document === "object" &&
+    document !== null &&
+    "kind" in document &&
+    document.kind === "Fabric"
+  );
 }

@@ -32,7 +32,9 @@ export function formatApplyResult(result: ApplyResult, dryRun: boolean): string 
         .join(", ");
       lines.push(`  ${node.node} (${node.status}): ${counts || "no entries"}`);
       for (const item of node.items.slice(0, 50)) {
-        lines.push(`    ${item.change === "add" ? "+" : item.change === "remove" ? "-" : "~"} ${item.kind} ${item.key}`);
+        lines.push(
+          `    ${item.change === "add" ? "+" : item.change === "remove" ? "-" : "~"} ${item.kind} ${item.key}`,
+        );
       }
       if (node.items.length > 50) lines.push(`    ... ${node.items.length - 50} more`);
     }
@@ -41,7 +43,8 @@ export function formatApplyResult(result: ApplyResult, dryRun: boolean): string 
     lines.push(`assertion broken: ${broken.path}: ${broken.message}`);
   }
   if (dryRun) lines.push(`dry run: ${result.changes.length} object change(s); nothing stored`);
-  else if (result.changes.length === 0) lines.push(`tenant ${result.tenant}: no changes (generation ${result.generation})`);
+  else if (result.changes.length === 0)
+    lines.push(`tenant ${result.tenant}: no changes (generation ${result.generation})`);
   else lines.push(`tenant ${result.tenant} at generation ${result.generation}`);
   return `${lines.join("\n")}\n`;
 }
@@ -80,7 +83,11 @@ export function formatStatus(status: StatusResult): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
   );
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   const lines = [line(header), ...rows.map(line)];
   lines.push(
     `fabric generation ${status.generation}: ${status.converged ? "converged" : "not converged"} (${status.counts.converged}/${status.counts.nodes} nodes)`,

@@ -25,7 +25,9 @@ function netloomDataOf(error: TRPCClientError<never>): WireNetloomError | undefi
   const data: unknown = error.data;
   if (typeof data !== "object" || data === null || !("netloom" in data)) return undefined;
   const netloom: unknown = data.netloom;
-  return typeof netloom === "object" && netloom !== null ? (netloom as WireNetloomError) : undefined;
+  return typeof netloom === "object" && netloom !== null
+    ? (netloom as WireNetloomError)
+    : undefined;
 }
 
 /** The lines to print for an error: one per problem, `path: message` (spec section 4). */
@@ -35,9 +37,13 @@ export function errorLines(error: unknown): string[] {
   }
   if (error instanceof TRPCClientError) {
     const netloom = netloomDataOf(error);
-    if (netloom?.problems && netloom.problems.length > 0) return netloom.problems.map(formatProblem);
+    if (netloom?.problems && netloom.problems.length > 0)
+      return netloom.problems.map(formatProblem);
     const cause: unknown = error.cause;
-    if (cause instanceof Error && /fetch failed|ECONNREFUSED/.test(`${cause.message}${String(cause.cause)}`)) {
+    if (
+      cause instanceof Error &&
+      /fetch failed|ECONNREFUSED/.test(`${cause.message}${String(cause.cause)}`)
+    ) {
       return [`cannot reach the controller: ${cause.message}`];
     }
     return [error.message];

@@ -18,7 +18,10 @@ interface Outcome {
   stderr: string;
 }
 
-async function netloom(argv: string[], env: Record<string, string | undefined> = {}): Promise<Outcome> {
+async function netloom(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Outcome> {
   let stdout = "";
   let stderr = "";
   const code = await run(argv, {
@@ -66,7 +69,14 @@ describe("netloom apply, export, check, trace (spec section 4)", () => {
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain("+ networks/web");
 
-    const checked = await netloom(["check", "--tenant", "shop", "-f", path.join(examples, "three-tier.expect.yaml"), "--json"]);
+    const checked = await netloom([
+      "check",
+      "--tenant",
+      "shop",
+      "-f",
+      path.join(examples, "three-tier.expect.yaml"),
+      "--json",
+    ]);
     expect(checked.code).toBe(0);
     expect(JSON.parse(checked.stdout)).toEqual({ total: 10, mismatches: [] });
   });
@@ -97,7 +107,11 @@ describe("netloom apply, export, check, trace (spec section 4)", () => {
   });
 
   it("refuses malformed YAML with its line, and a file over 10 MiB", async () => {
-    const malformed = await netloom(["apply", "-f", writeWork("broken.yaml", "tenant: [unclosed\n")]);
+    const malformed = await netloom([
+      "apply",
+      "-f",
+      writeWork("broken.yaml", "tenant: [unclosed\n"),
+    ]);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/line \d+/);
     const huge = writeWork("huge.yaml", `# ${"x".repeat(10 * 1024 * 1024 + 16)}\n`);
@@ -126,18 +140,49 @@ describe("netloom apply, export, check, trace (spec section 4)", () => {
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toEqual({
       total: 2,
-      mismatches: [{ from: "web-1", to: "db-1", protocol: "tcp", port: 5432, expected: "allow", got: "deny" }],
+      mismatches: [
+        { from: "web-1", to: "db-1", protocol: "tcp", port: 5432, expected: "allow", got: "deny" },
+      ],
     });
   });
 
   it("trace prints verdict, reason and hops with the deciding rule", async () => {
-    const allowed = await netloom(["trace", "--tenant", "shop", "--from", "app-1", "--to", "db-1", "--protocol", "tcp", "--port", "5432", "--json"]);
+    const allowed = await netloom([
+      "trace",
+      "--tenant",
+      "shop",
+      "--from",
+      "app-1",
+      "--to",
+      "db-1",
+      "--protocol",
+      "tcp",
+      "--port",
+      "5432",
+      "--json",
+    ]);
     expect(allowed.code).toBe(0);
-    const trace = JSON.parse(allowed.stdout) as { verdict: string; reason: string; hops: { rule?: string }[] };
+    const trace = JSON.parse(allowed.stdout) as {
+      verdict: string;
+      reason: string;
+      hops: { rule?: string }[];
+    };
     expect(trace.verdict).toBe("allow");
     expect(trace.hops.map((hop) => hop.rule).filter(Boolean)).toContain("policy:app-db/0");
 
-    const denied = await netloom(["trace", "--tenant", "shop", "--from", "10.10.1.10", "--to", "db-1", "--protocol", "tcp", "--port", "5432"]);
+    const denied = await netloom([
+      "trace",
+      "--tenant",
+      "shop",
+      "--from",
+      "10.10.1.10",
+      "--to",
+      "db-1",
+      "--protocol",
+      "tcp",
+      "--port",
+      "5432",
+    ]);
     expect(denied.code).toBe(0);
     expect(denied.stdout.split("\n")[0]).toMatch(/^deny: /);
   });
@@ -154,7 +199,19 @@ describe("netloom command errors", () => {
   it("exit 2 for bad usage, naming the option", async () => {
     expect(await netloom(["export"])).toMatchObject({ code: 2, stderr: "--tenant is required\n" });
     expect((await netloom(["frobnicate"])).code).toBe(2);
-    const badPort = await netloom(["trace", "--tenant", "shop", "--from", "a", "--to", "b", "--protocol", "tcp", "--port", "70000"]);
+    const badPort = await netloom([
+      "trace",
+      "--tenant",
+      "shop",
+      "--from",
+      "a",
+      "--to",
+      "b",
+      "--protocol",
+      "tcp",
+      "--port",
+      "70000",
+    ]);
     expect(badPort).toMatchObject({ code: 2, stderr: "--port: 70000 is not a port (1-65535)\n" });
   });
 
@@ -170,7 +227,9 @@ describe("netloom command errors", () => {
   it("a saved login is used when NETLOOM_TOKEN is unset", async () => {
     const login = await netloom(["login", "--token", TOKEN]);
     expect(login.code).toBe(0);
-    const saved = JSON.parse(readFileSync(path.join(work, ".config/netloom/credentials.json"), "utf8")) as Record<string, string>;
+    const saved = JSON.parse(
+      readFileSync(path.join(work, ".config/netloom/credentials.json"), "utf8"),
+    ) as Record<string, string>;
     expect(saved[url.replace(/\/$/, "")]).toBe(TOKEN);
     const status = await netloom(["status", "--json"], { NETLOOM_TOKEN: undefined });
     expect(status.code).toBe(0);

@@ -9,7 +9,7 @@ import { adminCaller, codeOf, example, freshServer, userCaller } from "./helpers
  */
 const procedures = Object.entries(appRouter._def.procedures).map(([path, procedure]) => ({
   path,
-  type: (procedure as { _def: { type: "query" | "mutation" | "subscription" } })._def.type,
+  type: (procedure as unknown as { _def: { type: "query" | "mutation" | "subscription" } })._def.type,
 }));
 
 const RESOURCE_SPECS: Record<string, unknown> = {

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppCaller, NetloomServer } from "../src/server";
 import { adminCaller, codeOf, example, freshServer } from "./helpers";
 
-const BASE = {
+type Doc = {
+  networks: Record<string, unknown>[];
+  workloads: Record<string, unknown>[];
+  [key: string]: unknown;
+};
+
+const BASE: Doc = {
   apiVersion: "netloom/v1",
   tenant: "shop",
   networks: [
@@ -14,9 +20,8 @@ const BASE = {
   floatingIpPools: [{ name: "pool", network: "public" }],
 };
 
-type Doc = typeof BASE & Record<string, unknown>;
 function variant(change: (doc: Doc) => void): Doc {
-  const doc = structuredClone(BASE) as Doc;
+  const doc = structuredClone(BASE);
   change(doc);
   return doc;
 }

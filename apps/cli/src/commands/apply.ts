@@ -1,8 +1,8 @@
 import { createClient } from "../client";
 import { resolveConnection } from "../connection";
 import { isFabricDocument, readDocument } from "../files";
-import { type CommandIo, EXIT, type ExitCode } from "../io";
 import { formatApplyResult } from "../format";
+import { type CommandIo, EXIT, type ExitCode } from "../io";
 import { type ParsedArgs, required } from "../run";
 
 /** `netloom apply -f FILE [--dry-run]`: all or nothing; a rejected file changes nothing. */
@@ -14,6 +14,8 @@ export async function applyCommand(args: ParsedArgs, io: CommandIo): Promise<Exi
   const result = isFabricDocument(document)
     ? await client.fabric.applyFile.mutate({ document, dryRun })
     : await client.intent.applyFile.mutate({ document, dryRun });
-  io.stdout(args.values.json ? `${JSON.stringify(result, null, 2)}\n` : formatApplyResult(result, dryRun));
+  io.stdout(
+    args.values.json ? `${JSON.stringify(result, null, 2)}\n` : formatApplyResult(result, dryRun),
+  );
   return EXIT.ok;
 }

@@ -16,7 +16,13 @@ export async function checkCommand(args: ParsedArgs, io: CommandIo): Promise<Exi
   const expectations = parseExpectFileOrThrow(readDocument(required(args, "file"), io.cwd)).expect;
   const client = createClient(resolveConnection(io, args.values.server));
   const result = args.values.dataplane
-    ? await checkDataplane({ client, tenant, expectations, cwd: io.cwd, onProgress: (line) => io.stderr(`${line}\n`) })
+    ? await checkDataplane({
+        client,
+        tenant,
+        expectations,
+        cwd: io.cwd,
+        onProgress: (line) => io.stderr(`${line}\n`),
+      })
     : await client.reach.check.query({ tenant, expect: expectations });
   if (args.values.json) {
     io.stdout(`${JSON.stringify({ total: result.total, mismatches: result.mismatches })}\n`);

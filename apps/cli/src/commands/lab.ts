@@ -5,7 +5,11 @@ import { labDown, labUp } from "../lab";
 import type { ParsedArgs } from "../run";
 
 /** `netloom lab up --nodes N` / `netloom lab down` (spec section 4). */
-export async function labCommand(rest: string[], args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
+export async function labCommand(
+  rest: string[],
+  args: ParsedArgs,
+  io: CommandIo,
+): Promise<ExitCode> {
   const [action] = rest;
   const progress = (line: string) => io.stderr(`${line}\n`);
   if (action === "down") {

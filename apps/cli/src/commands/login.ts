@@ -18,7 +18,9 @@ export async function loginCommand(args: ParsedArgs, io: CommandIo): Promise<Exi
       throw new UsageError("login needs --token T, or --email E and --password P");
     }
     const client = createClient({ server: connection.server, token: undefined });
-    token = (await client.auth.loginForToken.mutate({ email, password, tokenName: "netloom command" })).token;
+    token = (
+      await client.auth.loginForToken.mutate({ email, password, tokenName: "netloom command" })
+    ).token;
   }
   const me = await createClient({ server: connection.server, token }).auth.me.query();
   const file = credentialsPath(io.env);

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { LocalInterface, NodeConfig, TenantConfig } from "@netloom/compiler";
-import { probe, type ProbeSpec, workloadNamespace } from "@netloom/dataplane";
+import { type ProbeSpec, probe, workloadNamespace } from "@netloom/dataplane";
 import { NetloomError, type Protocol, type Verdict } from "@netloom/model";
 import { type LabState, readLabState } from "./state";
 
@@ -183,8 +183,7 @@ export async function checkDataplane(
       await sleep(250);
     }
   }
-  const configs =
-    options.configs ?? (await readAppliedConfigs(lab as LabState));
+  const configs = options.configs ?? (await readAppliedConfigs(lab as LabState));
   const view = tenantView(options.tenant, configs, lab);
   const mismatches: DataplaneMismatch[] = [];
   for (const expectation of options.expectations) {

@@ -6,5 +6,5 @@ export {
   type LabStatusClient,
   probeFlow,
 } from "./check";
-export { type LabState, type LabNodeState, labStatePath, readLabState } from "./state";
+export { type LabNodeState, type LabState, labStatePath, readLabState } from "./state";
 export { type LabDownOptions, type LabFabricClient, type LabUpOptions, labDown, labUp } from "./up";

@@ -10,7 +10,14 @@ import {
   UNDERLAY_NAMESPACE,
 } from "@netloom/dataplane";
 import { NetloomError } from "@netloom/model";
-import { type LabNodeState, type LabState, labDir, labStatePath, readLabState, writeLabState } from "./state";
+import {
+  type LabNodeState,
+  type LabState,
+  labDir,
+  labStatePath,
+  readLabState,
+  writeLabState,
+} from "./state";
 
 /** The controller calls the lab makes (a tRPC client of the controller fits). */
 export interface LabFabricClient {
@@ -108,7 +115,9 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   await createUnderlay(nodes);
 
   if (options.client) {
-    progress(`lab: registering ${nodes.map((node) => node.name).join(", ")} with ${options.connection.server}`);
+    progress(
+      `lab: registering ${nodes.map((node) => node.name).join(", ")} with ${options.connection.server}`,
+    );
     await options.client.fabric.applyFile.mutate({
       document: {
         apiVersion: "netloom/v1",
@@ -132,7 +141,9 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     state.nodes.push(started);
     // Recorded after each start: a failure half-way still leaves every agent findable by down.
     await writeLabState(options.cwd, state);
-    progress(`lab: ${node.name} ${node.underlay} in ${node.namespace}, agent pid ${started.agentPid}, log ${started.log}`);
+    progress(
+      `lab: ${node.name} ${node.underlay} in ${node.namespace}, agent pid ${started.agentPid}, log ${started.log}`,
+    );
   }
   progress(`lab: up, state in ${labStatePath(options.cwd)}`);
   return state;

@@ -25,7 +25,7 @@ import {
   type TopologyNode,
 } from "./graph";
 import { estimateSize, handlesFor } from "./geometry";
-import { autoLayout, gridPosition, loadPositions, savePositions } from "./layout";
+import { autoLayout, gridPosition, loadPositions, quickLayout, savePositions } from "./layout";
 import { nodeTypes } from "./nodes";
 
 /** What the canvas asks its owner to do: creating things needs a dialog the owner renders. */
@@ -154,20 +154,19 @@ export function TopologyCanvas({
     });
   }, [graph, selection]);
 
-  // First layout for a tenant without saved positions: elk for small and medium tenants.
+  // First view of a tenant without saved positions: the instant network-centric layout.
   const laidOut = useRef<string | null>(null);
+  const flowRef = useRef(flow);
+  flowRef.current = flow;
   useEffect(() => {
-    if (!doc || fixedDocument || laidOut.current === tenant) return;
-    if (Object.keys(positionsRef.current).length > 0 || graph.nodes.length === 0) return;
+    if (!doc || laidOut.current === tenant || graph.nodes.length === 0) return;
     laidOut.current = tenant;
-    if (graph.nodes.length > 600) return;
-    void autoLayout(graph).then((positions) => {
-      positionsRef.current = positions;
-      savePositions(tenant, positions);
-      setLayoutVersion((v) => v + 1);
-      requestAnimationFrame(() => flow?.fitView({ padding: 0.15, duration: 200 }));
-    });
-  }, [doc, graph, tenant, flow, fixedDocument]);
+    if (Object.keys(positionsRef.current).length > 0) return;
+    positionsRef.current = quickLayout(graph);
+    if (!fixedDocument) savePositions(tenant, positionsRef.current);
+    setLayoutVersion((v) => v + 1);
+    setTimeout(() => void flowRef.current?.fitView({ padding: 0.12, maxZoom: 1.1 }), 60);
+  }, [doc, graph, tenant, fixedDocument]);
 
   // New objects (no saved position yet) land where they were dropped: record grid fallbacks
   // only when saved, so the drop position handed to `placeNode` wins.
@@ -270,7 +269,7 @@ export function TopologyCanvas({
   const api = useMemo<CanvasApi | null>(() => {
     if (!flow) return null;
     return {
-      fit: () => void flow.fitView({ padding: 0.15, duration: 200 }),
+      fit: () => void flow.fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 }),
       layout: async () => {
         const measured: Record<string, { width: number; height: number }> = {};
         for (const node of flow.getNodes()) {
@@ -282,7 +281,7 @@ export function TopologyCanvas({
         positionsRef.current = positions;
         savePositions(tenant, positions);
         setLayoutVersion((v) => v + 1);
-        requestAnimationFrame(() => flow.fitView({ padding: 0.15, duration: 200 }));
+        setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 }), 60);
       },
       placeNode: (id, at) => {
         positionsRef.current[id] = at;
@@ -330,8 +329,7 @@ export function TopologyCanvas({
         minZoom={0.05}
         maxZoom={2}
         fitView
-        fitViewOptions={{ padding: 0.15 }}
-        proOptions={{ hideAttribution: true }}
+        fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
         aria-label={`topology of ${tenant}`}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} />

@@ -91,3 +91,61 @@ export function savePositions(tenant: string, positions: Record<string, Position
     // A full or disabled storage only loses layout; the topology itself is safe on the server.
   }
 }
+
+/**
+ * The default layout for a tenant without saved positions, instant at any size: networks on a
+ * row like buses, each network's workloads stacked above it (with their floating IPs beside
+ * them), routers and services below between the networks they join.
+ */
+export function quickLayout(graph: Graph): Record<string, Position> {
+  const positions: Record<string, Position> = {};
+  const NET_Y = 0;
+  const NET_GAP = 270;
+  const networks = graph.nodes.filter((n) => n.type === "network");
+  const netX = new Map<string, number>();
+  networks.forEach((node, index) => {
+    positions[node.id] = { x: index * NET_GAP, y: NET_Y };
+    netX.set(node.id, index * NET_GAP);
+  });
+  const linksOf = new Map<string, string[]>();
+  for (const edge of graph.edges) {
+    if (edge.type !== "link") continue;
+    const list = linksOf.get(edge.source) ?? [];
+    list.push(edge.target);
+    linksOf.set(edge.source, list);
+  }
+  const stackAbove = new Map<string, number>();
+  const stackBelow = new Map<string, number>();
+  let orphanX = networks.length * NET_GAP;
+  for (const node of graph.nodes) {
+    if (node.type === "network" || node.type === "fip") continue;
+    const nets = (linksOf.get(node.id) ?? []).filter((id) => netX.has(id));
+    if (node.type === "workload") {
+      const home = nets[0];
+      if (home === undefined) {
+        positions[node.id] = { x: orphanX, y: NET_Y - 120 };
+        orphanX += 200;
+        continue;
+      }
+      const k = stackAbove.get(home) ?? 0;
+      stackAbove.set(home, k + 1);
+      const x = (netX.get(home) ?? 0) + 20;
+      positions[node.id] = { x, y: NET_Y - 110 - k * 86 };
+      (linksOf.get(node.id) ?? [])
+        .filter((id) => id.startsWith("fip:"))
+        .forEach((fip, i) => {
+          positions[fip] = { x: x + 195, y: NET_Y - 100 - k * 86 + i * 36 };
+        });
+      continue;
+    }
+    const xs = nets.map((id) => netX.get(id) ?? 0);
+    const x = xs.length > 0 ? (Math.min(...xs) + Math.max(...xs)) / 2 : orphanX;
+    if (xs.length === 0) orphanX += 220;
+    const slot = Math.round(x / 50);
+    const key = String(slot);
+    const k = stackBelow.get(key) ?? 0;
+    stackBelow.set(key, k + 1);
+    positions[node.id] = { x: x + 15, y: NET_Y + 190 + k * 76 };
+  }
+  return positions;
+}

@@ -7,7 +7,7 @@ import type {
 } from "@netloom/compiler";
 import { assertNever, type Protocol } from "@netloom/model";
 import { mergedElements } from "./ipv4";
-import { counterName, NFT_TABLE, portDevice } from "./names";
+import { counterName, NFT_TABLE, portDevice, vxlanDevice } from "./names";
 
 /**
  * The nftables ruleset of one tenant namespace. Decisions are made by jumping through verdict
@@ -31,6 +31,7 @@ class Builder {
   readonly chains = new Map<string, string[]>();
   readonly baseChains = new Map<string, string>();
   readonly sets = new Map<string, string[]>();
+  readonly namedSets = new Map<string, { type: string; elements: string[] }>();
   readonly maps = new Map<string, { type: string; flags: string; elements: string[] }>();
   readonly counters = new Map<string, RuleId>();
 
@@ -61,7 +62,16 @@ class Builder {
 
 const quote = (text: string) => `"${text.replace(/["\\]/g, "")}"`;
 
-function protocolMatch(protocol: Protocol, ports: readonly PortRange[]): string {
+/**
+ * Where a rule reads the destination. Policies, firewalls and egress groups judge the flow as
+ * the source sent it (`ct original`: a load balancer's VIP and port, before its DNAT); ingress
+ * groups judge the packet as it arrives (the member's address and port).
+ */
+type View = "original" | "packet";
+const destinationAddress = (view: View) => (view === "original" ? "ct original ip daddr" : "ip daddr");
+const destinationPort = (view: View) => (view === "original" ? "ct original proto-dst" : "th dport");
+
+function protocolMatch(protocol: Protocol, ports: readonly PortRange[], view: View): string {
   const portList = ports.map((range) =>
     range.from === range.to ? `${range.from}` : `${range.from}-${range.to}`,
   );
@@ -74,7 +84,7 @@ function protocolMatch(protocol: Protocol, ports: readonly PortRange[]): string 
     case "udp":
       return portList.length === 0
         ? `meta l4proto ${protocol}`
-        : `meta l4proto ${protocol} th dport { ${portList.join(", ")} }`;
+        : `meta l4proto ${protocol} ${destinationPort(view)} { ${portList.join(", ")} }`;
     default:
       return assertNever(protocol, "protocol");
   }
@@ -88,8 +98,8 @@ function flowMatches(builder: Builder, name: string, match: FlowMatch, swapped: 
   const [from, to] = swapped ? [destinations, sources] : [sources, destinations];
   return [
     from ? `ip saddr ${from}` : "",
-    to ? `ip daddr ${to}` : "",
-    protocolMatch(match.protocol, match.ports),
+    to ? `${destinationAddress("original")} ${to}` : "",
+    protocolMatch(match.protocol, match.ports, "original"),
   ]
     .filter((part) => part !== "")
     .join(" ");
@@ -98,8 +108,9 @@ function flowMatches(builder: Builder, name: string, match: FlowMatch, swapped: 
 function securityGroupRule(builder: Builder, name: string, rule: SecurityGroupEntry) {
   if (rule.remotes.length === 0) return undefined;
   const remotes = builder.addressSet(name, rule.remotes);
-  const field = rule.direction === "ingress" ? "saddr" : "daddr";
-  return [remotes ? `ip ${field} ${remotes}` : "", protocolMatch(rule.protocol, rule.ports)]
+  const view: View = rule.direction === "ingress" ? "packet" : "original";
+  const field = rule.direction === "ingress" ? "ip saddr" : destinationAddress(view);
+  return [remotes ? `${field} ${remotes}` : "", protocolMatch(rule.protocol, rule.ports, view)]
     .filter((part) => part !== "")
     .join(" ");
 }
@@ -181,7 +192,7 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     if (b.maps.has(name)) return name;
     const elements: string[] = [];
     tenant.networks.forEach((other, y) => {
-      if (y === x) return;
+      if (y === x || other.external) return;
       const cidrs = other.subnets.map((subnet) => subnet.cidr);
       for (const element of mergedElements(cidrs)) {
         elements.push(`${element} : jump ${pairChain(x, y)}`);
@@ -220,26 +231,103 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     ];
   };
 
+  // Outside (spec 2 rule 6): a workload reaches an external network's addresses only through
+  // its floating IP or a NAT service of its network; no policy applies on the way out.
+  const externals = tenant.networks.flatMap((network, e) =>
+    network.external ? [{ network, e }] : [],
+  );
+  for (const { network, e } of externals) {
+    b.addressSet(
+      `ext_${e}`,
+      network.subnets.map((subnet) => subnet.cidr),
+    );
+  }
+  const translated = (port: (typeof tenant.localInterfaces)[number], external: string) =>
+    tenant.floatingIps.some(
+      (fip) => fip.portId === port.portId && fip.externalNetwork === external,
+    ) ||
+    tenant.sourceNats.some(
+      (nat) => nat.outsideNetwork === external && nat.insideNetworks.includes(port.network),
+    );
+
   const outPorts: string[] = [];
   const inPorts: string[] = [];
+  const portNames: string[] = [];
   tenant.localInterfaces.forEach((port, k) => {
     const device = quote(portDevice(port.portId));
+    portNames.push(device);
     const x = networkIndex.get(port.network);
     const out = b.chain(`o_${k}`);
-    if (x !== undefined) out.push(`ip daddr vmap @${destinationMap(x)}`);
     if (port.securityGroups.length > 0) {
       out.push(...groupGate(port.securityGroups, "egress"));
       b.chain(`i_${k}`).push(...groupGate(port.securityGroups, "ingress"));
       inPorts.push(`${device} : jump i_${k}`);
     }
+    for (const { network, e } of externals) {
+      if (network.name === port.network || !b.sets.has(`ext_${e}`)) continue;
+      out.push(
+        translated(port, network.name)
+          ? `ct original ip daddr @ext_${e} return`
+          : `ct original ip daddr @ext_${e} ${b.counter(`implicit:no-match:${network.name}`)} drop`,
+      );
+    }
+    if (x !== undefined && !tenant.networks[x]?.external) {
+      out.push(`ct original ip daddr vmap @${destinationMap(x)}`);
+    }
     outPorts.push(`${device} : jump o_${k}`);
   });
   b.maps.set("out_ports", { type: "ifname : verdict", flags: "", elements: outPorts });
   b.maps.set("in_ports", { type: "ifname : verdict", flags: "", elements: inPorts });
-  forward.push("iifname vmap @out_ports", "oifname vmap @in_ports");
+  b.namedSets.set("ports", { type: "ifname", elements: portNames });
+  forward.push(
+    "iifname vmap @out_ports",
+    "oifname vmap @in_ports",
+    // Nothing transits between overlays: a packet for an address nobody here holds dies here.
+    "iifname != @ports oifname != @ports drop",
+  );
+
+  // The tenant namespace itself answers only DNS at the gateways of a DNS service's networks
+  // (and a VIP only through its DNAT): a workload cannot ping or probe its gateway.
+  const input = b.chain("input", "type filter hook input priority filter; policy accept;");
+  input.push("ct state established,related accept");
+  for (const zone of tenant.dnsZones) {
+    const gateways = tenant.networks
+      .filter((network) => zone.networks.includes(network.name))
+      .flatMap((network) => network.subnets.map((subnet) => `${subnet.gateway}/32`));
+    if (gateways.length === 0) continue;
+    const set = b.addressSet(`dns_${zone.ruleId.replace(/[^a-z0-9]/gi, "_")}`, gateways);
+    input.push(`iifname @ports ip daddr ${set} udp dport 53 ${b.counter(zone.ruleId)} accept`);
+  }
+  input.push("iifname @ports drop");
 
   // Load balancers: DNAT the VIP to the members in turn (spec 2 rule 7).
   const prerouting = b.chain("pre", "type nat hook prerouting priority dstnat; policy accept;");
+  const postrouting = b.chain("post", "type nat hook postrouting priority srcnat; policy accept;");
+  const externalDevice = (name: string) => {
+    const network = tenant.networks.find((candidate) => candidate.name === name);
+    return network ? quote(vxlanDevice(network.vni)) : undefined;
+  };
+  // Floating IPs: inbound only from the external network (a workload's flow to a floating IP
+  // goes out through its own translation and comes back in, as the trace says).
+  for (const fip of tenant.floatingIps) {
+    const device = externalDevice(fip.externalNetwork);
+    if (!device || !tenant.localInterfaces.some((port) => port.portId === fip.portId)) continue;
+    prerouting.push(
+      `iifname ${device} ip daddr ${fip.floatingIp} ${b.counter(fip.ruleId)} dnat ip to ${fip.fixedIp}`,
+    );
+    postrouting.push(
+      `oifname ${device} ip saddr ${fip.fixedIp} ${b.counter(fip.ruleId)} snat ip to ${fip.floatingIp}`,
+    );
+  }
+  tenant.sourceNats.forEach((nat, i) => {
+    const device = externalDevice(nat.outsideNetwork);
+    if (!device || nat.insideCidrs.length === 0) return;
+    const inside = b.addressSet(`nat_${i}`, nat.insideCidrs);
+    const match = inside ? `ip saddr ${inside} ` : "";
+    postrouting.push(
+      `oifname ${device} ${match}${b.counter(nat.ruleId)} snat ip to ${nat.outsideIp}`,
+    );
+  });
   for (const lb of tenant.loadBalancers) {
     if (lb.members.length === 0) continue;
     const members = lb.members.map((member, i) => `${i} : ${member.ip} . ${member.port}`);
@@ -256,6 +344,10 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
   for (const [name, elements] of b.sets) {
     const body = elements.length > 0 ? ` elements = { ${elements.join(", ")} }` : "";
     lines.push(`  set ${name} {`, `    type ipv4_addr; flags interval;${body}`, "  }");
+  }
+  for (const [name, set] of b.namedSets) {
+    const body = set.elements.length > 0 ? ` elements = { ${set.elements.join(", ")} }` : "";
+    lines.push(`  set ${name} {`, `    type ${set.type};${body}`, "  }");
   }
   for (const [name, map] of b.maps) {
     const flags = map.flags ? ` flags ${map.flags};` : "";
@@ -276,7 +368,7 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
   return {
     definition: `${lines.join("\n")}\n`,
     chains: new Map([...b.chains].map(([name, rules]) => [name, rules.length])),
-    sets: new Set(b.sets.keys()),
+    sets: new Set([...b.sets.keys(), ...b.namedSets.keys()]),
     maps: new Set(b.maps.keys()),
     counters: new Map(b.counters),
   };
