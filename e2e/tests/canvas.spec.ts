@@ -80,9 +80,9 @@ test.describe("editing the topology on the canvas", () => {
     await expect(dialog).toBeHidden();
     const edge = page.getByRole("group", { name: "policy web-db between web and db" }).or(page.getByRole("img", { name: "policy web-db between web and db" }));
     await expect(edge.first()).toBeAttached();
-    await expect(page.getByRole("button", { name: "Policy web-db" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Policy web-db", exact: true })).toBeVisible();
     // The inspector shows the new policy with its rule.
-    await page.getByRole("button", { name: "Policy web-db" }).click();
+    await page.getByRole("button", { name: "Policy web-db", exact: true }).click();
     await expect(page.getByLabel("Rule 1 ports")).toHaveValue("5432");
   });
 
@@ -112,9 +112,9 @@ test.describe("editing the topology on the canvas", () => {
     await openTenant(page, seeded.tenant);
     const app = page.getByRole("group", { name: "network app" });
     await expect(app).toBeVisible();
-    await page.getByRole("button", { name: "Policy web-db" }).dragTo(app);
+    await page.getByRole("button", { name: "Policy web-db", exact: true }).dragTo(app);
     await expect(app).toContainText("web-db");
-    await page.getByRole("button", { name: "Policy web-db" }).click();
+    await page.getByRole("button", { name: "Policy web-db", exact: true }).click();
     await expect(page.getByRole("checkbox", { name: "app" })).toBeChecked();
   });
 });

@@ -6,10 +6,10 @@ test("a trace shows allow, then deny after a change", async ({ page, seedTenant,
   await openTenant(page, seeded.tenant);
   await page.getByRole("tab", { name: "Reachability" }).click();
   const form = page.getByRole("form", { name: "Trace a flow" });
-  await form.getByLabel("From").fill("web-1");
-  await form.getByLabel("To").fill("db-1");
-  await form.getByLabel("Protocol").selectOption("tcp");
-  await form.getByLabel("Port").fill("5432");
+  await form.getByLabel("From", { exact: true }).fill("web-1");
+  await form.getByLabel("To", { exact: true }).fill("db-1");
+  await form.getByLabel("Protocol", { exact: true }).selectOption("tcp");
+  await form.getByLabel("Port", { exact: true }).fill("5432");
   await form.getByRole("button", { name: "Trace", exact: true }).click();
   const result = page.getByRole("region", { name: "Trace result" });
   await expect(result.getByRole("status")).toHaveText("ALLOW");
@@ -19,16 +19,16 @@ test("a trace shows allow, then deny after a change", async ({ page, seedTenant,
   await screenshot(page, "08-trace-allow");
 
   // Change the rule to deny in the inspector, apply, and the same trace turns to deny.
-  await page.getByRole("button", { name: "Policy web-db" }).click();
+  await page.getByRole("button", { name: "Policy web-db", exact: true }).click();
   await page.getByLabel("Rule 1 action").selectOption("deny");
   await page.getByRole("button", { name: "Review & apply" }).click();
   await expect(page.getByRole("region", { name: "Object changes" })).toContainText("update policy web-db");
   await page.getByRole("button", { name: "Apply", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "No unapplied changes" })).toBeVisible();
   await page.getByRole("tab", { name: "Reachability" }).click();
-  await form.getByLabel("From").fill("web-1");
-  await form.getByLabel("To").fill("db-1");
-  await form.getByLabel("Port").fill("5432");
+  await form.getByLabel("From", { exact: true }).fill("web-1");
+  await form.getByLabel("To", { exact: true }).fill("db-1");
+  await form.getByLabel("Port", { exact: true }).fill("5432");
   await form.getByRole("button", { name: /Why can't web-1 reach db-1/ }).click();
   await expect(result.getByRole("status")).toHaveText("DENY");
   await expect(result).toContainText("policy:web-db/0");

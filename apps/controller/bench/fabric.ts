@@ -30,7 +30,7 @@ import { createServer } from "../src/server";
 
 const here = fileURLToPath(import.meta.url);
 const repoRoot = path.resolve(path.dirname(here), "../../..");
-const CHANGES = 50;
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 50);
 const BOOTSTRAP = "nlt_bench-admin";
 
 type ChildCommand =
@@ -89,7 +89,7 @@ async function runChild(): Promise<void> {
 
 function startChild(): { child: ChildProcess; ask(command: ChildCommand, ready: string): Promise<void> } {
   const child = fork(here, ["--child"], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_CHILD_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CHILD_PROF}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const waiting = new Map<string, () => void>();
@@ -407,12 +407,17 @@ async function linuxFigures(): Promise<Record<string, number | null>> {
 }
 
 async function main(): Promise<void> {
-  const small = await benchFabric(100, { resync: false });
-  const large = await benchFabric(1000, { resync: true });
-  const linux = await linuxFigures();
+  const sizes = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
+  const small: Partial<ConvergeResult> = sizes.includes(100)
+    ? await benchFabric(100, { resync: false })
+    : {};
+  const large: Partial<ConvergeResult> = sizes.includes(1000)
+    ? await benchFabric(1000, { resync: true })
+    : {};
+  const linux = process.env.BENCH_SKIP_LINUX ? {} : await linuxFigures();
   const result = {
-    converge_p99_ms_100: small.p99,
-    converge_p99_ms_1000: large.p99,
+    converge_p99_ms_100: small.p99 ?? null,
+    converge_p99_ms_1000: large.p99 ?? null,
     broadcast_p99_ms_1000: large.broadcastP99 ?? null,
     resync_1000_ms: large.resyncMs ?? null,
     lab_up_100_ms: linux.lab_up_100_ms ?? null,

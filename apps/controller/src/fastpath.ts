@@ -1,91 +1,122 @@
-import { RESOURCE_KINDS } from "@netloom/model";
+import { NetloomError, RESOURCE_KINDS } from "@netloom/model";
+import { fastifyRequestHandler } from "@trpc/server/adapters/fastify";
 import { getErrorShape, getTRPCErrorFromUnknown } from "@trpc/server/unstable-core-do-not-import";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Principal } from "./auth/principal";
 import { tenantFor } from "./auth/tenancy";
 import { appRouter } from "./router/index";
-import { type Context, type Services, createCallerFactory } from "./trpc";
-
-export interface FastPathDeps {
-  services: Services;
-  authenticate(request: FastifyRequest): Promise<Principal | null>;
-}
+import { type Context, createCallerFactory } from "./trpc";
 
 /**
  * Queries whose answer depends only on the tenant's generation and the input: their serialized
  * answers are cached, keyed by tenant id, generation and input.
  */
-export const CACHED_PROCEDURES = [
+export const CACHED_PROCEDURES: ReadonlySet<string> = new Set([
   "intent.export",
   ...RESOURCE_KINDS.flatMap((kind) => [`${kind}.list`, `${kind}.get`]),
-] as const;
+]);
 
-const MAX_ENTRIES = 4096;
+const MAX_CACHED = 4096;
 const createCaller = createCallerFactory(appRouter);
+const procedureTypes = new Map(
+  Object.entries(appRouter._def.procedures).map(([path, procedure]) => [
+    path,
+    (procedure as unknown as { _def: { type: "query" | "mutation" | "subscription" } })._def.type,
+  ]),
+);
+
+export interface TrpcHttpOptions {
+  createContext(opts: { req: FastifyRequest; res: FastifyReply }): Promise<Context>;
+  onError(error: unknown, path: string): void;
+}
 
 /**
- * Serves GET /trpc/<procedure> for the cached procedures beside the tRPC plugin, with the
- * same URLs and byte-identical bodies (single calls and batches of one). Every request is
- * still authenticated and authorized against the tenant; only the procedure's work and its
- * JSON serialization are skipped on a hit. A miss or any error runs the real procedure
- * through a tRPC caller (input and output validation included) and formats errors with the
- * router's own errorFormatter.
+ * tRPC over HTTP at /trpc/:path. Single calls (what httpLink and REST-minded clients send) are
+ * answered directly: context, procedure through a tRPC caller (input and output validation,
+ * middleware, errorFormatter all apply) and one JSON.stringify. tRPC's fetch-style adapter
+ * costs ~1 ms per request turning its web Response into a Node stream; this path skips that.
+ * Batches, SSE subscriptions and anything unusual (jsonl streaming, method mismatches) go
+ * through tRPC's own fastify handler, unchanged. Answers of CACHED_PROCEDURES are kept
+ * serialized per tenant generation; authorization still runs on every request.
  */
-export function registerFastPaths(app: FastifyInstance, deps: FastPathDeps): void {
+export async function registerTrpcHttp(app: FastifyInstance, options: TrpcHttpOptions): Promise<void> {
   const cache = new Map<string, string>();
-  for (const path of CACHED_PROCEDURES) {
-    app.get(`/trpc/${path}`, async (request, reply) => {
-      const query = request.query as { input?: string; batch?: string };
-      const batch = query.batch === "1";
+  await app.register(async (scope) => {
+    scope.removeContentTypeParser("application/json");
+    scope.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+      done(null, body);
+    });
+    scope.removeContentTypeParser("multipart/form-data");
+    scope.addContentTypeParser("multipart/form-data", {}, (_request, body, done) => {
+      done(null, body);
+    });
+    scope.all("/trpc/:path", async (req, reply) => {
+      const path = (req.params as { path: string }).path;
+      const type = procedureTypes.get(path);
+      const query = req.query as { input?: string; batch?: string };
+      const simple =
+        type !== undefined &&
+        query.batch === undefined &&
+        req.headers["trpc-accept"] === undefined &&
+        ((type === "query" && req.method === "GET") || (type === "mutation" && req.method === "POST"));
+      if (!simple) {
+        await fastifyRequestHandler({
+          router: appRouter,
+          createContext: ({ req: request, res }) => options.createContext({ req: request, res }),
+          onError: ({ error, path: failed }) => options.onError(error, failed ?? path),
+          req,
+          res: reply,
+          path,
+        });
+        return reply;
+      }
+      let ctx: Context | undefined;
       let input: unknown;
-      let principal: Principal | null = null;
       try {
-        const raw = query.input === undefined ? undefined : JSON.parse(query.input);
-        input = batch ? (raw as Record<string, unknown> | undefined)?.["0"] : raw;
-        principal = await deps.authenticate(request);
-        const tenant = (input as { tenant?: unknown } | undefined)?.tenant;
-        if (principal && typeof tenant === "string") {
-          // Authorization on every request, hit or miss: a foreign tenant is NOT_FOUND.
-          const state = tenantFor(deps.services.store, principal, tenant, "read");
-          const key = `${path}|${state.id}|${state.generation}|${query.input ?? ""}|${batch}`;
-          const hit = cache.get(key);
-          if (hit !== undefined) return send(reply, 200, hit);
-          const data = await callPath(createCaller({ services: deps.services, principal }), path, input);
-          const body = batch
-            ? `[${JSON.stringify({ result: { data } })}]`
-            : JSON.stringify({ result: { data } });
-          if (cache.size >= MAX_ENTRIES) cache.clear();
-          cache.set(key, body);
-          return send(reply, 200, body);
+        try {
+          const text = type === "query" ? query.input : (req.body as string | undefined);
+          input = text === undefined || text === "" ? undefined : JSON.parse(text);
+        } catch {
+          throw NetloomError.invalid([{ path: "", message: "the request body is not JSON" }]);
         }
-        const data = await callPath(createCaller({ services: deps.services, principal }), path, input);
+        ctx = await options.createContext({ req, res: reply });
+        let cacheKey: string | undefined;
+        if (CACHED_PROCEDURES.has(path) && ctx.principal) {
+          const tenant = (input as { tenant?: unknown } | undefined)?.tenant;
+          if (typeof tenant === "string") {
+            // Authorization on every request, hit or miss: a foreign tenant is NOT_FOUND.
+            const state = tenantFor(ctx.services.store, ctx.principal, tenant, "read");
+            cacheKey = `${path}|${state.id}|${state.generation}|${query.input ?? ""}`;
+            const hit = cache.get(cacheKey);
+            if (hit !== undefined) return send(reply, 200, hit);
+          }
+        }
+        let target: unknown = createCaller(ctx);
+        for (const key of path.split(".")) target = (target as Record<string, unknown>)[key];
+        const data = await (target as (input: unknown) => Promise<unknown>)(input);
         const body = JSON.stringify({ result: { data } });
-        return send(reply, 200, batch ? `[${body}]` : body);
+        if (cacheKey !== undefined) {
+          if (cache.size >= MAX_CACHED) cache.clear();
+          cache.set(cacheKey, body);
+        }
+        return send(reply, 200, body);
       } catch (cause) {
         const error = getTRPCErrorFromUnknown(cause);
-        const ctx: Context = { services: deps.services, principal };
+        options.onError(error, path);
         const shape = getErrorShape({
           config: appRouter._def._config,
           error,
-          type: "query",
+          type: type ?? "unknown",
           path,
           input,
           ctx,
         });
         const status = (shape.data as { httpStatus?: number }).httpStatus ?? 500;
-        const body = JSON.stringify({ error: shape });
-        return send(reply, status, batch ? `[${body}]` : body);
+        return send(reply, status, JSON.stringify({ error: shape }));
       }
     });
-  }
+  });
 }
 
 function send(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.status(status).header("content-type", "application/json").send(body);
-}
-
-async function callPath(caller: unknown, path: string, input: unknown): Promise<unknown> {
-  let target = caller;
-  for (const key of path.split(".")) target = (target as Record<string, unknown>)[key];
-  return (target as (input: unknown) => Promise<unknown>)(input);
 }

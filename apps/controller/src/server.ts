@@ -3,14 +3,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import { NetloomError } from "@netloom/model";
-import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
+import { TRPCError } from "@trpc/server";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Principal } from "./auth/principal";
 import { AuthService, SESSION_TTL_MS } from "./auth/service";
 import { type Db, openDb } from "./db";
 import { seedDemo, type DemoCredentials } from "./demo";
 import { ControllerEvents } from "./events";
-import { registerFastPaths } from "./fastpath";
+import { registerTrpcHttp } from "./fastpath";
 import { Metrics } from "./metrics";
 import { registerOpenApi } from "./openapi";
 import { Reach } from "./reach";
@@ -119,7 +119,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     logger: options.logger ?? { level: process.env.NETLOOM_LOG_LEVEL ?? "info" },
     bodyLimit: BODY_LIMIT,
     // tRPC batches put procedure names in the path; 10 procedures of 60 chars fit.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
   });
   const metrics = new Metrics(store);
 
@@ -194,19 +194,17 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     return metrics.registry.metrics();
   });
 
-  registerFastPaths(app, { services, authenticate: (req) => auth.authenticate({ token: bearerOf(req), session: bearerOf(req) ? undefined : cookieOf(req, SESSION_COOKIE) }) });
-
-  await app.register(fastifyTRPCPlugin, {
-    prefix: "/trpc",
-    trpcOptions: {
-      router: appRouter,
-      createContext,
-      onError({ error, path: procedure }) {
-        if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof NetloomError)) {
-          app.log.error({ err: error.cause ?? error, procedure }, "procedure failed");
-        }
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  await registerTrpcHttp(app, {
+    createContext: ({ req, res }) => createContext({ req, res }),
+    onError(error, procedure) {
+      if (
+        error instanceof TRPCError &&
+        error.code === "INTERNAL_SERVER_ERROR" &&
+        !(error.cause instanceof NetloomError)
+      ) {
+        app.log.error({ err: error.cause ?? error, procedure }, "procedure failed");
+      }
+    },
   });
 
   await registerOpenApi(app, createContext);

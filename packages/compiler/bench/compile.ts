@@ -6,7 +6,15 @@
  */
 import { performance } from "node:perf_hooks";
 import { allPairs, type CompileInput, compile, createIncrementalCompiler, trace } from "../src";
-import { BENCH_SIZE, editTenant, type FixtureSize, makeFixture, makeTenant, random, fabricNodes } from "./fixture";
+import {
+  BENCH_SIZE,
+  editTenant,
+  type FixtureSize,
+  fabricNodes,
+  makeFixture,
+  makeTenant,
+  random,
+} from "./fixture";
 
 const SEED = 20261126;
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -72,7 +80,11 @@ function main(): void {
 
   const incremental = incrementalP99(input, 200);
   gc?.();
-  const doubleSize: FixtureSize = { ...BENCH_SIZE, tenants: BENCH_SIZE.tenants * 2, nodes: BENCH_SIZE.nodes * 2 };
+  const doubleSize: FixtureSize = {
+    ...BENCH_SIZE,
+    tenants: BENCH_SIZE.tenants * 2,
+    nodes: BENCH_SIZE.nodes * 2,
+  };
   const incremental2x = incrementalP99(makeFixture(SEED, doubleSize), 200);
   gc?.();
 
@@ -86,7 +98,9 @@ function main(): void {
     const to = workloads[rng.int(workloads.length)]?.name ?? "";
     const name = tenant?.intent.tenant ?? "";
     const port = rng.pick([22, 80, 443, 5432, 8080]);
-    const { ms } = time(() => trace(full.value, name, { tenant: name, from, to, protocol: "tcp", port }));
+    const { ms } = time(() =>
+      trace(full.value, name, { tenant: name, from, to, protocol: "tcp", port }),
+    );
     if (i >= 200) traceTimes.push(ms);
   }
 
@@ -101,7 +115,10 @@ function main(): void {
     nodesPerTenant: 100,
   };
   const nodes = fabricNodes(bigSize.nodes);
-  const big = compile({ fabric: { nodes }, tenants: [makeTenant(random(SEED + 3), 0, bigSize, nodes)] });
+  const big = compile({
+    fabric: { nodes },
+    tenants: [makeTenant(random(SEED + 3), 0, bigSize, nodes)],
+  });
   const pairs = time(() => allPairs(big, "tenant-0"));
 
   clearInterval(sampler);

@@ -99,7 +99,9 @@ export function makeTenant(
         direction: "ingress",
         protocol: rng.pick(["tcp", "udp"]),
         ports: rng.pick([22, 80, 443, 5432, 8080, "8000-8100"]),
-        remote: rng.chance(0.5) ? `sg-${rng.int(size.groupsPerTenant)}` : `net-${rng.int(networkCount)}`,
+        remote: rng.chance(0.5)
+          ? `sg-${rng.int(size.groupsPerTenant)}`
+          : `net-${rng.int(networkCount)}`,
       },
       { direction: "ingress", protocol: "icmp", remote: "10.0.0.0/8" },
     ];
@@ -117,9 +119,13 @@ export function makeTenant(
       const host = nextHost[network] ?? 10;
       nextHost[network] = host + 1;
       const base = cidrOf(network).split(".");
-      const iface: Plain = { network: `net-${network}`, ip: `${base[0]}.${base[1]}.${base[2]}.${host}` };
+      const iface: Plain = {
+        network: `net-${network}`,
+        ip: `${base[0]}.${base[1]}.${base[2]}.${host}`,
+      };
       if (rng.chance(0.6)) iface.securityGroups = [`sg-${rng.int(size.groupsPerTenant)}`];
-      if (k === 0 && rng.chance(0.05)) iface.floatingIp = { pool: "fip", ip: `203.0.113.${nextPublic++}` };
+      if (k === 0 && rng.chance(0.05))
+        iface.floatingIp = { pool: "fip", ip: `203.0.113.${nextPublic++}` };
       interfaces.push(iface);
     }
     const node = nodes[(firstNode + rng.int(size.nodesPerTenant)) % nodes.length];
@@ -143,7 +149,8 @@ export function makeTenant(
         destination: rng.chance(0.1) ? cidrOf(b) : `net-${rng.chance(0.5) ? b : a}`,
         direction: rng.chance(0.7) ? "<>" : ">",
       };
-      if (protocol === "tcp" || protocol === "udp") rule.ports = rng.pick([22, 80, 443, 5432, "8000-8100", "53,853"]);
+      if (protocol === "tcp" || protocol === "udp")
+        rule.ports = rng.pick([22, 80, 443, 5432, "8000-8100", "53,853"]);
       if (rule.action === "allow" && rng.chance(0.05)) rule.services = ["fw"];
       rules.push(rule);
     }
@@ -202,7 +209,11 @@ export function makeFixture(seed: number, size: FixtureSize): CompileInput {
  * One random object-level edit of a tenant's intent (returns a new intent, the old one is left
  * alone): add/remove/modify networks, workloads, policies, rules, groups, or move a workload.
  */
-export function editTenant(rng: Random, input: TenantInput, nodes: readonly FabricNodeSpec[]): {
+export function editTenant(
+  rng: Random,
+  input: TenantInput,
+  nodes: readonly FabricNodeSpec[],
+): {
   tenant: TenantInput;
   what: string;
 } {
@@ -251,9 +262,13 @@ export function editTenant(rng: Random, input: TenantInput, nodes: readonly Fabr
       const victim = rng.pick(netNames);
       intent.networks = intent.networks.filter((network) => network.name !== victim);
       for (const workload of intent.workloads) {
-        workload.interfaces = (workload.interfaces as Plain[]).filter((iface) => iface.network !== victim);
+        workload.interfaces = (workload.interfaces as Plain[]).filter(
+          (iface) => iface.network !== victim,
+        );
       }
-      intent.workloads = intent.workloads.filter((workload) => (workload.interfaces as Plain[]).length > 0);
+      intent.workloads = intent.workloads.filter(
+        (workload) => (workload.interfaces as Plain[]).length > 0,
+      );
       for (const policy of intent.policies) {
         policy.attach = (policy.attach as string[]).filter((network) => network !== victim);
       }
@@ -306,7 +321,10 @@ export function editTenant(rng: Random, input: TenantInput, nodes: readonly Fabr
       if (intent.workloads.length === 0 || intent.securityGroups.length === 0) break;
       const workload = rng.pick(intent.workloads);
       const iface = (workload.interfaces as Plain[])[0];
-      if (iface) iface.securityGroups = rng.chance(0.3) ? [] : [String(rng.pick(intent.securityGroups).name)];
+      if (iface)
+        iface.securityGroups = rng.chance(0.3)
+          ? []
+          : [String(rng.pick(intent.securityGroups).name)];
       what = `modify workload ${String(workload.name)}`;
       break;
     }
@@ -363,7 +381,9 @@ export function editTenant(rng: Random, input: TenantInput, nodes: readonly Fabr
         for (const workload of intent.workloads) {
           for (const iface of workload.interfaces as Plain[]) {
             if (Array.isArray(iface.securityGroups)) {
-              iface.securityGroups = (iface.securityGroups as string[]).filter((group) => group !== victim);
+              iface.securityGroups = (iface.securityGroups as string[]).filter(
+                (group) => group !== victim,
+              );
             }
           }
         }

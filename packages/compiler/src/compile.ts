@@ -1,7 +1,13 @@
 import { assertNever, type FabricNodeSpec } from "@netloom/model";
 import type { CompiledFabric, CompileInput, NodeConfig, TenantConfig, TenantInput } from "./config";
 import { fnv1a64 } from "./hash";
-import { changeScope, deriveTenant, nodeAffected, type TenantDerived, tenantConfigFor } from "./tenant";
+import {
+  changeScope,
+  deriveTenant,
+  nodeAffected,
+  type TenantDerived,
+  tenantConfigFor,
+} from "./tenant";
 
 /** One change to the compiler's input. */
 export type CompileChange =
@@ -122,16 +128,19 @@ class CompilerState {
     const touched = new Set<string>(previous?.derived.nodes ?? []);
     for (const node of next?.derived.nodes ?? []) touched.add(node);
     const scope =
-      previous !== undefined && next !== undefined ? changeScope(previous.derived, next.derived) : undefined;
+      previous !== undefined && next !== undefined
+        ? changeScope(previous.derived, next.derived)
+        : undefined;
     const changedNodes: string[] = [];
     let updated: Map<string, { config: NodeConfig; hash: string }> | undefined;
     for (const node of this.nodeOrder) {
       if (!touched.has(node)) continue;
       const tenantsHere = this.perNode.get(node);
       if (tenantsHere === undefined) continue;
+      const before = tenantsHere.get(id);
+      if (scope !== undefined && !nodeAffected(scope, node, before?.config)) continue;
       const config =
         next === undefined ? undefined : tenantConfigFor(next.derived, node, this.underlays);
-      const before = tenantsHere.get(id);
       if (config === undefined) {
         if (before === undefined) continue;
         tenantsHere.delete(id);
@@ -173,7 +182,9 @@ class CompilerState {
  * A CompiledFabric over an immutable map of node results. Its records are built on first read:
  * an update costs what it changed, not a copy of every node's entry.
  */
-function snapshotOf(entries: ReadonlyMap<string, { config: NodeConfig; hash: string }>): CompiledFabric {
+function snapshotOf(
+  entries: ReadonlyMap<string, { config: NodeConfig; hash: string }>,
+): CompiledFabric {
   const snapshot = {} as CompiledFabric;
   const materialize = () => {
     const nodes: Record<string, NodeConfig> = {};

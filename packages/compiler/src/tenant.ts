@@ -43,6 +43,10 @@ interface Hashed<T> {
 
 interface NetInfo {
   name: string;
+  /** Everything the network's instance derives from (cache key). */
+  key: string;
+  /** JSON of the subnets (with gateways): part of each interface's cache key. */
+  subnetsKey: string;
   order: number;
   external: boolean;
   set: IntervalSet;
@@ -65,6 +69,16 @@ interface IfaceInfo {
 interface Ordered<T> extends Hashed<T> {
   order: number;
 }
+
+/** A policy's compiled entries; `serial` names this compiled version in cache keys. */
+interface PolicyEntries {
+  serial: number;
+  entries: PolicyAclEntry[];
+  sets: { sources: IntervalSet; destinations: IntervalSet }[];
+}
+
+/** Numbers compiled policy versions for cache keys only; never reaches the output. */
+let nextSerial = 0;
 
 /** One tenant's node-independent compile result. */
 export interface TenantDerived {
@@ -91,6 +105,14 @@ export interface TenantDerived {
   memo: Map<string, Hashed<unknown>>;
   /** Port id and MAC by `workload/index`. */
   portIds: Map<string, [string, string]>;
+  /** Interfaces by everything they derive from. */
+  ifaceCache: Map<string, IfaceInfo>;
+  subnetsSignature: string;
+  policyCache: Map<string, PolicyEntries>;
+  netCache: Map<string, NetInfo>;
+  /** Networks each network's list may allow traffic with, by the networks' keys. */
+  mayAllowKey: string;
+  mayAllow: Map<string, Set<string>>;
 }
 
 /**
@@ -143,6 +165,7 @@ export function deriveTenant(
   const hasher = new Hasher(prior?.memo);
   const hashed = <T>(value: T): Hashed<T> => hasher.hashed(value);
   const portIds = new Map<string, [string, string]>();
+  const ifaceCache = new Map<string, IfaceInfo>();
   const intent: IntentFile = input.intent;
   const problems: Problem[] = [];
   const networks = intent.networks ?? [];
@@ -172,33 +195,62 @@ export function deriveTenant(
     return parseCidrRange(endpoint) === undefined ? [] : [endpoint];
   };
 
-  // Networks and their ordered policy lists.
+  // Networks and their ordered policy lists. A policy's entries depend on its own JSON and on
+  // the tenant's subnets; unchanged ones are reused from the previous compile.
+  const subnetsSignature = JSON.stringify(
+    networks.map((network) => [network.name, network.subnets]),
+  );
+  const priorPolicies =
+    prior?.subnetsSignature === subnetsSignature ? prior.policyCache : undefined;
+  const policyCache = new Map<string, PolicyEntries>();
   const aclOf = new Map<string, PolicyAclEntry[]>();
-  for (const network of networks) aclOf.set(network.name, []);
-  const entrySets = new Map<PolicyAclEntry, { sources: IntervalSet; destinations: IntervalSet }>();
+  const aclSerials = new Map<string, number[]>();
+  for (const network of networks) {
+    aclOf.set(network.name, []);
+    aclSerials.set(network.name, []);
+  }
   for (const policy of policies) {
-    const entries = policy.rules.map((rule, ruleIndex): PolicyAclEntry => {
-      const entry: PolicyAclEntry = {
-        ruleId: `policy:${policy.name}/${ruleIndex}`,
-        action: rule.action,
-        protocol: rule.protocol ?? "any",
-        sources: resolveEndpoint(rule.source),
-        destinations: resolveEndpoint(rule.destination),
-        ports: portRanges(rule.ports),
-        bidirectional: (rule.direction ?? "<>") === "<>",
-        services: rule.services ?? [],
+    const policyKey = JSON.stringify(policy);
+    let compiled = policyCache.get(policyKey) ?? priorPolicies?.get(policyKey);
+    if (compiled === undefined) {
+      const entries = policy.rules.map(
+        (rule, ruleIndex): PolicyAclEntry => ({
+          ruleId: `policy:${policy.name}/${ruleIndex}`,
+          action: rule.action,
+          protocol: rule.protocol ?? "any",
+          sources: resolveEndpoint(rule.source),
+          destinations: resolveEndpoint(rule.destination),
+          ports: portRanges(rule.ports),
+          bidirectional: (rule.direction ?? "<>") === "<>",
+          services: rule.services ?? [],
+        }),
+      );
+      compiled = {
+        serial: nextSerial++,
+        entries,
+        sets: entries.map((entry) => ({
+          sources: intervalSetOf(entry.sources),
+          destinations: intervalSetOf(entry.destinations),
+        })),
       };
-      entrySets.set(entry, {
-        sources: intervalSetOf(entry.sources),
-        destinations: intervalSetOf(entry.destinations),
-      });
-      return entry;
+    }
+    policyCache.set(policyKey, compiled);
+    for (const attached of policy.attach) {
+      aclOf.get(attached)?.push(...compiled.entries);
+      aclSerials.get(attached)?.push(compiled.serial);
+    }
+  }
+  const entrySets = new Map<PolicyAclEntry, { sources: IntervalSet; destinations: IntervalSet }>();
+  for (const compiled of policyCache.values()) {
+    compiled.entries.forEach((entry, index) => {
+      const sets = compiled.sets[index];
+      if (sets !== undefined) entrySets.set(entry, sets);
     });
-    for (const attached of policy.attach) aclOf.get(attached)?.push(...entries);
   }
 
   const nets = new Map<string, NetInfo>();
   const netList: NetInfo[] = [];
+  const netCache = new Map<string, NetInfo>();
   networks.forEach((network, order) => {
     const vni = input.vnis[network.name];
     if (vni === undefined) {
@@ -206,6 +258,21 @@ export function deriveTenant(
         path: `networks[${order}]`,
         message: `no VNI allocated for ${network.name}`,
       });
+    }
+    const netKey = [
+      order,
+      network.name,
+      vni,
+      network.external === true,
+      JSON.stringify(network.subnets),
+      (aclSerials.get(network.name) ?? []).join(","),
+    ].join("\u0001");
+    const cached = prior?.netCache.get(netKey);
+    if (cached !== undefined) {
+      netCache.set(netKey, cached);
+      nets.set(network.name, cached);
+      netList.push(cached);
+      return;
     }
     const acl = aclOf.get(network.name) ?? [];
     const instance: NetworkInstance = {
@@ -220,12 +287,15 @@ export function deriveTenant(
     };
     const info: NetInfo = {
       name: network.name,
+      key: netKey,
+      subnetsKey: JSON.stringify(instance.subnets),
       order,
       external: instance.external,
       set: intervalSetOf(instance.subnets.map((subnet) => subnet.cidr)),
       instance: hashed(instance),
       services: new Set(acl.flatMap((entry) => entry.services)),
     };
+    netCache.set(netKey, info);
     nets.set(network.name, info);
     netList.push(info);
   });
@@ -254,8 +324,46 @@ export function deriveTenant(
         return;
       }
       const ip = iface.ip;
-      const address = parseIpv4(ip) ?? -1;
       const network = nets.get(iface.network);
+      const securityGroups = iface.securityGroups ?? [];
+      for (const group of securityGroups) {
+        const members = groupMembers.get(group);
+        if (members === undefined) groupMembers.set(group, [`${ip}/32`]);
+        else members.push(`${ip}/32`);
+      }
+      const nodeName = node ?? "";
+      const externalNetwork =
+        iface.floatingIp === undefined ? "" : (pools.get(iface.floatingIp.pool) ?? "");
+      if (iface.floatingIp !== undefined && iface.floatingIp.ip === undefined) {
+        problems.push({ path: `${path}.floatingIp.ip`, message: "no floating address allocated" });
+      }
+      // Everything the interface's pieces derive from: equal key, reuse the previous pieces.
+      const cacheKey = [
+        workload.name,
+        index,
+        nodeName,
+        underlay ?? "",
+        iface.network,
+        network?.order ?? -1,
+        network?.subnetsKey ?? "",
+        ip,
+        securityGroups.join(","),
+        iface.floatingIp?.ip ?? "",
+        externalNetwork,
+      ].join("\u0001");
+      const cached = prior?.ifaceCache.get(cacheKey);
+      if (cached !== undefined) {
+        ifaceCache.set(cacheKey, cached);
+        portIds.set(`${workload.name}/${index}`, [
+          cached.local.value.portId,
+          cached.local.value.mac,
+        ]);
+        list.push(cached);
+        push(ifacesByNet, iface.network, cached);
+        push(ifacesByNode, nodeName, cached);
+        return;
+      }
+      const address = parseIpv4(ip) ?? -1;
       const subnet =
         network?.instance.value.subnets.find((candidate) => {
           const range = parseCidrRange(candidate.cidr);
@@ -268,13 +376,6 @@ export function deriveTenant(
       ];
       portIds.set(portKey, ids);
       const [portId, mac] = ids;
-      const securityGroups = iface.securityGroups ?? [];
-      for (const group of securityGroups) {
-        const members = groupMembers.get(group);
-        if (members === undefined) groupMembers.set(group, [`${ip}/32`]);
-        else members.push(`${ip}/32`);
-      }
-      const nodeName = node ?? "";
       const info: IfaceInfo = {
         workload: workload.name,
         index,
@@ -304,13 +405,7 @@ export function deriveTenant(
         }),
       };
       if (iface.floatingIp !== undefined) {
-        const externalNetwork = pools.get(iface.floatingIp.pool) ?? "";
-        if (iface.floatingIp.ip === undefined) {
-          problems.push({
-            path: `${path}.floatingIp.ip`,
-            message: "no floating address allocated",
-          });
-        } else {
+        if (iface.floatingIp.ip !== undefined) {
           info.floating = hashed({
             ruleId: `fip:${workload.name}/${index}`,
             workload: workload.name,
@@ -322,6 +417,7 @@ export function deriveTenant(
           });
         }
       }
+      ifaceCache.set(cacheKey, info);
       list.push(info);
       push(ifacesByNet, iface.network, info);
       push(ifacesByNode, nodeName, info);
@@ -435,29 +531,11 @@ export function deriveTenant(
 
   // Leaked routes: a router joins its networks; otherwise both lists need an allow rule that
   // can match some flow between the two networks.
-  const mayAllow = new Map<string, Set<string>>();
-  for (const info of netList) {
-    const reachable = new Set<string>();
-    // The new entries: a memoized instance may hold equal entries of the previous compile.
-    for (const entry of aclOf.get(info.name) ?? []) {
-      if (entry.action !== "allow") continue;
-      const sets = entrySets.get(entry);
-      if (sets === undefined) continue;
-      const fromHere = setsOverlap(sets.sources, info.set);
-      const toHere = setsOverlap(sets.destinations, info.set);
-      if (!fromHere && !toHere) continue;
-      for (const other of netList) {
-        if (other === info || reachable.has(other.name)) continue;
-        if (
-          (fromHere && setsOverlap(sets.destinations, other.set)) ||
-          (toHere && setsOverlap(sets.sources, other.set))
-        ) {
-          reachable.add(other.name);
-        }
-      }
-    }
-    mayAllow.set(info.name, reachable);
-  }
+  const mayAllowKey = netList.map((info) => info.key).join("\n");
+  const mayAllow =
+    prior?.mayAllowKey === mayAllowKey
+      ? prior.mayAllow
+      : computeMayAllow(netList, aclOf, entrySets);
   const routerOf = new Map<string, string>();
   for (const router of routers) {
     for (const a of router.networks) {
@@ -515,7 +593,10 @@ export function deriveTenant(
 
   ifacesByNode.delete("");
   const routesByIndex = netList.map((info) =>
-    (routesFrom.get(info.name) ?? []).map((route) => ({ ...route, toIndex: indexOf(nets, route.value.to) })),
+    (routesFrom.get(info.name) ?? []).map((route) => ({
+      ...route,
+      toIndex: indexOf(nets, route.value.to),
+    })),
   );
   const ifacesByIndex = netList.map((info) => ifacesByNet.get(info.name) ?? []);
   return {
@@ -528,6 +609,12 @@ export function deriveTenant(
     ifacesByNode,
     memo: hasher.memo,
     portIds,
+    ifaceCache,
+    subnetsSignature,
+    policyCache,
+    netCache,
+    mayAllowKey,
+    mayAllow,
     routesFrom,
     routesByIndex,
     ifacesByIndex,
@@ -538,6 +625,38 @@ export function deriveTenant(
     dnsZones,
     nodes: [...ifacesByNode.keys()].sort(),
   };
+}
+
+/** For each network: the networks its list has an allow rule for (in some orientation). */
+function computeMayAllow(
+  netList: readonly NetInfo[],
+  aclOf: ReadonlyMap<string, PolicyAclEntry[]>,
+  entrySets: ReadonlyMap<PolicyAclEntry, { sources: IntervalSet; destinations: IntervalSet }>,
+): Map<string, Set<string>> {
+  const mayAllow = new Map<string, Set<string>>();
+  for (const info of netList) {
+    const reachable = new Set<string>();
+    // The new entries: a memoized instance may hold equal entries of the previous compile.
+    for (const entry of aclOf.get(info.name) ?? []) {
+      if (entry.action !== "allow") continue;
+      const sets = entrySets.get(entry);
+      if (sets === undefined) continue;
+      const fromHere = setsOverlap(sets.sources, info.set);
+      const toHere = setsOverlap(sets.destinations, info.set);
+      if (!fromHere && !toHere) continue;
+      for (const other of netList) {
+        if (other === info || reachable.has(other.name)) continue;
+        if (
+          (fromHere && setsOverlap(sets.destinations, other.set)) ||
+          (toHere && setsOverlap(sets.sources, other.set))
+        ) {
+          reachable.add(other.name);
+        }
+      }
+    }
+    mayAllow.set(info.name, reachable);
+  }
+  return mayAllow;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -616,7 +735,9 @@ export function tenantConfigFor(
       peerNodes.add(iface.node);
     }
   }
-  const peers = [...peerNodes].sort().map((peer) => ({ node: peer, underlay: underlays.get(peer) ?? "" }));
+  const peers = [...peerNodes]
+    .sort()
+    .map((peer) => ({ node: peer, underlay: underlays.get(peer) ?? "" }));
   fold.word(7);
   for (const peer of peers) {
     fold.text(peer.node);
@@ -624,7 +745,8 @@ export function tenantConfigFor(
   }
 
   const usedGroups = new Set<string>();
-  for (const iface of local) for (const group of iface.local.value.securityGroups) usedGroups.add(group);
+  for (const iface of local)
+    for (const group of iface.local.value.securityGroups) usedGroups.add(group);
   const securityGroups = [...usedGroups]
     .flatMap((name) => {
       const group = derived.groups.get(name);
@@ -688,7 +810,10 @@ export interface ChangeScope {
   nodes: Set<string>;
 }
 
-function sameValues<T>(a: readonly Hashed<T>[] | undefined, b: readonly Hashed<T>[] | undefined): boolean {
+function sameValues<T>(
+  a: readonly Hashed<T>[] | undefined,
+  b: readonly Hashed<T>[] | undefined,
+): boolean {
   if (a === undefined || b === undefined) return a === b;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]?.value !== b[i]?.value) return false;
@@ -713,7 +838,12 @@ function sameIfaces(
 
 /** Compares two derivations piece by piece (pieces are memoized, so equal means identical). */
 export function changeScope(before: TenantDerived, after: TenantDerived): ChangeScope {
-  const scope: ChangeScope = { all: false, networks: new Set(), groups: new Set(), nodes: new Set() };
+  const scope: ChangeScope = {
+    all: false,
+    networks: new Set(),
+    groups: new Set(),
+    nodes: new Set(),
+  };
   if (
     before.id !== after.id ||
     before.name !== after.name ||
@@ -732,7 +862,11 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
     if (
       old === undefined ||
       old.instance.value !== info.instance.value ||
-      !sameIfaces(before.ifacesByNet.get(info.name), after.ifacesByNet.get(info.name), (i) => i.remote.value) ||
+      !sameIfaces(
+        before.ifacesByNet.get(info.name),
+        after.ifacesByNet.get(info.name),
+        (i) => i.remote.value,
+      ) ||
       !sameValues(before.routesFrom.get(info.name), after.routesFrom.get(info.name))
     ) {
       scope.networks.add(info.name);
@@ -744,7 +878,9 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
     if (a?.value !== b?.value || a?.order !== b?.order) scope.groups.add(name);
   }
   for (const node of new Set([...before.ifacesByNode.keys(), ...after.ifacesByNode.keys()])) {
-    if (!sameIfaces(before.ifacesByNode.get(node), after.ifacesByNode.get(node), (i) => i.local.value)) {
+    if (
+      !sameIfaces(before.ifacesByNode.get(node), after.ifacesByNode.get(node), (i) => i.local.value)
+    ) {
       scope.nodes.add(node);
     }
   }
@@ -752,7 +888,11 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
 }
 
 /** Whether a node's previous config of the tenant may change under `scope`. */
-export function nodeAffected(scope: ChangeScope, node: string, previous: TenantConfig | undefined): boolean {
+export function nodeAffected(
+  scope: ChangeScope,
+  node: string,
+  previous: TenantConfig | undefined,
+): boolean {
   if (scope.all || previous === undefined || scope.nodes.has(node)) return true;
   for (const network of previous.networks) if (scope.networks.has(network.name)) return true;
   for (const group of previous.securityGroups) if (scope.groups.has(group.name)) return true;

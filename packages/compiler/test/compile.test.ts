@@ -1,8 +1,8 @@
 import { NetloomError } from "@netloom/model";
 import { describe, expect, it } from "vitest";
-import { compile, fnv1a64, plan, formatPlan, allPairs, matrixVerdict, trace } from "../src";
 import { makeFixture } from "../bench/fixture";
-import { inputOf, intent, loadIntent, resolveTenant, fabricOf } from "./helpers";
+import { allPairs, compile, fnv1a64, formatPlan, matrixVerdict, plan, trace } from "../src";
+import { fabricOf, inputOf, intent, loadIntent, resolveTenant } from "./helpers";
 
 const threeTier = loadIntent("/work/shared/examples/three-tier.yaml");
 
@@ -44,7 +44,8 @@ describe("compile", () => {
       workloads: [{ name: "lonely", node: "compute-3", interfaces: [{ network: "n" }] }],
     });
     const compiled = compile(inputOf([threeTier, other], 4));
-    const tenantsOn = (node: string) => compiled.nodes[node]?.tenants.map((tenant) => tenant.tenant);
+    const tenantsOn = (node: string) =>
+      compiled.nodes[node]?.tenants.map((tenant) => tenant.tenant);
     expect(tenantsOn("compute-1")).toEqual(["shop"]);
     expect(tenantsOn("compute-2")).toEqual(["shop"]);
     expect(tenantsOn("compute-3")).toEqual(["other"]);
@@ -59,11 +60,18 @@ describe("compile", () => {
     // compute-1: web-1 (web) and db-1 (db). web and db share no allow rule: no route either way.
     expect(one?.localInterfaces.map((iface) => iface.workload)).toEqual(["web-1", "db-1"]);
     expect(one?.networks.map((network) => network.name)).toEqual(["web", "app", "db"]);
-    expect(one?.routes.map((route) => `${route.from}->${route.to}`)).toEqual(["web->app", "db->app"]);
+    expect(one?.routes.map((route) => `${route.from}->${route.to}`)).toEqual([
+      "web->app",
+      "db->app",
+    ]);
     expect(one?.remoteEndpoints.map((remote) => remote.workload)).toEqual(["web-2", "app-1"]);
     expect(one?.securityGroups.map((group) => group.name)).toEqual(["db-sg"]);
     const sg = one?.securityGroups[0]?.rules[0];
-    expect(sg).toMatchObject({ ruleId: "sg:db-sg/0", remotes: ["10.10.2.0/24"], ports: [{ from: 5432, to: 5432 }] });
+    expect(sg).toMatchObject({
+      ruleId: "sg:db-sg/0",
+      remotes: ["10.10.2.0/24"],
+      ports: [{ from: 5432, to: 5432 }],
+    });
     const web = one?.networks[0];
     expect(web?.subnets).toEqual([{ cidr: "10.10.1.0/24", gateway: "10.10.1.1" }]);
     expect(web?.acl.map((entry) => entry.ruleId)).toEqual(["policy:web-app/0", "policy:web-app/1"]);
@@ -85,7 +93,8 @@ describe("compile", () => {
     const fabric = fabricOf(2);
     const a = compile({ fabric, tenants: [resolveTenant(threeTier, fabric, "id-a")] });
     const b = compile({ fabric, tenants: [resolveTenant(threeTier, fabric, "id-b")] });
-    const portOf = (compiled: typeof a) => compiled.nodes["compute-1"]?.tenants[0]?.localInterfaces[0]?.portId;
+    const portOf = (compiled: typeof a) =>
+      compiled.nodes["compute-1"]?.tenants[0]?.localInterfaces[0]?.portId;
     expect(portOf(a)).not.toBe(portOf(b));
   });
 
@@ -123,7 +132,11 @@ describe("plan", () => {
     const after = compile(inputOf([changed], 3));
     const result = plan(before, after);
     const one = result.nodes.find((node) => node.node === "compute-1");
-    expect(one?.items).toContainEqual({ kind: "acl", key: "shop/web/policy:web-app/2", change: "add" });
+    expect(one?.items).toContainEqual({
+      kind: "acl",
+      key: "shop/web/policy:web-app/2",
+      change: "add",
+    });
     expect(one?.items).toContainEqual({ kind: "remote", key: "shop/web-3/web", change: "add" });
     const three = result.nodes.find((node) => node.node === "compute-3");
     expect(three?.counts.interface).toEqual({ added: 1, removed: 0, modified: 0 });
@@ -155,7 +168,10 @@ describe("allPairs", () => {
         if (i === j) return;
         matrix.flows.forEach((flow, k) => {
           const result = trace(compiled, "tenant-0", { tenant: "tenant-0", from, to, ...flow });
-          expect(matrixVerdict(matrix, i, j, k), `${from} ${to} ${flow.protocol}/${flow.port}`).toBe(result.verdict);
+          expect(
+            matrixVerdict(matrix, i, j, k),
+            `${from} ${to} ${flow.protocol}/${flow.port}`,
+          ).toBe(result.verdict);
           if (result.verdict === "allow") allowed++;
         });
       });

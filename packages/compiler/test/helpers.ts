@@ -1,3 +1,4 @@
+// biome-ignore lint/style/noRestrictedImports: tests read the shared example files; src stays pure.
 import { readFileSync } from "node:fs";
 import { type FabricNodeSpec, type IntentFile, intentFileSchema } from "@netloom/model";
 import { parse as parseYaml } from "yaml";
@@ -64,7 +65,9 @@ export function resolveTenant(
     nextByNetwork.set(networkName, next + 1);
     return formatIpv4(next);
   };
-  const pools = new Map((intentCopy.floatingIpPools ?? []).map((pool) => [pool.name, pool.network]));
+  const pools = new Map(
+    (intentCopy.floatingIpPools ?? []).map((pool) => [pool.name, pool.network]),
+  );
   (intentCopy.workloads ?? []).forEach((workload, index) => {
     if (!workload.node) {
       const node = fabric.nodes[index % fabric.nodes.length];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type CompiledFabric, compile, createIncrementalCompiler, type TenantInput } from "../src";
 import { editTenant, type FixtureSize, makeFixture, random } from "../bench/fixture";
+import { type CompiledFabric, compile, createIncrementalCompiler, type TenantInput } from "../src";
 
 const SMALL: FixtureSize = {
   tenants: 3,
@@ -23,7 +23,9 @@ describe("incremental compile", () => {
       const input = makeFixture(seed, SMALL);
       const rng = random(seed * 7919);
       const compiler = createIncrementalCompiler(input);
-      const tenants = new Map<string, TenantInput>(input.tenants.map((tenant) => [tenant.id, tenant]));
+      const tenants = new Map<string, TenantInput>(
+        input.tenants.map((tenant) => [tenant.id, tenant]),
+      );
       let fabric = input.fabric;
       let previous = compiler.current();
       for (let step = 0; step < 150; step++) {
@@ -38,7 +40,9 @@ describe("incremental compile", () => {
         } else if (roll < 0.05) {
           fabric = {
             nodes: fabric.nodes.map((node, index) =>
-              index === 0 ? { ...node, underlay: `198.19.0.${rng.int(250)}` as typeof node.underlay } : node,
+              index === 0
+                ? { ...node, underlay: `198.19.0.${rng.int(250)}` as typeof node.underlay }
+                : node,
             ),
           };
           result = compiler.update({ kind: "fabric", fabric });
@@ -78,7 +82,10 @@ describe("incremental compile", () => {
     const snapshot = JSON.stringify(before);
     const tenant = input.tenants[0];
     if (tenant === undefined) throw new Error("fixture without tenants");
-    compiler.update({ kind: "tenant", tenant: editTenant(random(3), tenant, input.fabric.nodes).tenant });
+    compiler.update({
+      kind: "tenant",
+      tenant: editTenant(random(3), tenant, input.fabric.nodes).tenant,
+    });
     compiler.update({ kind: "removeTenant", tenantId: tenant.id });
     expect(JSON.stringify(before)).toBe(snapshot);
   });

@@ -45,12 +45,35 @@ const scenarios: Scenario[] = [
           interfaces: [{ network: "x", ip: "10.1.0.11", securityGroups: ["web"] }],
         },
       ],
-      securityGroups: [{ name: "web", rules: [{ direction: "ingress", protocol: "tcp", ports: 80 }] }],
+      securityGroups: [
+        { name: "web", rules: [{ direction: "ingress", protocol: "tcp", ports: 80 }] },
+      ],
     },
     cases: [
-      { from: "a", to: "b", protocol: "tcp", port: 80, verdict: "allow", hop: "implicit:same-network" },
-      { from: "a", to: "b", protocol: "tcp", port: 22, verdict: "deny", rule: "implicit:sg-default:web" },
-      { from: "b", to: "a", protocol: "tcp", port: 22, verdict: "deny", rule: "implicit:sg-default:web" },
+      {
+        from: "a",
+        to: "b",
+        protocol: "tcp",
+        port: 80,
+        verdict: "allow",
+        hop: "implicit:same-network",
+      },
+      {
+        from: "a",
+        to: "b",
+        protocol: "tcp",
+        port: 22,
+        verdict: "deny",
+        rule: "implicit:sg-default:web",
+      },
+      {
+        from: "b",
+        to: "a",
+        protocol: "tcp",
+        port: 22,
+        verdict: "deny",
+        rule: "implicit:sg-default:web",
+      },
       { from: "a", to: "10.1.0.11", protocol: "tcp", port: 80, verdict: "allow" },
     ],
   },
@@ -74,9 +97,30 @@ const scenarios: Scenario[] = [
       ],
     },
     cases: [
-      { from: "x-1", to: "y-1", protocol: "tcp", port: 80, verdict: "deny", rule: "implicit:no-match:y" },
-      { from: "x-1", to: "y-1", protocol: "tcp", port: 22, verdict: "deny", rule: "implicit:no-match:x" },
-      { from: "x-1", to: "y-1", protocol: "udp", port: 80, verdict: "deny", rule: "implicit:no-match:x" },
+      {
+        from: "x-1",
+        to: "y-1",
+        protocol: "tcp",
+        port: 80,
+        verdict: "deny",
+        rule: "implicit:no-match:y",
+      },
+      {
+        from: "x-1",
+        to: "y-1",
+        protocol: "tcp",
+        port: 22,
+        verdict: "deny",
+        rule: "implicit:no-match:x",
+      },
+      {
+        from: "x-1",
+        to: "y-1",
+        protocol: "udp",
+        port: 80,
+        verdict: "deny",
+        rule: "implicit:no-match:x",
+      },
     ],
   },
   {
@@ -91,7 +135,14 @@ const scenarios: Scenario[] = [
           attach: ["x", "y"],
           rules: [
             { action: "allow", protocol: "tcp", source: "x", destination: "y", ports: 80 },
-            { action: "allow", protocol: "udp", source: "x", destination: "y", ports: 53, direction: ">" },
+            {
+              action: "allow",
+              protocol: "udp",
+              source: "x",
+              destination: "y",
+              ports: 53,
+              direction: ">",
+            },
           ],
         },
       ],
@@ -99,9 +150,23 @@ const scenarios: Scenario[] = [
     cases: [
       { from: "x-1", to: "y-1", protocol: "tcp", port: 80, verdict: "allow", hop: "policy:p/0" },
       { from: "y-1", to: "x-1", protocol: "tcp", port: 80, verdict: "allow", hop: "policy:p/0" },
-      { from: "y-1", to: "x-1", protocol: "tcp", port: 81, verdict: "deny", rule: "implicit:no-match:y" },
+      {
+        from: "y-1",
+        to: "x-1",
+        protocol: "tcp",
+        port: 81,
+        verdict: "deny",
+        rule: "implicit:no-match:y",
+      },
       { from: "x-1", to: "y-1", protocol: "udp", port: 53, verdict: "allow" },
-      { from: "y-1", to: "x-1", protocol: "udp", port: 53, verdict: "deny", rule: "implicit:no-match:y" },
+      {
+        from: "y-1",
+        to: "x-1",
+        protocol: "udp",
+        port: 53,
+        verdict: "deny",
+        rule: "implicit:no-match:y",
+      },
     ],
   },
   {
@@ -124,9 +189,30 @@ const scenarios: Scenario[] = [
       ],
     },
     cases: [
-      { from: "x-1", to: "y-1", protocol: "tcp", port: 80, verdict: "deny", rule: "policy:deny-web/0" },
-      { from: "x-1", to: "y-1", protocol: "tcp", port: 81, verdict: "allow", hop: "policy:allow-all/0" },
-      { from: "y-1", to: "x-1", protocol: "tcp", port: 80, verdict: "deny", rule: "policy:deny-web/0" },
+      {
+        from: "x-1",
+        to: "y-1",
+        protocol: "tcp",
+        port: 80,
+        verdict: "deny",
+        rule: "policy:deny-web/0",
+      },
+      {
+        from: "x-1",
+        to: "y-1",
+        protocol: "tcp",
+        port: 81,
+        verdict: "allow",
+        hop: "policy:allow-all/0",
+      },
+      {
+        from: "y-1",
+        to: "x-1",
+        protocol: "tcp",
+        port: 80,
+        verdict: "deny",
+        rule: "policy:deny-web/0",
+      },
       { from: "x-1", to: "y-1", protocol: "icmp", verdict: "allow" },
     ],
   },
@@ -149,7 +235,16 @@ const scenarios: Scenario[] = [
         },
       ],
     },
-    cases: [{ from: "x-1", to: "y-1", protocol: "tcp", port: 80, verdict: "allow", hop: "policy:allow-all/0" }],
+    cases: [
+      {
+        from: "x-1",
+        to: "y-1",
+        protocol: "tcp",
+        port: 80,
+        verdict: "allow",
+        hop: "policy:allow-all/0",
+      },
+    ],
   },
   {
     name: "rule 3: router joins networks, an explicit deny still denies",
@@ -168,9 +263,23 @@ const scenarios: Scenario[] = [
     },
     cases: [
       { from: "x-1", to: "y-1", protocol: "tcp", port: 80, verdict: "allow", hop: "router:r1" },
-      { from: "x-1", to: "y-1", protocol: "tcp", port: 22, verdict: "deny", rule: "policy:no-ssh/0" },
+      {
+        from: "x-1",
+        to: "y-1",
+        protocol: "tcp",
+        port: 22,
+        verdict: "deny",
+        rule: "policy:no-ssh/0",
+      },
       // `<>` (the default) also matches y-1 -> x-1 swapped: x-1 (any) -> y-1.
-      { from: "y-1", to: "x-1", protocol: "tcp", port: 22, verdict: "deny", rule: "policy:no-ssh/0" },
+      {
+        from: "y-1",
+        to: "x-1",
+        protocol: "tcp",
+        port: 22,
+        verdict: "deny",
+        rule: "policy:no-ssh/0",
+      },
       { from: "y-1", to: "x-1", protocol: "icmp", verdict: "allow", hop: "router:r1" },
     ],
   },
@@ -202,9 +311,30 @@ const scenarios: Scenario[] = [
     },
     cases: [
       { from: "app-1", to: "db-1", protocol: "tcp", port: 5432, verdict: "allow", hop: "sg:db/0" },
-      { from: "other-1", to: "db-1", protocol: "tcp", port: 5432, verdict: "deny", rule: "implicit:sg-default:db" },
-      { from: "app-1", to: "db-1", protocol: "tcp", port: 22, verdict: "deny", rule: "implicit:sg-default:db" },
-      { from: "db-1", to: "app-1", protocol: "tcp", port: 22, verdict: "deny", rule: "implicit:sg-default:db" },
+      {
+        from: "other-1",
+        to: "db-1",
+        protocol: "tcp",
+        port: 5432,
+        verdict: "deny",
+        rule: "implicit:sg-default:db",
+      },
+      {
+        from: "app-1",
+        to: "db-1",
+        protocol: "tcp",
+        port: 22,
+        verdict: "deny",
+        rule: "implicit:sg-default:db",
+      },
+      {
+        from: "db-1",
+        to: "app-1",
+        protocol: "tcp",
+        port: 22,
+        verdict: "deny",
+        rule: "implicit:sg-default:db",
+      },
       { from: "app-1", to: "other-1", protocol: "udp", port: 9, verdict: "allow", hop: "sg:app/0" },
     ],
   },
@@ -235,8 +365,22 @@ const scenarios: Scenario[] = [
       ],
     },
     cases: [
-      { from: "x-1", to: "y-1", protocol: "tcp", port: 80, verdict: "allow", hop: "firewall:fw1/0" },
-      { from: "x-1", to: "y-1", protocol: "tcp", port: 22, verdict: "deny", rule: "firewall:fw1/1" },
+      {
+        from: "x-1",
+        to: "y-1",
+        protocol: "tcp",
+        port: 80,
+        verdict: "allow",
+        hop: "firewall:fw1/0",
+      },
+      {
+        from: "x-1",
+        to: "y-1",
+        protocol: "tcp",
+        port: 22,
+        verdict: "deny",
+        rule: "firewall:fw1/1",
+      },
       {
         from: "x-1",
         to: "y-1",
@@ -279,7 +423,14 @@ const scenarios: Scenario[] = [
       ],
     },
     cases: [
-      { from: "203.0.113.7", to: "203.0.113.50", protocol: "tcp", port: 22, verdict: "allow", hop: "fip:w1/0" },
+      {
+        from: "203.0.113.7",
+        to: "203.0.113.50",
+        protocol: "tcp",
+        port: 22,
+        verdict: "allow",
+        hop: "fip:w1/0",
+      },
       {
         from: "203.0.113.7",
         to: "203.0.113.50",
@@ -289,9 +440,30 @@ const scenarios: Scenario[] = [
         rule: "implicit:sg-default:ssh",
       },
       { from: "203.0.113.7", to: "10.1.0.10", protocol: "tcp", port: 22, verdict: "deny" },
-      { from: "w1", to: "203.0.113.7", protocol: "tcp", port: 443, verdict: "allow", rule: "fip:w1/0" },
-      { from: "w1", to: "203.0.113.7", protocol: "tcp", port: 80, verdict: "deny", rule: "implicit:sg-default:ssh" },
-      { from: "w2", to: "203.0.113.7", protocol: "tcp", port: 443, verdict: "deny", rule: "implicit:no-match:public" },
+      {
+        from: "w1",
+        to: "203.0.113.7",
+        protocol: "tcp",
+        port: 443,
+        verdict: "allow",
+        rule: "fip:w1/0",
+      },
+      {
+        from: "w1",
+        to: "203.0.113.7",
+        protocol: "tcp",
+        port: 80,
+        verdict: "deny",
+        rule: "implicit:sg-default:ssh",
+      },
+      {
+        from: "w2",
+        to: "203.0.113.7",
+        protocol: "tcp",
+        port: 443,
+        verdict: "deny",
+        rule: "implicit:no-match:public",
+      },
     ],
   },
   {
@@ -303,11 +475,25 @@ const scenarios: Scenario[] = [
       services: [{ name: "nat1", type: "nat", inside: ["x"], outside: "public" }],
     },
     cases: [
-      { from: "x-1", to: "203.0.113.7", protocol: "tcp", port: 443, verdict: "allow", rule: "nat:nat1" },
+      {
+        from: "x-1",
+        to: "203.0.113.7",
+        protocol: "tcp",
+        port: 443,
+        verdict: "allow",
+        rule: "nat:nat1",
+      },
       { from: "y-1", to: "203.0.113.7", protocol: "tcp", port: 443, verdict: "deny" },
       { from: "203.0.113.7", to: "10.1.0.10", protocol: "tcp", port: 22, verdict: "deny" },
       // The resolver gives nat1 the first free host of public: 203.0.113.2.
-      { from: "203.0.113.7", to: "203.0.113.2", protocol: "tcp", port: 22, verdict: "deny", rule: "nat:nat1" },
+      {
+        from: "203.0.113.7",
+        to: "203.0.113.2",
+        protocol: "tcp",
+        port: 22,
+        verdict: "deny",
+        rule: "nat:nat1",
+      },
     ],
   },
   {
@@ -330,7 +516,10 @@ const scenarios: Scenario[] = [
         { name: "stranger", node: "compute-1", interfaces: [{ network: "x", ip: "10.1.0.11" }] },
       ],
       securityGroups: [
-        { name: "web", rules: [{ direction: "ingress", protocol: "tcp", ports: 8080, remote: "10.1.0.10/32" }] },
+        {
+          name: "web",
+          rules: [{ direction: "ingress", protocol: "tcp", ports: 8080, remote: "10.1.0.10/32" }],
+        },
         { name: "locked", rules: [] },
       ],
       policies: [
@@ -354,12 +543,47 @@ const scenarios: Scenario[] = [
       ],
     },
     cases: [
-      { from: "client", to: "10.2.0.100", protocol: "tcp", port: 80, verdict: "allow", rule: "lb:lb1" },
-      { from: "client", to: "10.2.0.100", protocol: "tcp", port: 81, verdict: "deny", rule: "lb:lb1" },
-      { from: "client", to: "10.2.0.100", protocol: "udp", port: 80, verdict: "deny", rule: "lb:lb1" },
-      { from: "stranger", to: "10.2.0.100", protocol: "tcp", port: 80, verdict: "deny", rule: "implicit:sg-default:web" },
+      {
+        from: "client",
+        to: "10.2.0.100",
+        protocol: "tcp",
+        port: 80,
+        verdict: "allow",
+        rule: "lb:lb1",
+      },
+      {
+        from: "client",
+        to: "10.2.0.100",
+        protocol: "tcp",
+        port: 81,
+        verdict: "deny",
+        rule: "lb:lb1",
+      },
+      {
+        from: "client",
+        to: "10.2.0.100",
+        protocol: "udp",
+        port: 80,
+        verdict: "deny",
+        rule: "lb:lb1",
+      },
+      {
+        from: "stranger",
+        to: "10.2.0.100",
+        protocol: "tcp",
+        port: 80,
+        verdict: "deny",
+        rule: "implicit:sg-default:web",
+      },
       { from: "web-2", to: "10.2.0.100", protocol: "tcp", port: 80, verdict: "deny" },
-      { from: "client", to: "web-1", protocol: "tcp", port: 80, verdict: "deny", rule: "implicit:sg-default:web" },
+      {
+        from: "client",
+        to: "web-1",
+        protocol: "tcp",
+        port: 80,
+        verdict: "deny",
+        rule: "implicit:sg-default:web",
+      },
     ],
   },
   {
@@ -371,7 +595,14 @@ const scenarios: Scenario[] = [
       services: [{ name: "dns1", type: "dns", domain: "t11.internal", networks: ["x"] }],
     },
     cases: [
-      { from: "x-1", to: "10.1.0.1", protocol: "udp", port: 53, verdict: "allow", rule: "dns:dns1" },
+      {
+        from: "x-1",
+        to: "10.1.0.1",
+        protocol: "udp",
+        port: 53,
+        verdict: "allow",
+        rule: "dns:dns1",
+      },
       { from: "x-1", to: "10.1.0.1", protocol: "tcp", port: 53, verdict: "deny" },
       { from: "y-1", to: "10.2.0.1", protocol: "udp", port: 53, verdict: "deny" },
     ],
@@ -383,7 +614,9 @@ describe.each(scenarios)("$name", ({ tenant, cases }) => {
   const compiled = compile(inputOf([parsed]));
   it.each(cases)("$from -> $to $protocol/$port: $verdict", (flow) => {
     const result = trace(compiled, parsed.tenant, { tenant: parsed.tenant, ...flow });
-    expect({ verdict: result.verdict, reason: result.reason }).toMatchObject({ verdict: flow.verdict });
+    expect({ verdict: result.verdict, reason: result.reason }).toMatchObject({
+      verdict: flow.verdict,
+    });
     if (flow.rule !== undefined) expect(result.rule).toBe(flow.rule);
     if (flow.hop !== undefined) expect(result.hops.map((hop) => hop.rule)).toContain(flow.hop);
     for (const hop of result.hops) expect(typeof hop.node).toBe("string");

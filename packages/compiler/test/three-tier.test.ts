@@ -9,7 +9,9 @@ describe("three-tier example", () => {
   const fabric = fabricOf(3);
   const tenant = resolveTenant(loadIntent(`${examples}/three-tier.yaml`), fabric, "t-shop");
   const compiled = compile({ fabric, tenants: [tenant] });
-  const expectations = expectFileSchema.parse(readYaml(`${examples}/three-tier.expect.yaml`)).expect;
+  const expectations = expectFileSchema.parse(
+    readYaml(`${examples}/three-tier.expect.yaml`),
+  ).expect;
 
   it("agrees with every hand-worked verdict", () => {
     const result = check(compiled, "shop", expectations);
@@ -40,7 +42,9 @@ describe("three-tier example", () => {
     expect(result.verdict).toBe("allow");
     const rules = result.hops.map((hop) => hop.rule).filter((rule) => rule !== undefined);
     expect(rules).toEqual(["policy:app-db/0", "policy:app-db/0", "sg:db-sg/0"]);
-    expect(result.hops.some((hop) => hop.step === "forward" && hop.node === "compute-2")).toBe(true);
+    expect(result.hops.some((hop) => hop.step === "forward" && hop.node === "compute-2")).toBe(
+      true,
+    );
   });
 
   it("leaves compute-3, which hosts nothing of the tenant, empty", () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { NodeConfig } from "@netloom/compiler";
 import { check, trace } from "@netloom/compiler";
-import { parseExpectFileOrThrow } from "@netloom/model";
+import { parseExpectFileOrThrow, type Protocol } from "@netloom/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
@@ -9,6 +9,7 @@ import {
   listAllNamespaces,
   mustRun,
   probe,
+  probeFlowOnLab,
   tenantNamespace,
 } from "../src/linux";
 import {
@@ -22,6 +23,24 @@ import {
 } from "./linux-helpers";
 
 const TAG = "td-";
+
+/** One probe with its listeners on the flow's own port. */
+function send(spec: {
+  sourceNamespace: string;
+  listenNamespaces: string[];
+  host: string;
+  protocol: Protocol;
+  port?: number;
+}) {
+  const port = spec.port ?? 80;
+  return probe({
+    sourceNamespace: spec.sourceNamespace,
+    host: spec.host,
+    protocol: spec.protocol,
+    port,
+    listeners: spec.listenNamespaces.map((namespace) => ({ namespace, port })),
+  });
+}
 const skipReason = await linuxSkipReason();
 if (skipReason) console.warn(`linux dataplane tests skipped: ${skipReason}`);
 
@@ -95,7 +114,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
   });
 
   it("carries TCP across nodes inside one network", async () => {
-    const verdict = await probe({
+    const verdict = await send({
       sourceNamespace: ns("t-shop", "web-1"),
       listenNamespaces: [ns("t-shop", "web-2")],
       host: "10.10.1.11",
@@ -106,14 +125,14 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
   });
 
   it("enforces policies: a one-way rule allows one direction only", async () => {
-    const forward = await probe({
+    const forward = await send({
       sourceNamespace: ns("t-shop", "web-1"),
       listenNamespaces: [ns("t-shop", "app-1")],
       host: "10.10.2.10",
       protocol: "tcp",
       port: 8080,
     });
-    const backward = await probe({
+    const backward = await send({
       sourceNamespace: ns("t-shop", "app-1"),
       listenNamespaces: [ns("t-shop", "web-1")],
       host: "10.10.1.10",
@@ -125,14 +144,14 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
 
   it("enforces ingress security groups at the destination and counts per rule id", async () => {
     const before = await lab.drivers[1]?.counters();
-    const allowed = await probe({
+    const allowed = await send({
       sourceNamespace: ns("t-red", "a"),
       listenNamespaces: [ns("t-red", "b")],
       host: "10.77.0.11",
       protocol: "tcp",
       port: 5000,
     });
-    const refused = await probe({
+    const refused = await send({
       sourceNamespace: ns("t-red", "a"),
       listenNamespaces: [ns("t-red", "b")],
       host: "10.77.0.11",
@@ -140,7 +159,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
       port: 5001,
     });
     // Replies of b's own flows pass as established although nothing allows them inbound.
-    const outbound = await probe({
+    const outbound = await send({
       sourceNamespace: ns("t-red", "b"),
       listenNamespaces: [ns("t-red", "a")],
       host: "10.77.0.10",
@@ -156,7 +175,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
   });
 
   it("keeps two tenants with the same CIDR on the same nodes apart", async () => {
-    const redToRed = await probe({
+    const redToRed = await send({
       sourceNamespace: ns("t-red", "a"),
       listenNamespaces: [ns("t-red", "b")],
       host: "10.77.0.11",
@@ -164,7 +183,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
       port: 5000,
     });
     // Only blue listens on 10.77.0.11:7001; red's packet must land on red's b (no listener).
-    const redToBlue = await probe({
+    const redToBlue = await send({
       sourceNamespace: ns("t-red", "a"),
       listenNamespaces: [ns("t-blue", "b")],
       host: "10.77.0.11",
@@ -172,13 +191,13 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
       port: 7001,
     });
     // 10.77.0.12 exists only in blue.
-    const redToBlueOnly = await probe({
+    const redToBlueOnly = await send({
       sourceNamespace: ns("t-red", "a"),
       listenNamespaces: [ns("t-blue", "c")],
       host: "10.77.0.12",
       protocol: "icmp",
     });
-    const blueToBlue = await probe({
+    const blueToBlue = await send({
       sourceNamespace: ns("t-blue", "a"),
       listenNamespaces: [ns("t-blue", "c")],
       host: "10.77.0.12",
@@ -236,7 +255,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
       .find((port) => port.workload === "web-1");
     await mustRun(["ip", "-n", tenantNs, "link", "del", `v${web1Port?.portId}`]);
 
-    const broken = await probe({
+    const broken = await send({
       sourceNamespace: ns("t-shop", "web-1"),
       listenNamespaces: [ns("t-shop", "web-2")],
       host: "10.10.1.11",
@@ -251,7 +270,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
     const again = await driver.reconcile(config);
     expect(again.repaired).toEqual([]);
 
-    const repaired = await probe({
+    const repaired = await send({
       sourceNamespace: ns("t-shop", "web-1"),
       listenNamespaces: [ns("t-shop", "web-2")],
       host: "10.10.1.11",
@@ -260,7 +279,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
     });
     expect(repaired).toBe("allow");
     // The forward chain's last rule (ingress SG dispatch) is back: db-1 is filtered again.
-    const sg = await probe({
+    const sg = await send({
       sourceNamespace: ns("t-shop", "app-1"),
       listenNamespaces: [ns("t-shop", "db-1")],
       host: "10.10.3.10",
@@ -280,18 +299,11 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
     const rows: string[] = [];
     for (const flow of expectations) {
       const traced = trace(compiled, "shop", { tenant: "shop", ...flow });
-      const target = shop.workloads?.find((w) => w.name === flow.to);
-      const host = target?.interfaces[0]?.ip ?? flow.to;
-      const got = await probe({
-        sourceNamespace: ns("t-shop", flow.from),
-        listenNamespaces: [ns("t-shop", flow.to)],
-        host,
-        protocol: flow.protocol,
-        ...(flow.port === undefined ? {} : { port: flow.port }),
+      const got = await probeFlowOnLab(flow, "shop", Object.values(compiled.nodes), {
+        nodes: lab.nodes,
+        tag: TAG,
       });
-      rows.push(
-        `${flow.from}->${flow.to} ${flow.protocol}/${flow.port ?? "-"}: ${got}/${traced.verdict}`,
-      );
+      rows.push(`${flow.from}->${flow.to} ${flow.protocol}/${flow.port ?? "-"}: ${got}/${traced.verdict}`);
       expect({ flow, got }).toEqual({ flow, got: traced.verdict });
     }
     expect(rows).toHaveLength(expectations.length);

@@ -52,7 +52,7 @@ export function compileFor(nodes: readonly UnderlayNode[], tenants: TenantInput[
  * A lab at driver level: underlay, node namespaces, one driver per node. `tag` keeps it apart
  * from the user's lab and other test files (all its namespaces start with `nl-<tag>`).
  */
-export async function driverLab(tag: string, count: number) {
+export async function driverLab(tag: string, count: number, outsideUnderlay?: string) {
   await destroyAllNamespaces(`nl-${tag}`);
   const nodes = Array.from({ length: count }, (_, i) => labNode(i + 1, tag));
   await createUnderlay(nodes, underlayNamespace(tag));
@@ -61,6 +61,7 @@ export async function driverLab(tag: string, count: number) {
       node: node.name,
       nodeNamespace: node.namespace,
       underlayIp: node.underlay,
+      ...(outsideUnderlay ? { outsideUnderlay } : {}),
     }),
   );
   return { nodes, drivers };

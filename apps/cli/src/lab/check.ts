@@ -1,15 +1,11 @@
 import { readFile } from "node:fs/promises";
-import type { LocalInterface, NodeConfig, TenantConfig } from "@netloom/compiler";
-import { type ProbeSpec, probe, workloadNamespace } from "@netloom/dataplane";
+import type { NodeConfig } from "@netloom/compiler";
+import { type FlowToProbe, type ProbeLab, probeFlowOnLab } from "@netloom/dataplane";
 import { NetloomError, type Protocol, type Verdict } from "@netloom/model";
 import { type LabState, readLabState } from "./state";
 
 /** One expectation of an EXPECT file (spec section 4). */
-export interface DataplaneExpectation {
-  from: string;
-  to: string;
-  protocol: Protocol;
-  port?: number;
+export interface DataplaneExpectation extends FlowToProbe {
   verdict: Verdict;
 }
 
@@ -37,114 +33,8 @@ export interface CheckDataplaneOptions {
   /** The nodes' configs; default: what each lab agent last applied (its state file). */
   configs?: NodeConfig[];
   /** The lab; default: .netloom/lab/state.json under cwd. */
-  lab?: Pick<LabState, "nodes">;
+  lab?: ProbeLab;
   convergeTimeoutMs?: number;
-}
-
-interface Endpoint {
-  namespace: string;
-  port: LocalInterface;
-}
-
-interface TenantView {
-  ports: { node: string; tenant: TenantConfig; port: LocalInterface; namespace: string }[];
-  loadBalancers: TenantConfig["loadBalancers"];
-}
-
-function tenantView(
-  tenant: string,
-  configs: readonly NodeConfig[],
-  lab: Pick<LabState, "nodes">,
-): TenantView {
-  const view: TenantView = { ports: [], loadBalancers: [] };
-  const seenLb = new Set<string>();
-  for (const config of configs) {
-    const node = lab.nodes.find((candidate) => candidate.name === config.node);
-    if (!node) continue;
-    for (const tenantConfig of config.tenants) {
-      if (tenantConfig.tenant !== tenant) continue;
-      for (const port of tenantConfig.localInterfaces) {
-        view.ports.push({
-          node: config.node,
-          tenant: tenantConfig,
-          port,
-          namespace: workloadNamespace(node.namespace, tenantConfig.tenantId, port.workload),
-        });
-      }
-      for (const lb of tenantConfig.loadBalancers) {
-        if (seenLb.has(lb.ruleId)) continue;
-        seenLb.add(lb.ruleId);
-        view.loadBalancers.push(lb);
-      }
-    }
-  }
-  return view;
-}
-
-/** A workload's interface toward `peerNetwork` when it has one, else its first (spec 2). */
-function endpointOf(view: TenantView, end: string, peerNetwork?: string): Endpoint | undefined {
-  const byIp = view.ports.find((entry) => entry.port.ip === end);
-  const candidates = byIp
-    ? view.ports.filter((entry) => entry.port.workload === byIp.port.workload)
-    : view.ports.filter((entry) => entry.port.workload === end);
-  if (candidates.length === 0) return undefined;
-  if (byIp) return { namespace: byIp.namespace, port: byIp.port };
-  const sorted = [...candidates].sort((a, b) => a.port.interfaceIndex - b.port.interfaceIndex);
-  const chosen = sorted.find((entry) => entry.port.network === peerNetwork) ?? sorted[0];
-  return chosen ? { namespace: chosen.namespace, port: chosen.port } : undefined;
-}
-
-const networkOf = (view: TenantView, end: string) =>
-  view.ports.find((entry) => entry.port.workload === end || entry.port.ip === end)?.port.network;
-
-/**
- * Sends one expectation's flow as real packets on the lab and returns what happened. The
- * listener runs in the destination's namespace (every member's, for a load balancer VIP).
- */
-export async function probeFlow(
-  flow: Omit<DataplaneExpectation, "verdict">,
-  view: TenantView,
-): Promise<Verdict> {
-  const source = endpointOf(view, flow.from, networkOf(view, flow.to));
-  if (!source) {
-    throw new NetloomError(
-      "NOT_FOUND",
-      `${flow.from}: no workload of this tenant with that name or address runs on the lab`,
-    );
-  }
-  const spec: ProbeSpec = {
-    sourceNamespace: source.namespace,
-    sourceIp: source.port.ip,
-    listenNamespaces: [],
-    host: flow.to,
-    protocol: flow.protocol,
-    ...(flow.port === undefined ? {} : { port: flow.port }),
-  };
-  const lb = view.loadBalancers.find(
-    (candidate) =>
-      candidate.vip === flow.to &&
-      candidate.protocol === flow.protocol &&
-      (flow.port === undefined || candidate.port === flow.port),
-  );
-  if (lb) {
-    spec.port = lb.port;
-    spec.listenPort = lb.members[0]?.port ?? lb.port;
-    spec.listenNamespaces = lb.members.flatMap((member) => {
-      const endpoint = endpointOf(view, member.ip);
-      return endpoint ? [endpoint.namespace] : [];
-    });
-    return probe(spec);
-  }
-  const target = endpointOf(view, flow.to, source.port.network);
-  if (!target) {
-    throw new NetloomError(
-      "NOT_FOUND",
-      `${flow.to}: no workload of this tenant with that name or address runs on the lab`,
-    );
-  }
-  spec.host = target.port.ip;
-  spec.listenNamespaces = [target.namespace];
-  return probe(spec);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -163,6 +53,20 @@ async function readAppliedConfigs(lab: LabState): Promise<NodeConfig[]> {
 }
 
 /**
+ * `probeFlow` for `check --dataplane`: one flow as real packets on the lab (a TCP connect, a UDP
+ * exchange or an ICMP echo from the source's namespace, or the outside namespace for an outside
+ * address, to a listener started and stopped in the destination's), allow or deny.
+ */
+export function probeFlow(
+  flow: FlowToProbe,
+  tenant: string,
+  configs: readonly NodeConfig[],
+  lab: ProbeLab,
+): Promise<Verdict> {
+  return probeFlowOnLab(flow, tenant, configs, lab);
+}
+
+/**
  * `netloom check --dataplane`: every expectation as real packets on the lab, compared with the
  * expected verdict. Same result shape as the compiled check.
  */
@@ -170,7 +74,8 @@ export async function checkDataplane(
   options: CheckDataplaneOptions,
 ): Promise<{ total: number; mismatches: DataplaneMismatch[] }> {
   const progress = options.onProgress ?? (() => {});
-  const lab = options.lab ?? (await readLabState(options.cwd));
+  const state = options.lab ? undefined : await readLabState(options.cwd);
+  const lab = options.lab ?? state;
   if (!lab) {
     throw new NetloomError("NOT_FOUND", "no lab is up here: run `netloom lab up --nodes 2` first");
   }
@@ -183,12 +88,11 @@ export async function checkDataplane(
       await sleep(250);
     }
   }
-  const configs = options.configs ?? (await readAppliedConfigs(lab as LabState));
-  const view = tenantView(options.tenant, configs, lab);
+  const configs = options.configs ?? (state ? await readAppliedConfigs(state) : []);
   const mismatches: DataplaneMismatch[] = [];
   for (const expectation of options.expectations) {
     const { verdict: expected, ...flow } = expectation;
-    const got = await probeFlow(flow, view);
+    const got = await probeFlow(flow, options.tenant, configs, lab);
     const label = `${flow.from} -> ${flow.to} ${flow.protocol}${flow.port ? `/${flow.port}` : ""}`;
     progress(`dataplane: ${label}: ${got}${got === expected ? "" : ` (expected ${expected})`}`);
     if (got !== expected) mismatches.push({ ...flow, expected, got });

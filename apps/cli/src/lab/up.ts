@@ -4,9 +4,11 @@ import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  createOutsideHost,
   createUnderlay,
   destroyAllNamespaces,
   labNode,
+  OUTSIDE_UNDERLAY,
   UNDERLAY_NAMESPACE,
 } from "@netloom/dataplane";
 import { NetloomError } from "@netloom/model";
@@ -81,7 +83,12 @@ function startAgent(
       detached: true,
       stdio: ["ignore", out, out],
       // The token goes through the environment, not the command line other users can read.
-      env: { ...process.env, NETLOOM_AGENT_TOKEN: options.connection.token ?? "" },
+      env: {
+        ...process.env,
+        NETLOOM_AGENT_TOKEN: options.connection.token ?? "",
+        // External networks' subnets are routed to the lab's outside host.
+        NETLOOM_OUTSIDE_UNDERLAY: OUTSIDE_UNDERLAY,
+      },
     },
   );
   child.unref();
@@ -113,6 +120,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   const nodes = Array.from({ length: options.nodes }, (_, i) => labNode(i + 1));
   progress(`lab: underlay ${UNDERLAY_NAMESPACE} and ${nodes.length} node namespaces`);
   await createUnderlay(nodes);
+  await createOutsideHost(UNDERLAY_NAMESPACE);
+  progress(`lab: outside host at ${OUTSIDE_UNDERLAY} (one namespace per external network)`);
 
   if (options.client) {
     progress(

@@ -60,7 +60,7 @@ export interface HubTiming {
   flushMs: number;
 }
 
-export const DEFAULT_TIMING: HubTiming = { heartbeatMs: 5000, staleAfterMs: 15000, flushMs: 200 };
+export const DEFAULT_TIMING: HubTiming = { heartbeatMs: 5000, staleAfterMs: 15000, flushMs: 1000 };
 
 interface Session {
   node: string;

@@ -12,7 +12,7 @@ import { type CompileSource, FabricFeed } from "./feed";
 import { DEFAULT_TIMING, DistributionHub, type HubTiming } from "./hub";
 import { bindDistribution } from "./router";
 import { createDistributionStore, readNodeRows } from "./store";
-import { issueNodeToken, verifyNodeToken } from "./tokens";
+import { createNodeTokenVerifier, issueNodeToken } from "./tokens";
 import { type CrossControllerWatch, startWatch } from "./watch";
 
 export { type CompileSource, type FabricChange, FabricFeed } from "./feed";
@@ -167,6 +167,13 @@ export async function registerDistribution(
       await activeFeed.schedule({ tenantId: null, fabricGeneration }, true);
     });
 
+  const tokens = createNodeTokenVerifier(deps.db.sql);
+  const issue = async (node: string): Promise<string> => {
+    const token = await issueNodeToken(deps.db.prisma, node);
+    tokens.invalidate();
+    return token;
+  };
+
   /** Who may connect as `node`: its own token, or a cloud admin's (self-registration). */
   const admit = async (
     request: IncomingMessage,
@@ -176,7 +183,7 @@ export async function registerDistribution(
     const token = bearerOf(request);
     if (!node) return { status: 400, reason: "node query parameter required" };
     if (!token) return { status: 401, reason: "bearer token required" };
-    if (await verifyNodeToken(deps.db.prisma, node, token)) return { node };
+    if (await tokens.verify(node, token)) return { node };
     const principal = await deps.authenticate(token);
     if (principal?.globalRole !== "cloud_admin") return { status: 401, reason: "invalid token" };
     const exists = await deps.db.prisma.fabricNode.findUnique({ where: { name: node } });
@@ -187,7 +194,7 @@ export async function registerDistribution(
       }
       await registerNode(parsed.data);
     }
-    return { node, registeredToken: await issueNodeToken(deps.db.prisma, node) };
+    return { node, registeredToken: await issue(node) };
   };
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 << 20 });
@@ -326,7 +333,7 @@ export async function registerDistribution(
       }
       return row.hitCounts;
     },
-    issueNodeToken: (node) => issueNodeToken(deps.db.prisma, node),
+    issueNodeToken: issue,
     settled: () => activeFeed.settled(),
     async close() {
       unbind();

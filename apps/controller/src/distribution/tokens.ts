@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { NetloomError } from "@netloom/model";
 import { hashSecret, newSecret } from "../auth/crypto";
 import type { PrismaClient } from "../generated/prisma/client";
+import type { SqlRunner } from "../migrate";
 
 /**
  * Node tokens: one secret per forwarding node, stored as SHA-256 in FabricNode.tokenHash like
@@ -35,4 +36,48 @@ export async function verifyNodeToken(
   const expected = Buffer.from(row.tokenHash, "hex");
   const actual = Buffer.from(hashSecret(token), "hex");
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * Verifies node tokens against a snapshot of every node's token hash, read in one query and
+ * kept `ttlMs`: a controller restart makes every agent reconnect at once, and a thousand
+ * lookups would queue behind each other. A token issued here is seen at once; one issued or
+ * revoked through another controller within `ttlMs`.
+ */
+export function createNodeTokenVerifier(sql: SqlRunner, ttlMs = 5000) {
+  let hashes: Map<string, string> | undefined;
+  let readAt = 0;
+  let reading: Promise<Map<string, string>> | undefined;
+  const load = async (): Promise<Map<string, string>> => {
+    reading ??= sql
+      .query<{ name: string; tokenHash: string | null }>('SELECT name, "tokenHash" FROM "FabricNode"')
+      .then((rows) => {
+        const next = new Map<string, string>();
+        for (const row of rows) if (row.tokenHash) next.set(row.name, row.tokenHash);
+        hashes = next;
+        readAt = Date.now();
+        return next;
+      })
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
+  return {
+    async verify(node: string, token: string): Promise<boolean> {
+      const fresh = hashes !== undefined && Date.now() - readAt < ttlMs;
+      let current = fresh && hashes ? hashes : await load();
+      // Unknown in a cached snapshot but maybe just issued elsewhere: look again once.
+      if (fresh && !current.has(node)) current = await load();
+      const stored = current.get(node);
+      if (!stored) return false;
+      const expected = Buffer.from(stored, "hex");
+      const actual = Buffer.from(hashSecret(token), "hex");
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    },
+    /** Forgets the snapshot (after issuing a token here). */
+    invalidate(): void {
+      hashes = undefined;
+    },
+  };
 }

@@ -30,7 +30,7 @@ type PanelTab = "inspect" | "groups" | "reach" | "plan" | "history";
 
 type Pending =
   | { kind: "create"; item: PaletteItem; at: { x: number; y: number } }
-  | { kind: "chain"; item: "firewall" | "load-balancer" | "nat"; policy: string }
+  | { kind: "chain"; item: "firewall" | "load-balancer" | "nat"; policy: string; at: { x: number; y: number } }
   | { kind: "connect"; a: string; b: string };
 
 /**
@@ -62,9 +62,9 @@ export function TenantWorkspace({ tenant, me, forceReadOnly }: { tenant: string;
   const intents = useMemo<CanvasIntents>(
     () => ({
       onCreate: (item, at) => setPending({ kind: "create", item, at }),
-      onDropOnPolicy: (item, policy) => {
+      onDropOnPolicy: (item, policy, at) => {
         if (item === "firewall" || item === "load-balancer" || item === "nat") {
-          setPending({ kind: "chain", item, policy });
+          setPending({ kind: "chain", item, policy, at });
         }
       },
       onConnect: (source, target) => connectObjects(source, target, setPending),
@@ -72,12 +72,6 @@ export function TenantWorkspace({ tenant, me, forceReadOnly }: { tenant: string;
     }),
     [],
   );
-
-  const finish = useCallback((next: IntentFile, select: { kind: Parameters<typeof draftStore.select>[0] } | null) => {
-    draftStore.replaceDocument(next);
-    if (select?.kind) draftStore.select(select.kind);
-    setPending(null);
-  }, []);
 
   useKeyboardShortcuts(readOnly, canvasApi);
 
@@ -164,10 +158,12 @@ export function TenantWorkspace({ tenant, me, forceReadOnly }: { tenant: string;
             validate={validate}
             onCancel={() => setPending(null)}
             onDone={(next, created) => {
-              if (pending.kind === "create" && created) {
+              if ((pending.kind === "create" || pending.kind === "chain") && created?.nodeId) {
                 canvasApi.current?.placeNode(created.nodeId, pending.at);
               }
-              finish(next, created ? { kind: created.ref } : null);
+              draftStore.replaceDocument(next);
+              if (created) draftStore.select(created.ref);
+              setPending(null);
             }}
           />
         ) : null}
@@ -221,7 +217,7 @@ function PendingDialog({
         chainInto={pending.policy}
         validate={validate}
         onCancel={onCancel}
-        onDone={(next) => onDone(next, { nodeId: "", ref: { kind: "policies", name: pending.policy } })}
+        onDone={(next, name) => onDone(next, { nodeId: nodeId.service(name), ref: { kind: "policies", name: pending.policy } })}
       />
     );
   }

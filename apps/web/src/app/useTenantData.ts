@@ -132,7 +132,16 @@ export function useLiveStatus(doc: IntentFile | null) {
         nodes.length > 0 ? nodes.every((n) => byNode.get(n) === true) : data.nodes.length > 0 && data.converged;
       networks[network.name] = data.nodes.length === 0 ? "unknown" : converged ? "converged" : "pending";
     }
-    overlayStore.patch({ networks });
+    overlayStore.patch({
+      networks,
+      fabric: {
+        converged: data.converged,
+        generation: data.generation,
+        nodes: data.counts.nodes,
+        convergedNodes: data.counts.converged,
+        stale: data.counts.stale,
+      },
+    });
   }, [doc, data]);
   return { status: data, error: status.error ? failureOf(status.error) : null };
 }

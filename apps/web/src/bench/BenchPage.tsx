@@ -1,4 +1,4 @@
-import { ReactFlowProvider, useNodesInitialized } from "@xyflow/react";
+import { ReactFlowProvider, useNodesInitialized, useReactFlow } from "@xyflow/react";
 import { useEffect, useMemo } from "react";
 import { TopologyCanvas } from "../canvas/TopologyCanvas";
 import { savePositions } from "../canvas/layout";
@@ -8,6 +8,8 @@ declare global {
   interface Window {
     /** Read by e2e/bench/canvas.ts. */
     __netloomBench?: { nodes: number; edges: number; firstRenderMs: number | null };
+    /** Lets the benchmark put the view at a fixed place and zoom. */
+    __netloomSetViewport?: (viewport: { x: number; y: number; zoom: number }) => void;
   }
 }
 
@@ -33,9 +35,21 @@ export function BenchPage({ params }: { params: URLSearchParams }) {
       <div className="bench-page">
         <TopologyCanvas tenant={tenant} readOnly={false} document={generated.doc} />
         <FirstRender />
+        <ViewportHook />
       </div>
     </ReactFlowProvider>
   );
+}
+
+function ViewportHook() {
+  const flow = useReactFlow();
+  useEffect(() => {
+    window.__netloomSetViewport = (viewport) => void flow.setViewport(viewport);
+    return () => {
+      window.__netloomSetViewport = undefined;
+    };
+  }, [flow]);
+  return null;
 }
 
 function FirstRender() {

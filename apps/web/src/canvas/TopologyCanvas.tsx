@@ -8,6 +8,7 @@ import {
   Controls,
   MiniMap,
   type NodeChange,
+  Panel,
   ReactFlow,
   type ReactFlowInstance,
   useStore,
@@ -27,13 +28,14 @@ import {
 import { estimateSize, handlesFor } from "./geometry";
 import { autoLayout, gridPosition, loadPositions, quickLayout, savePositions } from "./layout";
 import { nodeTypes } from "./nodes";
+import { useOverlay } from "./overlay";
 
 /** What the canvas asks its owner to do: creating things needs a dialog the owner renders. */
 export interface CanvasIntents {
   /** A palette item dropped on empty canvas at a flow position. */
   onCreate?: (item: PaletteItem, at: { x: number; y: number }) => void;
   /** A firewall / LB / NAT dropped on a policy edge: put it in that policy's service chain. */
-  onDropOnPolicy?: (item: PaletteItem, policy: string) => void;
+  onDropOnPolicy?: (item: PaletteItem, policy: string, at: { x: number; y: number }) => void;
   /** Two objects joined by drawing an edge. */
   onConnect?: (source: string, target: string) => void;
   /** A policy from the library dropped on a network. */
@@ -165,7 +167,7 @@ export function TopologyCanvas({
     positionsRef.current = quickLayout(graph);
     if (!fixedDocument) savePositions(tenant, positionsRef.current);
     setLayoutVersion((v) => v + 1);
-    setTimeout(() => void flowRef.current?.fitView({ padding: 0.12, maxZoom: 1.1 }), 60);
+    setTimeout(() => void flowRef.current?.fitView({ padding: 0.12, maxZoom: 1 }), 60);
   }, [doc, graph, tenant, fixedDocument]);
 
   // New objects (no saved position yet) land where they were dropped: record grid fallbacks
@@ -233,6 +235,7 @@ export function TopologyCanvas({
       }
       const item = event.dataTransfer.getData(PALETTE_MIME) as PaletteItem | "";
       if (!item) return;
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       if (item === "firewall" || item === "load-balancer" || item === "nat") {
         const edgeId = under
           .map(
@@ -243,11 +246,11 @@ export function TopologyCanvas({
           .find((id) => id?.startsWith("pol:"));
         const target = edgeId ? policyOfEdge(edgeId) : null;
         if (target) {
-          intents?.onDropOnPolicy?.(item, target);
+          // The service node lands just below the edge it was dropped on.
+          intents?.onDropOnPolicy?.(item, target, { x: at.x - 90, y: at.y + 40 });
           return;
         }
       }
-      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       intents?.onCreate?.(item, at);
     },
     [flow, intents, readOnly],
@@ -269,7 +272,7 @@ export function TopologyCanvas({
   const api = useMemo<CanvasApi | null>(() => {
     if (!flow) return null;
     return {
-      fit: () => void flow.fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 }),
+      fit: () => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }),
       layout: async () => {
         const measured: Record<string, { width: number; height: number }> = {};
         for (const node of flow.getNodes()) {
@@ -281,7 +284,7 @@ export function TopologyCanvas({
         positionsRef.current = positions;
         savePositions(tenant, positions);
         setLayoutVersion((v) => v + 1);
-        setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 }), 60);
+        setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }), 60);
       },
       placeNode: (id, at) => {
         positionsRef.current[id] = at;
@@ -329,13 +332,16 @@ export function TopologyCanvas({
         minZoom={0.05}
         maxZoom={2}
         fitView
-        fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
+        fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
         aria-label={`topology of ${tenant}`}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
-        <MiniMap pannable zoomable ariaLabel="minimap" nodeClassName={minimapClass} />
+        <MiniMap pannable zoomable ariaLabel="minimap" nodeClassName={minimapClass} style={{ width: 170, height: 110 }} />
         <Controls showInteractive={false} aria-label="zoom controls" />
         <LodClass target={wrapper.current} />
+        <Panel position="top-left">
+          <FabricBadge />
+        </Panel>
       </ReactFlow>
     </div>
   );
@@ -357,6 +363,19 @@ function sameData(a: object, b: object): boolean {
     return false;
   }
   return true;
+}
+
+/** Live fabric state over the canvas, pushed by the status subscription. */
+function FabricBadge() {
+  const fabric = useOverlay((s) => s.fabric);
+  if (!fabric) return null;
+  const state = fabric.converged ? "converged" : fabric.stale > 0 && fabric.convergedNodes === 0 ? "stale" : "applying";
+  return (
+    <div className={`fabric-badge health-${state}`} role="status" aria-label={`fabric ${state}`}>
+      <span className="conv-dot" /> Fabric {fabric.converged ? "converged" : "converging"} · gen {fabric.generation} ·{" "}
+      {fabric.convergedNodes}/{fabric.nodes} nodes
+    </div>
+  );
 }
 
 function minimapClass(node: TopologyNode): string {

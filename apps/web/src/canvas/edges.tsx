@@ -8,6 +8,7 @@ import {
 import { memo } from "react";
 import type { LinkFlowEdge, PolicyFlowEdge } from "./graph";
 import { Icon } from "./icons";
+import { useLowZoom } from "./nodes";
 import { useOverlay } from "./overlay";
 
 function useEdgeTrace(id: string): string {
@@ -34,6 +35,7 @@ export const PolicyEdge = memo(function PolicyEdge(props: EdgeProps<PolicyFlowEd
     targetPosition,
   });
   const trace = useEdgeTrace(id);
+  const low = useLowZoom();
   const policy = data?.policy;
   const chain = policy
     ? [...new Set(policy.rules.flatMap((r) => r.services ?? []).map(String))]
@@ -47,7 +49,7 @@ export const PolicyEdge = memo(function PolicyEdge(props: EdgeProps<PolicyFlowEd
         className={`nl-edge-policy${allows ? "" : " deny-only"}${selected ? " selected" : ""}${trace}`}
         interactionWidth={18}
       />
-      {policy ? (
+      {policy && !low ? (
         <EdgeLabelRenderer>
           <div
             className={`nl-edge-label nodrag nopan${selected ? " selected" : ""}${trace}`}

@@ -93,59 +93,111 @@ export function savePositions(tenant: string, positions: Record<string, Position
 }
 
 /**
- * The default layout for a tenant without saved positions, instant at any size: networks on a
- * row like buses, each network's workloads stacked above it (with their floating IPs beside
- * them), routers and services below between the networks they join.
+ * The default layout for a tenant without saved positions, instant at any size: networks in
+ * rows like buses, each network's workloads stacked above it (floating IPs beside them),
+ * routers and services below, between the networks they join. Rows wrap so the picture stays
+ * roughly as wide as it is tall.
  */
 export function quickLayout(graph: Graph): Record<string, Position> {
   const positions: Record<string, Position> = {};
-  const NET_Y = 0;
-  const NET_GAP = 270;
+  const NET_GAP = 320;
+  const WORKLOAD_STEP = 80;
+  const BELOW_STEP = 66;
   const networks = graph.nodes.filter((n) => n.type === "network");
-  const netX = new Map<string, number>();
+  const perRow = Math.max(2, Math.ceil(Math.sqrt(networks.length * 2)));
+  const column = new Map<string, number>();
+  const rowOf = new Map<string, number>();
   networks.forEach((node, index) => {
-    positions[node.id] = { x: index * NET_GAP, y: NET_Y };
-    netX.set(node.id, index * NET_GAP);
+    column.set(node.id, index % perRow);
+    rowOf.set(node.id, Math.floor(index / perRow));
   });
   const linksOf = new Map<string, string[]>();
+  const link = (from: string, to: string) => {
+    const list = linksOf.get(from) ?? [];
+    list.push(to);
+    linksOf.set(from, list);
+  };
   for (const edge of graph.edges) {
-    if (edge.type !== "link") continue;
-    const list = linksOf.get(edge.source) ?? [];
-    list.push(edge.target);
-    linksOf.set(edge.source, list);
-  }
-  const stackAbove = new Map<string, number>();
-  const stackBelow = new Map<string, number>();
-  let orphanX = networks.length * NET_GAP;
-  for (const node of graph.nodes) {
-    if (node.type === "network" || node.type === "fip") continue;
-    const nets = (linksOf.get(node.id) ?? []).filter((id) => netX.has(id));
-    if (node.type === "workload") {
-      const home = nets[0];
-      if (home === undefined) {
-        positions[node.id] = { x: orphanX, y: NET_Y - 120 };
-        orphanX += 200;
-        continue;
+    if (edge.type === "link") link(edge.source, edge.target);
+    // A chained service sits between the networks of the policy that chains it.
+    if (edge.type === "policy" && edge.data) {
+      for (const rule of edge.data.policy.rules) {
+        for (const service of rule.services ?? []) {
+          link(`svc:${service}`, edge.source);
+          link(`svc:${service}`, edge.target);
+        }
       }
-      const k = stackAbove.get(home) ?? 0;
-      stackAbove.set(home, k + 1);
-      const x = (netX.get(home) ?? 0) + 20;
-      positions[node.id] = { x, y: NET_Y - 110 - k * 86 };
-      (linksOf.get(node.id) ?? [])
-        .filter((id) => id.startsWith("fip:"))
-        .forEach((fip, i) => {
-          positions[fip] = { x: x + 195, y: NET_Y - 100 - k * 86 + i * 36 };
-        });
+    }
+  }
+  const above = new Map<string, number>();
+  const orphans: string[] = [];
+  const placements: { id: string; row: number; x: number; slot: "above" | "below"; home: string }[] = [];
+  for (const node of graph.nodes) {
+    if (node.type === "network") continue;
+    // A floating IP lives on its pool's external network: it stacks above that network.
+    const via = node.type === "fip" ? (linksOf.get(node.id) ?? []).filter((id) => id.startsWith("pool:")).flatMap((id) => linksOf.get(id) ?? []) : [];
+    const nets = [...new Set([...via, ...(linksOf.get(node.id) ?? [])])].filter((id) => column.has(id));
+    const home = nets[0];
+    if (home === undefined) {
+      orphans.push(node.id);
       continue;
     }
-    const xs = nets.map((id) => netX.get(id) ?? 0);
-    const x = xs.length > 0 ? (Math.min(...xs) + Math.max(...xs)) / 2 : orphanX;
-    if (xs.length === 0) orphanX += 220;
-    const slot = Math.round(x / 50);
-    const key = String(slot);
-    const k = stackBelow.get(key) ?? 0;
-    stackBelow.set(key, k + 1);
-    positions[node.id] = { x: x + 15, y: NET_Y + 190 + k * 76 };
+    const row = rowOf.get(home) ?? 0;
+    if (node.type === "workload" || node.type === "fip") {
+      placements.push({ id: node.id, row, x: (column.get(home) ?? 0) * NET_GAP + 20, slot: "above", home });
+    } else {
+      const cols = nets.filter((id) => rowOf.get(id) === row).map((id) => column.get(id) ?? 0);
+      const x = ((Math.min(...cols) + Math.max(...cols)) / 2) * NET_GAP + 15;
+      placements.push({ id: node.id, row, x, slot: "below", home: "" });
+    }
   }
+  // Row heights follow the tallest stack above and below in each row.
+  const rows = Math.max(1, Math.ceil(networks.length / perRow));
+  const maxAbove = new Array<number>(rows).fill(0);
+  const maxBelow = new Array<number>(rows).fill(0);
+  // Below the networks, services and routers take the first lane where they overlap nothing.
+  const lanes: { from: number; to: number }[][][] = Array.from({ length: rows }, () => []);
+  const laneOf = new Map<string, number>();
+  for (const p of placements) {
+    if (p.slot === "above") {
+      const key = `${p.row}:${p.home}`;
+      const k = above.get(key) ?? 0;
+      above.set(key, k + 1);
+      maxAbove[p.row] = Math.max(maxAbove[p.row] ?? 0, k + 1);
+      continue;
+    }
+    const rowLanes = lanes[p.row] ?? [];
+    let lane = 0;
+    while ((rowLanes[lane] ?? []).some((r) => p.x < r.to + 16 && p.x + 200 > r.from)) lane++;
+    rowLanes[lane] = [...(rowLanes[lane] ?? []), { from: p.x, to: p.x + 200 }];
+    lanes[p.row] = rowLanes;
+    laneOf.set(p.id, lane);
+    maxBelow[p.row] = Math.max(maxBelow[p.row] ?? 0, lane + 1);
+  }
+  const rowY: number[] = [];
+  let y = 0;
+  for (let r = 0; r < rows; r++) {
+    y += (maxAbove[r] ?? 0) * WORKLOAD_STEP + 30;
+    rowY.push(y);
+    y += 110 + (maxBelow[r] ?? 0) * BELOW_STEP + 60;
+  }
+  for (const node of networks) {
+    positions[node.id] = { x: (column.get(node.id) ?? 0) * NET_GAP, y: rowY[rowOf.get(node.id) ?? 0] ?? 0 };
+  }
+  above.clear();
+  for (const p of placements) {
+    const base = rowY[p.row] ?? 0;
+    if (p.slot === "below") {
+      positions[p.id] = { x: p.x, y: base + 120 + (laneOf.get(p.id) ?? 0) * BELOW_STEP };
+      continue;
+    }
+    const key = `${p.row}:${p.home}`;
+    const k = above.get(key) ?? 0;
+    above.set(key, k + 1);
+    positions[p.id] = { x: p.x, y: base - 96 - k * WORKLOAD_STEP };
+  }
+  orphans.forEach((id, i) => {
+    positions[id] = { x: perRow * NET_GAP + (i % 2) * 210, y: Math.floor(i / 2) * 70 };
+  });
   return positions;
 }

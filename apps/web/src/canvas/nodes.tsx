@@ -1,4 +1,4 @@
-import { Handle, type NodeProps, Position } from "@xyflow/react";
+import { Handle, type NodeProps, Position, useStore } from "@xyflow/react";
 import { memo } from "react";
 import type {
   FipFlowNode,
@@ -16,6 +16,19 @@ import { traceRole, useOverlay } from "./overlay";
  * so a status push or a trace re-renders only the nodes whose look changes. Details (subnets,
  * interfaces) carry `nl-detail`, which CSS hides at low zoom (level of detail).
  */
+
+/** Below this zoom nodes draw only their title line (level of detail). */
+export const LOW_ZOOM = 0.45;
+
+/** One boolean per node: re-renders only when the zoom crosses LOW_ZOOM. */
+export function useLowZoom(): boolean {
+  return useStore((s) => s.transform[2] < LOW_ZOOM);
+}
+
+/** Keeps the node's height while its detail lines are not drawn, so nothing jumps. */
+function DetailPlaceholder({ lines }: { lines: number }) {
+  return <div className="nl-detail-placeholder" style={{ height: lines * 17 + 6 }} />;
+}
 
 function useNodeClasses(id: string): string {
   const role = useOverlay((s) => traceRole(s.trace, id));
@@ -51,19 +64,56 @@ function ConvergenceDot({ network }: { network: string }) {
   );
 }
 
-export const NetworkNode = memo(function NetworkNode({ id, data, selected }: NodeProps<NetworkFlowNode>) {
+export const NetworkNode = memo(function NetworkNode({
+  id,
+  data,
+  selected,
+}: NodeProps<NetworkFlowNode>) {
   const classes = useNodeClasses(id);
+  const low = useLowZoom();
   const { network, policies } = data;
   return (
-    <div className={`nl-node nl-network${network.external ? " external" : ""}${selected ? " selected" : ""}${classes}`}>
+    <div
+      className={`nl-node nl-network${network.external ? " external" : ""}${selected ? " selected" : ""}${classes}`}
+    >
       <Handle type="target" position={Position.Top} id="top" className="nl-handle" />
-      <Handle type="target" position={Position.Left} id="left" className="nl-handle nl-handle-side" />
+      <Handle
+        type="target"
+        position={Position.Left}
+        id="left"
+        className="nl-handle nl-handle-side"
+      />
       <div className="nl-head">
         <Icon kind={network.external ? "external" : "network"} />
         <span className="nl-name">{network.name}</span>
         {network.external ? <span className="tag">external</span> : null}
         <ConvergenceDot network={network.name} />
       </div>
+      {low ? (
+        <DetailPlaceholder lines={network.subnets.length + (policies.length > 0 ? 1.3 : 0)} />
+      ) : (
+        <NetworkDetail network={network} policies={policies} />
+      )}
+      <Handle
+        type="source"
+        position={Position.Right}
+        id="right"
+        className="nl-handle nl-handle-side"
+      />
+      <Handle type="source" position={Position.Bottom} id="bottom" className="nl-handle" />
+    </div>
+  );
+});
+
+function NetworkDetail({
+  network,
+  policies,
+}: {
+  network: NetworkFlowNode["data"]["network"];
+  policies: string[];
+}) {
+  return (
+    <>
       <ul className="nl-detail nl-subnets">
         {network.subnets.map((subnet) => (
           <li key={subnet.cidr}>
@@ -82,14 +132,17 @@ export const NetworkNode = memo(function NetworkNode({ id, data, selected }: Nod
           ))}
         </div>
       ) : null}
-      <Handle type="source" position={Position.Right} id="right" className="nl-handle nl-handle-side" />
-      <Handle type="source" position={Position.Bottom} id="bottom" className="nl-handle" />
-    </div>
+    </>
   );
-});
+}
 
-export const WorkloadNode = memo(function WorkloadNode({ id, data, selected }: NodeProps<WorkloadFlowNode>) {
+export const WorkloadNode = memo(function WorkloadNode({
+  id,
+  data,
+  selected,
+}: NodeProps<WorkloadFlowNode>) {
   const classes = useNodeClasses(id);
+  const low = useLowZoom();
   const { workload } = data;
   return (
     <div className={`nl-node nl-workload${selected ? " selected" : ""}${classes}`}>
@@ -98,20 +151,29 @@ export const WorkloadNode = memo(function WorkloadNode({ id, data, selected }: N
         <Icon kind="workload" />
         <span className="nl-name">{workload.name}</span>
       </div>
-      <ul className="nl-detail nl-ifaces">
-        {workload.interfaces.map((iface, index) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: an interface is identified by its index
-          <li key={index}>
-            <span className="muted">{iface.network}</span> <code>{iface.ip ?? "auto"}</code>
-            {iface.securityGroups && iface.securityGroups.length > 0 ? (
-              <span className="sg-mark" title={`security groups: ${iface.securityGroups.join(", ")}`}>
-                <Icon kind="security-group" size={11} />
-              </span>
-            ) : null}
-          </li>
-        ))}
-      </ul>
-      {workload.node ? <div className="nl-detail nl-foot muted">on {workload.node}</div> : null}
+      {low ? (
+        <DetailPlaceholder lines={workload.interfaces.length + (workload.node ? 0.95 : 0)} />
+      ) : (
+        <>
+          <ul className="nl-detail nl-ifaces">
+            {workload.interfaces.map((iface, index) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: an interface is identified by its index
+              <li key={index}>
+                <span className="muted">{iface.network}</span> <code>{iface.ip ?? "auto"}</code>
+                {iface.securityGroups && iface.securityGroups.length > 0 ? (
+                  <span
+                    className="sg-mark"
+                    title={`security groups: ${iface.securityGroups.join(", ")}`}
+                  >
+                    <Icon kind="security-group" size={11} />
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          {workload.node ? <div className="nl-detail nl-foot muted">on {workload.node}</div> : null}
+        </>
+      )}
     </div>
   );
 });
@@ -123,7 +185,11 @@ const SERVICE_LABEL: Record<string, string> = {
   dns: "DNS",
 };
 
-export const ServiceNode = memo(function ServiceNode({ id, data, selected }: NodeProps<ServiceFlowNode>) {
+export const ServiceNode = memo(function ServiceNode({
+  id,
+  data,
+  selected,
+}: NodeProps<ServiceFlowNode>) {
   const classes = useNodeClasses(id);
   const { service } = data;
   let detail: string;
@@ -144,7 +210,9 @@ export const ServiceNode = memo(function ServiceNode({ id, data, selected }: Nod
       detail = "";
   }
   return (
-    <div className={`nl-node nl-service svc-${service.type}${selected ? " selected" : ""}${classes}`}>
+    <div
+      className={`nl-node nl-service svc-${service.type}${selected ? " selected" : ""}${classes}`}
+    >
       <TopBottomHandles />
       <div className="nl-head">
         <Icon kind={service.type} />
@@ -156,7 +224,11 @@ export const ServiceNode = memo(function ServiceNode({ id, data, selected }: Nod
   );
 });
 
-export const RouterNode = memo(function RouterNode({ id, data, selected }: NodeProps<RouterFlowNode>) {
+export const RouterNode = memo(function RouterNode({
+  id,
+  data,
+  selected,
+}: NodeProps<RouterFlowNode>) {
   const classes = useNodeClasses(id);
   return (
     <div className={`nl-node nl-router${selected ? " selected" : ""}${classes}`}>

@@ -26,6 +26,8 @@ export interface OverlayState {
   hits: Record<string, number>;
   /** Canvas node ids of objects with problems. */
   problems: ReadonlySet<string>;
+  /** The fabric as a whole, from the status subscription; null until the first push. */
+  fabric: { converged: boolean; generation: number; nodes: number; convergedNodes: number; stale: number } | null;
   /** Search match: node ids; null when no search is active. */
   search: ReadonlySet<string> | null;
 }
@@ -38,6 +40,7 @@ function createOverlayStore() {
     networks: {},
     hits: {},
     problems: new Set(),
+    fabric: null,
     search: null,
   };
   const listeners = new Set<Listener>();

@@ -1,3 +1,4 @@
+import { kindLabel } from "../draft/ops";
 import type { RouterOutputs } from "@netloom/controller";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -69,7 +70,7 @@ export function HistoryPanel({ tenant, readOnly }: { tenant: string; readOnly: b
 function EventRow({ event }: { event: AuditEvent }) {
   return (
     <li className={`event change-${event.action}`}>
-      <span className="event-action">{event.action}</span> {event.kind.replace(/s$/, "")} <strong>{event.name}</strong>{" "}
+      <span className="event-action">{event.action}</span> {kindLabel(event.kind)} <strong>{event.name}</strong>{" "}
       <span className="muted small">by {event.actor}</span>
     </li>
   );

@@ -1,3 +1,4 @@
+import { kindLabel } from "../draft/ops";
 import type { RouterOutputs } from "@netloom/controller";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
@@ -81,7 +82,7 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
               <li key={`${o.kind}/${o.name}`}>
                 {o.kind ? (
                   <button type="button" className="link" onClick={() => draftStore.select({ kind: o.kind as never, name: o.name })}>
-                    {o.kind.replace(/s$/, "")} {o.name}
+                    {kindLabel(o.kind)} {o.name}
                   </button>
                 ) : null}{" "}
                 <span className="muted small">
@@ -162,7 +163,7 @@ export function PlanView({ plan }: { plan: ApplyResult }) {
               <span className="change-mark" aria-hidden="true">
                 {ACTION_ICON[c.action]}
               </span>
-              {c.action} {c.kind.replace(/s$/, "")} <strong>{c.name}</strong>
+              {c.action} {kindLabel(c.kind)} <strong>{c.name}</strong>
             </li>
           ))}
         </ul>

@@ -3,6 +3,7 @@ import type { NodeConfig, RuleId } from "@netloom/compiler";
 import { NetloomError } from "@netloom/model";
 import type { DataplaneDriver, RepairReport } from "../driver";
 import { bridgeBatch, inParallel, ipBatch, ipJson, mustRun, nftApply, runCommand } from "./exec";
+import { ensureResponder, responderRunning, stopResponder, zoneOf } from "./dns";
 import { nodeLayout, type TenantLayout } from "./layout";
 import { NAMESPACE_PREFIX, NFT_TABLE, nodeOverlayMac, portGatewayMac, vxlanDevice } from "./names";
 import { parseCounters, parseTableObjects, replaceTableScript, type TableObjects } from "./nft";
@@ -24,6 +25,12 @@ export interface LinuxDriverOptions {
   vxlanPort?: number;
   /** Concurrent `ip` processes when configuring many workload namespaces. */
   parallelism?: number;
+  /**
+   * Underlay address of the host where external networks' outside addresses live (the lab's
+   * outside namespace); default: env NETLOOM_OUTSIDE_UNDERLAY. Absent, external subnets are
+   * not routed anywhere.
+   */
+  outsideUnderlay?: string;
 }
 
 const NETNS_DIR = "/run/netns";
@@ -93,6 +100,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
   const nodeNs = options.nodeNamespace;
   const vxlanPort = options.vxlanPort ?? 4789;
   const parallelism = options.parallelism ?? 8;
+  const outsideUnderlay = options.outsideUnderlay ?? process.env.NETLOOM_OUTSIDE_UNDERLAY;
 
   // What this process last wrote, so unchanged parts cost nothing. Lost on restart: the first
   // apply then reads the kernel and rewrites everything (idempotently).
@@ -211,7 +219,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
         `config for node ${config.node} given to the driver of ${options.node}`,
       );
     }
-    const layout = nodeLayout(config, prefix);
+    const layout = nodeLayout(config, prefix, outsideUnderlay || undefined);
     const present = new Set(await listNamespaces(ownPrefix));
     const missing = [...layout.namespaces].filter((ns) => !present.has(ns));
     await ipBatch(
@@ -234,11 +242,13 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
       await Promise.all([
         applyWorkloads(tenant, fresh),
         applyRules(tenant, fresh.has(tenant.namespace)),
+        ensureResponder(tenant.namespace, zoneOf(tenant.tenant)),
       ]);
     });
 
     // Only now that the new state forwards: remove namespaces and leftovers no longer desired.
     const stale = [...present].filter((ns) => !layout.namespaces.has(ns));
+    for (const ns of stale) await stopResponder(ns);
     await ipBatch(
       undefined,
       stale.map((ns) => `netns del ${ns}`),
@@ -260,7 +270,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
   }
 
   async function reconcileNow(config: NodeConfig): Promise<RepairReport> {
-    const layout = nodeLayout(config, prefix);
+    const layout = nodeLayout(config, prefix, outsideUnderlay || undefined);
     const repaired: string[] = [];
     const present = new Set(await listNamespaces(ownPrefix));
     for (const ns of layout.namespaces) {
@@ -288,6 +298,9 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
         if (!routes.has(dst)) repaired.push(`route ${ns}/${dst}`);
       }
       if (repaired.length > before) appliedTenantIp.delete(ns);
+      if (zoneOf(tenant.tenant) !== undefined && !(await responderRunning(ns))) {
+        repaired.push(`dns responder ${ns}`);
+      }
       const actual = await readTable(ns);
       const drift = tableDrift(actual, tenant);
       if (drift.length > 0) {
@@ -331,6 +344,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
 
   async function teardownNow() {
     const namespaces = await listNamespaces(ownPrefix);
+    for (const ns of namespaces) await stopResponder(ns);
     // Devices inside a deleted namespace (veths, VXLANs) are destroyed with it.
     await ipBatch(
       undefined,

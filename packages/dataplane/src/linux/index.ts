@@ -20,3 +20,12 @@ export {
   type UnderlayNode,
   underlayNamespace,
 } from "./underlay";
+export {
+  createOutsideHost,
+  ensureOutsideNetwork,
+  OUTSIDE_UNDERLAY,
+  type OutsideNetwork,
+  outsideHostNamespace,
+  outsideNamespace,
+} from "./outside";
+export { type FlowToProbe, type ProbeLab, probeFlowOnLab } from "./flows";

@@ -41,8 +41,19 @@ export interface NodeLayout {
   namespaces: Set<string>;
 }
 
-export function nodeLayout(config: NodeConfig, namespacePrefix: string): NodeLayout {
-  const tenants = config.tenants.map((tenant) => tenantLayout(tenant, namespacePrefix));
+/**
+ * `outsideUnderlay`: where the external networks' outside hosts sit on the underlay (the lab's
+ * outside namespace); their subnets are routed there. Absent, external networks carry only
+ * their own workloads.
+ */
+export function nodeLayout(
+  config: NodeConfig,
+  namespacePrefix: string,
+  outsideUnderlay?: string,
+): NodeLayout {
+  const tenants = config.tenants.map((tenant) =>
+    tenantLayout(tenant, namespacePrefix, outsideUnderlay),
+  );
   const namespaces = new Set<string>();
   for (const tenant of tenants) {
     namespaces.add(tenant.namespace);
@@ -51,7 +62,11 @@ export function nodeLayout(config: NodeConfig, namespacePrefix: string): NodeLay
   return { tenants, namespaces };
 }
 
-function tenantLayout(tenant: TenantConfig, prefix: string): TenantLayout {
+function tenantLayout(
+  tenant: TenantConfig,
+  prefix: string,
+  outsideUnderlay: string | undefined,
+): TenantLayout {
   const namespace = tenantNamespace(prefix, tenant.tenantKey);
   const vniOf = new Map(tenant.networks.map((network) => [network.name, network.vni]));
   const vxlans = tenant.networks.map((network) => ({
@@ -60,6 +75,7 @@ function tenantLayout(tenant: TenantConfig, prefix: string): TenantLayout {
   }));
   const lines = ["link set lo up"];
   const hostRoutes: string[] = [];
+  const fdb: string[] = [];
 
   // Gateways (and VIPs) are addresses of the tenant namespace: ARP and ICMP to them answer
   // natively, and the DNS responder binds to them.
@@ -89,7 +105,6 @@ function tenantLayout(tenant: TenantConfig, prefix: string): TenantLayout {
     hostRoutes.push(port.ip);
   }
 
-  const fdb: string[] = [];
   for (const remote of tenant.remoteEndpoints) {
     const vni = vniOf.get(remote.network);
     if (vni === undefined) continue;
@@ -100,6 +115,22 @@ function tenantLayout(tenant: TenantConfig, prefix: string): TenantLayout {
       `route replace ${remote.ip}/32 via ${nextHop} dev ${device} onlink`,
     );
     hostRoutes.push(remote.ip);
+  }
+  if (outsideUnderlay) {
+    const nextHop = nodeLinkLocal(outsideUnderlay);
+    for (const network of tenant.networks) {
+      if (!network.external) continue;
+      const device = vxlanDevice(network.vni);
+      lines.push(
+        `neigh replace ${nextHop} dev ${device} lladdr ${nodeOverlayMac(outsideUnderlay)} nud permanent`,
+        ...network.subnets.map(
+          (subnet) => `route replace ${subnet.cidr} via ${nextHop} dev ${device} onlink`,
+        ),
+      );
+      fdb.push(
+        `fdb replace ${nodeOverlayMac(outsideUnderlay)} dev ${device} dst ${outsideUnderlay} self permanent`,
+      );
+    }
   }
   const peers = new Map<string, string>();
   for (const peer of tenant.peers) peers.set(peer.underlay, peer.node);

@@ -131,9 +131,8 @@ export interface ProbeSpec {
   sourceNamespace: string;
   /** Address the packet leaves from (for an outside host or a multi-homed workload). */
   sourceIp?: string;
-  /** Namespaces to listen in (several for a load balancer's members). */
-  listenNamespaces: string[];
-  listenPort?: number;
+  /** Where to listen, and on which port (several for a load balancer's members). */
+  listeners: { namespace: string; port: number }[];
   host: string;
   protocol: Protocol;
   port?: number;
@@ -151,9 +150,8 @@ export async function probe(spec: ProbeSpec): Promise<Verdict> {
   const listeners: Listener[] = [];
   try {
     if (protocol === "tcp" || protocol === "udp") {
-      const listenPort = spec.listenPort ?? port;
-      for (const namespace of spec.listenNamespaces) {
-        listeners.push(await startListener(namespace, protocol, [listenPort]));
+      for (const listener of spec.listeners) {
+        listeners.push(await startListener(listener.namespace, protocol, [listener.port]));
       }
     }
     for (let attempt = 0; attempt < 2; attempt += 1) {

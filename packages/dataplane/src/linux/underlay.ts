@@ -1,4 +1,5 @@
 import { readdir } from "node:fs/promises";
+import { stopResponder } from "./dns";
 import { ipBatch, mustRun } from "./exec";
 import { NAMESPACE_PREFIX } from "./names";
 
@@ -81,6 +82,8 @@ export async function destroyAllNamespaces(prefix = NAMESPACE_PREFIX): Promise<s
   const namespaces = await listAllNamespaces(prefix);
   // One by one: a namespace someone else deleted meanwhile must not stop the others.
   for (const ns of namespaces) {
+    // A process inside keeps a deleted namespace alive: stop the driver's DNS responders first.
+    await stopResponder(ns);
     await mustRun(["ip", "netns", "del", ns]).catch(() => undefined);
   }
   return namespaces;

@@ -4,7 +4,7 @@ import type { DataplaneDriver, RepairReport } from "../driver";
 
 /**
  * An in-process dataplane: the "kernel" is a map from object keys (one per network instance,
- * port, ACL, group, translation...) to a fingerprint of that object. Tests and benchmarks run
+ * port, ACL, group, translation...) to the object as applied. Tests and benchmarks run
  * hundreds of agents on it in one process, so applying costs one pass over the config.
  */
 export interface MemoryDriverOptions {
@@ -42,40 +42,54 @@ export interface MemoryDriver extends DataplaneDriver {
   countHit(ruleId: RuleId, packets?: number): boolean;
 }
 
-function objectsOfTenant(tenant: TenantConfig, into: Map<string, string>): void {
+/**
+ * The objects one tenant config asks for, as [key, object] pairs. Cached per config object: the
+ * compiler hands unchanged tenants over as the same objects, so an apply costs only what changed.
+ */
+const tenantObjectsCache = new WeakMap<TenantConfig, [string, unknown][]>();
+
+function objectsOfTenant(tenant: TenantConfig): [string, unknown][] {
+  const cached = tenantObjectsCache.get(tenant);
+  if (cached) return cached;
   const prefix = `${tenant.tenantId}/`;
-  into.set(`${prefix}tenant`, `${tenant.tenant}:${tenant.tenantKey}`);
-  for (const network of tenant.networks) {
-    into.set(`${prefix}network:${network.name}`, JSON.stringify(network));
-  }
-  for (const port of tenant.localInterfaces) {
-    into.set(`${prefix}port:${port.portId}`, JSON.stringify(port));
-  }
+  const objects: [string, unknown][] = [[`${prefix}tenant`, `${tenant.tenant}:${tenant.tenantKey}`]];
+  for (const network of tenant.networks) objects.push([`${prefix}network:${network.name}`, network]);
+  for (const port of tenant.localInterfaces) objects.push([`${prefix}port:${port.portId}`, port]);
   for (const remote of tenant.remoteEndpoints) {
-    into.set(`${prefix}remote:${remote.portId}`, JSON.stringify(remote));
+    objects.push([`${prefix}remote:${remote.portId}`, remote]);
   }
-  for (const peer of tenant.peers) into.set(`${prefix}peer:${peer.node}`, peer.underlay);
-  for (const route of tenant.routes) {
-    into.set(`${prefix}route:${route.from}>${route.to}`, JSON.stringify(route));
-  }
-  for (const group of tenant.securityGroups) {
-    into.set(`${prefix}sg:${group.name}`, JSON.stringify(group.rules));
-  }
+  for (const peer of tenant.peers) objects.push([`${prefix}peer:${peer.node}`, peer.underlay]);
+  for (const route of tenant.routes) objects.push([`${prefix}route:${route.from}>${route.to}`, route]);
+  for (const group of tenant.securityGroups) objects.push([`${prefix}sg:${group.name}`, group.rules]);
   for (const firewall of tenant.firewalls) {
-    into.set(`${prefix}firewall:${firewall.name}`, JSON.stringify(firewall.rules));
+    objects.push([`${prefix}firewall:${firewall.name}`, firewall.rules]);
   }
-  for (const fip of tenant.floatingIps) into.set(`${prefix}${fip.ruleId}`, JSON.stringify(fip));
-  for (const nat of tenant.sourceNats) into.set(`${prefix}${nat.ruleId}`, JSON.stringify(nat));
-  for (const lb of tenant.loadBalancers) into.set(`${prefix}${lb.ruleId}`, JSON.stringify(lb));
-  for (const zone of tenant.dnsZones) into.set(`${prefix}${zone.ruleId}`, JSON.stringify(zone));
+  for (const fip of tenant.floatingIps) objects.push([`${prefix}${fip.ruleId}`, fip]);
+  for (const nat of tenant.sourceNats) objects.push([`${prefix}${nat.ruleId}`, nat]);
+  for (const lb of tenant.loadBalancers) objects.push([`${prefix}${lb.ruleId}`, lb]);
+  for (const zone of tenant.dnsZones) objects.push([`${prefix}${zone.ruleId}`, zone]);
+  tenantObjectsCache.set(tenant, objects);
+  return objects;
 }
 
-/** The objects a config asks for, by key. Exported for tests of other drivers' parity. */
-export function memoryObjectsOf(config: NodeConfig): Map<string, string> {
-  const objects = new Map<string, string>();
+/** The objects a config asks for, by key (objects by reference: an apply copies nothing). */
+export function memoryObjectsOf(config: NodeConfig): Map<string, unknown> {
+  const objects = new Map<string, unknown>();
   objects.set("node", `${config.node}@${config.underlay}`);
-  for (const tenant of config.tenants) objectsOfTenant(tenant, objects);
+  for (const tenant of config.tenants) {
+    for (const [key, value] of objectsOfTenant(tenant)) objects.set(key, value);
+  }
   return objects;
+}
+
+/** Equal content: the same object, or the same JSON (a drifted object never is). */
+function sameObject(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** What `drift` puts in place of an object someone edited behind the driver's back. */
+class Drifted {
+  constructor(readonly was: unknown) {}
 }
 
 function ruleIdsOf(config: NodeConfig): Set<RuleId> {
@@ -97,7 +111,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** A `DataplaneDriver` that keeps its state in memory; see `MemoryDriver` for the test hooks. */
 export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDriver {
-  let actual = new Map<string, string>();
+  let actual = new Map<string, unknown>();
   let applied: { config: NodeConfig; generation: number } | undefined;
   let appliedRuleIds: Set<RuleId> | undefined;
   let applyCount = 0;
@@ -130,10 +144,9 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
     async reconcile(config): Promise<RepairReport> {
       const desired = memoryObjectsOf(config);
       const repaired: string[] = [];
-      for (const [key, fingerprint] of desired) {
-        const current = actual.get(key);
-        if (current === undefined) repaired.push(`created ${key}`);
-        else if (current !== fingerprint) repaired.push(`restored ${key}`);
+      for (const [key, object] of desired) {
+        if (!actual.has(key)) repaired.push(`created ${key}`);
+        else if (!sameObject(actual.get(key), object)) repaired.push(`restored ${key}`);
       }
       for (const key of actual.keys()) if (!desired.has(key)) repaired.push(`removed ${key}`);
       actual = desired;
@@ -156,10 +169,10 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
           actual.delete(change.key);
           break;
         case "corrupt":
-          actual.set(change.key, `${actual.get(change.key) ?? ""}#drifted`);
+          actual.set(change.key, new Drifted(actual.get(change.key)));
           break;
         case "add":
-          actual.set(change.key, "stray");
+          actual.set(change.key, new Drifted(undefined));
           break;
         default:
           assertNever(change, "drift");

@@ -1,0 +1,184 @@
+/**
+ * Canvas benchmark: `npm run bench:canvas`. Prints one JSON line:
+ * {"first_render_ms","pan_p95_ms","drag_p95_ms","pan_p95_ms_small"}.
+ *
+ * What it measures, honestly:
+ * - It drives Debian's chromium (headless) with Playwright over the web app's test-only page
+ *   `#/bench?nodes=N&edges=E`, which renders a generated tenant (2,000 nodes: 400 networks and
+ *   1,600 workloads; 3,000 edges: 1,600 interfaces and 1,400 two-network policies) with the real
+ *   canvas component. No controller is involved: this is the canvas alone, not the API.
+ * - first_render_ms: navigation start to the second animation frame after React Flow reports
+ *   every node initialized (bundle load and parse included; the page is served from localhost).
+ * - pan_p95_ms / drag_p95_ms: the 95th percentile of requestAnimationFrame deltas while
+ *   Playwright pans the pane / drags a workload node with real mouse input, at zoom 0.75 (a
+ *   working zoom for editing; culling keeps off-screen elements out of the DOM). Chromium runs
+ *   with --disable-frame-rate-limit and --disable-gpu-vsync so a delta is the frame's cost, not
+ *   the 16.7 ms vsync interval.
+ * - pan_p95_ms_small: the same pan on a 50-node, 75-edge tenant in the same run.
+ */
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Page } from "@playwright/test";
+import { ensureWebBuilt, freePort } from "../global-setup";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const DIST = path.resolve(here, "../../apps/web/dist");
+const CHROMIUM = process.env.NETLOOM_CHROMIUM ?? "/usr/bin/chromium";
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".svg": "image/svg+xml",
+};
+
+function serveDist(port: number): Promise<Server> {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    let file = path.join(DIST, path.normalize(url.pathname));
+    if (!file.startsWith(DIST) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(DIST, "index.html");
+    response.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+    createReadStream(file).pipe(response);
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+}
+
+function p95(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1);
+  return Math.round((sorted[Math.max(0, index)] ?? 0) * 100) / 100;
+}
+
+async function open(page: Page, base: string, nodes: number, edges: number): Promise<number> {
+  await page.goto(`${base}/#/bench?nodes=${nodes}&edges=${edges}`, { waitUntil: "commit" });
+  await page.waitForFunction(() => window.__netloomBench?.firstRenderMs != null, undefined, { timeout: 60_000 });
+  return page.evaluate(() => window.__netloomBench?.firstRenderMs ?? -1);
+}
+
+/** Sets the viewport through the bench page's hook (React Flow's setViewport). */
+async function setViewport(page: Page, x: number, y: number, zoom: number): Promise<void> {
+  await page.evaluate(
+    ([vx, vy, vz]) => {
+      window.__netloomSetViewport?.({ x: vx ?? 0, y: vy ?? 0, zoom: vz ?? 1 });
+    },
+    [x, y, zoom],
+  );
+  await page.waitForTimeout(400);
+}
+
+async function recordFrames(page: Page, action: () => Promise<void>): Promise<number[]> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __recording: boolean };
+    w.__frames = [];
+    w.__recording = true;
+    let last = performance.now();
+    const tick = (now: number) => {
+      w.__frames.push(now - last);
+      last = now;
+      if (w.__recording) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame((now) => {
+      last = now;
+      requestAnimationFrame(tick);
+    });
+  });
+  await action();
+  return page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __recording: boolean };
+    w.__recording = false;
+    return w.__frames;
+  });
+}
+
+/** A point of the canvas where the pane itself (no node, edge or label) is under the pointer. */
+async function emptyPanePoint(page: Page): Promise<{ x: number; y: number }> {
+  const point = await page.evaluate(() => {
+    for (let y = 120; y < 700; y += 17) {
+      for (let x = 40; x < 1200; x += 23) {
+        const el = document.elementFromPoint(x, y);
+        if (el?.classList.contains("react-flow__pane")) return { x, y };
+      }
+    }
+    return null;
+  });
+  if (!point) throw new Error("no empty pane to start a pan from");
+  return point;
+}
+
+async function pan(page: Page): Promise<number[]> {
+  const start = await emptyPanePoint(page);
+  return recordFrames(page, async () => {
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 90; i++) {
+      await page.mouse.move(start.x + (i % 30 < 15 ? 1 : -1) * 6 * (i % 15), start.y + (i % 20) * 2);
+    }
+    await page.mouse.up();
+  });
+}
+
+async function drag(page: Page): Promise<number[]> {
+  const box = await page.locator(".react-flow__node-workload").first().boundingBox();
+  if (!box) throw new Error("no workload node on screen to drag");
+  const x = box.x + box.width / 2;
+  const y = box.y + 12;
+  return recordFrames(page, async () => {
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    for (let i = 1; i <= 90; i++) await page.mouse.move(x + i * 3, y + (i % 10) * 3);
+    await page.mouse.up();
+  });
+}
+
+async function main(): Promise<void> {
+  ensureWebBuilt();
+  const port = await freePort();
+  const server = await serveDist(port);
+  const base = `http://127.0.0.1:${port}`;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-frame-rate-limit",
+      "--disable-gpu-vsync",
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Warm the HTTP cache and the JIT once, as a returning user's browser would be.
+    await open(page, base, 50, 75);
+    const first = await open(page, base, 2000, 3000);
+    await setViewport(page, -2200, -1000, 0.75);
+    const panLarge = await pan(page);
+    const dragLarge = await drag(page);
+    await open(page, base, 50, 75);
+    await setViewport(page, -100, 100, 0.75);
+    const panSmall = await pan(page);
+    process.stderr.write(
+      `frames: pan ${panLarge.length}, drag ${dragLarge.length}, small pan ${panSmall.length}; DOM nodes rendered at zoom 0.75: ${await page.locator(".react-flow__node").count()} (small)\n`,
+    );
+    process.stdout.write(
+      `${JSON.stringify({
+        first_render_ms: Math.round(first),
+        pan_p95_ms: p95(panLarge),
+        drag_p95_ms: p95(dragLarge),
+        pan_p95_ms_small: p95(panSmall),
+      })}\n`,
+    );
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
