@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -33,9 +41,15 @@ function newestMtime(dir: string): number {
 /** Builds apps/web when dist is missing or older than its sources. */
 export function ensureWebBuilt(): void {
   const index = path.join(ROOT, "apps/web/dist/index.html");
-  const sources = Math.max(newestMtime(path.join(ROOT, "apps/web/src")), statSync(path.join(ROOT, "apps/web/index.html")).mtimeMs);
+  const sources = Math.max(
+    newestMtime(path.join(ROOT, "apps/web/src")),
+    statSync(path.join(ROOT, "apps/web/index.html")).mtimeMs,
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const result = spawnSync("npm", ["run", "build", "-w", "@netloom/web"], { cwd: ROOT, stdio: "inherit" });
+  const result = spawnSync("npm", ["run", "build", "-w", "@netloom/web"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   if (result.status !== 0) throw new Error("building apps/web failed");
 }
 
@@ -55,18 +69,22 @@ export async function startQuickStart(): Promise<QuickStart> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "netloom-e2e-"));
   const port = await freePort();
   const adminToken = `nlt_e2e_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-  const child = spawn(process.execPath, [path.join(ROOT, "apps/controller/bin/netloom-controller.js"), "--demo"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NETLOOM_DATA: path.join(dataDir, "data"),
-      NETLOOM_PORT: String(port),
-      NETLOOM_HOST: "127.0.0.1",
-      NETLOOM_BOOTSTRAP_TOKEN: adminToken,
-      DATABASE_URL: "",
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "apps/controller/bin/netloom-controller.js"), "--demo"],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NETLOOM_DATA: path.join(dataDir, "data"),
+        NETLOOM_PORT: String(port),
+        NETLOOM_HOST: "127.0.0.1",
+        NETLOOM_BOOTSTRAP_TOKEN: adminToken,
+        DATABASE_URL: "",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   let output = "";
   const logFile = path.join(dataDir, "controller.log");
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -76,7 +94,10 @@ export async function startQuickStart(): Promise<QuickStart> {
     output += chunk.toString();
   });
   const users = await new Promise<QuickStart["users"]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`controller did not start in 90 s:\n${output}`)), 90_000);
+    const timer = setTimeout(
+      () => reject(new Error(`controller did not start in 90 s:\n${output}`)),
+      90_000,
+    );
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`controller exited with ${code}:\n${output}`));

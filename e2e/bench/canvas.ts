@@ -15,6 +15,9 @@
  *   with --disable-frame-rate-limit and --disable-gpu-vsync so a delta is the frame's cost, not
  *   the 16.7 ms vsync interval.
  * - pan_p95_ms_small: the same pan on a 50-node, 75-edge tenant in the same run.
+ * Experiment knobs (defaults give the figures above): BENCH_EDGES (edges of the large tenant),
+ * BENCH_EXTRA (bench-page switches, e.g. "&minimap=0&background=0").
+ * On a shared 2-core machine the frame times swing by 2x between runs: run it a few times.
  */
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -38,8 +41,11 @@ function serveDist(port: number): Promise<Server> {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     let file = path.join(DIST, path.normalize(url.pathname));
-    if (!file.startsWith(DIST) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(DIST, "index.html");
-    response.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+    if (!file.startsWith(DIST) || !existsSync(file) || statSync(file).isDirectory())
+      file = path.join(DIST, "index.html");
+    response.writeHead(200, {
+      "content-type": TYPES[path.extname(file)] ?? "application/octet-stream",
+    });
     createReadStream(file).pipe(response);
   });
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
@@ -51,9 +57,16 @@ function p95(values: number[]): number {
   return Math.round((sorted[Math.max(0, index)] ?? 0) * 100) / 100;
 }
 
+/** Extra bench-page switches for experiments, e.g. BENCH_EXTRA="&minimap=0&background=0". */
+const EXTRA = process.env.BENCH_EXTRA ?? "";
+
 async function open(page: Page, base: string, nodes: number, edges: number): Promise<number> {
-  await page.goto(`${base}/#/bench?nodes=${nodes}&edges=${edges}`, { waitUntil: "commit" });
-  await page.waitForFunction(() => window.__netloomBench?.firstRenderMs != null, undefined, { timeout: 60_000 });
+  // A full page load each time (a hash change alone would keep the mounted canvas).
+  await page.goto("about:blank");
+  await page.goto(`${base}/#/bench?nodes=${nodes}&edges=${edges}${EXTRA}`, { waitUntil: "commit" });
+  await page.waitForFunction(() => window.__netloomBench?.firstRenderMs != null, undefined, {
+    timeout: 60_000,
+  });
   return page.evaluate(() => window.__netloomBench?.firstRenderMs ?? -1);
 }
 
@@ -69,21 +82,21 @@ async function setViewport(page: Page, x: number, y: number, zoom: number): Prom
 }
 
 async function recordFrames(page: Page, action: () => Promise<void>): Promise<number[]> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __recording: boolean };
-    w.__frames = [];
-    w.__recording = true;
+  // A string, not a function: tsx's name-keeping helpers do not exist in the page.
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    window.__recording = true;
     let last = performance.now();
-    const tick = (now: number) => {
-      w.__frames.push(now - last);
+    const tick = (now) => {
+      window.__frames.push(now - last);
       last = now;
-      if (w.__recording) requestAnimationFrame(tick);
+      if (window.__recording) requestAnimationFrame(tick);
     };
     requestAnimationFrame((now) => {
       last = now;
       requestAnimationFrame(tick);
     });
-  });
+  })()`);
   await action();
   return page.evaluate(() => {
     const w = window as unknown as { __frames: number[]; __recording: boolean };
@@ -113,7 +126,10 @@ async function pan(page: Page): Promise<number[]> {
     await page.mouse.move(start.x, start.y);
     await page.mouse.down();
     for (let i = 1; i <= 90; i++) {
-      await page.mouse.move(start.x + (i % 30 < 15 ? 1 : -1) * 6 * (i % 15), start.y + (i % 20) * 2);
+      await page.mouse.move(
+        start.x + (i % 30 < 15 ? 1 : -1) * 6 * (i % 15),
+        start.y + (i % 20) * 2,
+      );
     }
     await page.mouse.up();
   });
@@ -154,7 +170,7 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // Warm the HTTP cache and the JIT once, as a returning user's browser would be.
     await open(page, base, 50, 75);
-    const first = await open(page, base, 2000, 3000);
+    const first = await open(page, base, 2000, Number(process.env.BENCH_EDGES ?? 3000));
     await setViewport(page, -2200, -1000, 0.75);
     const panLarge = await pan(page);
     const dragLarge = await drag(page);

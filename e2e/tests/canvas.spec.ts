@@ -6,7 +6,9 @@ test.describe("editing the topology on the canvas", () => {
     await loginAs(page, seeded.email, seeded.password);
     await openTenant(page, seeded.tenant);
     const canvas = page.getByRole("application", { name: `topology of ${seeded.tenant}` });
-    await page.getByRole("button", { name: "Add Network", exact: true }).dragTo(canvas, { targetPosition: { x: 120, y: 420 } });
+    await page
+      .getByRole("button", { name: "Add Network", exact: true })
+      .dragTo(canvas, { targetPosition: { x: 120, y: 420 } });
     const dialog = page.getByRole("dialog", { name: "New network" });
     await expect(dialog).toBeVisible();
     await dialog.getByLabel("Name").fill("app");
@@ -15,13 +17,19 @@ test.describe("editing the topology on the canvas", () => {
     await dialog.getByRole("button", { name: "Add network" }).click();
     await expect(dialog).toBeHidden();
     await expect(page.getByRole("group", { name: "network app" })).toBeVisible();
-    await expect(page.getByRole("status").filter({ hasText: "Draft" })).toContainText("valid, not applied");
+    await expect(page.getByRole("status").filter({ hasText: "Draft" })).toContainText(
+      "valid, not applied",
+    );
     // Review shows the planned change; apply commits it.
     await page.getByRole("button", { name: "Review & apply" }).click();
-    await expect(page.getByRole("region", { name: "Object changes" })).toContainText("create network app");
+    await expect(page.getByRole("region", { name: "Object changes" })).toContainText(
+      "create network app",
+    );
     await screenshot(page, "04-plan-review");
     await page.getByRole("button", { name: "Apply", exact: true }).click();
-    await expect(page.getByRole("status").filter({ hasText: "No unapplied changes" })).toBeVisible();
+    await expect(
+      page.getByRole("status").filter({ hasText: "No unapplied changes" }),
+    ).toBeVisible();
   });
 
   test("a bad CIDR shows its error by the field", async ({ page, seedTenant, loginAs }) => {
@@ -78,7 +86,9 @@ test.describe("editing the topology on the canvas", () => {
     await screenshot(page, "06-connect-dialog");
     await dialog.getByRole("button", { name: "Create policy" }).click();
     await expect(dialog).toBeHidden();
-    const edge = page.getByRole("group", { name: "policy web-db between web and db" }).or(page.getByRole("img", { name: "policy web-db between web and db" }));
+    const edge = page
+      .getByRole("group", { name: "policy web-db between web and db" })
+      .or(page.getByRole("img", { name: "policy web-db between web and db" }));
     await expect(edge.first()).toBeAttached();
     await expect(page.getByRole("button", { name: "Policy web-db", exact: true })).toBeVisible();
     // The inspector shows the new policy with its rule.
@@ -86,7 +96,11 @@ test.describe("editing the topology on the canvas", () => {
     await expect(page.getByLabel("Rule 1 ports")).toHaveValue("5432");
   });
 
-  test("drop a firewall on a policy edge puts it in the service chain", async ({ page, seedTenant, loginAs }) => {
+  test("drop a firewall on a policy edge puts it in the service chain", async ({
+    page,
+    seedTenant,
+    loginAs,
+  }) => {
     const seeded = await seedTenant(twoTierTenant(uniqueName("chain")));
     await loginAs(page, seeded.email, seeded.password);
     await openTenant(page, seeded.tenant);
@@ -104,7 +118,11 @@ test.describe("editing the topology on the canvas", () => {
     await screenshot(page, "07-firewall-chained");
   });
 
-  test("drag a policy from the library onto a network attaches it", async ({ page, seedTenant, loginAs }) => {
+  test("drag a policy from the library onto a network attaches it", async ({
+    page,
+    seedTenant,
+    loginAs,
+  }) => {
     const doc = twoTierTenant(uniqueName("attach"));
     (doc.networks ?? []).push({ name: "app", subnets: [{ cidr: "10.3.0.0/24" }] } as never);
     const seeded = await seedTenant(doc);

@@ -1,14 +1,23 @@
-import { type APIRequestContext, type Page, test as base, expect, request as playwrightRequest } from "@playwright/test";
-import type { IntentFile } from "@netloom/model";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { IntentFile } from "@netloom/model";
+import {
+  type APIRequestContext,
+  test as base,
+  expect,
+  type Page,
+  request as playwrightRequest,
+} from "@playwright/test";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SCREENSHOTS = path.resolve(here, "../screenshots");
 
 function env(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through playwright (global-setup.ts starts the server)`);
+  if (!value)
+    throw new Error(
+      `${name} is not set: run through playwright (global-setup.ts starts the server)`,
+    );
   return value;
 }
 
@@ -21,11 +30,15 @@ export async function trpc<T = unknown>(
 ): Promise<T> {
   const response =
     kind === "query"
-      ? await request.get(`/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`)
+      ? await request.get(
+          `/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+        )
       : await request.post(`/trpc/${procedure}`, input === undefined ? {} : { data: input });
   const body = (await response.json()) as { result?: { data: T }; error?: unknown };
   if (!response.ok() || !body.result) {
-    throw new Error(`${procedure} failed (${response.status()}): ${JSON.stringify(body.error ?? body)}`);
+    throw new Error(
+      `${procedure} failed (${response.status()}): ${JSON.stringify(body.error ?? body)}`,
+    );
   }
   return body.result.data;
 }
@@ -54,9 +67,11 @@ type Fixtures = {
 };
 
 export const test = base.extend<Fixtures>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from this pattern
   baseURL: async ({}, use) => {
     await use(env("NETLOOM_E2E_URL"));
   },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from this pattern
   admin: async ({}, use) => {
     const context = await playwrightRequest.newContext({
       baseURL: env("NETLOOM_E2E_URL"),
@@ -70,17 +85,23 @@ export const test = base.extend<Fixtures>({
       await trpc(admin, "mutation", "intent.applyFile", { document: doc });
       const email = `${doc.tenant}-user@e2e.netloom`;
       const password = `pw-${Math.random().toString(36).slice(2)}-x`;
-      await trpc(admin, "mutation", "users.create", { email, displayName: `${doc.tenant} user`, password });
+      await trpc(admin, "mutation", "users.create", {
+        email,
+        displayName: `${doc.tenant} user`,
+        password,
+      });
       await trpc(admin, "mutation", "users.grant", { email, tenant: doc.tenant, role });
       return { tenant: doc.tenant, email, password };
     });
   },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from this pattern
   loginAs: async ({}, use) => {
     await use(async (page, email, password) => {
       const response = await page.request.post("/trpc/auth.login", { data: { email, password } });
       expect(response.ok(), `login of ${email}`).toBeTruthy();
     });
   },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from this pattern
   demoUsers: async ({}, use) => {
     await use(JSON.parse(env("NETLOOM_E2E_USERS")) as Fixtures["demoUsers"]);
   },
@@ -108,7 +129,9 @@ export function twoTierTenant(tenant: string, options: { policy?: boolean } = {}
             {
               name: "web-db",
               attach: ["web", "db"],
-              rules: [{ action: "allow", protocol: "tcp", source: "web", destination: "db", ports: 5432 }],
+              rules: [
+                { action: "allow", protocol: "tcp", source: "web", destination: "db", ports: 5432 },
+              ],
             },
           ],
   };

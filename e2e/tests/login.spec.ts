@@ -1,6 +1,9 @@
 import { expect, screenshot, test } from "./fixtures";
 
-test("a tenant admin logs in with the form and lands on the demo topology", async ({ page, demoUsers }) => {
+test("a tenant admin logs in with the form and lands on the demo topology", async ({
+  page,
+  demoUsers,
+}) => {
   const user = demoUsers.find((u) => u.role === "tenant_admin");
   if (!user) throw new Error("the quick start printed no tenant admin");
   await page.goto("/");

@@ -1,11 +1,21 @@
 import { expect, screenshot, test, trpc, twoTierTenant, uniqueName } from "./fixtures";
 
-test("an operator sees two tenants and cannot edit them", async ({ page, admin, seedTenant, loginAs }) => {
+test("an operator sees two tenants and cannot edit them", async ({
+  page,
+  admin,
+  seedTenant,
+  loginAs,
+}) => {
   const first = await seedTenant(twoTierTenant(uniqueName("opa")));
   const second = await seedTenant(twoTierTenant(uniqueName("opb")));
   const email = `${uniqueName("viewer")}@e2e.netloom`;
   const password = "viewer-password-1";
-  await trpc(admin, "mutation", "users.create", { email, displayName: "Cloud viewer", password, globalRole: "cloud_viewer" });
+  await trpc(admin, "mutation", "users.create", {
+    email,
+    displayName: "Cloud viewer",
+    password,
+    globalRole: "cloud_viewer",
+  });
   await loginAs(page, email, password);
   await page.goto("/#/operator/tenants");
   const table = page.getByRole("table", { name: "All tenants" });
@@ -14,7 +24,9 @@ test("an operator sees two tenants and cannot edit them", async ({ page, admin, 
   await screenshot(page, "12-operator-tenants");
 
   await page.getByRole("link", { name: `View topology of ${second.tenant}` }).click();
-  await expect(page.getByRole("application", { name: `topology of ${second.tenant}` })).toBeVisible();
+  await expect(
+    page.getByRole("application", { name: `topology of ${second.tenant}` }),
+  ).toBeVisible();
   await expect(page.getByRole("group", { name: "network web" })).toBeVisible();
   await expect(page.getByRole("note")).toContainText("Read only");
   // No way to edit: palette disabled, no review, the inspector is read only.
@@ -25,13 +37,17 @@ test("an operator sees two tenants and cannot edit them", async ({ page, admin, 
   await expect(page.getByRole("button", { name: /^Delete/ })).toHaveCount(0);
   await screenshot(page, "13-operator-readonly-topology");
   // And the controller agrees: a write as the viewer is refused.
-  const refused = await page.request.post("/trpc/intent.applyFile", { data: { document: twoTierTenant(second.tenant, { policy: false }) } });
+  const refused = await page.request.post("/trpc/intent.applyFile", {
+    data: { document: twoTierTenant(second.tenant, { policy: false }) },
+  });
   expect(refused.status()).toBe(403);
 
   await page.goto("/#/operator/nodes");
   await expect(page.getByRole("table", { name: "Nodes" })).toBeVisible();
   await screenshot(page, "14-operator-nodes");
   await page.goto("/#/operator/quotas");
-  await expect(page.getByRole("table", { name: "Quotas" }).getByRole("rowheader", { name: first.tenant })).toBeVisible();
+  await expect(
+    page.getByRole("table", { name: "Quotas" }).getByRole("rowheader", { name: first.tenant }),
+  ).toBeVisible();
   await screenshot(page, "15-operator-quotas");
 });

@@ -15,14 +15,21 @@ test("a trace shows allow, then deny after a change", async ({ page, seedTenant,
   await expect(result.getByRole("status")).toHaveText("ALLOW");
   await expect(result).toContainText("policy:web-db/0");
   // The path is drawn on the canvas.
-  await expect(page.getByRole("group", { name: "workload web-1" }).locator(".trace-path, .trace-decided").or(page.locator('[data-id="wl:web-1"] .trace-path'))).toHaveCount(1);
+  await expect(
+    page
+      .getByRole("group", { name: "workload web-1" })
+      .locator(".trace-path, .trace-decided")
+      .or(page.locator('[data-id="wl:web-1"] .trace-path')),
+  ).toHaveCount(1);
   await screenshot(page, "08-trace-allow");
 
   // Change the rule to deny in the inspector, apply, and the same trace turns to deny.
   await page.getByRole("button", { name: "Policy web-db", exact: true }).click();
   await page.getByLabel("Rule 1 action").selectOption("deny");
   await page.getByRole("button", { name: "Review & apply" }).click();
-  await expect(page.getByRole("region", { name: "Object changes" })).toContainText("update policy web-db");
+  await expect(page.getByRole("region", { name: "Object changes" })).toContainText(
+    "update policy web-db",
+  );
   await page.getByRole("button", { name: "Apply", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "No unapplied changes" })).toBeVisible();
   await page.getByRole("tab", { name: "Reachability" }).click();
@@ -36,7 +43,7 @@ test("a trace shows allow, then deny after a change", async ({ page, seedTenant,
   await screenshot(page, "09-trace-deny");
 
   // The matrix agrees and the history lists both generations.
-  await page.getByRole("radio", { name: "Matrix" }).click();
+  await page.getByRole("button", { name: "Matrix", exact: true }).click();
   await expect(page.getByRole("table", { name: "Reachability matrix" })).toBeVisible();
   await screenshot(page, "10-matrix");
   await page.getByRole("tab", { name: "History" }).click();

@@ -30,7 +30,11 @@ function startAgent(node: string, underlay: string): ChildProcess {
   );
 }
 
-test("network status turns converged once agents have applied, pushed without reload", async ({ page, seedTenant, loginAs }) => {
+test("network status turns converged once agents have applied, pushed without reload", async ({
+  page,
+  seedTenant,
+  loginAs,
+}) => {
   const doc = twoTierTenant(uniqueName("conv"));
   for (const workload of doc.workloads ?? []) Object.assign(workload, { node: "compute-1" });
   const seeded = await seedTenant(doc);
@@ -42,7 +46,9 @@ test("network status turns converged once agents have applied, pushed without re
   const agents = [startAgent("compute-1", "198.18.0.11"), startAgent("compute-2", "198.18.0.12")];
   try {
     await expect(web.getByRole("img", { name: "converged" })).toBeVisible({ timeout: 60_000 });
-    await expect(page.getByRole("group", { name: "network db" }).getByRole("img", { name: "converged" })).toBeVisible();
+    await expect(
+      page.getByRole("group", { name: "network db" }).getByRole("img", { name: "converged" }),
+    ).toBeVisible();
     await screenshot(page, "16-converged");
   } finally {
     for (const agent of agents) agent.kill("SIGTERM");

@@ -1,8 +1,8 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import type { NodeConfig } from "@netloom/compiler";
 import {
-  AGENT_PATH,
   type AckMessage,
+  AGENT_PATH,
   type AgentMessage,
   applyDelta,
   type ControllerMessage,
@@ -256,7 +256,11 @@ export function startAgent(options: AgentOptions): Agent {
     }
     if (held && generation <= held.generation) {
       log(`refused generation ${generation}: holding generation ${held.generation}`);
-      nack(generation, "stale-generation", `generation ${generation} is older than ${held.generation}`);
+      nack(
+        generation,
+        "stale-generation",
+        `generation ${generation} is older than ${held.generation}`,
+      );
       return;
     }
     const next = config();
@@ -307,11 +311,15 @@ export function startAgent(options: AgentOptions): Agent {
     }
   };
 
+  // Periodic work starts at a random phase: a thousand agents started (or reconnected) together
+  // must not heartbeat or reconcile in lockstep.
   const startHeartbeats = () => {
-    if (heartbeatTimer) clearInterval(heartbeatTimer);
-    heartbeatTimer = setInterval(() => {
+    if (heartbeatTimer) clearTimeout(heartbeatTimer);
+    const beat = () => {
       heartbeat().catch(() => undefined);
-    }, heartbeatMs);
+      heartbeatTimer = setTimeout(beat, heartbeatMs);
+    };
+    heartbeatTimer = setTimeout(beat, Math.random() * heartbeatMs);
   };
 
   const heartbeat = async () => {
@@ -358,7 +366,7 @@ export function startAgent(options: AgentOptions): Agent {
     ws.on("close", () => {
       if (socket === ws) socket = undefined;
       connected = false;
-      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      if (heartbeatTimer) clearTimeout(heartbeatTimer);
       heartbeatTimer = undefined;
       notify();
       if (stopped) return;
@@ -374,11 +382,14 @@ export function startAgent(options: AgentOptions): Agent {
     });
   };
 
-  const resyncTimer = setInterval(() => {
+  let resyncTimer: NodeJS.Timeout | undefined;
+  const resyncTick = () => {
     // A failed apply is retried; an applied config is checked against the dataplane.
     const retry = applyFailed || (accepted !== undefined && accepted.hash !== applied?.hash);
     (retry ? converge() : reconcile().then(() => undefined)).catch(() => undefined);
-  }, resyncMs);
+    if (!stopped) resyncTimer = setTimeout(resyncTick, resyncMs);
+  };
+  resyncTimer = setTimeout(resyncTick, resyncMs / 2 + Math.random() * resyncMs);
 
   (async () => {
     if (options.stateFile) {
@@ -410,15 +421,19 @@ export function startAgent(options: AgentOptions): Agent {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(agent)) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`agent ${options.node}: condition not met in ${timeoutMs} ms`);
-        await Promise.race([new Promise<void>((resolve) => waiters.add(resolve)), sleep(Math.min(left, 200))]);
+        if (left <= 0)
+          throw new Error(`agent ${options.node}: condition not met in ${timeoutMs} ms`);
+        await Promise.race([
+          new Promise<void>((resolve) => waiters.add(resolve)),
+          sleep(Math.min(left, 200)),
+        ]);
       }
     },
     resync: () => reconcile(),
     async stop(stopOptions = {}) {
       stopped = true;
-      clearInterval(resyncTimer);
-      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      if (resyncTimer) clearTimeout(resyncTimer);
+      if (heartbeatTimer) clearTimeout(heartbeatTimer);
       if (reconnectTimer) clearTimeout(reconnectTimer);
       notify();
       const ws = socket;

@@ -1,1 +1,7 @@
-export { type Agent, type AgentOptions, type DriverChoice, type HeldConfig, startAgent } from "./agent";
+export {
+  type Agent,
+  type AgentOptions,
+  type DriverChoice,
+  type HeldConfig,
+  startAgent,
+} from "./agent";

@@ -34,13 +34,15 @@ if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const controller = values.controller ?? process.env.NETLOOM_SERVER ?? fail("--controller is required");
+const controller =
+  values.controller ?? process.env.NETLOOM_SERVER ?? fail("--controller is required");
 const node = values.node ?? fail("--node is required");
 const token = values.token ?? process.env.NETLOOM_AGENT_TOKEN ?? fail("--token is required");
 const driver = values.driver;
 if (driver !== "linux" && driver !== "memory") fail(`--driver: ${driver} is not linux or memory`);
 const resyncMs = Number(values["resync-ms"]);
-if (!Number.isInteger(resyncMs) || resyncMs < 100) fail(`--resync-ms: ${values["resync-ms"]} is not a period`);
+if (!Number.isInteger(resyncMs) || resyncMs < 100)
+  fail(`--resync-ms: ${values["resync-ms"]} is not a period`);
 
 const tokenFile = values["token-file"];
 const nodeNamespace = values["node-namespace"];

@@ -7,7 +7,7 @@ import {
   parseAgentMessage,
 } from "@netloom/dataplane";
 import { afterEach, describe, expect, it } from "vitest";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { type Agent, startAgent } from "../src/index";
 
 /** A scripted controller: records what the agent sends, sends what the test says. */
@@ -159,9 +159,14 @@ describe("agent", () => {
     const appliesBefore = driver.applyCount;
     controller.send({ type: "snapshot", generation: 5, hash: "h5", config: config(["web"]) });
     controller.send({ type: "snapshot", generation: 6, hash: "other", config: config([]) });
-    await until("two nacks", () => controller.received.filter((m) => m.type === "nack").length === 2);
+    await until(
+      "two nacks",
+      () => controller.received.filter((m) => m.type === "nack").length === 2,
+    );
     const nacks = controller.received.filter((m) => m.type === "nack");
-    expect(nacks.map((m) => m.type === "nack" && [m.generation, m.reason, m.appliedGeneration])).toEqual([
+    expect(
+      nacks.map((m) => m.type === "nack" && [m.generation, m.reason, m.appliedGeneration]),
+    ).toEqual([
       [5, "stale-generation", 6],
       [6, "stale-generation", 6],
     ]);
@@ -170,7 +175,14 @@ describe("agent", () => {
     expect(driver.objectKeys()).toContain("t1/network:db");
 
     // A delta against a base it does not hold is not guessed at.
-    controller.send({ type: "delta", generation: 7, baseHash: "nope", hash: "h7", replace: [], remove: ["t1"] });
+    controller.send({
+      type: "delta",
+      generation: 7,
+      baseHash: "nope",
+      hash: "h7",
+      replace: [],
+      remove: ["t1"],
+    });
     await until("base mismatch", () =>
       controller.received.some((m) => m.type === "nack" && m.reason === "base-mismatch"),
     );
@@ -199,12 +211,18 @@ describe("agent", () => {
     await until("disconnected", () => !agent.connected);
     driver.drift({ kind: "remove", key: "t1/network:web" });
     driver.drift({ kind: "add", key: "t9/network:stray" });
-    await until("repaired while headless", () =>
-      driver.objectKeys().includes("t1/network:web") && !driver.objectKeys().includes("t9/network:stray"),
+    await until(
+      "repaired while headless",
+      () =>
+        driver.objectKeys().includes("t1/network:web") &&
+        !driver.objectKeys().includes("t9/network:stray"),
     );
     expect(driver.applied?.generation).toBe(1);
     // Reconnects by itself and says what it holds.
-    await until("reconnected", () => controller.received.filter((m) => m.type === "hello").length === 2);
+    await until(
+      "reconnected",
+      () => controller.received.filter((m) => m.type === "hello").length === 2,
+    );
     expect(controller.received.filter((m) => m.type === "hello").at(-1)).toMatchObject({
       appliedGeneration: 1,
       appliedHash: "h1",

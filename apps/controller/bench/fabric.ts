@@ -31,6 +31,7 @@ import { createServer } from "../src/server";
 const here = fileURLToPath(import.meta.url);
 const repoRoot = path.resolve(path.dirname(here), "../../..");
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 50);
+const WARMUP = 3;
 const BOOTSTRAP = "nlt_bench-admin";
 
 type ChildCommand =
@@ -58,14 +59,18 @@ async function runChild(): Promise<void> {
             }),
           );
         }
-        await Promise.all(agents.map((agent) => agent.waitFor((a) => a.applied !== undefined, 120_000)));
+        await Promise.all(
+          agents.map((agent) => agent.waitFor((a) => a.applied !== undefined, 120_000)),
+        );
         process.send?.({ ready: "agents" });
         break;
       }
       case "bare": {
         const opened: Promise<void>[] = [];
         for (let index = 0; index < message.count; index++) {
-          const socket = new WebSocket(`${message.url}/?client=${index}`, { perMessageDeflate: false });
+          const socket = new WebSocket(`${message.url}/?client=${index}`, {
+            perMessageDeflate: false,
+          });
           socket.on("message", (data) => {
             // What an agent minimally does with a message: parse it, answer an ack.
             const parsed = JSON.parse(data.toString()) as { generation: number; hash: string };
@@ -87,9 +92,18 @@ async function runChild(): Promise<void> {
   process.send?.({ ready: "child" });
 }
 
-function startChild(): { child: ChildProcess; ask(command: ChildCommand, ready: string): Promise<void> } {
+function startChild(): {
+  child: ChildProcess;
+  ask(command: ChildCommand, ready: string): Promise<void>;
+} {
   const child = fork(here, ["--child"], {
-    execArgv: ["--import", "tsx", ...(process.env.BENCH_CHILD_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CHILD_PROF}`] : [])],
+    execArgv: [
+      "--import",
+      "tsx",
+      ...(process.env.BENCH_CHILD_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CHILD_PROF}`]
+        : []),
+    ],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const waiting = new Map<string, () => void>();
@@ -234,7 +248,10 @@ interface ConvergeResult {
   broadcastP99?: number;
 }
 
-async function benchFabric(nodeCount: number, options: { resync: boolean }): Promise<ConvergeResult> {
+async function benchFabric(
+  nodeCount: number,
+  options: { resync: boolean },
+): Promise<ConvergeResult> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "netloom-bench-fabric-"));
   const server = await createServer({
     dataDir,
@@ -255,7 +272,12 @@ async function benchFabric(nodeCount: number, options: { resync: boolean }): Pro
   const next = random(42);
   for (let t = 0; t < nodeCount / 10; t++) {
     const intent = backgroundTenant(t, nodeCount, next);
-    await store.change({ tenant: intent.tenant, actor: "bench", createTenant: true, mutate: () => intent });
+    await store.change({
+      tenant: intent.tenant,
+      actor: "bench",
+      createTenant: true,
+      mutate: () => intent,
+    });
   }
   const commit = (port: number) =>
     store.change({
@@ -285,21 +307,28 @@ async function benchFabric(nodeCount: number, options: { resync: boolean }): Pro
   const offChanged = server.services.events.on("changed", () => {
     committedAt = performance.now();
   });
-  for (let change = 0; change < CHANGES; change++) {
+  // Warm-up changes (JIT, first-time paths) are not measured.
+  for (let change = -WARMUP; change < CHANGES; change++) {
     const texts = new Map<string, string>();
     const stopObserving = distribution.hub.observe({ sent: (node, text) => texts.set(node, text) });
     const recorder = recordAcks(distribution);
-    await commit(1001 + change);
+    await commit(1001 + WARMUP + change);
     const last = await lastAck(distribution, names, recorder.acks);
     recorder.stop();
     stopObserving();
+    if (change < 0) continue;
     samples.push(last - committedAt);
     sent.push(texts);
   }
   offChanged();
   const bytes = [...(sent[0]?.values() ?? [])].reduce((sum, text) => sum + text.length, 0);
   process.stderr.write(
-    `fabric ${nodeCount}: converge median ${median(samples)} ms, p99 ${p99(samples)} ms; ${sent[0]?.size ?? 0} messages, ${bytes} bytes per change\n`,
+    `fabric ${nodeCount}: converge median ${median(samples)} ms, p99 ${p99(samples)} ms; ${sent[0]?.size ?? 0} messages, ${bytes} bytes per change; slowest: ${samples
+      .slice()
+      .sort((a, b) => b - a)
+      .slice(0, 5)
+      .map(Math.round)
+      .join(", ")} ms\n`,
   );
 
   let resyncMs: number | undefined;
@@ -309,7 +338,9 @@ async function benchFabric(nodeCount: number, options: { resync: boolean }): Pro
     distribution.hub.dropAll();
     resyncMs = Math.round((await lastAck(distribution, names, recorder.acks)) - start);
     recorder.stop();
-    process.stderr.write(`fabric ${nodeCount}: full resync of ${nodeCount} agents in ${resyncMs} ms\n`);
+    process.stderr.write(
+      `fabric ${nodeCount}: full resync of ${nodeCount} agents in ${resyncMs} ms\n`,
+    );
   }
 
   const result: ConvergeResult = { p99: p99(samples), sent };
@@ -371,7 +402,9 @@ async function linuxFigures(): Promise<Record<string, number | null>> {
   const empty = { lab_up_100_ms: null, rule_apply_ms: null, nft_apply_ms: null };
   const script = path.join(repoRoot, "packages/dataplane/bench/linux.ts");
   if (!existsSync(script)) {
-    process.stderr.write("linux figures: null (packages/dataplane/bench/linux.ts does not exist)\n");
+    process.stderr.write(
+      "linux figures: null (packages/dataplane/bench/linux.ts does not exist)\n",
+    );
     return empty;
   }
   if (process.getuid?.() !== 0) {
@@ -384,7 +417,8 @@ async function linuxFigures(): Promise<Record<string, number | null>> {
       ["--import", "tsx", script],
       { cwd: repoRoot, maxBuffer: 16 << 20, timeout: 20 * 60_000 },
       (error, stdout, stderr) => {
-        if (error) process.stderr.write(`linux figures: the script failed: ${error.message}\n${stderr}`);
+        if (error)
+          process.stderr.write(`linux figures: the script failed: ${error.message}\n${stderr}`);
         resolve(stdout);
       },
     );

@@ -235,6 +235,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
         loadCompileInput: async () => store.compileInput(),
         loadTenantInput: async (tenantId) =>
           store.compileInput().tenants.find((tenant) => tenant.id === tenantId) ?? null,
+        // Changes committed through another controller: re-read them before compiling.
+        refresh: async () => store.reload(),
       });
       services.fabricStatus = () => registered.status();
       app.addHook("onClose", async () => {

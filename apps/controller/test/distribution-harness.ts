@@ -3,8 +3,8 @@ import type { IntentFile } from "@netloom/model";
 import Fastify from "fastify";
 import { AuthService } from "../src/auth/service";
 import { type Db, openDb } from "../src/db";
-import { type Distribution, registerDistribution } from "../src/distribution/index";
 import type { HubTiming } from "../src/distribution/hub";
+import { type Distribution, registerDistribution } from "../src/distribution/index";
 import { ControllerEvents } from "../src/events";
 import { Store } from "../src/store/store";
 

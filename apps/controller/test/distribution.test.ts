@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Agent, startAgent } from "@netloom/agent";
@@ -25,7 +25,9 @@ const FABRIC = [
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup().catch((error: unknown) => console.error("cleanup failed", error));
+  }
 });
 
 async function controller(options: Parameters<typeof startTestController>[0] = {}) {
@@ -63,12 +65,10 @@ async function convergedOn(ctl: TestController, node: string, driver: MemoryDriv
     const desired = ctl.distribution.hub.desiredOf(node);
     const status = await ctl.distribution.status();
     const row = status.nodes.find((candidate) => candidate.name === node);
-    return (
-      desired !== undefined &&
-      driver.applied?.config === undefined
-        ? false
-        : row?.converged === true && JSON.stringify(driver.applied?.config) === JSON.stringify(desired?.config)
-    );
+    return desired !== undefined && driver.applied?.config === undefined
+      ? false
+      : row?.converged === true &&
+          JSON.stringify(driver.applied?.config) === JSON.stringify(desired?.config);
   });
 }
 
@@ -99,7 +99,9 @@ describe("distribution", () => {
     expect(delta.replace.map((t) => t.tenant)).toEqual(["beta"]);
     expect(delta.remove).toEqual([]);
     expect(delta.baseHash).toBe(snapshot?.type === "snapshot" ? snapshot.hash : "");
-    expect(delta.generation).toBeGreaterThan(snapshot?.type === "snapshot" ? snapshot.generation : 0);
+    expect(delta.generation).toBeGreaterThan(
+      snapshot?.type === "snapshot" ? snapshot.generation : 0,
+    );
     // compute-2's config did not change: it was sent nothing.
     expect(types(two.messages)).toEqual(["snapshot"]);
 
@@ -136,9 +138,7 @@ describe("distribution", () => {
   it("removes a network deleted while the node was disconnected once it reconnects", async () => {
     const ctl = await controller();
     const token = await ctl.distribution.issueNodeToken("compute-1");
-    await ctl.applyTenant(
-      tenantIntent("acme", { "web-1": "compute-1" }, ["web", "db"]),
-    );
+    await ctl.applyTenant(tenantIntent("acme", { "web-1": "compute-1" }, ["web", "db"]));
     const first = agent(ctl, "compute-1", token);
     await convergedOn(ctl, "compute-1", first.driver);
     expect(first.driver.objectKeys().some((key) => key.endsWith("/network:db"))).toBe(true);
@@ -273,6 +273,34 @@ describe("distribution", () => {
     });
   });
 
+  it("an agent holding a newer generation than the store (a reset store) is still converged", async () => {
+    const ctl = await controller();
+    await ctl.applyTenant(tenantIntent("acme", { "web-1": "compute-1" }));
+    const dir = mkdtempSync(path.join(tmpdir(), "netloom-agent-state-"));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const stateFile = path.join(dir, "state.json");
+    const stale = { node: "compute-1", underlay: "198.18.0.11", tenants: [] };
+    writeFileSync(
+      stateFile,
+      JSON.stringify({ generation: 50, hash: "from-old-store", config: stale }),
+    );
+    const driver = createMemoryDriver();
+    const started = startAgent({
+      controller: ctl.url,
+      node: "compute-1",
+      token: await ctl.distribution.issueNodeToken("compute-1"),
+      driver,
+      stateFile,
+      backoffMinMs: 20,
+    });
+    cleanups.push(() => started.stop());
+    await convergedOn(ctl, "compute-1", driver);
+    // Generations only grow: the fabric generation was raised above the agent's 50.
+    expect(driver.applied?.generation).toBeGreaterThan(50);
+    expect((await ctl.distribution.status()).generation).toBeGreaterThan(50);
+    expect(driver.applied?.config.tenants.map((t) => t.tenant)).toEqual(["acme"]);
+  });
+
   it("controller restart: agents keep their config, reconnect and converge again", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "netloom-dist-"));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
@@ -305,6 +333,22 @@ describe("distribution", () => {
 });
 
 const databaseUrl = process.env.NETLOOM_TEST_DATABASE_URL;
+
+/** Drops a test database once the closed servers' connections are really gone. */
+async function dropDatabase(
+  admin: { query(text: string): Promise<unknown>; end(): Promise<void> },
+  name: string,
+) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await admin.end();
+}
 if (!databaseUrl) {
   console.warn(
     "distribution: two-controller test skipped: NETLOOM_TEST_DATABASE_URL is not set (a PostgreSQL URL whose user may CREATE DATABASE)",
@@ -319,8 +363,7 @@ describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
     const name = `netloom_dist_${process.pid}_${Date.now()}`;
     await admin.query(`CREATE DATABASE ${name}`);
     cleanups.push(async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await dropDatabase(admin, name);
     });
     const url = new URL(databaseUrl ?? "");
     url.pathname = `/${name}`;
@@ -335,8 +378,9 @@ describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
     await convergedOn(b, "compute-1", one.driver);
 
     await a.applyTenant(tenantIntent("acme", { "web-1": "compute-1" }));
-    await until("agent on B has acme", () =>
-      one.driver.applied?.config.tenants.some((t) => t.tenant === "acme") === true,
+    await until(
+      "agent on B has acme",
+      () => one.driver.applied?.config.tenants.some((t) => t.tenant === "acme") === true,
     );
     await convergedOn(b, "compute-1", one.driver);
     // A sees B's agent as converged through the database.
@@ -347,5 +391,60 @@ describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
     expect(a.distribution.hub.desiredOf("compute-1")?.hash).toBe(
       b.distribution.hub.desiredOf("compute-1")?.hash,
     );
+  });
+
+  it("through createServer: a tenant applied on A via tRPC converges an agent on B", async () => {
+    const pg = await import("pg");
+    const { createServer } = await import("../src/server");
+    const { distributionFor } = await import("../src/distribution/index");
+    const admin = new pg.default.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    const name = `netloom_dist_srv_${process.pid}_${Date.now()}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    cleanups.push(async () => {
+      await dropDatabase(admin, name);
+    });
+    const url = new URL(databaseUrl ?? "");
+    url.pathname = `/${name}`;
+    const servers = [];
+    for (let i = 0; i < 2; i++) {
+      const server = await createServer({
+        databaseUrl: url.href,
+        port: 0,
+        logger: false,
+        bootstrapToken: "nlt_two-servers",
+      });
+      cleanups.push(() => server.close());
+      servers.push({ server, url: await server.listen() });
+    }
+    const [a, b] = servers;
+    if (!a || !b) throw new Error("servers");
+    const adminOnA = a.server.caller(
+      await a.server.services.auth.authenticate({ token: "nlt_two-servers" }),
+    );
+    await adminOnA.fabric.applyFile({
+      document: { apiVersion: "netloom/v1", kind: "Fabric", nodes: FABRIC },
+    });
+    const { token } = await adminOnA.fabric.issueNodeToken({ node: "compute-2" });
+    const distB = distributionFor(b.server.services.events);
+    await until("B saw the fabric", () => distB?.hub.desiredOf("compute-2") !== undefined);
+    const two = agent(b.url, "compute-2", token);
+    await until("snapshot applied", () => two.driver.applied !== undefined);
+
+    await a.server.services.store.change({
+      tenant: "acme",
+      actor: "test",
+      createTenant: true,
+      mutate: () => tenantIntent("acme", { "db-1": "compute-2" }),
+    });
+    await until(
+      "agent on B has acme",
+      () => two.driver.applied?.config.tenants.some((t) => t.tenant === "acme") === true,
+    );
+    // A sees B's agent converged through the database.
+    await until("A sees compute-2 converged", async () => {
+      const status = await adminOnA.fabric.status();
+      return status.nodes.find((n) => n.name === "compute-2")?.converged === true;
+    });
   });
 });

@@ -1,11 +1,6 @@
 import type { AppRouter } from "@netloom/controller";
 import { QueryClient } from "@tanstack/react-query";
-import {
-  createTRPCClient,
-  httpBatchLink,
-  httpSubscriptionLink,
-  splitLink,
-} from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 
 /**
@@ -30,7 +25,10 @@ export function makeTrpcClient() {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url: "/trpc", eventSourceOptions: { withCredentials: true } }),
-        false: httpBatchLink({ url: "/trpc", fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }) }),
+        false: httpBatchLink({
+          url: "/trpc",
+          fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }),
+        }),
       }),
     ],
   });

@@ -4,8 +4,16 @@
  * rules and 10 security groups each (2,000 networks, 10,000 workloads, 5,000 rules, 1,000
  * groups), plus a 1,000-workload tenant for the all-pairs matrix.
  */
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { allPairs, type CompileInput, compile, createIncrementalCompiler, trace } from "../src";
+import {
+  allPairs,
+  type CompileInput,
+  compile,
+  createIncrementalCompiler,
+  type TenantInput,
+  trace,
+} from "../src";
 import {
   BENCH_SIZE,
   editTenant,
@@ -18,17 +26,11 @@ import {
 
 const SEED = 20261126;
 const gc = (globalThis as { gc?: () => void }).gc;
-let peakRss = 0;
-const sampleRss = () => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-};
-const sampler = setInterval(sampleRss, 5);
 
 function time<T>(run: () => T): { value: T; ms: number } {
   const start = performance.now();
   const value = run();
   const ms = performance.now() - start;
-  sampleRss();
   return { value, ms };
 }
 
@@ -41,31 +43,68 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-function incrementalP99(input: CompileInput, changes: number): number {
+function roundAll(figures: IncrementalFigures): Record<string, number> {
+  return Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, round(value)]));
+}
+
+interface IncrementalFigures {
+  p99: number;
+  p50: number;
+  cpuP99: number;
+  changedNodesP50: number;
+}
+
+function incremental(input: CompileInput, changes: number): IncrementalFigures {
   const compiler = createIncrementalCompiler(input);
+  // The edits (the client's side) are made up front; the loop times update() alone.
   const rng = random(SEED + 1);
   const tenants = [...input.tenants];
-  const times: number[] = [];
+  const edits: TenantInput[] = [];
   for (let i = 0; i < changes + 20; i++) {
     const index = rng.int(tenants.length);
     const tenant = tenants[index];
     if (tenant === undefined) continue;
     const edit = editTenant(rng, tenant, input.fabric.nodes);
     tenants[index] = edit.tenant;
-    const { ms } = time(() => compiler.update({ kind: "tenant", tenant: edit.tenant }));
-    if (i >= 20) times.push(ms); // first changes warm the JIT
+    edits.push(edit.tenant);
   }
-  return percentile(times, 0.99);
+  // Collect the setup's garbage (the seeding compile) before timing the steady state.
+  gc?.();
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  const changed: number[] = [];
+  edits.forEach((tenant, i) => {
+    const cpu = process.cpuUsage();
+    const { ms, value } = time(() => compiler.update({ kind: "tenant", tenant }));
+    const used = process.cpuUsage(cpu);
+    if (i >= 20) {
+      // the first changes warm the JIT
+      times.push(ms);
+      cpuTimes.push((used.user + used.system) / 1000);
+      changed.push(value.changedNodes.length);
+    }
+  });
+  return {
+    p99: percentile(times, 0.99),
+    p50: percentile(times, 0.5),
+    cpuP99: percentile(cpuTimes, 0.99),
+    changedNodesP50: percentile(changed, 0.5),
+  };
 }
 
 function main(): void {
   const input = makeFixture(SEED, BENCH_SIZE);
   gc?.();
-  compile(input); // warm up the JIT once on the same fixture
+  // Warm the JIT twice on the same fixture, then time five runs, each on a collected heap.
+  compile(input);
+  compile(input);
   gc?.();
   const full = time(() => compile(input));
   const fullRuns = [full.ms];
-  for (let i = 0; i < 2; i++) fullRuns.push(time(() => compile(input)).ms);
+  for (let i = 0; i < 4; i++) {
+    gc?.();
+    fullRuns.push(time(() => compile(input)).ms);
+  }
   const configs = Object.values(full.value.nodes);
   const serializeRuns: number[] = [];
   let bytes = 0;
@@ -78,14 +117,14 @@ function main(): void {
     );
   }
 
-  const incremental = incrementalP99(input, 200);
+  const single = incremental(input, 200);
   gc?.();
   const doubleSize: FixtureSize = {
     ...BENCH_SIZE,
     tenants: BENCH_SIZE.tenants * 2,
     nodes: BENCH_SIZE.nodes * 2,
   };
-  const incremental2x = incrementalP99(makeFixture(SEED, doubleSize), 200);
+  const double = incremental(makeFixture(SEED, doubleSize), 200);
   gc?.();
 
   // Trace: median over many flows between random workloads of random tenants.
@@ -121,21 +160,22 @@ function main(): void {
   });
   const pairs = time(() => allPairs(big, "tenant-0"));
 
-  clearInterval(sampler);
-  sampleRss();
   const result = {
     full_compile_ms: round(percentile(fullRuns, 0.5)),
     serialize_ms: round(percentile(serializeRuns, 0.5)),
-    incremental_p99_ms: round(incremental),
-    incremental_p99_ms_2x: round(incremental2x),
+    incremental_p99_ms: round(single.p99),
+    incremental_p99_ms_2x: round(double.p99),
     trace_ms: round(percentile(traceTimes, 0.5)),
     all_pairs_ms: round(pairs.ms),
-    peak_rss_mb: Math.round(peakRss / 1048576),
+    // maxRSS: the process's peak resident set, in KiB.
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   console.log(JSON.stringify(result));
   console.error(
     JSON.stringify({
       serialized_mb: Math.round(bytes / 1048576),
+      incremental: { "1x": roundAll(single), "2x": roundAll(double) },
+      load_average: loadavg().map(round),
       full_runs_ms: fullRuns.map(round),
       trace_p99_ms: round(percentile(traceTimes, 0.99)),
       all_pairs_cells: pairs.value.allowed.length,

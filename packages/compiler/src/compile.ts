@@ -43,6 +43,7 @@ interface NodeTenant {
 class CompilerState {
   private underlays = new Map<string, string>();
   private nodeOrder: string[] = [];
+  private nodeIndex = new Map<string, number>();
   private readonly tenants = new Map<string, TenantEntry>();
   /** Per node: its tenants' configs, by tenant id. */
   private readonly perNode = new Map<string, Map<string, NodeTenant>>();
@@ -91,6 +92,7 @@ class CompilerState {
   private setFabric(nodes: readonly FabricNodeSpec[]): void {
     this.underlays = new Map(nodes.map((node) => [node.name, node.underlay]));
     this.nodeOrder = nodes.map((node) => node.name);
+    this.nodeIndex = new Map(this.nodeOrder.map((node, index) => [node, index]));
   }
 
   private derive(input: TenantInput, previous?: TenantDerived): TenantEntry {
@@ -133,8 +135,11 @@ class CompilerState {
         : undefined;
     const changedNodes: string[] = [];
     let updated: Map<string, { config: NodeConfig; hash: string }> | undefined;
-    for (const node of this.nodeOrder) {
-      if (!touched.has(node)) continue;
+    // In fabric order, without walking the whole fabric.
+    const ordered = [...touched].sort(
+      (a, b) => (this.nodeIndex.get(a) ?? 0) - (this.nodeIndex.get(b) ?? 0),
+    );
+    for (const node of ordered) {
       const tenantsHere = this.perNode.get(node);
       if (tenantsHere === undefined) continue;
       const before = tenantsHere.get(id);

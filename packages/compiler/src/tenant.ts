@@ -70,6 +70,12 @@ interface Ordered<T> extends Hashed<T> {
   order: number;
 }
 
+interface MemoEntry {
+  hashed: Hashed<unknown>;
+  /** The last compile that used it. */
+  generation: number;
+}
+
 /** A policy's compiled entries; `serial` names this compiled version in cache keys. */
 interface PolicyEntries {
   serial: number;
@@ -102,7 +108,8 @@ export interface TenantDerived {
   /** Nodes hosting an interface of the tenant, sorted. */
   nodes: string[];
   /** Hashed pieces by their JSON text: a recompile reuses equal pieces (same objects). */
-  memo: Map<string, Hashed<unknown>>;
+  memo: Map<string, MemoEntry>;
+  memoGeneration: number;
   /** Port id and MAC by `workload/index`. */
   portIds: Map<string, [string, string]>;
   /** Interfaces by everything they derive from. */
@@ -120,21 +127,39 @@ export interface TenantDerived {
  * unchanged pieces keep their identity (the incremental compiler compares by identity).
  */
 class Hasher {
-  readonly memo = new Map<string, Hashed<unknown>>();
+  readonly memo: Map<string, MemoEntry>;
+  readonly generation: number;
+  private used = 0;
 
-  constructor(private readonly previous: ReadonlyMap<string, Hashed<unknown>> | undefined) {}
+  /** Continues the previous compile's memo (shared: the previous derivation is superseded). */
+  constructor(previous: { memo: Map<string, MemoEntry>; generation: number } | undefined) {
+    this.memo = previous?.memo ?? new Map();
+    this.generation = (previous?.generation ?? 0) + 1;
+  }
 
   hashed<T>(value: T): Hashed<T> {
     const json = JSON.stringify(value);
-    const known = this.memo.get(json) ?? this.previous?.get(json);
+    const known = this.memo.get(json);
     if (known !== undefined) {
-      this.memo.set(json, known);
-      return known as Hashed<T>;
+      if (known.generation !== this.generation) {
+        known.generation = this.generation;
+        this.used++;
+      }
+      return known.hashed as Hashed<T>;
     }
     const [high, low] = fnv1a64Pair(json);
     const fresh: Hashed<T> = { value, high, low };
-    this.memo.set(json, fresh);
+    this.memo.set(json, { hashed: fresh, generation: this.generation });
+    this.used++;
     return fresh;
+  }
+
+  /** Drops pieces no longer used once they outnumber the used ones. */
+  prune(): void {
+    if (this.memo.size <= 2 * this.used + 256) return;
+    for (const [json, entry] of this.memo) {
+      if (entry.generation !== this.generation) this.memo.delete(json);
+    }
   }
 }
 
@@ -162,7 +187,9 @@ export function deriveTenant(
   previous?: TenantDerived,
 ): TenantDerived {
   const prior = previous?.id === input.id ? previous : undefined;
-  const hasher = new Hasher(prior?.memo);
+  const hasher = new Hasher(
+    prior === undefined ? undefined : { memo: prior.memo, generation: prior.memoGeneration },
+  );
   const hashed = <T>(value: T): Hashed<T> => hasher.hashed(value);
   const portIds = new Map<string, [string, string]>();
   const ifaceCache = new Map<string, IfaceInfo>();
@@ -590,6 +617,7 @@ export function deriveTenant(
   }
 
   if (problems.length > 0) throw NetloomError.invalid(problems);
+  hasher.prune();
 
   ifacesByNode.delete("");
   const routesByIndex = netList.map((info) =>
@@ -608,6 +636,7 @@ export function deriveTenant(
     ifacesByNet,
     ifacesByNode,
     memo: hasher.memo,
+    memoGeneration: hasher.generation,
     portIds,
     ifaceCache,
     subnetsSignature,
@@ -663,6 +692,35 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
+}
+
+/** The peer entry of each node, per fabric: one shared object per node. */
+const peerEntryCache = new WeakMap<
+  ReadonlyMap<string, string>,
+  Map<string, { node: string; underlay: string }>
+>();
+
+function peerEntriesOf(
+  underlays: ReadonlyMap<string, string>,
+): Map<string, { node: string; underlay: string }> {
+  let entries = peerEntryCache.get(underlays);
+  if (entries === undefined) {
+    entries = new Map();
+    peerEntryCache.set(underlays, entries);
+  }
+  return entries;
+}
+
+/** Hash of each peer entry, per fabric (the underlay map is replaced when the fabric changes). */
+const peerHashCache = new WeakMap<ReadonlyMap<string, string>, Map<string, [number, number]>>();
+
+function peerHashesOf(underlays: ReadonlyMap<string, string>): Map<string, [number, number]> {
+  let hashes = peerHashCache.get(underlays);
+  if (hashes === undefined) {
+    hashes = new Map();
+    peerHashCache.set(underlays, hashes);
+  }
+  return hashes;
 }
 
 /** The TenantConfig of one node (undefined when the tenant has nothing there) and its hash. */
@@ -721,7 +779,7 @@ export function tenantConfigFor(
     if (info === undefined) continue;
     networks.push(info.instance.value);
     fold.pair(info.instance.high, info.instance.low);
-    for (const service of info.services) chained.add(service);
+    if (info.services.size > 0) for (const service of info.services) chained.add(service);
   }
   fold.word(5);
   for (const iface of local) fold.pair(iface.local.high, iface.local.low);
@@ -735,13 +793,24 @@ export function tenantConfigFor(
       peerNodes.add(iface.node);
     }
   }
-  const peers = [...peerNodes]
-    .sort()
-    .map((peer) => ({ node: peer, underlay: underlays.get(peer) ?? "" }));
+  const peerEntries = peerEntriesOf(underlays);
+  const peers = [...peerNodes].sort().map((peer) => {
+    let entry = peerEntries.get(peer);
+    if (entry === undefined) {
+      entry = { node: peer, underlay: underlays.get(peer) ?? "" };
+      peerEntries.set(peer, entry);
+    }
+    return entry;
+  });
   fold.word(7);
+  const peerHashes = peerHashesOf(underlays);
   for (const peer of peers) {
-    fold.text(peer.node);
-    fold.text(peer.underlay);
+    let hash = peerHashes.get(peer.node);
+    if (hash === undefined) {
+      hash = fnv1a64Pair(`${peer.node}\u0000${peer.underlay}`);
+      peerHashes.set(peer.node, hash);
+    }
+    fold.pair(hash[0], hash[1]);
   }
 
   const usedGroups = new Set<string>();
@@ -808,6 +877,17 @@ export interface ChangeScope {
   groups: Set<string>;
   /** Nodes whose local interfaces (or their floating IPs) changed. */
   nodes: Set<string>;
+  /** Firewalls (by name), load balancers and DNS zones (by rule id) whose content changed. */
+  services: Set<string>;
+}
+
+/** What decides which nodes hold a firewall, load balancer or zone, and in what order. */
+function serviceShape(derived: TenantDerived): string {
+  return JSON.stringify([
+    [...derived.firewalls].map(([name, firewall]) => [name, firewall.order]),
+    derived.loadBalancers.map((balancer) => [balancer.value.ruleId, balancer.value.network]),
+    derived.dnsZones.map((zone) => [zone.value.ruleId, zone.value.networks]),
+  ]);
 }
 
 function sameValues<T>(
@@ -843,6 +923,7 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
     networks: new Set(),
     groups: new Set(),
     nodes: new Set(),
+    services: new Set(),
   };
   if (
     before.id !== after.id ||
@@ -850,13 +931,21 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
     before.netList.length !== after.netList.length ||
     before.netList.some((info, index) => after.netList[index]?.name !== info.name) ||
     !sameValues(before.nats, after.nats) ||
-    !sameValues(before.loadBalancers, after.loadBalancers) ||
-    !sameValues(before.dnsZones, after.dnsZones) ||
-    !sameValues([...before.firewalls.values()], [...after.firewalls.values()])
+    serviceShape(before) !== serviceShape(after)
   ) {
     scope.all = true;
     return scope;
   }
+  for (const [name, firewall] of after.firewalls) {
+    if (before.firewalls.get(name)?.value !== firewall.value) scope.services.add(name);
+  }
+  after.loadBalancers.forEach((balancer, index) => {
+    if (before.loadBalancers[index]?.value !== balancer.value)
+      scope.services.add(balancer.value.ruleId);
+  });
+  after.dnsZones.forEach((zone, index) => {
+    if (before.dnsZones[index]?.value !== zone.value) scope.services.add(zone.value.ruleId);
+  });
   for (const info of after.netList) {
     const old = before.nets.get(info.name);
     if (
@@ -896,5 +985,10 @@ export function nodeAffected(
   if (scope.all || previous === undefined || scope.nodes.has(node)) return true;
   for (const network of previous.networks) if (scope.networks.has(network.name)) return true;
   for (const group of previous.securityGroups) if (scope.groups.has(group.name)) return true;
+  if (scope.services.size === 0) return false;
+  for (const firewall of previous.firewalls) if (scope.services.has(firewall.name)) return true;
+  for (const balancer of previous.loadBalancers)
+    if (scope.services.has(balancer.ruleId)) return true;
+  for (const zone of previous.dnsZones) if (scope.services.has(zone.ruleId)) return true;
   return false;
 }

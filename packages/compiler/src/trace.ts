@@ -1,4 +1,4 @@
-import type { Protocol, Verdict } from "@netloom/model";
+import { assertNever, type Protocol, type Verdict } from "@netloom/model";
 import type {
   CompiledFabric,
   FirewallEntry,
@@ -15,7 +15,7 @@ import type {
   TraceHop,
   TraceResult,
 } from "./config";
-import { type IntervalSet, intervalSetOf, parseIpv4, setContains } from "./ipv4";
+import { formatIpv4, type IntervalSet, intervalSetOf, parseIpv4, setContains } from "./ipv4";
 import {
   aclMatchers,
   type CompiledGroup,
@@ -68,23 +68,45 @@ export interface TenantIndex {
   networks: Map<string, { set: IntervalSet; external: boolean }>;
 }
 
-const fabricIndexes = new WeakMap<CompiledFabric, Map<string, TenantIndex | null>>();
+interface FabricIndex {
+  /** Each tenant's configs (by tenant name and by id), in node order. */
+  configs: Map<string, { node: NodeConfig; config: TenantConfig }[]>;
+  tenants: Map<string, TenantIndex | null>;
+}
+
+const fabricIndexes = new WeakMap<CompiledFabric, FabricIndex>();
 
 /** The index of a tenant (by name or id) in a compiled fabric, built once per fabric object. */
 export function tenantIndex(compiled: CompiledFabric, tenant: string): TenantIndex | undefined {
-  let perTenant = fabricIndexes.get(compiled);
-  if (perTenant === undefined) {
-    perTenant = new Map();
-    fabricIndexes.set(compiled, perTenant);
+  let fabric = fabricIndexes.get(compiled);
+  if (fabric === undefined) {
+    // One pass over every node groups the configs by tenant for all later lookups.
+    const configs = new Map<string, { node: NodeConfig; config: TenantConfig }[]>();
+    for (const node of Object.values(compiled.nodes)) {
+      for (const config of node.tenants) {
+        const entry = { node, config };
+        const keys = config.tenant === config.tenantId ? [config.tenant] : [config.tenant, config.tenantId];
+        for (const key of keys) {
+          const list = configs.get(key);
+          if (list === undefined) configs.set(key, [entry]);
+          else list.push(entry);
+        }
+      }
+    }
+    fabric = { configs, tenants: new Map() };
+    fabricIndexes.set(compiled, fabric);
   }
-  const known = perTenant.get(tenant);
+  const known = fabric.tenants.get(tenant);
   if (known !== undefined) return known ?? undefined;
-  const built = buildIndex(compiled, tenant);
-  perTenant.set(tenant, built ?? null);
+  const built = buildIndex(fabric.configs.get(tenant) ?? [], tenant);
+  fabric.tenants.set(tenant, built ?? null);
   return built;
 }
 
-function buildIndex(compiled: CompiledFabric, tenant: string): TenantIndex | undefined {
+function buildIndex(
+  configs: readonly { node: NodeConfig; config: TenantConfig }[],
+  tenant: string,
+): TenantIndex | undefined {
   const index: TenantIndex = {
     tenant,
     configs: new Map(),
@@ -98,9 +120,8 @@ function buildIndex(compiled: CompiledFabric, tenant: string): TenantIndex | und
     networks: new Map(),
   };
   const seenNetworks = new Set<NetworkInstance>();
-  for (const node of Object.values(compiled.nodes)) {
-    for (const config of node.tenants) {
-      if (config.tenant !== tenant && config.tenantId !== tenant) continue;
+  for (const { node, config } of configs) {
+    {
       index.configs.set(node.node, { node, config });
       for (const iface of config.localInterfaces) {
         const address = parseIpv4(iface.ip);
@@ -225,6 +246,8 @@ function networkOfEnd(end: FlowEnd): string | undefined {
     case "workload":
     case "unknown":
       return undefined;
+    default:
+      return assertNever(end, "flow end");
   }
 }
 
@@ -288,8 +311,12 @@ export class FlowWalk {
     this.hops = record ? [] : null;
   }
 
+  /** Rule ids that passed the flow so far, for the reason of an allow. */
+  private readonly passed: string[] = [];
+
   private hop(node: string, step: string, rule?: string, detail?: string): void {
     if (this.hops === null) return;
+    if (rule !== undefined && !this.passed.includes(rule)) this.passed.push(rule);
     const hop: TraceHop = { node, step };
     if (rule !== undefined) hop.rule = rule;
     if (detail !== undefined) hop.detail = detail;
@@ -297,7 +324,13 @@ export class FlowWalk {
   }
 
   run(from: FlowEnd, to: FlowEnd): Outcome {
-    const [source, destination] = pickInterfaces(from, to);
+    let start = from;
+    if (from.kind === "floating") {
+      // A flow from a floating address leaves from the interface behind it.
+      const ref = this.index.byIp.get(parseIpv4(from.floating.fixedIp) ?? -1);
+      if (ref !== undefined) start = { kind: "iface", ref };
+    }
+    const [source, destination] = pickInterfaces(start, to);
     if (source.kind === "iface") return this.fromInterface(source.ref, destination);
     if (source.kind === "outside") return this.fromOutside(source, destination);
     return deny(`source ${describe(source)} is not a workload or an outside address`);
@@ -466,7 +499,9 @@ export class FlowWalk {
         return (
           this.forward(view, destination) ??
           this.arrive(destination, source.address, this.port) ??
-          allow(`${source.iface.workload} reaches ${destination.iface.workload}`)
+          allow(
+            `${source.iface.workload} reaches ${destination.iface.workload} (${this.passed.join(", ") || "unfiltered"})`,
+          )
         );
       }
       case "vip":
@@ -504,6 +539,8 @@ export class FlowWalk {
       case "unknown":
         this.hop(node, "route", undefined, `no endpoint ${describe(to)}`);
         return deny(`unknown destination ${describe(to)}`);
+      default:
+        return assertNever(to, "flow end");
     }
   }
 
@@ -659,8 +696,14 @@ function describe(end: FlowEnd): string {
       return end.ref.iface.ip;
     case "unknown":
       return end.text;
+    case "floating":
+    case "nat":
+    case "vip":
+    case "gateway":
+    case "outside":
+      return formatIpv4(end.address);
     default:
-      return end.kind;
+      return assertNever(end, "flow end");
   }
 }
 

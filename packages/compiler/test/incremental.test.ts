@@ -90,3 +90,63 @@ describe("incremental compile", () => {
     expect(JSON.stringify(before)).toBe(snapshot);
   });
 });
+
+describe("incremental scoping", () => {
+  it("recomputes only the nodes that see a changed object", () => {
+    const base = {
+      apiVersion: "netloom/v1",
+      tenant: "scoped",
+      networks: [
+        { name: "a", subnets: [{ cidr: "10.1.0.0/24" }] },
+        { name: "b", subnets: [{ cidr: "10.2.0.0/24" }] },
+      ],
+      workloads: [
+        {
+          name: "a-1",
+          node: "node-0",
+          interfaces: [{ network: "a", ip: "10.1.0.10", securityGroups: ["g"] }],
+        },
+        { name: "a-2", node: "node-1", interfaces: [{ network: "a", ip: "10.1.0.11" }] },
+        { name: "b-1", node: "node-2", interfaces: [{ network: "b", ip: "10.2.0.10" }] },
+      ],
+      securityGroups: [
+        { name: "g", rules: [{ direction: "ingress", protocol: "tcp", ports: 22 }] },
+      ],
+    };
+    const nodes = ["node-0", "node-1", "node-2", "node-3"].map((name, index) => ({
+      name,
+      underlay: `198.18.0.${index + 1}`,
+    }));
+    const tenant = (intent: unknown): TenantInput => ({
+      id: "t-scoped",
+      intent: intent as TenantInput["intent"],
+      vnis: { a: 100, b: 101 },
+      natAddresses: {},
+    });
+    const compiler = createIncrementalCompiler({
+      fabric: { nodes: nodes as never },
+      tenants: [tenant(base)],
+    });
+    // A group used only on node-0.
+    const groupEdit = structuredClone(base);
+    groupEdit.securityGroups[0]?.rules.push({ direction: "ingress", protocol: "tcp", ports: 80 });
+    expect(compiler.update({ kind: "tenant", tenant: tenant(groupEdit) }).changedNodes).toEqual([
+      "node-0",
+    ]);
+    // A workload added on network b: b's nodes only (a and b share no route).
+    const added = structuredClone(groupEdit);
+    added.workloads.push({
+      name: "b-2",
+      node: "node-3",
+      interfaces: [{ network: "b", ip: "10.2.0.11" }],
+    });
+    expect(compiler.update({ kind: "tenant", tenant: tenant(added) }).changedNodes).toEqual([
+      "node-2",
+      "node-3",
+    ]);
+    // The same intent again changes nothing.
+    expect(
+      compiler.update({ kind: "tenant", tenant: tenant(structuredClone(added)) }).changedNodes,
+    ).toEqual([]);
+  });
+});

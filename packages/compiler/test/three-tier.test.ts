@@ -1,6 +1,6 @@
-import { expectFileSchema } from "@netloom/model";
+import { assertionSchema, expectFileSchema } from "@netloom/model";
 import { describe, expect, it } from "vitest";
-import { check, compile, trace } from "../src";
+import { check, checkAssertions, compile, trace } from "../src";
 import { fabricOf, loadIntent, readYaml, resolveTenant } from "./helpers";
 
 const examples = "/work/shared/examples";
@@ -45,6 +45,35 @@ describe("three-tier example", () => {
     expect(result.hops.some((hop) => hop.step === "forward" && hop.node === "compute-2")).toBe(
       true,
     );
+  });
+
+  it("reports the broken assertions with the trace's reason", () => {
+    const assertions = assertionSchema.array().parse([
+      { name: "app-db", from: "app-1", to: "db-1", protocol: "tcp", port: 5432, verdict: "allow" },
+      { name: "web-db", from: "web-1", to: "db-1", protocol: "tcp", port: 5432, verdict: "allow" },
+    ]);
+    const broken = checkAssertions(compiled, "shop", assertions);
+    expect(broken.map((entry) => entry.assertion.name)).toEqual(["web-db"]);
+    expect(broken[0]?.got).toBe("deny");
+    expect(broken[0]?.rule).toBe("implicit:no-match:web");
+    expect(broken[0]?.reason).toContain("web");
+  });
+
+  it("counts a flipped expectation as a mismatch", () => {
+    const flipped = expectations.map((expectation) => ({
+      ...expectation,
+      verdict: expectation.verdict === "allow" ? ("deny" as const) : ("allow" as const),
+    }));
+    const result = check(compiled, "shop", flipped);
+    expect(result.mismatches).toHaveLength(expectations.length);
+    expect(result.mismatches[0]).toEqual({
+      from: "web-1",
+      to: "web-2",
+      protocol: "tcp",
+      port: 22,
+      expected: "deny",
+      got: "allow",
+    });
   });
 
   it("leaves compute-3, which hosts nothing of the tenant, empty", () => {

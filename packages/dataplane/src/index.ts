@@ -1,4 +1,4 @@
 export * from "./driver";
+export * from "./linux";
 export * from "./memory/index";
 export * from "./protocol";
-export * from "./linux";

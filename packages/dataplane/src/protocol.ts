@@ -104,7 +104,12 @@ export interface ResyncMessage {
   type: "resync";
 }
 
-export type AgentMessage = HelloMessage | AckMessage | NackMessage | HeartbeatMessage | ResyncMessage;
+export type AgentMessage =
+  | HelloMessage
+  | AckMessage
+  | NackMessage
+  | HeartbeatMessage
+  | ResyncMessage;
 
 /**
  * The config a delta leads to from `base`: tenants in the delta's `order` when it has one, else

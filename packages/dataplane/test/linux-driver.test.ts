@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import type { NodeConfig } from "@netloom/compiler";
 import { check, trace } from "@netloom/compiler";
-import { parseExpectFileOrThrow, type Protocol } from "@netloom/model";
+import { type Protocol, parseDocument, parseExpectFileOrThrow } from "@netloom/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
 import {
   destroyAllNamespaces,
   listAllNamespaces,
@@ -44,13 +44,17 @@ function send(spec: {
 const skipReason = await linuxSkipReason();
 if (skipReason) console.warn(`linux dataplane tests skipped: ${skipReason}`);
 
-const EXAMPLES = "/work/shared/examples";
-const examplesDir = process.env.NETLOOM_EXAMPLES ?? EXAMPLES;
+/** The shared examples when this machine has them, else the copies next to this test. */
+const SHARED = "/work/shared/examples";
+const example = (file: string) =>
+  existsSync(`${SHARED}/${file}`)
+    ? `${SHARED}/${file}`
+    : path.join(import.meta.dirname, `linux-${file}`);
 
 describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
   let lab: Awaited<ReturnType<typeof driverLab>>;
   let configs: Record<string, NodeConfig>;
-  const shop = loadIntent(`${examplesDir}/three-tier.yaml`);
+  const shop = loadIntent(example("three-tier.yaml"));
   const red = intentOf({
     tenant: "red",
     networks: [{ name: "net", subnets: [{ cidr: "10.77.0.0/24" }] }],
@@ -291,7 +295,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
 
   it("agrees with the compiler on every verdict of the three-tier example", async () => {
     const expectations = parseExpectFileOrThrow(
-      parseYaml(readFileSync(`${examplesDir}/three-tier.expect.yaml`, "utf8")),
+      parseDocument(readFileSync(example("three-tier.expect.yaml"), "utf8")),
     ).expect;
     const compiled = compileFor(lab.nodes, tenants);
     const compiledCheck = check(compiled, "shop", expectations);
@@ -303,7 +307,9 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
         nodes: lab.nodes,
         tag: TAG,
       });
-      rows.push(`${flow.from}->${flow.to} ${flow.protocol}/${flow.port ?? "-"}: ${got}/${traced.verdict}`);
+      rows.push(
+        `${flow.from}->${flow.to} ${flow.protocol}/${flow.port ?? "-"}: ${got}/${traced.verdict}`,
+      );
       expect({ flow, got }).toEqual({ flow, got: traced.verdict });
     }
     expect(rows).toHaveLength(expectations.length);

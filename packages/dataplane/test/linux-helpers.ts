@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { type CompiledFabric, compile, type TenantInput } from "@netloom/compiler";
-import { type FabricNodeSpec, type IntentFile, intentFileSchema } from "@netloom/model";
-import { parse as parseYaml } from "yaml";
+import {
+  type FabricNodeSpec,
+  type IntentFile,
+  intentFileSchema,
+  parseDocument,
+  parseIntentFileOrThrow,
+} from "@netloom/model";
 import {
   createLinuxDriver,
   createUnderlay,
@@ -29,7 +34,7 @@ export function intentOf(value: unknown): IntentFile {
 }
 
 export function loadIntent(path: string): IntentFile {
-  return intentFileSchema.parse(parseYaml(readFileSync(path, "utf8")));
+  return parseIntentFileOrThrow(parseDocument(readFileSync(path, "utf8")));
 }
 
 /** A tenant whose intent fixes every node and address: only VNIs are left to allocate. */

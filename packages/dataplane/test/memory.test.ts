@@ -123,10 +123,8 @@ describe("applyDelta", () => {
     expect(next.tenants.map((t) => t.tenantId)).toEqual(["a", "aa", "b"]);
     expect(next.tenants[2]?.networks.map((n) => n.name)).toEqual(["x", "z"]);
     expect(next.tenants[0]).toBe(base.tenants[0]);
-    expect(applyDelta(base, { ...delta, order: undefined }).tenants.map((t) => t.tenantId)).toEqual([
-      "a",
-      "b",
-      "aa",
-    ]);
+    expect(applyDelta(base, { ...delta, order: undefined }).tenants.map((t) => t.tenantId)).toEqual(
+      ["a", "b", "aa"],
+    );
   });
 });

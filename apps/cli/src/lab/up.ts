@@ -8,6 +8,8 @@ import {
   createUnderlay,
   destroyAllNamespaces,
   labNode,
+  listAllNamespaces,
+  NAMESPACE_PREFIX,
   OUTSIDE_UNDERLAY,
   UNDERLAY_NAMESPACE,
 } from "@netloom/dataplane";
@@ -118,6 +120,12 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     await stopAgents(previous);
   }
   const nodes = Array.from({ length: options.nodes }, (_, i) => labNode(i + 1));
+  // A smaller lab than before: the nodes beyond N go, with everything behind them.
+  const beyond = (await listAllNamespaces(`${NAMESPACE_PREFIX}n-`)).filter((ns) => {
+    const index = Number.parseInt(ns.slice(`${NAMESPACE_PREFIX}n-`.length), 10);
+    return Number.isInteger(index) && index > options.nodes;
+  });
+  for (const ns of beyond) await destroyAllNamespaces(ns);
   progress(`lab: underlay ${UNDERLAY_NAMESPACE} and ${nodes.length} node namespaces`);
   await createUnderlay(nodes);
   await createOutsideHost(UNDERLAY_NAMESPACE);

@@ -120,7 +120,6 @@ export class FabricFeed {
   private async compileTenants(tenantIds: string[], generation: number): Promise<void> {
     const compiler = this.compiler;
     if (!compiler) return this.compileAll(generation);
-    const t0 = performance.now();
     let inputs: Map<string, TenantInput | null>;
     const loadTenant = this.source.loadTenantInput?.bind(this.source);
     if (loadTenant) {
@@ -131,13 +130,10 @@ export class FabricFeed {
       const byId = new Map(all.tenants.map((tenant) => [tenant.id, tenant]));
       inputs = new Map(tenantIds.map((id) => [id, byId.get(id) ?? null]));
     }
-    const t1 = performance.now();
     for (const [tenantId, tenant] of inputs) {
       compiler.update(tenant ? { kind: "tenant", tenant } : { kind: "removeTenant", tenantId });
     }
-    const t2 = performance.now();
     this.hub.install(compiler.current(), generation);
-    if (process.env.NETLOOM_DIST_DEBUG) console.error(`DEBUG load ${(t1 - t0).toFixed(1)} compile ${(t2 - t1).toFixed(1)} install ${(performance.now() - t2).toFixed(1)}`);
   }
 
   close(): void {

@@ -60,6 +60,9 @@ export interface HubTiming {
   flushMs: number;
 }
 
+/** No message for this long: acks have stopped streaming in. */
+const QUIET_MS = 50;
+
 export const DEFAULT_TIMING: HubTiming = { heartbeatMs: 5000, staleAfterMs: 15000, flushMs: 1000 };
 
 interface Session {
@@ -102,6 +105,8 @@ export class DistributionHub {
   private readonly observers = new Set<HubObserver>();
   private generation = 0;
   private flushTimer: NodeJS.Timeout | undefined;
+  private lastReceived = 0;
+  private firstUnsaved: number | undefined;
   private staleTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private raising: Promise<void> | undefined;
@@ -343,7 +348,8 @@ export class DistributionHub {
             this.sendUpdate(session);
             break;
           case "base-mismatch":
-            session.sentGeneration = Math.max(session.sentGeneration, message.acceptedGeneration);
+            // Not accepted: what the agent holds is what it says, not what was sent.
+            session.sentGeneration = message.acceptedGeneration;
             session.agentHash = message.acceptedHash;
             session.sentHash = null;
             session.sentConfig = undefined;
@@ -375,12 +381,28 @@ export class DistributionHub {
     this.changed();
   }
 
+  /**
+   * Writes reported state at most every `flushMs`, and not while acks are streaming in (PGlite
+   * runs on this thread: a write in the middle of a convergence would delay it), unless the
+   * oldest unsaved report is five periods old.
+   */
   private scheduleFlush(): void {
+    this.lastReceived = Date.now();
+    this.firstUnsaved ??= this.lastReceived;
     if (this.flushTimer || this.closed) return;
-    this.flushTimer = setTimeout(() => {
+    const attempt = () => {
+      const now = Date.now();
+      const quiet = now - this.lastReceived >= QUIET_MS;
+      const overdue = now - (this.firstUnsaved ?? now) >= 5 * this.timing.flushMs;
+      if (!quiet && !overdue && !this.closed) {
+        this.flushTimer = setTimeout(attempt, QUIET_MS);
+        return;
+      }
       this.flushTimer = undefined;
+      this.firstUnsaved = undefined;
       this.flushing = this.flushing.then(() => this.flush());
-    }, this.timing.flushMs);
+    };
+    this.flushTimer = setTimeout(attempt, this.timing.flushMs);
   }
 
   /** Writes every node state reported since the last flush in one statement. */
@@ -431,7 +453,8 @@ export class DistributionHub {
     if (this.staleTimer) clearInterval(this.staleTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const session of this.sessions.values()) session.socket.close(1001, "controller going away");
+    for (const session of this.sessions.values())
+      session.socket.close(1001, "controller going away");
     this.sessions.clear();
     await this.flushing;
     await this.flush();

@@ -11,7 +11,7 @@ import type { ChangedEvent } from "../events";
 import { type CompileSource, FabricFeed } from "./feed";
 import { DEFAULT_TIMING, DistributionHub, type HubTiming } from "./hub";
 import { bindDistribution } from "./router";
-import { createDistributionStore, readNodeRows } from "./store";
+import { createDistributionStore, readNodeRows, type StoredNodeRow } from "./store";
 import { createNodeTokenVerifier, issueNodeToken } from "./tokens";
 import { type CrossControllerWatch, startWatch } from "./watch";
 
@@ -162,7 +162,12 @@ export async function registerDistribution(
         });
         return state.generation;
       });
-      deps.events.emit("changed", { tenantId: null, tenant: null, generation: 0, fabricGeneration });
+      deps.events.emit("changed", {
+        tenantId: null,
+        tenant: null,
+        generation: 0,
+        fabricGeneration,
+      });
       // Written behind the store's back: have it re-read everything before compiling.
       await activeFeed.schedule({ tenantId: null, fabricGeneration }, true);
     });
@@ -188,7 +193,10 @@ export async function registerDistribution(
     if (principal?.globalRole !== "cloud_admin") return { status: 401, reason: "invalid token" };
     const exists = await deps.db.prisma.fabricNode.findUnique({ where: { name: node } });
     if (!exists) {
-      const parsed = fabricNodeSchema.safeParse({ name: node, underlay: url.searchParams.get("underlay") });
+      const parsed = fabricNodeSchema.safeParse({
+        name: node,
+        underlay: url.searchParams.get("underlay"),
+      });
       if (!parsed.success) {
         return { status: 400, reason: "a new node needs a valid name and underlay" };
       }
@@ -197,7 +205,11 @@ export async function registerDistribution(
     return { node, registeredToken: await issue(node) };
   };
 
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 << 20 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 64 << 20,
+  });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? "/", "http://agent");
     if (url.pathname !== AGENT_PATH) return;
@@ -226,18 +238,32 @@ export async function registerDistribution(
   };
   app.server.on("upgrade", onUpgrade);
 
+  // The database part of the status (nodes served by other controllers) is read at most once
+  // a second: subscriptions recompute the status on every burst of acks.
+  let rowsCache: { at: number; rows: Promise<[StoredNodeRow[], number]> } | undefined;
+  const readRows = (): Promise<[StoredNodeRow[], number]> => {
+    const now = Date.now();
+    if (!rowsCache || now - rowsCache.at > 1000) {
+      const rows = Promise.all([readNodeRows(deps.db.sql), store.fabricGeneration()]);
+      rowsCache = { at: now, rows };
+      rows.catch(() => {
+        rowsCache = undefined;
+      });
+    }
+    return rowsCache.rows;
+  };
+
   const status = async (): Promise<FabricStatus> => {
-    const [rows, generation] = await Promise.all([
-      readNodeRows(deps.db.sql),
-      store.fabricGeneration(),
-    ]);
+    const [rows, generation] = await readRows();
     const now = Date.now();
     const connected = new Set(hub.connectedNodes());
     const nodes: NodeStatus[] = rows.map((row) => {
       const local = hub.localState(row.name);
       const desired = hub.desiredOf(row.name);
       // This controller's view is fresher for its own agents; the database for the others'.
-      const useLocal = local !== undefined && (connected.has(row.name) || local.lastSeen >= (row.lastSeenAt?.getTime() ?? 0));
+      const useLocal =
+        local !== undefined &&
+        (connected.has(row.name) || local.lastSeen >= (row.lastSeenAt?.getTime() ?? 0));
       const appliedGeneration = useLocal ? local.appliedGeneration : row.appliedGeneration;
       const appliedHash = useLocal ? local.appliedHash : row.appliedHash;
       const lastSeen = useLocal ? local.lastSeen : (row.lastSeenAt?.getTime() ?? null);

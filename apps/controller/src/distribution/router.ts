@@ -1,4 +1,4 @@
-import { nameSchema, NetloomError } from "@netloom/model";
+import { NetloomError, nameSchema } from "@netloom/model";
 import { z } from "zod";
 import { requireCloudAdmin, requireCloudReader } from "../auth/principal";
 import type { ControllerEvents } from "../events";

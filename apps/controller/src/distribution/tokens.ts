@@ -50,7 +50,9 @@ export function createNodeTokenVerifier(sql: SqlRunner, ttlMs = 5000) {
   let reading: Promise<Map<string, string>> | undefined;
   const load = async (): Promise<Map<string, string>> => {
     reading ??= sql
-      .query<{ name: string; tokenHash: string | null }>('SELECT name, "tokenHash" FROM "FabricNode"')
+      .query<{ name: string; tokenHash: string | null }>(
+        'SELECT name, "tokenHash" FROM "FabricNode"',
+      )
       .then((rows) => {
         const next = new Map<string, string>();
         for (const row of rows) if (row.tokenHash) next.set(row.name, row.tokenHash);

@@ -15,7 +15,7 @@ import type { Prisma } from "../generated/prisma/client";
 import { type AssertionChecker, noAssertionChecker } from "./assertions";
 import { diffResources, documentOf, objectsOf, parseStoredSpec } from "./document";
 import { validateTenantIntent } from "./model";
-import { KeyedMutex } from "./mutex";
+import { KeyedMutex, Semaphore } from "./mutex";
 import {
   allocateAddresses,
   carryOverAllocations,
@@ -97,13 +97,28 @@ export class Store {
   private fabricGenerationValue = 0;
   private compileInputCache: CompileInput | null = null;
   private readonly locks = new KeyedMutex();
+  /**
+   * Interactive transactions in flight. Prisma's driver-adapter transactions deadlock when
+   * every pool connection is held by a transaction that has begun (seen under 100 concurrent
+   * writers with a pool of 20): keep well under the pool size.
+   */
+  private readonly transactions: Semaphore;
   /** Checks stored assertions against a candidate; set once the compiler is wired. */
   assertionChecker: AssertionChecker = noAssertionChecker;
 
   private constructor(
     readonly db: Db,
     readonly events: ControllerEvents,
-  ) {}
+  ) {
+    this.transactions = new Semaphore(db.backend === "postgres" ? 8 : 1);
+  }
+
+  /** Runs an interactive transaction within the concurrency limit. */
+  private transaction<T>(run: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.transactions.run(() =>
+      this.db.prisma.$transaction(run, { maxWait: 30_000, timeout: 60_000 }),
+    );
+  }
 
   /** Opens the store and loads every tenant and node into memory. */
   static async open(db: Db, events: ControllerEvents): Promise<Store> {
@@ -224,10 +239,17 @@ export class Store {
         { path: "tenant", message: `tenant ${name} exists` },
       ]);
     }
-    const row = await this.db.prisma.$transaction(async (tx) => {
+    const row = await this.transaction(async (tx) => {
       const created = await tx.tenant.create({ data: { name } });
       await tx.auditEvent.create({
-        data: { tenantId: created.id, actor, action: "create", kind: "tenant", name, generation: 0 },
+        data: {
+          tenantId: created.id,
+          actor,
+          action: "create",
+          kind: "tenant",
+          name,
+          generation: 0,
+        },
       });
       await tx.intentSnapshot.create({
         data: {
@@ -254,7 +276,7 @@ export class Store {
   /** Deletes a tenant and everything it owns; its configs leave every node. */
   async deleteTenant(state: TenantState): Promise<void> {
     await this.locks.run(`tenant:${state.name}`, async () => {
-      const fabricGeneration = await this.db.prisma.$transaction(async (tx) => {
+      const fabricGeneration = await this.transaction(async (tx) => {
         await tx.tenant.delete({ where: { id: state.id } });
         return bumpFabric(tx);
       });
@@ -381,111 +403,108 @@ export class Store {
     const oldPoolNetworks = new Map(
       objectsOf(before, "floatingIpPools").map((pool) => [pool.name, pool.network]),
     );
-    const committed = await this.db.prisma.$transaction(
-      async (tx) => {
-        const locked = await tx.$queryRaw<{ generation: number }[]>`
+    const committed = await this.transaction(async (tx) => {
+      const locked = await tx.$queryRaw<{ generation: number }[]>`
           SELECT generation FROM "Tenant" WHERE id = ${state.id} FOR UPDATE`;
-        const row = locked[0];
-        if (!row) throw notFound("tenant", state.name, "tenant");
-        if (row.generation !== state.generation) throw new StaleState();
-        const generation = state.generation + 1;
-        const resources = new Map(state.resources);
-        const vnis = { ...state.vnis };
+      const row = locked[0];
+      if (!row) throw notFound("tenant", state.name, "tenant");
+      if (row.generation !== state.generation) throw new StaleState();
+      const generation = state.generation + 1;
+      const resources = new Map(state.resources);
+      const vnis = { ...state.vnis };
 
-        for (const gone of diff.deletes) {
-          await tx.resource.delete({ where: { id: gone.id } });
-          resources.delete(resourceKey(gone.kind, gone.name));
-          if (gone.kind === "networks") delete vnis[gone.name];
-        }
-        for (const update of diff.updates) {
-          const { resource } = update;
-          const { count } = await tx.resource.updateMany({
-            where: { id: resource.id, revision: resource.revision },
-            data: {
-              spec: update.spec as Prisma.InputJsonValue,
-              ordinal: update.ordinal,
-              revision: { increment: 1 },
-            },
-          });
-          if (count === 0) throw new StaleState();
-          resources.set(resourceKey(resource.kind, resource.name), {
-            ...resource,
-            spec: update.spec as StoredResource["spec"],
-            ordinal: update.ordinal,
-            revision: resource.revision + 1,
-          });
-        }
-        if (diff.creates.length > 0) {
-          const rows = diff.creates.map((create) => ({
-            id: randomUUID(),
-            tenantId: state.id,
-            kind: create.kind,
-            name: create.name,
-            ordinal: create.ordinal,
-            spec: create.spec as Prisma.InputJsonValue,
-          }));
-          await tx.resource.createMany({ data: rows });
-          for (const row of rows) {
-            resources.set(resourceKey(row.kind as ResourceKind, row.name), {
-              id: row.id,
-              kind: row.kind as ResourceKind,
-              name: row.name,
-              ordinal: row.ordinal,
-              spec: row.spec as unknown as StoredResource["spec"],
-              revision: 1,
-            });
-            if (row.kind === "networks") vnis[row.name] = await allocateVni(tx, row.id);
-          }
-        }
-
-        // Addresses: rewrite the rows of every owner whose addresses changed.
-        const deletedIds = new Set(diff.deletes.map((gone) => gone.id));
-        const pending: { ownerId: string; rows: AddressRow[] }[] = [];
-        for (const resource of resources.values()) {
-          const wanted = addressesOf(resource, poolNetworks, prepared.natAddresses);
-          const previous = state.resources.get(resourceKey(resource.kind, resource.name));
-          const had =
-            previous && previous.id === resource.id
-              ? addressesOf(previous, oldPoolNetworks, state.natAddresses)
-              : [];
-          if (JSON.stringify(wanted) === JSON.stringify(had)) continue;
-          if (had.length > 0) await tx.ipAllocation.deleteMany({ where: { ownerId: resource.id } });
-          pending.push({ ownerId: resource.id, rows: wanted });
-        }
-        for (const { ownerId, rows } of pending) {
-          if (rows.length === 0 || deletedIds.has(ownerId)) continue;
-          const { count } = await tx.ipAllocation.createMany({
-            data: rows.map((row) => ({ tenantId: state.id, ownerId, ...row })),
-            skipDuplicates: true,
-          });
-          // Another owner holds one of these addresses: the copy was stale. Reload and retry,
-          // which hands out the next free address instead.
-          if (count !== rows.length) throw new StaleState();
-        }
-
-        await tx.tenant.update({ where: { id: state.id }, data: { generation } });
-        await tx.auditEvent.createMany({
-          data: diff.changes.map((change) => auditRow(state.id, args.actor, generation, change)),
-        });
-        await tx.intentSnapshot.create({
+      for (const gone of diff.deletes) {
+        await tx.resource.delete({ where: { id: gone.id } });
+        resources.delete(resourceKey(gone.kind, gone.name));
+        if (gone.kind === "networks") delete vnis[gone.name];
+      }
+      for (const update of diff.updates) {
+        const { resource } = update;
+        const { count } = await tx.resource.updateMany({
+          where: { id: resource.id, revision: resource.revision },
           data: {
-            tenantId: state.id,
-            generation,
-            document: prepared.intent as unknown as Prisma.InputJsonValue,
+            spec: update.spec as Prisma.InputJsonValue,
+            ordinal: update.ordinal,
+            revision: { increment: 1 },
           },
         });
-        const fabricGeneration = await bumpFabric(tx);
-        const next: TenantState = {
-          ...state,
+        if (count === 0) throw new StaleState();
+        resources.set(resourceKey(resource.kind, resource.name), {
+          ...resource,
+          spec: update.spec as StoredResource["spec"],
+          ordinal: update.ordinal,
+          revision: resource.revision + 1,
+        });
+      }
+      if (diff.creates.length > 0) {
+        const rows = diff.creates.map((create) => ({
+          id: randomUUID(),
+          tenantId: state.id,
+          kind: create.kind,
+          name: create.name,
+          ordinal: create.ordinal,
+          spec: create.spec as Prisma.InputJsonValue,
+        }));
+        await tx.resource.createMany({ data: rows });
+        for (const row of rows) {
+          resources.set(resourceKey(row.kind as ResourceKind, row.name), {
+            id: row.id,
+            kind: row.kind as ResourceKind,
+            name: row.name,
+            ordinal: row.ordinal,
+            spec: row.spec as unknown as StoredResource["spec"],
+            revision: 1,
+          });
+          if (row.kind === "networks") vnis[row.name] = await allocateVni(tx, row.id);
+        }
+      }
+
+      // Addresses: rewrite the rows of every owner whose addresses changed.
+      const deletedIds = new Set(diff.deletes.map((gone) => gone.id));
+      const pending: { ownerId: string; rows: AddressRow[] }[] = [];
+      for (const resource of resources.values()) {
+        const wanted = addressesOf(resource, poolNetworks, prepared.natAddresses);
+        const previous = state.resources.get(resourceKey(resource.kind, resource.name));
+        const had =
+          previous && previous.id === resource.id
+            ? addressesOf(previous, oldPoolNetworks, state.natAddresses)
+            : [];
+        if (JSON.stringify(wanted) === JSON.stringify(had)) continue;
+        if (had.length > 0) await tx.ipAllocation.deleteMany({ where: { ownerId: resource.id } });
+        pending.push({ ownerId: resource.id, rows: wanted });
+      }
+      for (const { ownerId, rows } of pending) {
+        if (rows.length === 0 || deletedIds.has(ownerId)) continue;
+        const { count } = await tx.ipAllocation.createMany({
+          data: rows.map((row) => ({ tenantId: state.id, ownerId, ...row })),
+          skipDuplicates: true,
+        });
+        // Another owner holds one of these addresses: the copy was stale. Reload and retry,
+        // which hands out the next free address instead.
+        if (count !== rows.length) throw new StaleState();
+      }
+
+      await tx.tenant.update({ where: { id: state.id }, data: { generation } });
+      await tx.auditEvent.createMany({
+        data: diff.changes.map((change) => auditRow(state.id, args.actor, generation, change)),
+      });
+      await tx.intentSnapshot.create({
+        data: {
+          tenantId: state.id,
           generation,
-          resources,
-          vnis,
-          natAddresses: prepared.natAddresses,
-        };
-        return { next, fabricGeneration };
-      },
-      { maxWait: 30_000, timeout: 60_000 },
-    );
+          document: prepared.intent as unknown as Prisma.InputJsonValue,
+        },
+      });
+      const fabricGeneration = await bumpFabric(tx);
+      const next: TenantState = {
+        ...state,
+        generation,
+        resources,
+        vnis,
+        natAddresses: prepared.natAddresses,
+      };
+      return { next, fabricGeneration };
+    });
     this.cacheTenant(committed.next);
     this.fabricGenerationValue = Math.max(this.fabricGenerationValue, committed.fabricGeneration);
     this.events.emit("changed", {
@@ -616,7 +635,9 @@ export class Store {
       const removed = options.prune ? this.nodes.filter((node) => !seen.has(node.name)) : [];
       for (const node of removed) problems.push(...this.hostedWorkloads(node.name));
       // Underlays must stay unique in the fabric the change leaves behind.
-      const final = new Map(this.nodes.filter((node) => !removed.includes(node)).map((n) => [n.name, n.underlay]));
+      const final = new Map(
+        this.nodes.filter((node) => !removed.includes(node)).map((n) => [n.name, n.underlay]),
+      );
       for (const node of nodes) final.set(node.name, node.underlay);
       nodes.forEach((node, index) => {
         for (const [other, underlay] of final) {
@@ -630,15 +651,19 @@ export class Store {
       });
       if (problems.length > 0) throw NetloomError.invalid(problems);
       const changed = [
-        ...nodes.filter((node) => byName.get(node.name)?.underlay !== node.underlay).map((n) => n.name),
+        ...nodes
+          .filter((node) => byName.get(node.name)?.underlay !== node.underlay)
+          .map((n) => n.name),
         ...removed.map((node) => node.name),
       ];
       if (changed.length === 0 || options.dryRun) {
         return { changed, fabricGeneration: this.fabricGenerationValue };
       }
-      const fabricGeneration = await this.db.prisma.$transaction(async (tx) => {
+      const fabricGeneration = await this.transaction(async (tx) => {
         if (removed.length > 0) {
-          await tx.fabricNode.deleteMany({ where: { name: { in: removed.map((node) => node.name) } } });
+          await tx.fabricNode.deleteMany({
+            where: { name: { in: removed.map((node) => node.name) } },
+          });
         }
         // Two-step so that nodes may swap underlays in one file without a unique clash.
         for (const node of nodes) {
@@ -652,7 +677,8 @@ export class Store {
         }
         for (const node of nodes) {
           const existing = byName.get(node.name);
-          if (!existing) await tx.fabricNode.create({ data: { name: node.name, underlay: node.underlay } });
+          if (!existing)
+            await tx.fabricNode.create({ data: { name: node.name, underlay: node.underlay } });
           else if (existing.underlay !== node.underlay) {
             await tx.fabricNode.update({
               where: { name: node.name },
@@ -664,7 +690,12 @@ export class Store {
       });
       await this.reloadFabric();
       this.fabricGenerationValue = fabricGeneration;
-      this.events.emit("changed", { tenantId: null, tenant: null, generation: 0, fabricGeneration });
+      this.events.emit("changed", {
+        tenantId: null,
+        tenant: null,
+        generation: 0,
+        fabricGeneration,
+      });
       return { changed, fabricGeneration };
     });
   }
@@ -681,13 +712,18 @@ export class Store {
       if (hosted.length > 0) {
         throw new NetloomError("CONFLICT", `node ${name} still hosts workloads`, hosted);
       }
-      const fabricGeneration = await this.db.prisma.$transaction(async (tx) => {
+      const fabricGeneration = await this.transaction(async (tx) => {
         await tx.fabricNode.delete({ where: { name } });
         return bumpFabric(tx);
       });
       await this.reloadFabric();
       this.fabricGenerationValue = fabricGeneration;
-      this.events.emit("changed", { tenantId: null, tenant: null, generation: 0, fabricGeneration });
+      this.events.emit("changed", {
+        tenantId: null,
+        tenant: null,
+        generation: 0,
+        fabricGeneration,
+      });
       return fabricGeneration;
     });
   }
@@ -717,7 +753,15 @@ export class Store {
 // ------------------------------------------------------------------ helpers
 
 function emptyTenant(name: string): TenantState {
-  return { id: `new:${name}`, name, generation: 0, quotas: {}, resources: new Map(), vnis: {}, natAddresses: {} };
+  return {
+    id: `new:${name}`,
+    name,
+    generation: 0,
+    quotas: {},
+    resources: new Map(),
+    vnis: {},
+    natAddresses: {},
+  };
 }
 
 /** NOT_FOUND for an object of a kind, the same text whether missing or foreign. */
@@ -729,9 +773,11 @@ export function notFound(kind: string, name: string, path: string): NetloomError
 
 /** CONFLICT for an update or delete made against an older revision. */
 export function staleRevision(kind: string, name: string, current: number): NetloomError {
-  return new NetloomError("CONFLICT", `${kind} ${name} changed since it was read (now revision ${current})`, [
-    { path: "revision", message: `stale: the current revision is ${current}` },
-  ]);
+  return new NetloomError(
+    "CONFLICT",
+    `${kind} ${name} changed since it was read (now revision ${current})`,
+    [{ path: "revision", message: `stale: the current revision is ${current}` }],
+  );
 }
 
 async function bumpFabric(tx: Tx): Promise<number> {
@@ -777,7 +823,8 @@ function addressesOf(
     });
   } else if (resource.kind === "services") {
     const spec = resource.spec as import("@netloom/model").Service;
-    if (spec.type === "load-balancer") rows.push({ network: spec.network, ip: spec.vip, purpose: "vip" });
+    if (spec.type === "load-balancer")
+      rows.push({ network: spec.network, ip: spec.vip, purpose: "vip" });
     const nat = natAddresses[spec.name];
     if (spec.type === "nat" && nat) rows.push({ network: spec.outside, ip: nat, purpose: "nat" });
   }

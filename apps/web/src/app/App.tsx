@@ -2,13 +2,17 @@ import { QueryClientProvider, useQuery, useQueryClient } from "@tanstack/react-q
 import { lazy, Suspense, useState } from "react";
 import { failureOf } from "../errors";
 import { makeQueryClient, makeTrpcClient, TRPCProvider, useTRPC } from "../trpc";
-import { Login } from "./Login";
 import { Home } from "./Home";
+import { Login } from "./Login";
 import { navigate, useRoute } from "./route";
 import type { Me } from "./types";
 
-const TenantWorkspace = lazy(() => import("./TenantWorkspace").then((m) => ({ default: m.TenantWorkspace })));
-const OperatorConsole = lazy(() => import("../operator/OperatorConsole").then((m) => ({ default: m.OperatorConsole })));
+const TenantWorkspace = lazy(() =>
+  import("./TenantWorkspace").then((m) => ({ default: m.TenantWorkspace })),
+);
+const OperatorConsole = lazy(() =>
+  import("../operator/OperatorConsole").then((m) => ({ default: m.OperatorConsole })),
+);
 const BenchPage = lazy(() => import("../bench/BenchPage").then((m) => ({ default: m.BenchPage })));
 
 export function App() {
@@ -44,7 +48,11 @@ function Authenticated() {
   if (me.error) {
     const failure = failureOf(me.error);
     if (failure.code === "UNAUTHENTICATED" || failure.code === "UNAUTHORIZED") return <Login />;
-    return <div className="page-error" role="alert">Cannot reach the controller: {failure.message}</div>;
+    return (
+      <div className="page-error" role="alert">
+        Cannot reach the controller: {failure.message}
+      </div>
+    );
   }
   const user: Me = me.data;
   return (
@@ -56,7 +64,12 @@ function Authenticated() {
         ) : route.view === "operator" ? (
           <OperatorConsole me={user} tab={route.tab} />
         ) : route.view === "operator-tenant" ? (
-          <TenantWorkspace key={`op:${route.tenant}`} tenant={route.tenant} me={user} forceReadOnly />
+          <TenantWorkspace
+            key={`op:${route.tenant}`}
+            tenant={route.tenant}
+            me={user}
+            forceReadOnly
+          />
         ) : (
           <Home me={user} />
         )}
@@ -90,7 +103,10 @@ function TopBar({ me }: { me: Me }) {
         ) : null}
       </nav>
       <div className="grow" />
-      <span className="who" title={me.globalRole === "none" ? "tenant user" : me.globalRole.replace("_", " ")}>
+      <span
+        className="who"
+        title={me.globalRole === "none" ? "tenant user" : me.globalRole.replace("_", " ")}
+      >
         {me.email}
         {cloud ? <span className="tag">{me.globalRole.replace("_", " ")}</span> : null}
       </span>
@@ -100,7 +116,9 @@ function TopBar({ me }: { me: Me }) {
           try {
             await queryClient.fetchQuery(trpc.auth.me.queryOptions());
           } finally {
-            await fetch("/trpc/auth.logout", { method: "POST", credentials: "same-origin" }).catch(() => undefined);
+            await fetch("/trpc/auth.logout", { method: "POST", credentials: "same-origin" }).catch(
+              () => undefined,
+            );
             queryClient.clear();
             navigate("#/");
             window.location.reload();

@@ -17,16 +17,22 @@ export function Home({ me }: { me: Me }) {
     if (only) navigate(`#/t/${encodeURIComponent(only.tenant)}`);
   }, [only]);
   const roleOf = (tenant: string) =>
-    me.memberships.find((m) => m.tenant === tenant)?.role ?? (me.globalRole === "cloud_admin" ? "cloud admin" : "cloud viewer");
+    me.memberships.find((m) => m.tenant === tenant)?.role ??
+    (me.globalRole === "cloud_admin" ? "cloud admin" : "cloud viewer");
   return (
     <main className="home">
       <h1>Choose a tenant</h1>
       {tenants.isPending ? <p className="muted">Loading tenants…</p> : null}
-      {tenants.data?.length === 0 ? <p className="muted">You are not a member of any tenant yet.</p> : null}
+      {tenants.data?.length === 0 ? (
+        <p className="muted">You are not a member of any tenant yet.</p>
+      ) : null}
       <ul className="tenant-list" aria-label="Tenants">
         {tenants.data?.map((tenant) => (
           <li key={tenant.id}>
-            <a className="tenant-card" href={`#/${me.globalRole === "cloud_viewer" ? "operator/tenant" : "t"}/${encodeURIComponent(tenant.name)}`}>
+            <a
+              className="tenant-card"
+              href={`#/${me.globalRole === "cloud_viewer" ? "operator/tenant" : "t"}/${encodeURIComponent(tenant.name)}`}
+            >
               <strong>{tenant.name}</strong>
               <span className="muted small">generation {tenant.generation}</span>
               <span className="tag">{roleOf(tenant.name).replace("_", " ")}</span>

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { Problem } from "@netloom/model";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { failureOf } from "../errors";
 import { useTRPC } from "../trpc";
@@ -22,7 +22,15 @@ export function Login() {
         setProblems(
           failure.problems.length > 0
             ? failure.problems
-            : [{ path: "", message: failure.code === "UNAUTHENTICATED" ? "Wrong email or password." : failure.message }],
+            : [
+                {
+                  path: "",
+                  message:
+                    failure.code === "UNAUTHENTICATED"
+                      ? "Wrong email or password."
+                      : failure.message,
+                },
+              ],
         );
       },
     }),
@@ -48,7 +56,13 @@ export function Login() {
         <p className="muted">Network virtualization portal</p>
         <Field label="Email" problem={problemAt(problems, "email")}>
           {(props) => (
-            <input {...props} type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />
+            <input
+              {...props}
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
           )}
         </Field>
         <Field label="Password" problem={problemAt(problems, "password")}>
@@ -62,7 +76,9 @@ export function Login() {
             />
           )}
         </Field>
-        <ProblemList problems={problems.filter((p) => p.path !== "email" && p.path !== "password")} />
+        <ProblemList
+          problems={problems.filter((p) => p.path !== "email" && p.path !== "password")}
+        />
         <button type="submit" className="primary" disabled={login.isPending}>
           {login.isPending ? "Logging in…" : "Log in"}
         </button>

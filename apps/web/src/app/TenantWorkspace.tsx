@@ -1,16 +1,22 @@
 import type { IntentFile } from "@netloom/model";
 import { ReactFlowProvider } from "@xyflow/react";
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { nodeId } from "../canvas/graph";
 import { overlayStore } from "../canvas/overlay";
 import { Palette, PolicyLibrary } from "../canvas/Palette";
-import { type CanvasApi, type CanvasIntents, type PaletteItem, TopologyCanvas } from "../canvas/TopologyCanvas";
+import {
+  type CanvasApi,
+  type CanvasIntents,
+  type PaletteItem,
+  TopologyCanvas,
+} from "../canvas/TopologyCanvas";
 import { asName, attachPolicy, findObject, removeObject } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";
 import { useValidation } from "../draft/validation";
 import {
   ConnectDialog,
   NetworkDialog,
+  PoolDialog,
   RouterDialog,
   ServiceDialog,
   WorkloadDialog,
@@ -20,17 +26,31 @@ import { SecurityGroups } from "../inspector/SecurityGroups";
 import { Loading } from "./App";
 import { Toolbar } from "./Toolbar";
 import type { Me } from "./types";
-import { useDraftValidation, useLiveStatus, useTenantDocument, useValidator } from "./useTenantData";
+import {
+  useDraftValidation,
+  useLiveStatus,
+  useTenantDocument,
+  useValidator,
+} from "./useTenantData";
 
-const ReachPanel = lazy(() => import("../reach/ReachPanel").then((m) => ({ default: m.ReachPanel })));
+const ReachPanel = lazy(() =>
+  import("../reach/ReachPanel").then((m) => ({ default: m.ReachPanel })),
+);
 const PlanPanel = lazy(() => import("../plan/PlanPanel").then((m) => ({ default: m.PlanPanel })));
-const HistoryPanel = lazy(() => import("../plan/HistoryPanel").then((m) => ({ default: m.HistoryPanel })));
+const HistoryPanel = lazy(() =>
+  import("../plan/HistoryPanel").then((m) => ({ default: m.HistoryPanel })),
+);
 
 type PanelTab = "inspect" | "groups" | "reach" | "plan" | "history";
 
 type Pending =
   | { kind: "create"; item: PaletteItem; at: { x: number; y: number } }
-  | { kind: "chain"; item: "firewall" | "load-balancer" | "nat"; policy: string; at: { x: number; y: number } }
+  | {
+      kind: "chain";
+      item: "firewall" | "load-balancer" | "nat";
+      policy: string;
+      at: { x: number; y: number };
+    }
   | { kind: "connect"; a: string; b: string };
 
 /**
@@ -38,14 +58,23 @@ type Pending =
  * reachability, plan and history on the right. Every edit lands in the client-side draft;
  * nothing reaches the fabric until the plan is reviewed and applied.
  */
-export function TenantWorkspace({ tenant, me, forceReadOnly }: { tenant: string; me: Me; forceReadOnly?: boolean }) {
+export function TenantWorkspace({
+  tenant,
+  me,
+  forceReadOnly,
+}: {
+  tenant: string;
+  me: Me;
+  forceReadOnly?: boolean;
+}) {
   const role = me.memberships.find((m) => m.tenant === tenant)?.role;
-  const readOnly = Boolean(forceReadOnly) || !(me.globalRole === "cloud_admin" || role === "tenant_admin");
+  const readOnly =
+    Boolean(forceReadOnly) || !(me.globalRole === "cloud_admin" || role === "tenant_admin");
   const exported = useTenantDocument(tenant, readOnly);
   const doc = useDraft((s) => (s.tenant === tenant ? s.doc : null));
   const dirty = useDraft(isDirty);
   useDraftValidation(tenant, doc, dirty, !readOnly);
-  useLiveStatus(doc);
+  useLiveStatus(doc, me.globalRole !== "none");
   const validate = useValidator(tenant);
   const [tab, setTab] = useState<PanelTab>("inspect");
   const [pending, setPending] = useState<Pending | null>(null);
@@ -54,7 +83,8 @@ export function TenantWorkspace({ tenant, me, forceReadOnly }: { tenant: string;
 
   // Selecting something on the canvas brings the inspector forward.
   useEffect(() => {
-    if (selection && selection.kind !== "assertions") setTab(selection.kind === "securityGroups" ? "groups" : "inspect");
+    if (selection && selection.kind !== "assertions")
+      setTab(selection.kind === "securityGroups" ? "groups" : "inspect");
   }, [selection]);
 
   useEffect(() => () => overlayStore.patch({ trace: null, search: null, problems: new Set() }), []);
@@ -88,7 +118,12 @@ export function TenantWorkspace({ tenant, me, forceReadOnly }: { tenant: string;
   return (
     <ReactFlowProvider>
       <div className="workspace">
-        <Toolbar tenant={tenant} readOnly={readOnly} canvas={canvasApi} onReview={() => setTab("plan")} />
+        <Toolbar
+          tenant={tenant}
+          readOnly={readOnly}
+          canvas={canvasApi}
+          onReview={() => setTab("plan")}
+        />
         <div className="workspace-body">
           <aside className="sidebar" aria-label="Tools">
             {readOnly ? (
@@ -98,7 +133,13 @@ export function TenantWorkspace({ tenant, me, forceReadOnly }: { tenant: string;
             ) : null}
             <Palette
               disabled={readOnly}
-              onActivate={(item) => setPending({ kind: "create", item, at: canvasApi.current?.center() ?? { x: 0, y: 0 } })}
+              onActivate={(item) =>
+                setPending({
+                  kind: "create",
+                  item,
+                  at: canvasApi.current?.center() ?? { x: 0, y: 0 },
+                })
+              }
             />
             <PolicyLibrary
               policies={policies}
@@ -140,11 +181,18 @@ export function TenantWorkspace({ tenant, me, forceReadOnly }: { tenant: string;
                 </button>
               ))}
             </div>
-            <div className="tab-body" role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`}>
+            <div
+              className="tab-body"
+              role="tabpanel"
+              id={`tabpanel-${tab}`}
+              aria-labelledby={`tab-${tab}`}
+            >
               <Suspense fallback={<Loading />}>
                 {tab === "inspect" ? <Inspector readOnly={readOnly} /> : null}
                 {tab === "groups" ? <SecurityGroups readOnly={readOnly} /> : null}
-                {tab === "reach" ? <ReachPanel tenant={tenant} readOnly={readOnly} canvas={canvasApi} /> : null}
+                {tab === "reach" ? (
+                  <ReachPanel tenant={tenant} readOnly={readOnly} canvas={canvasApi} />
+                ) : null}
                 {tab === "plan" ? <PlanPanel tenant={tenant} readOnly={readOnly} /> : null}
                 {tab === "history" ? <HistoryPanel tenant={tenant} readOnly={readOnly} /> : null}
               </Suspense>
@@ -176,13 +224,22 @@ function PlanBadge() {
   const status = useValidation((s) => s.status);
   const count = useValidation((s) => s.problems.length);
   return (
-    <span className={`badge ${status === "invalid" ? "badge-bad" : "badge-draft"}`} aria-label={status === "invalid" ? `${count} problems` : "unapplied changes"}>
-      {status === "invalid" ? count : "•"}
+    <span className={`badge ${status === "invalid" ? "badge-bad" : "badge-draft"}`}>
+      <span aria-hidden="true">{status === "invalid" ? count : "•"}</span>
+      <span className="visually-hidden">
+        {status === "invalid" ? `, ${count} problems` : ", unapplied changes"}
+      </span>
     </span>
   );
 }
 
-type Created = { nodeId: string; ref: { kind: "networks" | "workloads" | "services" | "routers" | "policies"; name: string } };
+type Created = {
+  nodeId: string;
+  ref: {
+    kind: "networks" | "workloads" | "services" | "routers" | "policies" | "floatingIpPools";
+    name: string;
+  };
+};
 
 function PendingDialog({
   pending,
@@ -217,7 +274,12 @@ function PendingDialog({
         chainInto={pending.policy}
         validate={validate}
         onCancel={onCancel}
-        onDone={(next, name) => onDone(next, { nodeId: nodeId.service(name), ref: { kind: "policies", name: pending.policy } })}
+        onDone={(next, name) =>
+          onDone(next, {
+            nodeId: nodeId.service(name),
+            ref: { kind: "policies", name: pending.policy },
+          })
+        }
       />
     );
   }
@@ -231,7 +293,9 @@ function PendingDialog({
           external={item === "external"}
           validate={validate}
           onCancel={onCancel}
-          onDone={(next, name) => onDone(next, { nodeId: nodeId.network(name), ref: { kind: "networks", name } })}
+          onDone={(next, name) =>
+            onDone(next, { nodeId: nodeId.network(name), ref: { kind: "networks", name } })
+          }
         />
       );
     case "workload":
@@ -240,7 +304,20 @@ function PendingDialog({
           doc={doc}
           validate={validate}
           onCancel={onCancel}
-          onDone={(next, name) => onDone(next, { nodeId: nodeId.workload(name), ref: { kind: "workloads", name } })}
+          onDone={(next, name) =>
+            onDone(next, { nodeId: nodeId.workload(name), ref: { kind: "workloads", name } })
+          }
+        />
+      );
+    case "pool":
+      return (
+        <PoolDialog
+          doc={doc}
+          validate={validate}
+          onCancel={onCancel}
+          onDone={(next, name) =>
+            onDone(next, { nodeId: nodeId.pool(name), ref: { kind: "floatingIpPools", name } })
+          }
         />
       );
     case "router":
@@ -249,7 +326,9 @@ function PendingDialog({
           doc={doc}
           validate={validate}
           onCancel={onCancel}
-          onDone={(next, name) => onDone(next, { nodeId: nodeId.router(name), ref: { kind: "routers", name } })}
+          onDone={(next, name) =>
+            onDone(next, { nodeId: nodeId.router(name), ref: { kind: "routers", name } })
+          }
         />
       );
     case "firewall":
@@ -262,7 +341,9 @@ function PendingDialog({
           type={item}
           validate={validate}
           onCancel={onCancel}
-          onDone={(next, name) => onDone(next, { nodeId: nodeId.service(name), ref: { kind: "services", name } })}
+          onDone={(next, name) =>
+            onDone(next, { nodeId: nodeId.service(name), ref: { kind: "services", name } })
+          }
         />
       );
     default:
@@ -289,14 +370,23 @@ function connectObjects(source: string, target: string, setPending: (p: Pending)
     if (other.startsWith("wl:")) {
       const workload = findObject(doc, "workloads", name(other));
       if (!workload || workload.interfaces.some((i) => i.network === network)) return doc;
-      const next = { ...workload, interfaces: [...workload.interfaces, { network: asName(network) }] };
-      return { ...doc, workloads: (doc.workloads ?? []).map((w) => (w.name === workload.name ? next : w)) };
+      const next = {
+        ...workload,
+        interfaces: [...workload.interfaces, { network: asName(network) }],
+      };
+      return {
+        ...doc,
+        workloads: (doc.workloads ?? []).map((w) => (w.name === workload.name ? next : w)),
+      };
     }
     if (other.startsWith("rtr:")) {
       const router = findObject(doc, "routers", name(other));
       if (!router || router.networks.includes(asName(network))) return doc;
       const next = { ...router, networks: [...router.networks, asName(network)] };
-      return { ...doc, routers: (doc.routers ?? []).map((r) => (r.name === router.name ? next : r)) };
+      return {
+        ...doc,
+        routers: (doc.routers ?? []).map((r) => (r.name === router.name ? next : r)),
+      };
     }
     if (other.startsWith("svc:")) {
       const service = findObject(doc, "services", name(other));
@@ -307,7 +397,10 @@ function connectObjects(source: string, target: string, setPending: (p: Pending)
           : service.type === "nat" && !service.inside.includes(asName(network))
             ? { ...service, inside: [...service.inside, asName(network)] }
             : service;
-      return { ...doc, services: (doc.services ?? []).map((s) => (s.name === service.name ? next : s)) };
+      return {
+        ...doc,
+        services: (doc.services ?? []).map((s) => (s.name === service.name ? next : s)),
+      };
     }
     return doc;
   });
@@ -319,13 +412,20 @@ function useKeyboardShortcuts(readOnly: boolean, canvas: React.RefObject<CanvasA
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       const typing =
-        target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
+        target &&
+        (target.tagName === "INPUT" ||
+          target.tagName === "TEXTAREA" ||
+          target.tagName === "SELECT" ||
+          target.isContentEditable);
       if (typing || document.querySelector("[role=dialog]")) return;
       const mod = event.ctrlKey || event.metaKey;
       if (mod && event.key.toLowerCase() === "z" && !event.shiftKey) {
         event.preventDefault();
         if (!readOnly) draftStore.undo();
-      } else if (mod && (event.key.toLowerCase() === "y" || (event.key.toLowerCase() === "z" && event.shiftKey))) {
+      } else if (
+        mod &&
+        (event.key.toLowerCase() === "y" || (event.key.toLowerCase() === "z" && event.shiftKey))
+      ) {
         event.preventDefault();
         if (!readOnly) draftStore.redo();
       } else if ((event.key === "Delete" || event.key === "Backspace") && !readOnly) {

@@ -42,7 +42,13 @@ export function Toolbar({
       return;
     }
     const hits = new Set<string>();
-    for (const kind of ["networks", "workloads", "services", "routers", "floatingIpPools"] as const) {
+    for (const kind of [
+      "networks",
+      "workloads",
+      "services",
+      "routers",
+      "floatingIpPools",
+    ] as const) {
       for (const item of doc[kind] ?? []) {
         const text = JSON.stringify(item).toLowerCase();
         if (item.name.includes(needle) || text.includes(needle)) {
@@ -59,14 +65,30 @@ export function Toolbar({
       <h1 className="tenant-name">{tenant}</h1>
       <span className="muted small">gen {generation}</span>
       <div className="sep" />
-      <button type="button" onClick={() => draftStore.undo()} disabled={readOnly || !canUndo} aria-label="Undo" title="Undo (Ctrl+Z)">
+      <button
+        type="button"
+        onClick={() => draftStore.undo()}
+        disabled={readOnly || !canUndo}
+        aria-label="Undo"
+        title="Undo (Ctrl+Z)"
+      >
         ↶
       </button>
-      <button type="button" onClick={() => draftStore.redo()} disabled={readOnly || !canRedo} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">
+      <button
+        type="button"
+        onClick={() => draftStore.redo()}
+        disabled={readOnly || !canRedo}
+        aria-label="Redo"
+        title="Redo (Ctrl+Shift+Z)"
+      >
         ↷
       </button>
       {readOnly ? null : (
-        <div className={`draft-state ${dirty ? (status === "invalid" ? "bad" : "draft") : "clean"}`} role="status" aria-live="polite">
+        <div
+          className={`draft-state ${dirty ? (status === "invalid" ? "bad" : "draft") : "clean"}`}
+          role="status"
+          aria-live="polite"
+        >
           {!dirty
             ? "No unapplied changes"
             : status === "checking"
@@ -114,7 +136,9 @@ export function Toolbar({
         onClick={() => {
           const doc = draftStore.getState().doc;
           if (!doc) return;
-          const blob = new Blob([`${JSON.stringify(normalizeDocument(doc), null, 2)}\n`], { type: "application/json" });
+          const blob = new Blob([`${JSON.stringify(normalizeDocument(doc), null, 2)}\n`], {
+            type: "application/json",
+          });
           const url = URL.createObjectURL(blob);
           const a = document.createElement("a");
           a.href = url;
@@ -142,7 +166,9 @@ export function Toolbar({
                 const parsed = intentFileSchema.safeParse(JSON.parse(await file.text()));
                 if (!parsed.success) {
                   const issue = parsed.error.issues[0];
-                  setImportError(issue ? `${pathOf(issue.path)}: ${issue.message}` : "not an intent file");
+                  setImportError(
+                    issue ? `${pathOf(issue.path)}: ${issue.message}` : "not an intent file",
+                  );
                   return;
                 }
                 if (parsed.data.tenant !== tenant) {

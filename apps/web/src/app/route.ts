@@ -34,6 +34,10 @@ function subscribe(listener: () => void) {
 }
 
 export function useRoute(): Route {
-  const hash = useSyncExternalStore(subscribe, () => window.location.hash, () => "");
+  const hash = useSyncExternalStore(
+    subscribe,
+    () => window.location.hash,
+    () => "",
+  );
   return parseRoute(hash);
 }

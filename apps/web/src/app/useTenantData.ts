@@ -2,10 +2,10 @@ import type { IntentFile, Problem } from "@netloom/model";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useRef } from "react";
-import { overlayStore, type Convergence } from "../canvas/overlay";
+import { nodeOfRef } from "../canvas/graph";
+import { type Convergence, overlayStore } from "../canvas/overlay";
 import { draftStore } from "../draft/store";
 import { objectOfPath, validationStore } from "../draft/validation";
-import { nodeOfRef } from "../canvas/graph";
 import { failureOf } from "../errors";
 import { useTRPC, useTRPCClient } from "../trpc";
 import type { FabricStatus } from "./types";
@@ -49,8 +49,14 @@ export function useValidator(tenant: string) {
         return [];
       } catch (error) {
         const failure = failureOf(error);
-        if (failure.code === "INVALID" || failure.code === "QUOTA_EXCEEDED" || failure.code === "EXHAUSTED") {
-          return failure.problems.length > 0 ? failure.problems : [{ path: "", message: failure.message }];
+        if (
+          failure.code === "INVALID" ||
+          failure.code === "QUOTA_EXCEEDED" ||
+          failure.code === "EXHAUSTED"
+        ) {
+          return failure.problems.length > 0
+            ? failure.problems
+            : [{ path: "", message: failure.message }];
         }
         throw new Error(failure.message);
       }
@@ -84,7 +90,12 @@ export function useDraftValidation(
       validate(doc).then(
         (problems) => {
           if (mine !== sequence.current) return;
-          validationStore.set({ status: problems.length > 0 ? "invalid" : "valid", doc, problems, message: null });
+          validationStore.set({
+            status: problems.length > 0 ? "invalid" : "valid",
+            doc,
+            problems,
+            message: null,
+          });
           const ids = new Set<string>();
           for (const problem of problems) {
             const ref = objectOfPath(doc, problem.path);
@@ -109,8 +120,9 @@ export function useDraftValidation(
  * placed workload follows the fabric as a whole. Hit counts are not part of the status push;
  * they are read per node by the operator console.
  */
-export function useLiveStatus(doc: IntentFile | null) {
+export function useLiveStatus(doc: IntentFile | null, canReadHits: boolean) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const status = useSubscription(trpc.fabric.onStatus.subscriptionOptions(undefined));
   const data = status.data as FabricStatus | undefined;
   useEffect(() => {
@@ -129,8 +141,11 @@ export function useLiveStatus(doc: IntentFile | null) {
     for (const network of doc.networks ?? []) {
       const nodes = [...(hosts.get(network.name) ?? [])];
       const converged =
-        nodes.length > 0 ? nodes.every((n) => byNode.get(n) === true) : data.nodes.length > 0 && data.converged;
-      networks[network.name] = data.nodes.length === 0 ? "unknown" : converged ? "converged" : "pending";
+        nodes.length > 0
+          ? nodes.every((n) => byNode.get(n) === true)
+          : data.nodes.length > 0 && data.converged;
+      networks[network.name] =
+        data.nodes.length === 0 ? "unknown" : converged ? "converged" : "pending";
     }
     overlayStore.patch({
       networks,
@@ -143,5 +158,32 @@ export function useLiveStatus(doc: IntentFile | null) {
       },
     });
   }, [doc, data]);
+  // Hit counts per rule, read per hosting node after status pushes (at most every 5 s). Only
+  // cloud roles may read them (fabric.hitCounts); rule ids carry no tenant, so counts are read
+  // from the nodes hosting this tenant's workloads only.
+  const lastHits = useRef(0);
+  useEffect(() => {
+    if (!canReadHits || !doc || !data) return;
+    const now = Date.now();
+    if (now - lastHits.current < 5000) return;
+    lastHits.current = now;
+    const hosting = new Set(
+      (doc.workloads ?? [])
+        .map((w) => w.node)
+        .filter((n): n is NonNullable<typeof n> => Boolean(n)),
+    );
+    const nodes = data.nodes.filter((n) => hosting.has(n.name as never) && n.connected);
+    if (nodes.length === 0) return;
+    void Promise.all(
+      nodes.map((n) => client.fabric.hitCounts.query({ node: n.name }).catch(() => ({}))),
+    ).then((all) => {
+      const hits: Record<string, number> = {};
+      for (const counts of all) {
+        for (const [rule, count] of Object.entries(counts as Record<string, number>))
+          hits[rule] = (hits[rule] ?? 0) + count;
+      }
+      overlayStore.patch({ hits });
+    });
+  }, [canReadHits, doc, data, client]);
   return { status: data, error: status.error ? failureOf(status.error) : null };
 }

@@ -1,7 +1,7 @@
 import { ReactFlowProvider, useNodesInitialized, useReactFlow } from "@xyflow/react";
 import { useEffect, useMemo } from "react";
-import { TopologyCanvas } from "../canvas/TopologyCanvas";
 import { savePositions } from "../canvas/layout";
+import { TopologyCanvas } from "../canvas/TopologyCanvas";
 import { generateTenant } from "./generate";
 
 declare global {
@@ -33,7 +33,15 @@ export function BenchPage({ params }: { params: URLSearchParams }) {
   return (
     <ReactFlowProvider>
       <div className="bench-page">
-        <TopologyCanvas tenant={tenant} readOnly={false} document={generated.doc} />
+        <TopologyCanvas
+          tenant={tenant}
+          readOnly={false}
+          document={generated.doc}
+          without={{
+            minimap: params.get("minimap") === "0",
+            background: params.get("background") === "0",
+          }}
+        />
         <FirstRender />
         <ViewportHook />
       </div>

@@ -9,7 +9,10 @@ type Position = { x: number; y: number };
  * is an edge; the rest are two-network policies between nearby networks). Also a tidy layout:
  * networks on a grid, each with its workloads above it, as a user's saved layout would be.
  */
-export function generateTenant(nodes: number, edges: number): { doc: IntentFile; positions: Record<string, Position> } {
+export function generateTenant(
+  nodes: number,
+  edges: number,
+): { doc: IntentFile; positions: Record<string, Position> } {
   const networkCount = Math.max(2, Math.round(nodes / 5));
   const workloadCount = Math.max(0, nodes - networkCount);
   const networks: Network[] = [];
@@ -21,7 +24,9 @@ export function generateTenant(nodes: number, edges: number): { doc: IntentFile;
     const name = `net-${i}`;
     networks.push({
       name: asName(name),
-      subnets: [{ cidr: `10.${Math.floor(i / 256)}.${i % 256}.0/24` as Network["subnets"][0]["cidr"] }],
+      subnets: [
+        { cidr: `10.${Math.floor(i / 256)}.${i % 256}.0/24` as Network["subnets"][0]["cidr"] },
+      ],
     });
     positions[`net:${name}`] = { x: (i % perRow) * 460, y: Math.floor(i / perRow) * 300 + 130 };
   }
@@ -31,7 +36,10 @@ export function generateTenant(nodes: number, edges: number): { doc: IntentFile;
     const name = `vm-${i}`;
     workloads.push({ name: asName(name), interfaces: [{ network: asName(`net-${network}`) }] });
     const base = positions[`net:net-${network}`] ?? { x: 0, y: 0 };
-    positions[`wl:${name}`] = { x: base.x + (slot % 2) * 185 - 10, y: base.y - 120 + Math.floor(slot / 2) * 56 - 56 * Math.floor(slot / 4) };
+    positions[`wl:${name}`] = {
+      x: base.x + (slot % 2) * 185 - 10,
+      y: base.y - 120 + Math.floor(slot / 2) * 56 - 56 * Math.floor(slot / 4),
+    };
   }
   const policyCount = Math.max(0, edges - workloadCount);
   for (let i = 0; i < policyCount; i++) {
@@ -42,7 +50,15 @@ export function generateTenant(nodes: number, edges: number): { doc: IntentFile;
     policies.push({
       name: asName(`p-${i}`),
       attach: [asName(`net-${a}`), asName(`net-${b}`)],
-      rules: [{ action: "allow", protocol: "tcp", source: `net-${a}`, destination: `net-${b}`, ports: 443 }],
+      rules: [
+        {
+          action: "allow",
+          protocol: "tcp",
+          source: `net-${a}`,
+          destination: `net-${b}`,
+          ports: 443,
+        },
+      ],
     });
   }
   return {

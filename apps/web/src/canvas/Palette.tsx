@@ -2,7 +2,7 @@ import type { Policy } from "@netloom/model";
 import { memo } from "react";
 import { Icon } from "./icons";
 import { paletteIcon } from "./nodes";
-import { PALETTE_MIME, POLICY_MIME, type PaletteItem } from "./TopologyCanvas";
+import { PALETTE_MIME, type PaletteItem, POLICY_MIME } from "./TopologyCanvas";
 
 const ITEMS: { item: PaletteItem; label: string }[] = [
   { item: "network", label: "Network" },
@@ -13,6 +13,7 @@ const ITEMS: { item: PaletteItem; label: string }[] = [
   { item: "load-balancer", label: "Load balancer" },
   { item: "nat", label: "NAT" },
   { item: "dns", label: "DNS" },
+  { item: "pool", label: "Floating IP pool" },
 ];
 
 /**
@@ -68,7 +69,9 @@ export const PolicyLibrary = memo(function PolicyLibrary({
   return (
     <section className="policy-library" aria-label="Policy library">
       <h3>Policies</h3>
-      {policies.length === 0 ? <p className="muted small">Draw an edge between two networks to create one.</p> : null}
+      {policies.length === 0 ? (
+        <p className="muted small">Draw an edge between two networks to create one.</p>
+      ) : null}
       <ul>
         {policies.map((policy) => (
           <li key={policy.name}>

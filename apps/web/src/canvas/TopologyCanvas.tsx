@@ -7,6 +7,7 @@ import {
   ConnectionMode,
   Controls,
   MiniMap,
+  type MiniMapNodeProps,
   type NodeChange,
   Panel,
   ReactFlow,
@@ -16,6 +17,7 @@ import {
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { draftStore, useDraft } from "../draft/store";
 import { edgeTypes } from "./edges";
+import { estimateSize, handlesFor } from "./geometry";
 import {
   buildGraph,
   type Graph,
@@ -25,7 +27,6 @@ import {
   type TopologyEdge,
   type TopologyNode,
 } from "./graph";
-import { estimateSize, handlesFor } from "./geometry";
 import { autoLayout, gridPosition, loadPositions, quickLayout, savePositions } from "./layout";
 import { nodeTypes } from "./nodes";
 import { useOverlay } from "./overlay";
@@ -50,7 +51,8 @@ export type PaletteItem =
   | "load-balancer"
   | "nat"
   | "dns"
-  | "router";
+  | "router"
+  | "pool";
 
 export const PALETTE_MIME = "application/x-netloom-palette";
 export const POLICY_MIME = "application/x-netloom-policy";
@@ -83,6 +85,7 @@ export function TopologyCanvas({
   intents,
   document: fixedDocument,
   onReady,
+  without,
 }: {
   tenant: string;
   readOnly: boolean;
@@ -90,6 +93,8 @@ export function TopologyCanvas({
   /** A document to show instead of the draft (operator views, the benchmark page). */
   document?: IntentFile;
   onReady?: (api: CanvasApi) => void;
+  /** Benchmark switches: leave out the minimap or the dotted background. */
+  without?: { minimap?: boolean; background?: boolean };
 }) {
   const draftDoc = useDraft((s) => s.doc);
   const doc = fixedDocument ?? draftDoc;
@@ -112,6 +117,11 @@ export function TopologyCanvas({
     return buildGraph(doc, positionsRef.current, gridPosition);
   }, [doc, layoutVersion]);
 
+  // Large tenants open at a working zoom on their top-left corner instead of fit-all (at 2,000
+  // nodes fit-all is 5% zoom: unreadable, and it would draw every node at once). The minimap and
+  // the Fit button still show the whole.
+  const [opening] = useState(() => openingView(graph));
+
   // Merge the derived graph into the current nodes: untouched nodes keep their object (and so
   // their measurements and render), changed ones keep their measured size to avoid a re-measure.
   useEffect(() => {
@@ -131,14 +141,16 @@ export function TopologyCanvas({
         ) {
           return old;
         }
-        const measured = old?.measured?.width && old.measured.height ? old.measured : estimateSize(node);
+        const measured = estimateSize(node);
         return {
           ...node,
           position,
           selected,
           ariaLabel: `${node.type} ${node.id.slice(node.id.indexOf(":") + 1)}`,
+          width: measured.width,
+          height: measured.height,
           measured,
-          handles: handlesFor(node, measured.width ?? 0, measured.height ?? 0),
+          handles: handlesFor(node, measured.width, measured.height),
         } as TopologyNode;
       });
     });
@@ -167,7 +179,15 @@ export function TopologyCanvas({
     positionsRef.current = quickLayout(graph);
     if (!fixedDocument) savePositions(tenant, positionsRef.current);
     setLayoutVersion((v) => v + 1);
-    setTimeout(() => void flowRef.current?.fitView({ padding: 0.12, maxZoom: 1 }), 60);
+    if (graph.nodes.length > LARGE) {
+      const view = openingView(buildGraph(doc, positionsRef.current, gridPosition));
+      setTimeout(
+        () => void flowRef.current?.setViewport(view.viewport ?? { x: 0, y: 0, zoom: 0.75 }),
+        60,
+      );
+    } else {
+      setTimeout(() => void flowRef.current?.fitView({ padding: 0.12, maxZoom: 1 }), 60);
+    }
   }, [doc, graph, tenant, fixedDocument]);
 
   // New objects (no saved position yet) land where they were dropped: record grid fallbacks
@@ -181,7 +201,10 @@ export function TopologyCanvas({
         const resized = new Set(changes.filter((c) => c.type === "dimensions").map((c) => c.id));
         return next.map((node) =>
           resized.has(node.id) && node.measured?.width && node.measured.height
-            ? ({ ...node, handles: handlesFor(node, node.measured.width, node.measured.height) } as TopologyNode)
+            ? ({
+                ...node,
+                handles: handlesFor(node, node.measured.width, node.measured.height),
+              } as TopologyNode)
             : node,
         );
       });
@@ -296,6 +319,16 @@ export function TopologyCanvas({
           void flow.fitView({ nodes: [{ id }], padding: 1.5, duration: 250, maxZoom: 1.2 });
         }
       },
+      fitNodes: (ids) => {
+        const present = ids.filter((id) => flow.getNode(id));
+        if (present.length === 0) return;
+        void flow.fitView({
+          nodes: present.map((id) => ({ id })),
+          padding: 0.35,
+          maxZoom: 1,
+          duration: 250,
+        });
+      },
       center: () => {
         const box = wrapper.current?.getBoundingClientRect();
         if (!box) return { x: 0, y: 0 };
@@ -312,7 +345,13 @@ export function TopologyCanvas({
   }, [api, onReady]);
 
   return (
-    <div className="canvas" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop}>
+    // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for palette drags; keyboards use the palette's Enter instead
+    <div
+      className={`canvas${readOnly ? " readonly" : ""}`}
+      ref={wrapper}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+    >
       <ReactFlow<TopologyNode, TopologyEdge>
         nodes={nodes}
         edges={edges}
@@ -331,12 +370,24 @@ export function TopologyCanvas({
         onlyRenderVisibleElements
         minZoom={0.05}
         maxZoom={2}
-        fitView
+        fitView={opening.fit}
+        {...(opening.viewport ? { defaultViewport: opening.viewport } : {})}
         fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
         aria-label={`topology of ${tenant}`}
       >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
-        <MiniMap pannable zoomable ariaLabel="minimap" nodeClassName={minimapClass} style={{ width: 170, height: 110 }} />
+        {without?.background ? null : (
+          <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
+        )}
+        {without?.minimap ? null : (
+          <MiniMap
+            pannable
+            zoomable
+            ariaLabel="minimap"
+            nodeClassName={minimapClass}
+            style={{ width: 170, height: 110 }}
+            {...(graph.nodes.length > LARGE ? { nodeComponent: NetworksOnlyMiniMapNode } : {})}
+          />
+        )}
         <Controls showInteractive={false} aria-label="zoom controls" />
         <LodClass target={wrapper.current} />
         <Panel position="top-left">
@@ -346,6 +397,41 @@ export function TopologyCanvas({
     </div>
   );
 }
+
+/** Above this many nodes a tenant is "large": opening view and minimap change (see above). */
+const LARGE = 400;
+
+function openingView(graph: Graph): {
+  fit: boolean;
+  viewport?: { x: number; y: number; zoom: number };
+} {
+  if (graph.nodes.length <= LARGE) return { fit: true };
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  for (const node of graph.nodes) {
+    minX = Math.min(minX, node.position.x);
+    minY = Math.min(minY, node.position.y);
+  }
+  const zoom = 0.75;
+  return { fit: false, viewport: { x: -minX * zoom + 40, y: -minY * zoom + 40, zoom } };
+}
+
+/**
+ * On large tenants the minimap draws networks only: a few hundred rectangles instead of
+ * thousands keep panning cheap while still showing where everything is.
+ */
+const NetworksOnlyMiniMapNode = memo(function NetworksOnlyMiniMapNode(props: MiniMapNodeProps) {
+  if (!props.className?.includes("mm-network")) return null;
+  return (
+    <rect
+      x={props.x}
+      y={props.y}
+      width={props.width}
+      height={props.height}
+      className={props.className}
+    />
+  );
+});
 
 /** Node data are flat records of spec objects and name lists; compare one level deep. */
 function sameData(a: object, b: object): boolean {
@@ -357,7 +443,12 @@ function sameData(a: object, b: object): boolean {
     const x = left[key];
     const y = right[key];
     if (x === y) continue;
-    if (Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => v === y[i])) {
+    if (
+      Array.isArray(x) &&
+      Array.isArray(y) &&
+      x.length === y.length &&
+      x.every((v, i) => v === y[i])
+    ) {
       continue;
     }
     return false;
@@ -369,11 +460,16 @@ function sameData(a: object, b: object): boolean {
 function FabricBadge() {
   const fabric = useOverlay((s) => s.fabric);
   if (!fabric) return null;
-  const state = fabric.converged ? "converged" : fabric.stale > 0 && fabric.convergedNodes === 0 ? "stale" : "applying";
+  const state = fabric.converged ? "converged" : fabric.stale > 0 ? "stale" : "applying";
   return (
     <div className={`fabric-badge health-${state}`} role="status" aria-label={`fabric ${state}`}>
-      <span className="conv-dot" /> Fabric {fabric.converged ? "converged" : "converging"} · gen {fabric.generation} ·{" "}
-      {fabric.convergedNodes}/{fabric.nodes} nodes
+      <span className="conv-dot" /> Fabric{" "}
+      {fabric.converged
+        ? "converged"
+        : fabric.stale > 0
+          ? `converging, ${fabric.stale} node${fabric.stale === 1 ? "" : "s"} not reporting`
+          : "converging"}{" "}
+      · gen {fabric.generation} · {fabric.convergedNodes}/{fabric.nodes} nodes applied
     </div>
   );
 }
@@ -388,5 +484,7 @@ export interface CanvasApi {
   layout: () => Promise<void>;
   placeNode: (id: string, at: Position) => void;
   focus: (id: string) => void;
+  /** Fits the view to these nodes (a traced path). */
+  fitNodes: (ids: string[]) => void;
   center: () => Position;
 }

@@ -78,7 +78,13 @@ export const LinkEdge = memo(function LinkEdge(props: EdgeProps<LinkFlowEdge>) {
   const { id, sourceX, sourceY, targetX, targetY, data } = props;
   const [path] = getStraightPath({ sourceX, sourceY, targetX, targetY });
   const trace = useEdgeTrace(id);
-  return <BaseEdge id={id} path={path} className={`nl-edge-link role-${data?.role ?? "interface"}${trace}`} />;
+  return (
+    <BaseEdge
+      id={id}
+      path={path}
+      className={`nl-edge-link role-${data?.role ?? "interface"}${trace}`}
+    />
+  );
 });
 
 export const edgeTypes = { policy: PolicyEdge, link: LinkEdge };

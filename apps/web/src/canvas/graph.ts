@@ -152,10 +152,23 @@ export function buildGraph(
 
   for (const workload of doc.workloads ?? []) {
     const id = nodeId.workload(workload.name);
-    nodes.push({ id, type: "workload", position: place(id), data: { kind: "workloads", workload } });
+    nodes.push({
+      id,
+      type: "workload",
+      position: place(id),
+      data: { kind: "workloads", workload },
+    });
     workload.interfaces.forEach((iface, index) => {
       if (networks.has(iface.network)) {
-        edges.push(link(`if:${workload.name}/${index}`, id, nodeId.network(iface.network), "interface", workload.name));
+        edges.push(
+          link(
+            `if:${workload.name}/${index}`,
+            id,
+            nodeId.network(iface.network),
+            "interface",
+            workload.name,
+          ),
+        );
       }
       if (iface.floatingIp) {
         const fip = nodeId.fip(workload.name, index);
@@ -172,7 +185,15 @@ export function buildGraph(
           },
         });
         edges.push(link(`fipw:${workload.name}/${index}`, id, fip, "fip", workload.name));
-        edges.push(link(`fipp:${workload.name}/${index}`, fip, nodeId.pool(iface.floatingIp.pool), "fip", workload.name));
+        edges.push(
+          link(
+            `fipp:${workload.name}/${index}`,
+            fip,
+            nodeId.pool(iface.floatingIp.pool),
+            "fip",
+            workload.name,
+          ),
+        );
       }
     });
   }
@@ -182,7 +203,9 @@ export function buildGraph(
     nodes.push({ id, type: "service", position: place(id), data: { kind: "services", service } });
     for (const [network, role] of serviceLegs(service)) {
       if (networks.has(network)) {
-        edges.push(link(`svc:${service.name}:${network}`, id, nodeId.network(network), role, service.name));
+        edges.push(
+          link(`svc:${service.name}:${network}`, id, nodeId.network(network), role, service.name),
+        );
       }
     }
   }
@@ -192,7 +215,9 @@ export function buildGraph(
     nodes.push({ id, type: "router", position: place(id), data: { kind: "routers", router } });
     for (const network of router.networks) {
       if (networks.has(network)) {
-        edges.push(link(`rtr:${router.name}:${network}`, id, nodeId.network(network), "router", router.name));
+        edges.push(
+          link(`rtr:${router.name}:${network}`, id, nodeId.network(network), "router", router.name),
+        );
       }
     }
   }

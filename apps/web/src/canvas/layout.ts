@@ -131,12 +131,25 @@ export function quickLayout(graph: Graph): Record<string, Position> {
   }
   const above = new Map<string, number>();
   const orphans: string[] = [];
-  const placements: { id: string; row: number; x: number; slot: "above" | "below"; home: string }[] = [];
+  const placements: {
+    id: string;
+    row: number;
+    x: number;
+    slot: "above" | "below";
+    home: string;
+  }[] = [];
   for (const node of graph.nodes) {
     if (node.type === "network") continue;
     // A floating IP lives on its pool's external network: it stacks above that network.
-    const via = node.type === "fip" ? (linksOf.get(node.id) ?? []).filter((id) => id.startsWith("pool:")).flatMap((id) => linksOf.get(id) ?? []) : [];
-    const nets = [...new Set([...via, ...(linksOf.get(node.id) ?? [])])].filter((id) => column.has(id));
+    const via =
+      node.type === "fip"
+        ? (linksOf.get(node.id) ?? [])
+            .filter((id) => id.startsWith("pool:"))
+            .flatMap((id) => linksOf.get(id) ?? [])
+        : [];
+    const nets = [...new Set([...via, ...(linksOf.get(node.id) ?? [])])].filter((id) =>
+      column.has(id),
+    );
     const home = nets[0];
     if (home === undefined) {
       orphans.push(node.id);
@@ -144,7 +157,13 @@ export function quickLayout(graph: Graph): Record<string, Position> {
     }
     const row = rowOf.get(home) ?? 0;
     if (node.type === "workload" || node.type === "fip") {
-      placements.push({ id: node.id, row, x: (column.get(home) ?? 0) * NET_GAP + 20, slot: "above", home });
+      placements.push({
+        id: node.id,
+        row,
+        x: (column.get(home) ?? 0) * NET_GAP + 20,
+        slot: "above",
+        home,
+      });
     } else {
       const cols = nets.filter((id) => rowOf.get(id) === row).map((id) => column.get(id) ?? 0);
       const x = ((Math.min(...cols) + Math.max(...cols)) / 2) * NET_GAP + 15;
@@ -182,7 +201,10 @@ export function quickLayout(graph: Graph): Record<string, Position> {
     y += 110 + (maxBelow[r] ?? 0) * BELOW_STEP + 60;
   }
   for (const node of networks) {
-    positions[node.id] = { x: (column.get(node.id) ?? 0) * NET_GAP, y: rowY[rowOf.get(node.id) ?? 0] ?? 0 };
+    positions[node.id] = {
+      x: (column.get(node.id) ?? 0) * NET_GAP,
+      y: rowY[rowOf.get(node.id) ?? 0] ?? 0,
+    };
   }
   above.clear();
   for (const p of placements) {

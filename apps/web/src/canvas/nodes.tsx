@@ -288,4 +288,5 @@ export const paletteIcon: Record<string, IconKind> = {
   nat: "nat",
   dns: "dns",
   router: "router",
+  pool: "pool",
 };

@@ -27,7 +27,13 @@ export interface OverlayState {
   /** Canvas node ids of objects with problems. */
   problems: ReadonlySet<string>;
   /** The fabric as a whole, from the status subscription; null until the first push. */
-  fabric: { converged: boolean; generation: number; nodes: number; convergedNodes: number; stale: number } | null;
+  fabric: {
+    converged: boolean;
+    generation: number;
+    nodes: number;
+    convergedNodes: number;
+    stale: number;
+  } | null;
   /** Search match: node ids; null when no search is active. */
   search: ReadonlySet<string> | null;
 }

@@ -77,8 +77,7 @@ function createDraftStore() {
       const next = change(state.doc);
       if (next === state.doc) return;
       const now = Date.now();
-      const merge =
-        coalesce !== undefined && coalesce === lastCoalesce && now - lastEditAt < 1500;
+      const merge = coalesce !== undefined && coalesce === lastCoalesce && now - lastEditAt < 1500;
       lastCoalesce = coalesce;
       lastEditAt = now;
       set({
@@ -117,10 +116,7 @@ function createDraftStore() {
       set({ ...state, doc: state.base, past: [], future: [], selection: null });
     },
     select(selection: ObjectRef | null) {
-      if (
-        selection?.kind === state.selection?.kind &&
-        selection?.name === state.selection?.name
-      ) {
+      if (selection?.kind === state.selection?.kind && selection?.name === state.selection?.name) {
         return;
       }
       set({ ...state, selection });

@@ -1,6 +1,5 @@
-import type { Problem, ResourceKind } from "@netloom/model";
+import type { IntentFile, Problem, ResourceKind } from "@netloom/model";
 import { useSyncExternalStore } from "react";
-import type { IntentFile } from "@netloom/model";
 import { problemsUnder } from "../errors";
 import { listOf } from "./ops";
 

@@ -1,9 +1,10 @@
 import {
+  floatingIpPoolSchema,
   type IntentFile,
   networkSchema,
   type PolicyRule,
-  policySchema,
   type Problem,
+  policySchema,
   type ResourceKind,
   type ResourceSpecs,
   routerSchema,
@@ -14,7 +15,7 @@ import { useMemo, useState } from "react";
 import type { z } from "zod";
 import type { PaletteItem } from "../canvas/TopologyCanvas";
 import { addObject, asName, connectionPolicy, freeName, listOf } from "../draft/ops";
-import { problemsUnder, pathOf } from "../errors";
+import { pathOf, problemsUnder } from "../errors";
 import { Dialog } from "../ui/Dialog";
 import { Field, ProblemList, problemAt } from "../ui/Field";
 import { policyRuleColumns } from "./columns";
@@ -38,16 +39,24 @@ async function checkNewObject<K extends ResourceKind>(
   value: unknown,
   validate: ValidateDocument,
   extra?: (candidate: IntentFile) => IntentFile,
-): Promise<{ ok: true; doc: IntentFile; object: ResourceSpecs[K] } | { ok: false; problems: Problem[] }> {
+): Promise<
+  { ok: true; doc: IntentFile; object: ResourceSpecs[K] } | { ok: false; problems: Problem[] }
+> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     return {
       ok: false,
-      problems: parsed.error.issues.map((issue) => ({ path: pathOf(issue.path), message: issue.message })),
+      problems: parsed.error.issues.map((issue) => ({
+        path: pathOf(issue.path),
+        message: issue.message,
+      })),
     };
   }
   if (listOf(doc, kind).some((item) => item.name === parsed.data.name)) {
-    return { ok: false, problems: [{ path: "name", message: `${parsed.data.name} is already taken` }] };
+    return {
+      ok: false,
+      problems: [{ path: "name", message: `${parsed.data.name} is already taken` }],
+    };
   }
   let candidate = addObject(doc, kind, parsed.data);
   if (extra) candidate = extra(candidate);
@@ -56,7 +65,10 @@ async function checkNewObject<K extends ResourceKind>(
   try {
     problems = await validate(candidate);
   } catch (error) {
-    return { ok: false, problems: [{ path: "", message: `could not check with the controller: ${String(error)}` }] };
+    return {
+      ok: false,
+      problems: [{ path: "", message: `could not check with the controller: ${String(error)}` }],
+    };
   }
   const own = problemsUnder(problems, `${kind}[${index}]`);
   if (own.length > 0) return { ok: false, problems: own };
@@ -69,7 +81,15 @@ function useSubmit() {
   return { busy, setBusy, problems, setProblems };
 }
 
-function DialogButtons({ busy, label, onCancel }: { busy: boolean; label: string; onCancel: () => void }) {
+function DialogButtons({
+  busy,
+  label,
+  onCancel,
+}: {
+  busy: boolean;
+  label: string;
+  onCancel: () => void;
+}) {
   return (
     <div className="dialog-buttons">
       <button type="button" onClick={onCancel}>
@@ -128,13 +148,32 @@ export function NetworkDialog({
         <Field label="Name" problem={problemAt(problems, "name")}>
           {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
-        <Field label="CIDR" problem={problemAt(problems, "subnets[0].cidr") ?? problemAt(problems, "subnets")}>
-          {(props) => <input {...props} value={cidr} placeholder="10.1.0.0/24" onChange={(e) => setCidr(e.target.value)} />}
+        <Field
+          label="CIDR"
+          problem={problemAt(problems, "subnets[0].cidr") ?? problemAt(problems, "subnets")}
+        >
+          {(props) => (
+            <input
+              {...props}
+              value={cidr}
+              placeholder="10.1.0.0/24"
+              onChange={(e) => setCidr(e.target.value)}
+            />
+          )}
         </Field>
-        <Field label="Gateway" problem={problemAt(problems, "subnets[0].gateway")} hint="empty: first host">
-          {(props) => <input {...props} value={gateway} onChange={(e) => setGateway(e.target.value)} />}
+        <Field
+          label="Gateway"
+          problem={problemAt(problems, "subnets[0].gateway")}
+          hint="empty: first host"
+        >
+          {(props) => (
+            <input {...props} value={gateway} onChange={(e) => setGateway(e.target.value)} />
+          )}
         </Field>
-        <Rest problems={problems} fields={["name", "subnets[0].cidr", "subnets", "subnets[0].gateway"]} />
+        <Rest
+          problems={problems}
+          fields={["name", "subnets[0].cidr", "subnets", "subnets[0].gateway"]}
+        />
         <DialogButtons busy={busy} label="Add network" onCancel={onCancel} />
       </form>
     </Dialog>
@@ -144,7 +183,9 @@ export function NetworkDialog({
 /** The next free 10.x.0.0/24 not used by this tenant: a sensible default, never required. */
 export function suggestCidr(doc: IntentFile): string {
   const used = new Set(
-    (doc.networks ?? []).flatMap((n) => n.subnets.map((s) => String(s.cidr).split(".").slice(0, 2).join("."))),
+    (doc.networks ?? []).flatMap((n) =>
+      n.subnets.map((s) => String(s.cidr).split(".").slice(0, 2).join(".")),
+    ),
   );
   for (let i = 1; i < 255; i++) if (!used.has(`10.${i}`)) return `10.${i}.0.0/24`;
   return "10.0.0.0/24";
@@ -190,7 +231,12 @@ export function WorkloadDialog({
         <Field label="Name" problem={problemAt(problems, "name")}>
           {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
-        <Field label="Network" problem={problemAt(problems, "interfaces[0].network") ?? problemAt(problems, "interfaces")}>
+        <Field
+          label="Network"
+          problem={
+            problemAt(problems, "interfaces[0].network") ?? problemAt(problems, "interfaces")
+          }
+        >
           {(props) => (
             <select {...props} value={network} onChange={(e) => setNetwork(e.target.value)}>
               {networks.length === 0 ? <option value="">add a network first</option> : null}
@@ -202,14 +248,86 @@ export function WorkloadDialog({
             </select>
           )}
         </Field>
-        <Field label="IP address" problem={problemAt(problems, "interfaces[0].ip")} hint="empty: allocated">
+        <Field
+          label="IP address"
+          problem={problemAt(problems, "interfaces[0].ip")}
+          hint="empty: allocated"
+        >
           {(props) => <input {...props} value={ip} onChange={(e) => setIp(e.target.value)} />}
         </Field>
-        <Field label="Node" problem={problemAt(problems, "node")} hint="empty: the scheduler places it">
+        <Field
+          label="Node"
+          problem={problemAt(problems, "node")}
+          hint="empty: the scheduler places it"
+        >
           {(props) => <input {...props} value={node} onChange={(e) => setNode(e.target.value)} />}
         </Field>
-        <Rest problems={problems} fields={["name", "interfaces[0].network", "interfaces", "interfaces[0].ip", "node"]} />
+        <Rest
+          problems={problems}
+          fields={["name", "interfaces[0].network", "interfaces", "interfaces[0].ip", "node"]}
+        />
         <DialogButtons busy={busy} label="Add workload" onCancel={onCancel} />
+      </form>
+    </Dialog>
+  );
+}
+
+// ------------------------------------------------------------------------------------ pool
+
+export function PoolDialog({
+  doc,
+  validate,
+  onDone,
+  onCancel,
+}: {
+  doc: IntentFile;
+  validate: ValidateDocument;
+  onDone: (doc: IntentFile, name: string) => void;
+  onCancel: () => void;
+}) {
+  const externals = (doc.networks ?? []).filter((n) => n.external).map((n) => n.name as string);
+  const [name, setName] = useState(() => freeName(doc, "floatingIpPools", "public-pool"));
+  const [network, setNetwork] = useState(externals[0] ?? "");
+  const { busy, setBusy, problems, setProblems } = useSubmit();
+  return (
+    <Dialog title="New floating IP pool" onClose={onCancel}>
+      <form
+        className="form"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          setBusy(true);
+          const result = await checkNewObject(
+            doc,
+            "floatingIpPools",
+            floatingIpPoolSchema,
+            { name, network },
+            validate,
+          );
+          setBusy(false);
+          if (result.ok) onDone(result.doc, result.object.name);
+          else setProblems(result.problems);
+        }}
+      >
+        <Field label="Name" problem={problemAt(problems, "name")}>
+          {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <Field
+          label="External network"
+          problem={problemAt(problems, "network")}
+          hint={externals.length === 0 ? "add an external network first" : undefined}
+        >
+          {(props) => (
+            <select {...props} value={network} onChange={(e) => setNetwork(e.target.value)}>
+              {externals.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Rest problems={problems} fields={["name", "network"]} />
+        <DialogButtons busy={busy} label="Add pool" onCancel={onCancel} />
       </form>
     </Dialog>
   );
@@ -239,7 +357,13 @@ export function RouterDialog({
         onSubmit={async (event) => {
           event.preventDefault();
           setBusy(true);
-          const result = await checkNewObject(doc, "routers", routerSchema, { name, networks: joined }, validate);
+          const result = await checkNewObject(
+            doc,
+            "routers",
+            routerSchema,
+            { name, networks: joined },
+            validate,
+          );
           setBusy(false);
           if (result.ok) onDone(result.doc, result.object.name);
           else setProblems(result.problems);
@@ -248,8 +372,20 @@ export function RouterDialog({
         <Field label="Name" problem={problemAt(problems, "name")}>
           {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
-        <NetworkChecklist legend="Networks" options={networks} selected={joined} onChange={setJoined} problem={problems.find((p) => p.path.startsWith("networks"))?.message} />
-        <Rest problems={problems} fields={["name", ...problems.filter((p) => p.path.startsWith("networks")).map((p) => p.path)]} />
+        <NetworkChecklist
+          legend="Networks"
+          options={networks}
+          selected={joined}
+          onChange={setJoined}
+          problem={problems.find((p) => p.path.startsWith("networks"))?.message}
+        />
+        <Rest
+          problems={problems}
+          fields={[
+            "name",
+            ...problems.filter((p) => p.path.startsWith("networks")).map((p) => p.path),
+          ]}
+        />
         <DialogButtons busy={busy} label="Add router" onCancel={onCancel} />
       </form>
     </Dialog>
@@ -278,7 +414,11 @@ function NetworkChecklist({
           <input
             type="checkbox"
             checked={selected.includes(option)}
-            onChange={(e) => onChange(e.target.checked ? [...selected, option] : selected.filter((s) => s !== option))}
+            onChange={(e) =>
+              onChange(
+                e.target.checked ? [...selected, option] : selected.filter((s) => s !== option),
+              )
+            }
           />
           {option}
         </label>
@@ -344,7 +484,16 @@ export function ServiceDialog({
       case "firewall":
         return { name, type, rules: firewallRules };
       case "load-balancer":
-        return { name, type, network, vip, protocol, port: Number(port), members, memberPort: Number(memberPort) };
+        return {
+          name,
+          type,
+          network,
+          vip,
+          protocol,
+          port: Number(port),
+          members,
+          memberPort: Number(memberPort),
+        };
       case "nat":
         return { name, type, inside, outside };
       case "dns":
@@ -352,7 +501,8 @@ export function ServiceDialog({
     }
   };
   const title = `${chainInto ? "Chain" : "New"} ${type === "load-balancer" ? "load balancer" : type === "firewall" ? "firewall" : type.toUpperCase()}${chainInto ? ` into policy ${chainInto}` : ""}`;
-  const fieldProblem = (path: string) => problemAt(problems, path) ?? problems.find((p) => p.path.startsWith(`${path}[`))?.message;
+  const fieldProblem = (path: string) =>
+    problemAt(problems, path) ?? problems.find((p) => p.path.startsWith(`${path}[`))?.message;
   return (
     <Dialog title={title} onClose={onCancel} wide={type === "firewall"}>
       <form
@@ -364,8 +514,13 @@ export function ServiceDialog({
             return;
           }
           setBusy(true);
-          const result = await checkNewObject(doc, "services", serviceSchema, value(), validate, (candidate) =>
-            chainInto ? chain(candidate, chainInto, name) : candidate,
+          const result = await checkNewObject(
+            doc,
+            "services",
+            serviceSchema,
+            value(),
+            validate,
+            (candidate) => (chainInto ? chain(candidate, chainInto, name) : candidate),
           );
           setBusy(false);
           if (result.ok) onDone(result.doc, result.object.name);
@@ -375,7 +530,11 @@ export function ServiceDialog({
         {existingOfType.length > 0 ? (
           <Field label="Use an existing service">
             {(props) => (
-              <select {...props} value={useExisting} onChange={(e) => setUseExisting(e.target.value)}>
+              <select
+                {...props}
+                value={useExisting}
+                onChange={(e) => setUseExisting(e.target.value)}
+              >
                 <option value="">no, create a new one</option>
                 {existingOfType.map((s) => (
                   <option key={s} value={s}>
@@ -389,17 +548,28 @@ export function ServiceDialog({
         {useExisting ? null : (
           <>
             <Field label="Name" problem={problemAt(problems, "name")}>
-              {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
+              {(props) => (
+                <input {...props} value={name} onChange={(e) => setName(e.target.value)} />
+              )}
             </Field>
             {type === "firewall" ? (
               <RuleTable
                 caption="Firewall rules"
                 rules={firewallRules}
-                columns={policyRuleColumns.filter((c) => ["action", "protocol", "source", "destination", "ports"].includes(c.key)) as never}
+                columns={
+                  policyRuleColumns.filter((c) =>
+                    ["action", "protocol", "source", "destination", "ports"].includes(c.key),
+                  ) as never
+                }
                 problems={problems}
                 readOnly={false}
                 onChange={(rules) => setFirewallRules(rules as typeof firewallRules)}
-                newRule={() => ({ action: "allow", protocol: "any", source: "any", destination: "any" })}
+                newRule={() => ({
+                  action: "allow",
+                  protocol: "any",
+                  source: "any",
+                  destination: "any",
+                })}
               />
             ) : null}
             {type === "load-balancer" ? (
@@ -417,30 +587,71 @@ export function ServiceDialog({
                 </Field>
                 <div className="row">
                   <Field label="VIP" problem={fieldProblem("vip")}>
-                    {(props) => <input {...props} value={vip} placeholder="10.1.0.100" onChange={(e) => setVip(e.target.value)} />}
+                    {(props) => (
+                      <input
+                        {...props}
+                        value={vip}
+                        placeholder="10.1.0.100"
+                        onChange={(e) => setVip(e.target.value)}
+                      />
+                    )}
                   </Field>
                   <Field label="Protocol" problem={fieldProblem("protocol")}>
                     {(props) => (
-                      <select {...props} value={protocol} onChange={(e) => setProtocol(e.target.value === "udp" ? "udp" : "tcp")}>
+                      <select
+                        {...props}
+                        value={protocol}
+                        onChange={(e) => setProtocol(e.target.value === "udp" ? "udp" : "tcp")}
+                      >
                         <option value="tcp">tcp</option>
                         <option value="udp">udp</option>
                       </select>
                     )}
                   </Field>
                   <Field label="Port" problem={fieldProblem("port")}>
-                    {(props) => <input {...props} value={port} inputMode="numeric" onChange={(e) => setPort(e.target.value)} />}
+                    {(props) => (
+                      <input
+                        {...props}
+                        value={port}
+                        inputMode="numeric"
+                        onChange={(e) => setPort(e.target.value)}
+                      />
+                    )}
                   </Field>
                   <Field label="Member port" problem={fieldProblem("memberPort")}>
-                    {(props) => <input {...props} value={memberPort} inputMode="numeric" onChange={(e) => setMemberPort(e.target.value)} />}
+                    {(props) => (
+                      <input
+                        {...props}
+                        value={memberPort}
+                        inputMode="numeric"
+                        onChange={(e) => setMemberPort(e.target.value)}
+                      />
+                    )}
                   </Field>
                 </div>
-                <NetworkChecklist legend="Members" options={workloads} selected={members} onChange={setMembers} problem={fieldProblem("members")} />
+                <NetworkChecklist
+                  legend="Members"
+                  options={workloads}
+                  selected={members}
+                  onChange={setMembers}
+                  problem={fieldProblem("members")}
+                />
               </>
             ) : null}
             {type === "nat" ? (
               <>
-                <NetworkChecklist legend="Inside networks" options={networks} selected={inside} onChange={setInside} problem={fieldProblem("inside")} />
-                <Field label="Outside network" problem={fieldProblem("outside")} hint={externals.length === 0 ? "add an external network first" : undefined}>
+                <NetworkChecklist
+                  legend="Inside networks"
+                  options={networks}
+                  selected={inside}
+                  onChange={setInside}
+                  problem={fieldProblem("inside")}
+                />
+                <Field
+                  label="Outside network"
+                  problem={fieldProblem("outside")}
+                  hint={externals.length === 0 ? "add an external network first" : undefined}
+                >
                   {(props) => (
                     <select {...props} value={outside} onChange={(e) => setOutside(e.target.value)}>
                       {externals.map((n) => (
@@ -456,20 +667,39 @@ export function ServiceDialog({
             {type === "dns" ? (
               <>
                 <Field label="Domain" problem={fieldProblem("domain")}>
-                  {(props) => <input {...props} value={domain} onChange={(e) => setDomain(e.target.value)} />}
+                  {(props) => (
+                    <input {...props} value={domain} onChange={(e) => setDomain(e.target.value)} />
+                  )}
                 </Field>
-                <NetworkChecklist legend="Networks served" options={networks} selected={served} onChange={setServed} problem={fieldProblem("networks")} />
+                <NetworkChecklist
+                  legend="Networks served"
+                  options={networks}
+                  selected={served}
+                  onChange={setServed}
+                  problem={fieldProblem("networks")}
+                />
               </>
             ) : null}
             <Rest
               problems={problems}
               fields={problems
-                .filter((p) => p.path === "name" || /^(network|vip|protocol|port|memberPort|members|inside|outside|domain|networks)(\[|$)/.test(p.path) || /^rules\[\d+\]\./.test(p.path))
+                .filter(
+                  (p) =>
+                    p.path === "name" ||
+                    /^(network|vip|protocol|port|memberPort|members|inside|outside|domain|networks)(\[|$)/.test(
+                      p.path,
+                    ) ||
+                    /^rules\[\d+\]\./.test(p.path),
+                )
                 .map((p) => p.path)}
             />
           </>
         )}
-        <DialogButtons busy={busy} label={chainInto ? "Add to chain" : "Add service"} onCancel={onCancel} />
+        <DialogButtons
+          busy={busy}
+          label={chainInto ? "Add to chain" : "Add service"}
+          onCancel={onCancel}
+        />
       </form>
     </Dialog>
   );
@@ -481,7 +711,9 @@ function chain(doc: IntentFile, policy: string, service: string): IntentFile {
   const rules = target.rules.map((rule): PolicyRule => {
     if (rule.action !== "allow") return rule;
     const services = rule.services ?? [];
-    return services.includes(asName(service)) ? rule : { ...rule, services: [...services, asName(service)] };
+    return services.includes(asName(service))
+      ? rule
+      : { ...rule, services: [...services, asName(service)] };
   });
   return {
     ...doc,
@@ -518,15 +750,21 @@ export function ConnectDialog({
         onSubmit={async (event) => {
           event.preventDefault();
           setBusy(true);
-          const result = await checkNewObject(doc, "policies", policySchema, { name, attach: [a, b], rules }, validate);
+          const result = await checkNewObject(
+            doc,
+            "policies",
+            policySchema,
+            { name, attach: [a, b], rules },
+            validate,
+          );
           setBusy(false);
           if (result.ok) onDone(result.doc, result.object.name);
           else setProblems(result.problems);
         }}
       >
         <p className="muted small">
-          A policy attached to both networks. Traffic between them passes only when both
-          networks' rule lists allow it; the first matching rule wins.
+          A policy attached to both networks. Traffic between them passes only when both networks'
+          rule lists allow it; the first matching rule wins.
         </p>
         <Field label="Policy name" problem={problemAt(problems, "name")}>
           {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
@@ -538,9 +776,20 @@ export function ConnectDialog({
           problems={problems}
           readOnly={false}
           onChange={setRules}
-          newRule={(): PolicyRule => ({ action: "allow", protocol: "tcp", source: a, destination: b, direction: "<>" })}
+          newRule={(): PolicyRule => ({
+            action: "allow",
+            protocol: "tcp",
+            source: a,
+            destination: b,
+            direction: "<>",
+          })}
         />
-        <Rest problems={problems} fields={problems.filter((p) => p.path === "name" || /^rules\[\d+\]/.test(p.path)).map((p) => p.path)} />
+        <Rest
+          problems={problems}
+          fields={problems
+            .filter((p) => p.path === "name" || /^rules\[\d+\]/.test(p.path))
+            .map((p) => p.path)}
+        />
         <DialogButtons busy={busy} label="Create policy" onCancel={onCancel} />
       </form>
     </Dialog>

@@ -1,17 +1,16 @@
 import type {
   FirewallRule,
   FloatingIpPool,
-  PolicyRule,
-  SecurityGroupRule,
   Interface,
-
   Network,
   Policy,
+  PolicyRule,
   Problem,
   ResourceKind,
   ResourceSpecs,
   Router,
   SecurityGroup,
+  SecurityGroupRule,
   Service,
   Workload,
 } from "@netloom/model";
@@ -74,9 +73,12 @@ export function Inspector({ readOnly }: { readOnly: boolean }) {
     );
   }
   return (
-    <div className="inspector" aria-label={`Inspector: ${KIND_LABEL[selection.kind]} ${selection.name}`}>
+    <section
+      className="inspector"
+      aria-label={`Inspector: ${KIND_LABEL[selection.kind]} ${selection.name}`}
+    >
       <InspectorBody kind={selection.kind} object={object} readOnly={readOnly} />
-    </div>
+    </section>
   );
 }
 
@@ -171,7 +173,12 @@ function NameField({
   return (
     <Field label="Name" problem={problem}>
       {(props) => (
-        <input {...props} value={value} readOnly={readOnly} onChange={(e) => onChange(e.target.value)} />
+        <input
+          {...props}
+          value={value}
+          readOnly={readOnly}
+          onChange={(e) => onChange(e.target.value)}
+        />
       )}
     </Field>
   );
@@ -223,7 +230,10 @@ function Checklist({
 function useNames(kind: ResourceKind, filter?: (item: ResourceSpecs[ResourceKind]) => boolean) {
   const doc = useDraft((s) => s.doc);
   return useMemo(
-    () => ((doc?.[kind] ?? []) as ResourceSpecs[ResourceKind][]).filter((i) => !filter || filter(i)).map((i) => i.name as string),
+    () =>
+      ((doc?.[kind] ?? []) as ResourceSpecs[ResourceKind][])
+        .filter((i) => !filter || filter(i))
+        .map((i) => i.name as string),
     [doc, kind, filter],
   );
 }
@@ -247,7 +257,12 @@ function NetworkForm({ network, readOnly }: { network: Network; readOnly: boolea
         shown={(p) => p === "name" || /^subnets\[\d+\]\.(cidr|gateway)$/.test(p)}
       />
       <div className={`status-line conv-${convergence}`}>
-        <span className="conv-dot" /> {convergence === "converged" ? "Converged on every node" : convergence === "pending" ? "Converging…" : "No status reported"}
+        <span className="conv-dot" />{" "}
+        {convergence === "converged"
+          ? "Converged on every node"
+          : convergence === "pending"
+            ? "Converging…"
+            : "No status reported"}
       </div>
       <NameField
         value={network.name}
@@ -271,7 +286,10 @@ function NetworkForm({ network, readOnly }: { network: Network; readOnly: boolea
       {network.subnets.map((subnet, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: subnets are positional in the file
         <div className="row" key={index}>
-          <Field label={`Subnet ${index + 1} CIDR`} problem={problemAt(problems, `subnets[${index}].cidr`)}>
+          <Field
+            label={`Subnet ${index + 1} CIDR`}
+            problem={problemAt(problems, `subnets[${index}].cidr`)}
+          >
             {(props) => (
               <input
                 {...props}
@@ -285,7 +303,10 @@ function NetworkForm({ network, readOnly }: { network: Network; readOnly: boolea
               />
             )}
           </Field>
-          <Field label={`Subnet ${index + 1} gateway`} problem={problemAt(problems, `subnets[${index}].gateway`)}>
+          <Field
+            label={`Subnet ${index + 1} gateway`}
+            problem={problemAt(problems, `subnets[${index}].gateway`)}
+          >
             {(props) => (
               <input
                 {...props}
@@ -308,7 +329,12 @@ function NetworkForm({ network, readOnly }: { network: Network; readOnly: boolea
               type="button"
               className="icon-button"
               aria-label={`Remove subnet ${index + 1}`}
-              onClick={() => save({ ...network, subnets: network.subnets.filter((_, i) => i !== index) }, "subnets")}
+              onClick={() =>
+                save(
+                  { ...network, subnets: network.subnets.filter((_, i) => i !== index) },
+                  "subnets",
+                )
+              }
             >
               ×
             </button>
@@ -320,7 +346,13 @@ function NetworkForm({ network, readOnly }: { network: Network; readOnly: boolea
           type="button"
           className="small-button"
           onClick={() =>
-            save({ ...network, subnets: [...network.subnets, { cidr: "" as Network["subnets"][0]["cidr"] }] }, "subnets")
+            save(
+              {
+                ...network,
+                subnets: [...network.subnets, { cidr: "" as Network["subnets"][0]["cidr"] }],
+              },
+              "subnets",
+            )
           }
         >
           + Add subnet
@@ -351,7 +383,11 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
         icon="workload"
         readOnly={readOnly}
         problems={problems}
-        shown={(p) => p === "name" || p === "node" || /^interfaces\[\d+\]\.(network|ip|securityGroups|floatingIp)/.test(p)}
+        shown={(p) =>
+          p === "name" ||
+          p === "node" ||
+          /^interfaces\[\d+\]\.(network|ip|securityGroups|floatingIp)/.test(p)
+        }
       />
       <NameField
         value={workload.name}
@@ -359,7 +395,11 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
         readOnly={readOnly}
         onChange={(name) => save({ ...workload, name: asName(name) }, "name")}
       />
-      <Field label="Node" problem={problemAt(problems, "node")} hint="empty: the scheduler places it">
+      <Field
+        label="Node"
+        problem={problemAt(problems, "node")}
+        hint="empty: the scheduler places it"
+      >
         {(props) => (
           <input
             {...props}
@@ -378,13 +418,18 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
         <fieldset className="iface" key={index}>
           <legend>Interface {index}</legend>
           <div className="row">
-            <Field label={`Interface ${index} network`} problem={problemAt(problems, `interfaces[${index}].network`)}>
+            <Field
+              label={`Interface ${index} network`}
+              problem={problemAt(problems, `interfaces[${index}].network`)}
+            >
               {(props) => (
                 <select
                   {...props}
                   value={iface.network}
                   disabled={readOnly}
-                  onChange={(e) => setInterface(index, { ...iface, network: asName(e.target.value) })}
+                  onChange={(e) =>
+                    setInterface(index, { ...iface, network: asName(e.target.value) })
+                  }
                 >
                   {[...new Set([iface.network as string, ...networks])].map((n) => (
                     <option key={n} value={n}>
@@ -394,7 +439,10 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
                 </select>
               )}
             </Field>
-            <Field label={`Interface ${index} IP`} problem={problemAt(problems, `interfaces[${index}].ip`)}>
+            <Field
+              label={`Interface ${index} IP`}
+              problem={problemAt(problems, `interfaces[${index}].ip`)}
+            >
               {(props) => (
                 <input
                   {...props}
@@ -403,7 +451,12 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
                   readOnly={readOnly}
                   onChange={(e) => {
                     const { ip: _old, ...rest } = iface;
-                    setInterface(index, e.target.value ? { ...rest, ip: e.target.value as NonNullable<Interface["ip"]> } : rest);
+                    setInterface(
+                      index,
+                      e.target.value
+                        ? { ...rest, ip: e.target.value as NonNullable<Interface["ip"]> }
+                        : rest,
+                    );
                   }}
                 />
               )}
@@ -414,13 +467,26 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
             options={groups}
             selected={iface.securityGroups ?? []}
             readOnly={readOnly}
-            problem={problemAt(problems, `interfaces[${index}].securityGroups`) ?? problems.find((p) => p.path.startsWith(`interfaces[${index}].securityGroups[`))?.message}
+            problem={
+              problemAt(problems, `interfaces[${index}].securityGroups`) ??
+              problems.find((p) => p.path.startsWith(`interfaces[${index}].securityGroups[`))
+                ?.message
+            }
             onChange={(next) => {
               const { securityGroups: _old, ...rest } = iface;
-              setInterface(index, next.length > 0 ? { ...rest, securityGroups: next.map(asName) } : rest);
+              setInterface(
+                index,
+                next.length > 0 ? { ...rest, securityGroups: next.map(asName) } : rest,
+              );
             }}
           />
-          <Field label={`Interface ${index} floating IP pool`} problem={problemAt(problems, `interfaces[${index}].floatingIp.pool`) ?? problemAt(problems, `interfaces[${index}].floatingIp`)}>
+          <Field
+            label={`Interface ${index} floating IP pool`}
+            problem={
+              problemAt(problems, `interfaces[${index}].floatingIp.pool`) ??
+              problemAt(problems, `interfaces[${index}].floatingIp`)
+            }
+          >
             {(props) => (
               <select
                 {...props}
@@ -428,11 +494,21 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
                 disabled={readOnly}
                 onChange={(e) => {
                   const { floatingIp: _old, ...rest } = iface;
-                  setInterface(index, e.target.value ? { ...rest, floatingIp: { pool: asName(e.target.value) } } : rest);
+                  setInterface(
+                    index,
+                    e.target.value
+                      ? { ...rest, floatingIp: { pool: asName(e.target.value) } }
+                      : rest,
+                  );
                 }}
               >
                 <option value="">none</option>
-                {[...new Set([...(iface.floatingIp ? [iface.floatingIp.pool as string] : []), ...pools])].map((p) => (
+                {[
+                  ...new Set([
+                    ...(iface.floatingIp ? [iface.floatingIp.pool as string] : []),
+                    ...pools,
+                  ]),
+                ].map((p) => (
                   <option key={p} value={p}>
                     {p}
                   </option>
@@ -444,7 +520,12 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
             <button
               type="button"
               className="small-button"
-              onClick={() => save({ ...workload, interfaces: workload.interfaces.filter((_, i) => i !== index) }, "interfaces")}
+              onClick={() =>
+                save(
+                  { ...workload, interfaces: workload.interfaces.filter((_, i) => i !== index) },
+                  "interfaces",
+                )
+              }
             >
               Remove interface {index}
             </button>
@@ -456,7 +537,13 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
           type="button"
           className="small-button"
           onClick={() =>
-            save({ ...workload, interfaces: [...workload.interfaces, { network: asName(networks[0] ?? "") }] }, "interfaces")
+            save(
+              {
+                ...workload,
+                interfaces: [...workload.interfaces, { network: asName(networks[0] ?? "") }],
+              },
+              "interfaces",
+            )
           }
         >
           + Add interface
@@ -497,7 +584,9 @@ function PolicyForm({ policy, readOnly }: { policy: Policy; readOnly: boolean })
         problem={problems.find((p) => p.path.startsWith("attach"))?.message}
         onChange={(next) => save({ ...policy, attach: next.map(asName) }, "attach")}
       />
-      <h3>Rules <span className="muted small">ordered, first match wins</span></h3>
+      <h3>
+        Rules <span className="muted small">ordered, first match wins</span>
+      </h3>
       <RuleTable
         caption={`Rules of policy ${policy.name}`}
         rules={policy.rules}
@@ -505,7 +594,13 @@ function PolicyForm({ policy, readOnly }: { policy: Policy; readOnly: boolean })
         problems={problems}
         readOnly={readOnly}
         onChange={(rules) => save({ ...policy, rules }, "rules")}
-        newRule={(): PolicyRule => ({ action: "allow", protocol: "tcp", source: policy.attach[0] ?? "any", destination: policy.attach[1] ?? "any", direction: "<>" })}
+        newRule={(): PolicyRule => ({
+          action: "allow",
+          protocol: "tcp",
+          source: policy.attach[0] ?? "any",
+          destination: policy.attach[1] ?? "any",
+          direction: "<>",
+        })}
         hits={(index) => hits[`policy:${policy.name}/${index}`]}
       />
     </form>
@@ -521,13 +616,16 @@ function ServiceForm({ service, readOnly }: { service: Service; readOnly: boolea
   const externals = useNames("networks", isExternal);
   const workloads = useNames("workloads");
   const hits = useOverlay((s) => s.hits);
-  const fieldProblem = (path: string) => problemAt(problems, path) ?? problems.find((p) => p.path.startsWith(`${path}[`))?.message;
+  const fieldProblem = (path: string) =>
+    problemAt(problems, path) ?? problems.find((p) => p.path.startsWith(`${path}[`))?.message;
   let body: React.ReactNode;
   switch (service.type) {
     case "firewall":
       body = (
         <>
-          <h3>Firewall rules <span className="muted small">no match: deny</span></h3>
+          <h3>
+            Firewall rules <span className="muted small">no match: deny</span>
+          </h3>
           <RuleTable
             caption={`Rules of firewall ${service.name}`}
             rules={service.rules}
@@ -535,7 +633,12 @@ function ServiceForm({ service, readOnly }: { service: Service; readOnly: boolea
             problems={problems}
             readOnly={readOnly}
             onChange={(rules) => save({ ...service, rules }, "rules")}
-            newRule={(): FirewallRule => ({ action: "allow", protocol: "tcp", source: "any", destination: "any" })}
+            newRule={(): FirewallRule => ({
+              action: "allow",
+              protocol: "tcp",
+              source: "any",
+              destination: "any",
+            })}
             hits={(index) => hits[`firewall:${service.name}/${index}`]}
           />
         </>
@@ -546,42 +649,111 @@ function ServiceForm({ service, readOnly }: { service: Service; readOnly: boolea
         <>
           <Field label="Network" problem={fieldProblem("network")}>
             {(props) => (
-              <select {...props} value={service.network} disabled={readOnly} onChange={(e) => save({ ...service, network: asName(e.target.value) }, "network")}>
-                {[...new Set([service.network as string, ...networks])].map((n) => <option key={n} value={n}>{n}</option>)}
+              <select
+                {...props}
+                value={service.network}
+                disabled={readOnly}
+                onChange={(e) => save({ ...service, network: asName(e.target.value) }, "network")}
+              >
+                {[...new Set([service.network as string, ...networks])].map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
           <div className="row">
             <Field label="VIP" problem={fieldProblem("vip")}>
-              {(props) => <input {...props} value={service.vip} readOnly={readOnly} onChange={(e) => save({ ...service, vip: e.target.value as typeof service.vip }, "vip")} />}
+              {(props) => (
+                <input
+                  {...props}
+                  value={service.vip}
+                  readOnly={readOnly}
+                  onChange={(e) =>
+                    save({ ...service, vip: e.target.value as typeof service.vip }, "vip")
+                  }
+                />
+              )}
             </Field>
             <Field label="Protocol" problem={fieldProblem("protocol")}>
               {(props) => (
-                <select {...props} value={service.protocol} disabled={readOnly} onChange={(e) => save({ ...service, protocol: e.target.value === "udp" ? "udp" : "tcp" }, "protocol")}>
+                <select
+                  {...props}
+                  value={service.protocol}
+                  disabled={readOnly}
+                  onChange={(e) =>
+                    save(
+                      { ...service, protocol: e.target.value === "udp" ? "udp" : "tcp" },
+                      "protocol",
+                    )
+                  }
+                >
                   <option value="tcp">tcp</option>
                   <option value="udp">udp</option>
                 </select>
               )}
             </Field>
             <Field label="Port" problem={fieldProblem("port")}>
-              {(props) => <input {...props} type="number" value={service.port} readOnly={readOnly} onChange={(e) => save({ ...service, port: Number(e.target.value) }, "port")} />}
+              {(props) => (
+                <input
+                  {...props}
+                  type="number"
+                  value={service.port}
+                  readOnly={readOnly}
+                  onChange={(e) => save({ ...service, port: Number(e.target.value) }, "port")}
+                />
+              )}
             </Field>
             <Field label="Member port" problem={fieldProblem("memberPort")}>
-              {(props) => <input {...props} type="number" value={service.memberPort} readOnly={readOnly} onChange={(e) => save({ ...service, memberPort: Number(e.target.value) }, "memberPort")} />}
+              {(props) => (
+                <input
+                  {...props}
+                  type="number"
+                  value={service.memberPort}
+                  readOnly={readOnly}
+                  onChange={(e) =>
+                    save({ ...service, memberPort: Number(e.target.value) }, "memberPort")
+                  }
+                />
+              )}
             </Field>
           </div>
-          <Checklist legend="Members" options={workloads} selected={service.members} readOnly={readOnly} problem={fieldProblem("members")} onChange={(next) => save({ ...service, members: next.map(asName) }, "members")} />
+          <Checklist
+            legend="Members"
+            options={workloads}
+            selected={service.members}
+            readOnly={readOnly}
+            problem={fieldProblem("members")}
+            onChange={(next) => save({ ...service, members: next.map(asName) }, "members")}
+          />
         </>
       );
       break;
     case "nat":
       body = (
         <>
-          <Checklist legend="Inside networks" options={networks.filter((n) => !externals.includes(n))} selected={service.inside} readOnly={readOnly} problem={fieldProblem("inside")} onChange={(next) => save({ ...service, inside: next.map(asName) }, "inside")} />
+          <Checklist
+            legend="Inside networks"
+            options={networks.filter((n) => !externals.includes(n))}
+            selected={service.inside}
+            readOnly={readOnly}
+            problem={fieldProblem("inside")}
+            onChange={(next) => save({ ...service, inside: next.map(asName) }, "inside")}
+          />
           <Field label="Outside network" problem={fieldProblem("outside")}>
             {(props) => (
-              <select {...props} value={service.outside} disabled={readOnly} onChange={(e) => save({ ...service, outside: asName(e.target.value) }, "outside")}>
-                {[...new Set([service.outside as string, ...externals])].map((n) => <option key={n} value={n}>{n}</option>)}
+              <select
+                {...props}
+                value={service.outside}
+                disabled={readOnly}
+                onChange={(e) => save({ ...service, outside: asName(e.target.value) }, "outside")}
+              >
+                {[...new Set([service.outside as string, ...externals])].map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
@@ -592,9 +764,23 @@ function ServiceForm({ service, readOnly }: { service: Service; readOnly: boolea
       body = (
         <>
           <Field label="Domain" problem={fieldProblem("domain")}>
-            {(props) => <input {...props} value={service.domain} readOnly={readOnly} onChange={(e) => save({ ...service, domain: e.target.value }, "domain")} />}
+            {(props) => (
+              <input
+                {...props}
+                value={service.domain}
+                readOnly={readOnly}
+                onChange={(e) => save({ ...service, domain: e.target.value }, "domain")}
+              />
+            )}
           </Field>
-          <Checklist legend="Networks served" options={networks} selected={service.networks} readOnly={readOnly} problem={fieldProblem("networks")} onChange={(next) => save({ ...service, networks: next.map(asName) }, "networks")} />
+          <Checklist
+            legend="Networks served"
+            options={networks}
+            selected={service.networks}
+            readOnly={readOnly}
+            problem={fieldProblem("networks")}
+            onChange={(next) => save({ ...service, networks: next.map(asName) }, "networks")}
+          />
         </>
       );
       break;
@@ -611,7 +797,12 @@ function ServiceForm({ service, readOnly }: { service: Service; readOnly: boolea
         problems={problems}
         shown={(p) => !p.startsWith("type") && p !== ""}
       />
-      <NameField value={service.name} problem={problemAt(problems, "name")} readOnly={readOnly} onChange={(name) => save({ ...service, name: asName(name) }, "name")} />
+      <NameField
+        value={service.name}
+        problem={problemAt(problems, "name")}
+        readOnly={readOnly}
+        onChange={(name) => save({ ...service, name: asName(name) }, "name")}
+      />
       {body}
     </form>
   );
@@ -625,8 +816,20 @@ function RouterForm({ router, readOnly }: { router: Router; readOnly: boolean })
   const networks = useNames("networks");
   return (
     <form className="form" onSubmit={(e) => e.preventDefault()}>
-      <Header kind="routers" name={router.name} icon="router" readOnly={readOnly} problems={problems} shown={(p) => p === "name" || p.startsWith("networks")} />
-      <NameField value={router.name} problem={problemAt(problems, "name")} readOnly={readOnly} onChange={(name) => save({ ...router, name: asName(name) }, "name")} />
+      <Header
+        kind="routers"
+        name={router.name}
+        icon="router"
+        readOnly={readOnly}
+        problems={problems}
+        shown={(p) => p === "name" || p.startsWith("networks")}
+      />
+      <NameField
+        value={router.name}
+        problem={problemAt(problems, "name")}
+        readOnly={readOnly}
+        onChange={(name) => save({ ...router, name: asName(name) }, "name")}
+      />
       <Checklist
         legend="Joined networks (reach each other without a policy; an explicit deny still denies)"
         options={networks}
@@ -645,12 +848,33 @@ function PoolForm({ pool, readOnly }: { pool: FloatingIpPool; readOnly: boolean 
   const externals = useNames("networks", isExternal);
   return (
     <form className="form" onSubmit={(e) => e.preventDefault()}>
-      <Header kind="floatingIpPools" name={pool.name} icon="pool" readOnly={readOnly} problems={problems} shown={(p) => p === "name" || p === "network"} />
-      <NameField value={pool.name} problem={problemAt(problems, "name")} readOnly={readOnly} onChange={(name) => save({ ...pool, name: asName(name) }, "name")} />
+      <Header
+        kind="floatingIpPools"
+        name={pool.name}
+        icon="pool"
+        readOnly={readOnly}
+        problems={problems}
+        shown={(p) => p === "name" || p === "network"}
+      />
+      <NameField
+        value={pool.name}
+        problem={problemAt(problems, "name")}
+        readOnly={readOnly}
+        onChange={(name) => save({ ...pool, name: asName(name) }, "name")}
+      />
       <Field label="External network" problem={problemAt(problems, "network")}>
         {(props) => (
-          <select {...props} value={pool.network} disabled={readOnly} onChange={(e) => save({ ...pool, network: asName(e.target.value) }, "network")}>
-            {[...new Set([pool.network as string, ...externals])].map((n) => <option key={n} value={n}>{n}</option>)}
+          <select
+            {...props}
+            value={pool.network}
+            disabled={readOnly}
+            onChange={(e) => save({ ...pool, network: asName(e.target.value) }, "network")}
+          >
+            {[...new Set([pool.network as string, ...externals])].map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
           </select>
         )}
       </Field>
@@ -658,15 +882,35 @@ function PoolForm({ pool, readOnly }: { pool: FloatingIpPool; readOnly: boolean 
   );
 }
 
-export function SecurityGroupForm({ group, readOnly }: { group: SecurityGroup; readOnly: boolean }) {
+export function SecurityGroupForm({
+  group,
+  readOnly,
+}: {
+  group: SecurityGroup;
+  readOnly: boolean;
+}) {
   const save = useObjectEditor("securityGroups", group.name);
   const problems = useObjectProblems("securityGroups", group.name);
   const hits = useOverlay((s) => s.hits);
   return (
     <form className="form" onSubmit={(e) => e.preventDefault()}>
-      <Header kind="securityGroups" name={group.name} icon="security-group" readOnly={readOnly} problems={problems} shown={(p) => p === "name" || /^rules\[\d+\]/.test(p)} />
-      <NameField value={group.name} problem={problemAt(problems, "name")} readOnly={readOnly} onChange={(name) => save({ ...group, name: asName(name) }, "name")} />
-      <h3>Rules <span className="muted small">a direction with no rule denies</span></h3>
+      <Header
+        kind="securityGroups"
+        name={group.name}
+        icon="security-group"
+        readOnly={readOnly}
+        problems={problems}
+        shown={(p) => p === "name" || /^rules\[\d+\]/.test(p)}
+      />
+      <NameField
+        value={group.name}
+        problem={problemAt(problems, "name")}
+        readOnly={readOnly}
+        onChange={(name) => save({ ...group, name: asName(name) }, "name")}
+      />
+      <h3>
+        Rules <span className="muted small">a direction with no rule denies</span>
+      </h3>
       <RuleTable
         caption={`Rules of security group ${group.name}`}
         rules={group.rules}
@@ -674,10 +918,13 @@ export function SecurityGroupForm({ group, readOnly }: { group: SecurityGroup; r
         problems={problems}
         readOnly={readOnly}
         onChange={(rules) => save({ ...group, rules }, "rules")}
-        newRule={(): SecurityGroupRule => ({ direction: "ingress", protocol: "tcp", remote: "0.0.0.0/0" })}
+        newRule={(): SecurityGroupRule => ({
+          direction: "ingress",
+          protocol: "tcp",
+          remote: "0.0.0.0/0",
+        })}
         hits={(index) => hits[`sg:${group.name}/${index}`]}
       />
     </form>
   );
 }
-

@@ -7,6 +7,8 @@ import { problemAt } from "../ui/Field";
 export interface RuleColumn<R> {
   key: string;
   label: string;
+  /** Drawn on the rule's second line, with its label as a caption (keeps tables narrow). */
+  second?: boolean;
   /** Renders the cell's control; `label` is its accessible name, `problem` its error if any. */
   cell: (args: {
     rule: R;
@@ -52,6 +54,18 @@ export function RuleTable<R>({
     copy[index] = next;
     onChange(copy);
   };
+  const primary = columns.filter((c) => !c.second);
+  const secondary = columns.filter((c) => c.second);
+  const span = secondary.length > 0 ? 2 : 1;
+  const cell = (column: RuleColumn<R>, rule: R, index: number) =>
+    column.cell({
+      rule,
+      index,
+      update: (next) => update(index, next),
+      label: `Rule ${index + 1} ${column.label}`,
+      problem: problemAt(problems, `${pathPrefix}[${index}].${column.key}`),
+      readOnly,
+    });
   return (
     <div className="rule-table-wrap">
       <table className="rule-table" aria-label={caption}>
@@ -60,7 +74,7 @@ export function RuleTable<R>({
             <th scope="col" className="narrow">
               #
             </th>
-            {columns.map((c) => (
+            {primary.map((c) => (
               <th scope="col" key={c.key}>
                 {c.label}
               </th>
@@ -73,29 +87,29 @@ export function RuleTable<R>({
             {readOnly ? null : <th scope="col" className="narrow" aria-label="actions" />}
           </tr>
         </thead>
-        <tbody>
-          {rules.map((rule, index) => {
-            const rowProblem = problemAt(problems, `${pathPrefix}[${index}]`);
-            return (
-              <tr
-                // biome-ignore lint/suspicious/noArrayIndexKey: rules have no identity but their position
-                key={index}
-                className={`${dragging === index ? "dragging" : ""}${over === index ? " drop-over" : ""}${rowProblem ? " invalid" : ""}`}
-                onDragOver={(event) => {
-                  if (dragging === null) return;
-                  event.preventDefault();
-                  setOver(index);
-                }}
-                onDrop={(event) => {
-                  event.preventDefault();
-                  if (dragging !== null && dragging !== index) {
-                    onChange(moveItem(rules, dragging, index));
-                  }
-                  setDragging(null);
-                  setOver(null);
-                }}
-              >
-                <td className="narrow">
+        {rules.map((rule, index) => {
+          const rowProblem = problemAt(problems, `${pathPrefix}[${index}]`);
+          return (
+            <tbody
+              // biome-ignore lint/suspicious/noArrayIndexKey: rules have no identity but their position
+              key={index}
+              className={`rule${dragging === index ? " dragging" : ""}${over === index ? " drop-over" : ""}${rowProblem ? " invalid" : ""}`}
+              onDragOver={(event) => {
+                if (dragging === null) return;
+                event.preventDefault();
+                setOver(index);
+              }}
+              onDrop={(event) => {
+                event.preventDefault();
+                if (dragging !== null && dragging !== index) {
+                  onChange(moveItem(rules, dragging, index));
+                }
+                setDragging(null);
+                setOver(null);
+              }}
+            >
+              <tr>
+                <td className="narrow" rowSpan={span}>
                   {readOnly ? (
                     index + 1
                   ) : (
@@ -104,7 +118,7 @@ export function RuleTable<R>({
                       className="drag-handle"
                       draggable
                       aria-label={`Reorder rule ${index + 1}`}
-                      title="Drag to reorder (first match wins)"
+                      title="Drag to reorder, or use the arrow keys (first match wins)"
                       onDragStart={(event) => {
                         event.dataTransfer.setData("text/plain", String(index));
                         event.dataTransfer.effectAllowed = "move";
@@ -128,21 +142,16 @@ export function RuleTable<R>({
                     </button>
                   )}
                 </td>
-                {columns.map((column) => (
-                  <td key={column.key}>
-                    {column.cell({
-                      rule,
-                      index,
-                      update: (next) => update(index, next),
-                      label: `Rule ${index + 1} ${column.label}`,
-                      problem: problemAt(problems, `${pathPrefix}[${index}].${column.key}`),
-                      readOnly,
-                    })}
-                  </td>
+                {primary.map((column) => (
+                  <td key={column.key}>{cell(column, rule, index)}</td>
                 ))}
-                {hits ? <td className="narrow num">{hits(index) ?? "–"}</td> : null}
+                {hits ? (
+                  <td className="narrow num" rowSpan={span}>
+                    {hits(index) ?? "–"}
+                  </td>
+                ) : null}
                 {readOnly ? null : (
-                  <td className="narrow">
+                  <td className="narrow" rowSpan={span}>
                     <button
                       type="button"
                       className="icon-button"
@@ -154,11 +163,29 @@ export function RuleTable<R>({
                   </td>
                 )}
               </tr>
-            );
-          })}
-        </tbody>
+              {secondary.length > 0 ? (
+                <tr className="second-line">
+                  <td colSpan={primary.length}>
+                    <div className="second-cells">
+                      {secondary.map((column) => (
+                        <div key={column.key} className="second-cell">
+                          <span className="caption" aria-hidden="true">
+                            {column.label}
+                          </span>
+                          {cell(column, rule, index)}
+                        </div>
+                      ))}
+                    </div>
+                  </td>
+                </tr>
+              ) : null}
+            </tbody>
+          );
+        })}
       </table>
-      {rules.length === 0 ? <p className="muted small">No rules: nothing matches, so traffic is denied.</p> : null}
+      {rules.length === 0 ? (
+        <p className="muted small">No rules: nothing matches, so traffic is denied.</p>
+      ) : null}
       {problems
         .filter((p) => /^\w+\[\d+\]$/.test(p.path) && p.path.startsWith(pathPrefix))
         .map((p) => (
@@ -167,7 +194,11 @@ export function RuleTable<R>({
           </div>
         ))}
       {readOnly ? null : (
-        <button type="button" className="small-button" onClick={() => onChange([...rules, newRule()])}>
+        <button
+          type="button"
+          className="small-button"
+          onClick={() => onChange([...rules, newRule()])}
+        >
           + Add rule
         </button>
       )}

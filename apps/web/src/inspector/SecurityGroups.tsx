@@ -10,7 +10,9 @@ export function SecurityGroups({ readOnly }: { readOnly: boolean }) {
   const groups = useDraft((s) => s.doc?.securityGroups ?? NONE);
   const selection = useDraft((s) => s.selection);
   const selected = selection?.kind === "securityGroups" ? selection.name : null;
-  const group = useDraft((s) => (s.doc && selected ? findObject(s.doc, "securityGroups", selected) : undefined));
+  const group = useDraft((s) =>
+    s.doc && selected ? findObject(s.doc, "securityGroups", selected) : undefined,
+  );
   const [error, setError] = useState<string | null>(null);
   return (
     <div className="groups">
@@ -43,9 +45,17 @@ export function SecurityGroups({ readOnly }: { readOnly: boolean }) {
           </button>
         )}
       </div>
-      {error ? <div className="field-error" role="alert">{error}</div> : null}
+      {error ? (
+        <div className="field-error" role="alert">
+          {error}
+        </div>
+      ) : null}
       <ul className="object-list" aria-label="Security groups">
-        {groups.length === 0 ? <li className="muted small">No security groups: interfaces without one are unfiltered.</li> : null}
+        {groups.length === 0 ? (
+          <li className="muted small">
+            No security groups: interfaces without one are unfiltered.
+          </li>
+        ) : null}
         {groups.map((g) => (
           <li key={g.name}>
             <button

@@ -46,10 +46,17 @@ function protocolColumn<R extends { protocol?: Protocol | undefined }>(): RuleCo
   };
 }
 
-function textColumn<R extends object>(key: string, label: string, placeholder: string, width?: number): RuleColumn<R> {
+function textColumn<R extends object>(
+  key: string,
+  label: string,
+  placeholder: string,
+  width?: number,
+  second?: boolean,
+): RuleColumn<R> {
   return {
     key,
     label,
+    ...(second ? { second } : {}),
     cell: ({ rule, update, label: name, problem, readOnly }) => (
       <TextCell
         value={String((rule as Record<string, unknown>)[key] ?? "")}
@@ -85,7 +92,7 @@ function portsColumn<R extends { ports?: number | string | undefined }>(): RuleC
 export const policyRuleColumns: RuleColumn<PolicyRule>[] = [
   actionColumn<PolicyRule>(),
   protocolColumn<PolicyRule>(),
-  textColumn<PolicyRule>("source", "source", "any", 90),
+  textColumn<PolicyRule>("source", "source", "any", undefined, true),
   {
     key: "direction",
     label: "dir",
@@ -100,11 +107,12 @@ export const policyRuleColumns: RuleColumn<PolicyRule>[] = [
       />
     ),
   },
-  textColumn<PolicyRule>("destination", "destination", "any", 90),
+  textColumn<PolicyRule>("destination", "destination", "any", undefined, true),
   portsColumn<PolicyRule>(),
   {
     key: "services",
     label: "service chain",
+    second: true,
     cell: ({ rule, update, label, problem, readOnly }) => (
       <TextCell
         value={(rule.services ?? []).join(", ")}
@@ -112,7 +120,6 @@ export const policyRuleColumns: RuleColumn<PolicyRule>[] = [
         problem={problem}
         readOnly={readOnly}
         placeholder="none"
-        width={90}
         onChange={(value) => {
           const services = value
             .split(",")
@@ -129,8 +136,8 @@ export const policyRuleColumns: RuleColumn<PolicyRule>[] = [
 export const firewallRuleColumns: RuleColumn<FirewallRule>[] = [
   actionColumn<FirewallRule>(),
   protocolColumn<FirewallRule>(),
-  textColumn<FirewallRule>("source", "source", "any", 100),
-  textColumn<FirewallRule>("destination", "destination", "any", 100),
+  textColumn<FirewallRule>("source", "source", "any", undefined, true),
+  textColumn<FirewallRule>("destination", "destination", "any", undefined, true),
   portsColumn<FirewallRule>(),
 ];
 

@@ -15,7 +15,11 @@ type FabricStatus = RouterOutputs["fabric"]["status"];
  */
 export function OperatorConsole({ me, tab }: { me: Me; tab: string }) {
   if (me.globalRole === "none") {
-    return <div className="page-error" role="alert">The operator console needs a cloud admin or cloud viewer role.</div>;
+    return (
+      <div className="page-error" role="alert">
+        The operator console needs a cloud admin or cloud viewer role.
+      </div>
+    );
   }
   return (
     <main className="operator">
@@ -27,7 +31,12 @@ export function OperatorConsole({ me, tab }: { me: Me; tab: string }) {
             ["quotas", "Quotas and usage"],
           ] as const
         ).map(([id, label]) => (
-          <a key={id} href={`#/operator/${id}`} className={tab === id ? "active" : ""} aria-current={tab === id ? "page" : undefined}>
+          <a
+            key={id}
+            href={`#/operator/${id}`}
+            className={tab === id ? "active" : ""}
+            aria-current={tab === id ? "page" : undefined}
+          >
             {label}
           </a>
         ))}
@@ -43,7 +52,10 @@ function useTenantDetails() {
   const details = useQueries({
     queries: (list.data ?? []).map((t) => trpc.tenants.get.queryOptions({ tenant: t.name })),
   });
-  return { list, details: details.map((d) => d.data).filter((d): d is TenantDetail => d !== undefined) };
+  return {
+    list,
+    details: details.map((d) => d.data).filter((d): d is TenantDetail => d !== undefined),
+  };
 }
 
 function Tenants() {
@@ -76,7 +88,10 @@ function Tenants() {
                 <td className="num">{d?.used.policies ?? "…"}</td>
                 <td className="num">{d?.used.services ?? "…"}</td>
                 <td>
-                  <a href={`#/operator/tenant/${encodeURIComponent(t.name)}`} aria-label={`View topology of ${t.name}`}>
+                  <a
+                    href={`#/operator/tenant/${encodeURIComponent(t.name)}`}
+                    aria-label={`View topology of ${t.name}`}
+                  >
                     View topology (read only)
                   </a>
                 </td>
@@ -125,7 +140,8 @@ function Nodes() {
       </h1>
       {status ? (
         <p className="muted small">
-          {status.counts.nodes} nodes · {status.counts.converged} converged · {status.counts.connected} connected · {status.counts.stale} stale
+          {status.counts.nodes} nodes · {status.counts.converged} converged ·{" "}
+          {status.counts.connected} connected · {status.counts.stale} stale
         </p>
       ) : null}
       <table className="data-table" aria-label="Nodes">
@@ -150,7 +166,13 @@ function Nodes() {
                 <td>
                   <code>{n.underlay}</code>
                 </td>
-                <td>{h ? `${h.workloads} workload${h.workloads === 1 ? "" : "s"} of ${[...h.tenants].join(", ")}` : <span className="muted">nothing</span>}</td>
+                <td>
+                  {h ? (
+                    `${h.workloads} workload${h.workloads === 1 ? "" : "s"} of ${[...h.tenants].join(", ")}`
+                  ) : (
+                    <span className="muted">nothing</span>
+                  )}
+                </td>
                 <td className="num">
                   {n.appliedGeneration} / {n.desiredGeneration ?? "–"}
                 </td>
@@ -160,21 +182,27 @@ function Nodes() {
                     {n.connected ? "" : " · disconnected"}
                   </span>
                 </td>
-                <td className="small">{n.lastSeenAt ? new Date(n.lastSeenAt).toLocaleTimeString() : "never"}</td>
+                <td className="small">
+                  {n.lastSeenAt ? new Date(n.lastSeenAt).toLocaleTimeString() : "never"}
+                </td>
                 <td className="small">{n.lastError ?? ""}</td>
               </tr>
             );
           })}
         </tbody>
       </table>
-      {status && status.nodes.length === 0 ? <p className="muted">No forwarding nodes registered yet.</p> : null}
+      {status && status.nodes.length === 0 ? (
+        <p className="muted">No forwarding nodes registered yet.</p>
+      ) : null}
     </section>
   );
 }
 
 function Quotas() {
   const { details } = useTenantDetails();
-  const keys = details[0] ? (Object.keys(details[0].quotas) as (keyof TenantDetail["quotas"])[]) : [];
+  const keys = details[0]
+    ? (Object.keys(details[0].quotas) as (keyof TenantDetail["quotas"])[])
+    : [];
   return (
     <section aria-label="Quotas and usage">
       <h1>Quotas and usage</h1>
@@ -205,7 +233,10 @@ function Quotas() {
                           {used}/{quota}
                         </span>
                         <span className="bar" aria-hidden="true">
-                          <span className={share > 0.9 ? "bad" : share > 0.7 ? "warn" : ""} style={{ width: `${Math.min(100, share * 100)}%` }} />
+                          <span
+                            className={share > 0.9 ? "bad" : share > 0.7 ? "warn" : ""}
+                            style={{ width: `${Math.min(100, share * 100)}%` }}
+                          />
                         </span>
                       </div>
                     </td>

@@ -1,7 +1,7 @@
-import { kindLabel } from "../draft/ops";
 import type { RouterOutputs } from "@netloom/controller";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { kindLabel } from "../draft/ops";
 import { useDraft } from "../draft/store";
 import { failureOf } from "../errors";
 import { useTRPC } from "../trpc";
@@ -22,16 +22,26 @@ export function HistoryPanel({ tenant, readOnly }: { tenant: string; readOnly: b
   return (
     <div className="history">
       <h2>History</h2>
-      {message ? <div className="applied-note" role="status">{message}</div> : null}
+      {message ? (
+        <div className="applied-note" role="status">
+          {message}
+        </div>
+      ) : null}
       {history.isPending ? <p className="muted">Loading…</p> : null}
-      {history.error ? <div className="field-error" role="alert">{history.error.message}</div> : null}
+      {history.error ? (
+        <div className="field-error" role="alert">
+          {history.error.message}
+        </div>
+      ) : null}
       <ol className="generations">
         {generations.map((g) => (
           <li key={g}>
             <div className="gen-head">
               <strong>Generation {g}</strong>
               {g === generation ? <span className="tag">current</span> : null}
-              <span className="muted small">{formatTime(events.find((e) => e.generation === g)?.at)}</span>
+              <span className="muted small">
+                {formatTime(events.find((e) => e.generation === g)?.at)}
+              </span>
               <span className="grow" />
               {readOnly || g === generation ? null : (
                 <button
@@ -43,7 +53,9 @@ export function HistoryPanel({ tenant, readOnly }: { tenant: string; readOnly: b
                     try {
                       const result = await restore.mutateAsync({ tenant, generation: g });
                       setMessage(`Restored generation ${g} as generation ${result.generation}.`);
-                      await queryClient.invalidateQueries({ queryKey: trpc.intent.export.queryKey({ tenant }) });
+                      await queryClient.invalidateQueries({
+                        queryKey: trpc.intent.export.queryKey({ tenant }),
+                      });
                     } catch (error) {
                       setMessage(`Restore refused: ${failureOf(error).message}`);
                     }
@@ -70,8 +82,8 @@ export function HistoryPanel({ tenant, readOnly }: { tenant: string; readOnly: b
 function EventRow({ event }: { event: AuditEvent }) {
   return (
     <li className={`event change-${event.action}`}>
-      <span className="event-action">{event.action}</span> {kindLabel(event.kind)} <strong>{event.name}</strong>{" "}
-      <span className="muted small">by {event.actor}</span>
+      <span className="event-action">{event.action}</span> {kindLabel(event.kind)}{" "}
+      <strong>{event.name}</strong> <span className="muted small">by {event.actor}</span>
     </li>
   );
 }

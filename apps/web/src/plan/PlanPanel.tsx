@@ -1,12 +1,12 @@
-import { kindLabel } from "../draft/ops";
 import type { RouterOutputs } from "@netloom/controller";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { Icon } from "../canvas/icons";
+import { kindLabel } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";
 import { objectOfPath, useValidation } from "../draft/validation";
 import { failureOf } from "../errors";
-import { useTRPC } from "../trpc";
+import { useTRPC, useTRPCClient } from "../trpc";
 
 type ApplyResult = RouterOutputs["intent"]["applyFile"];
 
@@ -24,7 +24,7 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
   const [plan, setPlan] = useState<ApplyResult | null>(null);
   const [applied, setApplied] = useState<ApplyResult | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  const dryRun = useMutation(trpc.intent.applyFile.mutationOptions());
+  const client = useTRPCClient();
   const apply = useMutation(trpc.intent.applyFile.mutationOptions());
 
   // Re-plan whenever the draft changes and the controller finds it valid.
@@ -34,16 +34,14 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
       return;
     }
     let live = true;
-    dryRun.mutateAsync({ tenant, document: doc, dryRun: true }).then(
+    client.intent.applyFile.mutate({ tenant, document: doc, dryRun: true }).then(
       (result) => live && setPlan(result),
       (error: unknown) => live && setFailure(failureOf(error).message),
     );
     return () => {
       live = false;
     };
-    // dryRun is stable enough; re-running on its identity would loop.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [doc, dirty, readOnly, validation, tenant]);
+  }, [client, doc, dirty, readOnly, validation, tenant]);
 
   const problemObjects = useMemo(() => {
     const counts = new Map<string, { kind: string; name: string; count: number }>();
@@ -58,13 +56,17 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
     return [...counts.values()];
   }, [validation]);
 
-  const unplaced = validation.doc ? validation.problems.filter((p) => !objectOfPath(validation.doc as never, p.path)) : [];
+  const unplaced = validation.doc
+    ? validation.problems.filter((p) => !objectOfPath(validation.doc as never, p.path))
+    : [];
 
   if (readOnly) return <p className="muted">Read-only: nothing to apply.</p>;
   if (!dirty) {
     return (
       <div className="plan">
-        <p className="muted">No unapplied changes. Edits on the canvas and in the inspector gather here as a draft.</p>
+        <p className="muted">
+          No unapplied changes. Edits on the canvas and in the inspector gather here as a draft.
+        </p>
         {applied ? <AppliedNote result={applied} /> : null}
       </div>
     );
@@ -73,7 +75,11 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
     <div className="plan">
       <h2>Review changes</h2>
       {validation.status === "checking" ? <p className="muted">Checking the draft…</p> : null}
-      {validation.status === "error" ? <div className="field-error" role="alert">Cannot reach the controller: {validation.message}</div> : null}
+      {validation.status === "error" ? (
+        <div className="field-error" role="alert">
+          Cannot reach the controller: {validation.message}
+        </div>
+      ) : null}
       {problemObjects.length > 0 ? (
         <section className="plan-problems" aria-label="Problems">
           <h3 className="bad">The controller would refuse this draft</h3>
@@ -81,7 +87,11 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
             {problemObjects.map((o) => (
               <li key={`${o.kind}/${o.name}`}>
                 {o.kind ? (
-                  <button type="button" className="link" onClick={() => draftStore.select({ kind: o.kind as never, name: o.name })}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => draftStore.select({ kind: o.kind as never, name: o.name })}
+                  >
                     {kindLabel(o.kind)} {o.name}
                   </button>
                 ) : null}{" "}
@@ -99,13 +109,26 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
           ))}
         </section>
       ) : null}
-      {plan ? <PlanView plan={plan} /> : validation.status === "valid" ? <p className="muted">Planning…</p> : null}
-      {failure ? <div className="field-error" role="alert">{failure}</div> : null}
+      {plan ? (
+        <PlanView plan={plan} />
+      ) : validation.status === "valid" ? (
+        <p className="muted">Planning…</p>
+      ) : null}
+      {failure ? (
+        <div className="field-error" role="alert">
+          {failure}
+        </div>
+      ) : null}
       <div className="row">
         <button
           type="button"
           className="primary"
-          disabled={validation.status !== "valid" || !plan || apply.isPending || (plan?.brokenAssertions.length ?? 0) > 0}
+          disabled={
+            validation.status !== "valid" ||
+            !plan ||
+            apply.isPending ||
+            (plan?.brokenAssertions.length ?? 0) > 0
+          }
           onClick={async () => {
             if (!doc) return;
             setFailure(null);
@@ -113,10 +136,16 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
               const result = await apply.mutateAsync({ tenant, document: doc, dryRun: false });
               draftStore.markApplied(result.generation);
               setApplied(result);
-              await queryClient.invalidateQueries({ queryKey: trpc.intent.export.queryKey({ tenant }) });
+              await queryClient.invalidateQueries({
+                queryKey: trpc.intent.export.queryKey({ tenant }),
+              });
             } catch (error) {
               const f = failureOf(error);
-              setFailure(f.problems.length > 0 ? f.problems.map((p) => `${p.path}: ${p.message}`).join("\n") : f.message);
+              setFailure(
+                f.problems.length > 0
+                  ? f.problems.map((p) => `${p.path}: ${p.message}`).join("\n")
+                  : f.message,
+              );
             }
           }}
         >
@@ -133,7 +162,8 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
 function AppliedNote({ result }: { result: ApplyResult }) {
   return (
     <div className="applied-note" role="status">
-      Applied as generation {result.generation}: {result.changes.length} object change{result.changes.length === 1 ? "" : "s"}.
+      Applied as generation {result.generation}: {result.changes.length} object change
+      {result.changes.length === 1 ? "" : "s"}.
     </div>
   );
 }
@@ -145,7 +175,10 @@ export function PlanView({ plan }: { plan: ApplyResult }) {
     <div className="plan-view">
       {plan.brokenAssertions.length > 0 ? (
         <section aria-label="Broken assertions" className="plan-broken">
-          <h3 className="bad">Breaks {plan.brokenAssertions.length} assertion{plan.brokenAssertions.length === 1 ? "" : "s"}</h3>
+          <h3 className="bad">
+            Breaks {plan.brokenAssertions.length} assertion
+            {plan.brokenAssertions.length === 1 ? "" : "s"}
+          </h3>
           <ul>
             {plan.brokenAssertions.map((p) => (
               <li key={p.path + p.message}>
@@ -170,7 +203,8 @@ export function PlanView({ plan }: { plan: ApplyResult }) {
       </section>
       <section aria-label="Node config changes">
         <h3>
-          Config changes on {plan.plan?.totals.nodes ?? 0} node{plan.plan?.totals.nodes === 1 ? "" : "s"}
+          Config changes on {plan.plan?.totals.nodes ?? 0} node
+          {plan.plan?.totals.nodes === 1 ? "" : "s"}
           {plan.plan ? (
             <span className="muted small">
               {" "}
@@ -205,7 +239,9 @@ export function PlanView({ plan }: { plan: ApplyResult }) {
                             {item.change} {item.kind} <code>{item.key}</code>
                           </li>
                         ))}
-                        {n.items.length > 200 ? <li className="muted">… {n.items.length - 200} more</li> : null}
+                        {n.items.length > 200 ? (
+                          <li className="muted">… {n.items.length - 200} more</li>
+                        ) : null}
                       </ul>
                     </details>
                   </td>
@@ -214,7 +250,10 @@ export function PlanView({ plan }: { plan: ApplyResult }) {
             </tbody>
           </table>
         ) : (
-          <p className="muted small">No forwarding node config changes (no workload placed on a node yet, or only names changed).</p>
+          <p className="muted small">
+            No forwarding node config changes (no workload placed on a node yet, or only names
+            changed).
+          </p>
         )}
       </section>
     </div>

@@ -1,7 +1,7 @@
+import type { RouterOutputs } from "@netloom/controller";
 import { type Assertion, assertionSchema, type IntentFile, type Protocol } from "@netloom/model";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
-import type { RouterOutputs } from "@netloom/controller";
 import { nodeId, policyEdgeId } from "../canvas/graph";
 import { overlayStore, type TraceOverlay, useOverlay } from "../canvas/overlay";
 import type { CanvasApi } from "../canvas/TopologyCanvas";
@@ -34,14 +34,22 @@ export function ReachPanel({
   const [flow, setFlow] = useState<FlowForm>({ from: "", to: "", protocol: "tcp", port: "" });
   return (
     <div className="reach">
-      <div className="segmented" role="radiogroup" aria-label="Reachability view">
+      <fieldset className="segmented" aria-label="Reachability view">
         {(["trace", "matrix", "assertions"] as const).map((v) => (
-          <button key={v} type="button" role="radio" aria-checked={view === v} className={view === v ? "active" : ""} onClick={() => setView(v)}>
+          <button
+            key={v}
+            type="button"
+            aria-pressed={view === v}
+            className={view === v ? "active" : ""}
+            onClick={() => setView(v)}
+          >
             {v === "trace" ? "Trace" : v === "matrix" ? "Matrix" : "Assertions"}
           </button>
         ))}
-      </div>
-      {view === "trace" ? <TraceView tenant={tenant} flow={flow} setFlow={setFlow} canvas={canvas} /> : null}
+      </fieldset>
+      {view === "trace" ? (
+        <TraceView tenant={tenant} flow={flow} setFlow={setFlow} canvas={canvas} />
+      ) : null}
       {view === "matrix" ? (
         <MatrixView
           tenant={tenant}
@@ -100,8 +108,10 @@ function TraceView({
       overlayStore.patch({ trace: null });
       return;
     }
-    overlayStore.patch({ trace: traceOverlay(doc, asked, result) });
-  }, [result, asked, doc]);
+    const overlay = traceOverlay(doc, asked, result);
+    overlayStore.patch({ trace: overlay });
+    canvas.current?.fitNodes(overlay.nodes);
+  }, [result, asked, doc, canvas]);
   useEffect(() => () => overlayStore.patch({ trace: null }), []);
 
   const names = workloads.map((w) => w.name as string);
@@ -113,22 +123,40 @@ function TraceView({
         onSubmit={(event) => {
           event.preventDefault();
           setAsked({ ...flow });
-          const id = nodeId.workload(flow.from);
-          canvas.current?.focus(id);
         }}
       >
         <div className="row">
           <Field label="From" problem={failure ? problemAt(failure.problems, "from") : undefined}>
-            {(props) => <EndInput {...props} value={flow.from} names={names} onChange={(from) => setFlow({ ...flow, from })} listId="trace-ends" />}
+            {(props) => (
+              <EndInput
+                {...props}
+                value={flow.from}
+                names={names}
+                onChange={(from) => setFlow({ ...flow, from })}
+                listId="trace-ends"
+              />
+            )}
           </Field>
           <Field label="To" problem={failure ? problemAt(failure.problems, "to") : undefined}>
-            {(props) => <EndInput {...props} value={flow.to} names={names} onChange={(to) => setFlow({ ...flow, to })} listId="trace-ends" />}
+            {(props) => (
+              <EndInput
+                {...props}
+                value={flow.to}
+                names={names}
+                onChange={(to) => setFlow({ ...flow, to })}
+                listId="trace-ends"
+              />
+            )}
           </Field>
         </div>
         <div className="row">
           <Field label="Protocol">
             {(props) => (
-              <select {...props} value={flow.protocol} onChange={(e) => setFlow({ ...flow, protocol: e.target.value as Protocol })}>
+              <select
+                {...props}
+                value={flow.protocol}
+                onChange={(e) => setFlow({ ...flow, protocol: e.target.value as Protocol })}
+              >
                 {PROTOCOLS.map((p) => (
                   <option key={p} value={p}>
                     {p}
@@ -143,7 +171,9 @@ function TraceView({
                 {...props}
                 value={flow.port}
                 inputMode="numeric"
-                placeholder={flow.protocol === "tcp" || flow.protocol === "udp" ? "e.g. 5432" : "n/a"}
+                placeholder={
+                  flow.protocol === "tcp" || flow.protocol === "udp" ? "e.g. 5432" : "n/a"
+                }
                 disabled={flow.protocol !== "tcp" && flow.protocol !== "udp"}
                 onChange={(e) => setFlow({ ...flow, port: e.target.value })}
               />
@@ -159,14 +189,22 @@ function TraceView({
           <button type="submit" className="primary" disabled={!flow.from || !flow.to}>
             Trace
           </button>
-          <button type="submit" disabled={!flow.from || !flow.to} title="Trace and show the rule that decides">
+          <button
+            type="submit"
+            disabled={!flow.from || !flow.to}
+            title="Trace and show the rule that decides"
+          >
             Why can't {flow.from || "A"} reach {flow.to || "B"}?
           </button>
         </div>
-        {dirty ? <p className="muted small">Traces the applied intent (generation {generation}); your draft is not applied yet.</p> : null}
+        {dirty ? (
+          <p className="muted small">
+            Traces the applied intent (generation {generation}); your draft is not applied yet.
+          </p>
+        ) : null}
       </form>
       {query.isFetching ? <p className="muted">Tracing…</p> : null}
-      {failure && failure.problems.every((p) => !["from", "to", "port"].includes(p.path)) ? (
+      {failure?.problems.every((p) => !["from", "to", "port"].includes(p.path)) ? (
         <div className="field-error" role="alert">
           {failure.message}
         </div>
@@ -192,7 +230,15 @@ function EndInput({
   listId: string;
 }) {
   void names;
-  return <input {...props} list={listId} value={value} placeholder="workload or IPv4" onChange={(e) => onChange(e.target.value)} />;
+  return (
+    <input
+      {...props}
+      list={listId}
+      value={value}
+      placeholder="workload or IPv4"
+      onChange={(e) => onChange(e.target.value)}
+    />
+  );
 }
 
 function TraceResultView({ result }: { result: TraceResult }) {
@@ -252,7 +298,10 @@ export function traceOverlay(doc: IntentFile, flow: FlowForm, result: TraceResul
   if (fromNet && toNet && fromNet !== toNet) {
     for (const policy of doc.policies ?? []) {
       if (policy.attach.includes(asName(fromNet)) && policy.attach.includes(asName(toNet))) {
-        const [a, b] = policy.attach.indexOf(asName(fromNet)) < policy.attach.indexOf(asName(toNet)) ? [fromNet, toNet] : [toNet, fromNet];
+        const [a, b] =
+          policy.attach.indexOf(asName(fromNet)) < policy.attach.indexOf(asName(toNet))
+            ? [fromNet, toNet]
+            : [toNet, fromNet];
         const id = policyEdgeId(policy.name, a, b);
         edges.push(id);
         if (rule?.startsWith(`policy:${policy.name}/`)) decidedAt = id;
@@ -280,10 +329,12 @@ export function traceOverlay(doc: IntentFile, flow: FlowForm, result: TraceResul
     if (kind === "firewall") decidedAt = nodeId.service(name);
     else if (kind === "router") decidedAt = nodeId.router(name);
     else if (kind === "policy" && fromNet) decidedAt = nodeId.network(fromNet);
-    else if (rule.startsWith("implicit:no-match:")) decidedAt = nodeId.network(rule.slice("implicit:no-match:".length));
+    else if (rule.startsWith("implicit:no-match:"))
+      decidedAt = nodeId.network(rule.slice("implicit:no-match:".length));
     else if (kind === "sg" || rule.startsWith("implicit:sg-default:")) {
       const egress = result.hops.some((h) => h.rule === rule && h.step.startsWith("egress"));
-      decidedAt = egress && from ? nodeId.workload(from.name) : to ? nodeId.workload(to.name) : null;
+      decidedAt =
+        egress && from ? nodeId.workload(from.name) : to ? nodeId.workload(to.name) : null;
     }
   }
   return { verdict: result.verdict, nodes, edges, decidedAt, rule: rule ?? null };
@@ -309,9 +360,21 @@ function MatrixView({ tenant, onPick }: { tenant: string; onPick: (flow: FlowFor
   const [flowIndex, setFlowIndex] = useState(-1);
   const data = matrix.data;
   if (matrix.isPending) return <p className="muted">Computing the matrix…</p>;
-  if (matrix.error) return <div className="field-error" role="alert">{matrix.error.message}</div>;
+  if (matrix.error)
+    return (
+      <div className="field-error" role="alert">
+        {matrix.error.message}
+      </div>
+    );
   if (!data || data.workloads.length === 0) return <p className="muted">No workloads yet.</p>;
-  const cellText = (cell: number[]) => (flowIndex < 0 ? (cell.length === 0 ? "–" : String(cell.length)) : cell.includes(flowIndex) ? "✓" : "✕");
+  const cellText = (cell: number[]) =>
+    flowIndex < 0
+      ? cell.length === 0
+        ? "–"
+        : String(cell.length)
+      : cell.includes(flowIndex)
+        ? "✓"
+        : "✕";
   const cellClass = (cell: number[]) => {
     if (flowIndex >= 0) return cell.includes(flowIndex) ? "allow" : "deny";
     if (cell.length === 0) return "deny";
@@ -321,7 +384,11 @@ function MatrixView({ tenant, onPick }: { tenant: string; onPick: (flow: FlowFor
     <div className="matrix">
       <label className="inline">
         Flow{" "}
-        <select aria-label="Matrix flow" value={flowIndex} onChange={(e) => setFlowIndex(Number(e.target.value))}>
+        <select
+          aria-label="Matrix flow"
+          value={flowIndex}
+          onChange={(e) => setFlowIndex(Number(e.target.value))}
+        >
           <option value={-1}>all flows (count allowed of {data.flows.length})</option>
           {data.flows.map((f, i) => (
             <option key={flowLabel(f)} value={i}>
@@ -357,7 +424,11 @@ function MatrixView({ tenant, onPick }: { tenant: string; onPick: (flow: FlowFor
                         <button
                           type="button"
                           aria-label={`${from} to ${to}: ${cell.map((k) => (data.flows[k] ? flowLabel(data.flows[k]) : "")).join(", ") || "nothing allowed"}`}
-                          title={cell.map((k) => (data.flows[k] ? flowLabel(data.flows[k]) : "")).join(", ") || "nothing allowed"}
+                          title={
+                            cell
+                              .map((k) => (data.flows[k] ? flowLabel(data.flows[k]) : ""))
+                              .join(", ") || "nothing allowed"
+                          }
                           onClick={() =>
                             onPick({
                               from,
@@ -378,7 +449,9 @@ function MatrixView({ tenant, onPick }: { tenant: string; onPick: (flow: FlowFor
           </tbody>
         </table>
       </div>
-      <p className="muted small">Flows are the protocol/ports the tenant's rules mention. Click a cell to trace it.</p>
+      <p className="muted small">
+        Flows are the protocol/ports the tenant's rules mention. Click a cell to trace it.
+      </p>
     </div>
   );
 }
@@ -397,13 +470,20 @@ function AssertionsEditor({ tenant, readOnly }: { tenant: string; readOnly: bool
   const check = useQuery({
     ...trpc.reach.check.queryOptions({
       tenant,
-      expect: base.map(({ from, to, protocol, port, verdict }) => ({ from, to, protocol, verdict, ...(port !== undefined ? { port } : {}) })),
+      expect: base.map(({ from, to, protocol, port, verdict }) => ({
+        from,
+        to,
+        protocol,
+        verdict,
+        ...(port !== undefined ? { port } : {}),
+      })),
     }),
     enabled: base.length > 0,
   });
   const failing = useMemo(() => {
     const set = new Set<string>();
-    for (const m of check.data?.mismatches ?? []) set.add(`${m.from}|${m.to}|${m.protocol}|${m.port ?? ""}`);
+    for (const m of check.data?.mismatches ?? [])
+      set.add(`${m.from}|${m.to}|${m.protocol}|${m.port ?? ""}`);
     return set;
   }, [check.data]);
   const set = (name: string, next: Assertion) =>
@@ -438,16 +518,32 @@ function AssertionsEditor({ tenant, readOnly }: { tenant: string; readOnly: bool
                       readOnly={readOnly}
                       aria-invalid={Boolean(problemAt(problems, key))}
                       onChange={(e) => {
-                        set(a.name, { ...a, [key]: key === "name" ? asName(e.target.value) : e.target.value });
+                        set(a.name, {
+                          ...a,
+                          [key]: key === "name" ? asName(e.target.value) : e.target.value,
+                        });
                         if (key === "name") draftStore.select(null);
                       }}
                     />
-                    {problemAt(problems, key) ? <div className="field-error" role="alert">{problemAt(problems, key)}</div> : null}
+                    {problemAt(problems, key) ? (
+                      <div className="field-error" role="alert">
+                        {problemAt(problems, key)}
+                      </div>
+                    ) : null}
                   </td>
                 ))}
                 <td>
-                  <select aria-label={`Assertion ${a.name} protocol`} value={a.protocol} disabled={readOnly} onChange={(e) => set(a.name, { ...a, protocol: e.target.value as Protocol })}>
-                    {PROTOCOLS.map((p) => <option key={p} value={p}>{p}</option>)}
+                  <select
+                    aria-label={`Assertion ${a.name} protocol`}
+                    value={a.protocol}
+                    disabled={readOnly}
+                    onChange={(e) => set(a.name, { ...a, protocol: e.target.value as Protocol })}
+                  >
+                    {PROTOCOLS.map((p) => (
+                      <option key={p} value={p}>
+                        {p}
+                      </option>
+                    ))}
                   </select>
                 </td>
                 <td>
@@ -458,21 +554,52 @@ function AssertionsEditor({ tenant, readOnly }: { tenant: string; readOnly: bool
                     style={{ width: 60 }}
                     onChange={(e) => {
                       const { port: _p, ...rest } = a;
-                      set(a.name, e.target.value ? { ...rest, port: Number(e.target.value) } : rest);
+                      set(
+                        a.name,
+                        e.target.value ? { ...rest, port: Number(e.target.value) } : rest,
+                      );
                     }}
                   />
-                  {problemAt(problems, "port") ? <div className="field-error" role="alert">{problemAt(problems, "port")}</div> : null}
+                  {problemAt(problems, "port") ? (
+                    <div className="field-error" role="alert">
+                      {problemAt(problems, "port")}
+                    </div>
+                  ) : null}
                 </td>
                 <td>
-                  <select aria-label={`Assertion ${a.name} verdict`} value={a.verdict} disabled={readOnly} onChange={(e) => set(a.name, { ...a, verdict: e.target.value === "deny" ? "deny" : "allow" })}>
+                  <select
+                    aria-label={`Assertion ${a.name} verdict`}
+                    value={a.verdict}
+                    disabled={readOnly}
+                    onChange={(e) =>
+                      set(a.name, { ...a, verdict: e.target.value === "deny" ? "deny" : "allow" })
+                    }
+                  >
                     <option value="allow">allow</option>
                     <option value="deny">deny</option>
                   </select>
                 </td>
-                <td>{stored ? (check.isPending ? "…" : <span className={ok ? "ok" : "bad"}>{ok ? "holds" : "broken"}</span>) : <span className="muted small">draft</span>}</td>
+                <td>
+                  {stored ? (
+                    check.isPending ? (
+                      "…"
+                    ) : (
+                      <span className={ok ? "ok" : "bad"}>{ok ? "holds" : "broken"}</span>
+                    )
+                  ) : (
+                    <span className="muted small">draft</span>
+                  )}
+                </td>
                 {readOnly ? null : (
                   <td>
-                    <button type="button" className="icon-button" aria-label={`Remove assertion ${a.name}`} onClick={() => draftStore.edit((doc) => removeObject(doc, "assertions", a.name))}>
+                    <button
+                      type="button"
+                      className="icon-button"
+                      aria-label={`Remove assertion ${a.name}`}
+                      onClick={() =>
+                        draftStore.edit((doc) => removeObject(doc, "assertions", a.name))
+                      }
+                    >
                       ×
                     </button>
                   </td>
@@ -504,7 +631,9 @@ function AssertionsEditor({ tenant, readOnly }: { tenant: string; readOnly: bool
           + Add assertion
         </button>
       )}
-      <p className="muted small">Assertions are checked before every apply: a change that breaks one is refused.</p>
+      <p className="muted small">
+        Assertions are checked before every apply: a change that breaks one is refused.
+      </p>
     </div>
   );
 }

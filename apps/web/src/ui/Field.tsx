@@ -47,7 +47,10 @@ export function problemAt(problems: readonly Problem[], path: string): string | 
 }
 
 /** Problems not at any of `shown` paths: they still need to be shown once, somewhere. */
-export function unplacedProblems(problems: readonly Problem[], shown: readonly string[]): Problem[] {
+export function unplacedProblems(
+  problems: readonly Problem[],
+  shown: readonly string[],
+): Problem[] {
   return problems.filter((p) => !shown.includes(p.path));
 }
 

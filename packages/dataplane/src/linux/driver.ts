@@ -2,8 +2,17 @@ import { readdir } from "node:fs/promises";
 import type { NodeConfig, RuleId } from "@netloom/compiler";
 import { NetloomError } from "@netloom/model";
 import type { DataplaneDriver, RepairReport } from "../driver";
-import { bridgeBatch, inParallel, ipBatch, ipJson, mustRun, nftApply, runCommand } from "./exec";
 import { ensureResponder, responderRunning, stopResponder, zoneOf } from "./dns";
+import {
+  bridgeBatch,
+  inParallel,
+  ipBatch,
+  ipJson,
+  mustRun,
+  nftApply,
+  runCommand,
+  setSysctls,
+} from "./exec";
 import { nodeLayout, type TenantLayout } from "./layout";
 import { NAMESPACE_PREFIX, NFT_TABLE, nodeOverlayMac, portGatewayMac, vxlanDevice } from "./names";
 import { parseCounters, parseTableObjects, replaceTableScript, type TableObjects } from "./nft";
@@ -78,6 +87,28 @@ async function readTable(namespace: string): Promise<TableObjects | undefined> {
   return parseTableObjects(result.stdout);
 }
 
+interface FdbEntry {
+  mac: string;
+  ifname: string;
+  dst?: string;
+}
+
+/** FDB entries of the VXLAN devices toward peers no longer desired. */
+async function staleFdbLines(namespace: string, desired: readonly string[]): Promise<string[]> {
+  const out = await mustRun(["bridge", "-n", namespace, "-j", "fdb", "show"]);
+  const entries = (out.trim() === "" ? [] : JSON.parse(out)) as FdbEntry[];
+  const wanted = new Set(
+    desired.map((line) => {
+      const [, , mac, , device, , dst] = line.split(" ");
+      return `${mac} ${device} ${dst}`;
+    }),
+  );
+  return entries
+    .filter((entry) => entry.dst !== undefined && /^vx\d+$/.test(entry.ifname))
+    .filter((entry) => !wanted.has(`${entry.mac} ${entry.ifname} ${entry.dst}`))
+    .map((entry) => `fdb del ${entry.mac} dev ${entry.ifname} dst ${entry.dst} self`);
+}
+
 const TENANT_SYSCTLS = [
   "net.ipv4.ip_forward=1",
   "net.ipv4.conf.all.proxy_arp=1",
@@ -109,6 +140,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
   const appliedTenantIp = new Map<string, string>();
   const appliedWorkloads = new Map<string, string>();
   let serial: Promise<unknown> = Promise.resolve();
+  let nodeChecked = false;
 
   const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
     const run = serial.then(task, task);
@@ -116,9 +148,12 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
     return run;
   };
 
+  const deviceSignature = (layout: TenantLayout) =>
+    JSON.stringify([layout.lines, layout.fdb, layout.ports.map((p) => p.device)]);
+
   async function applyTenantDevices(layout: TenantLayout, fresh: boolean, nodeLinks: Set<string>) {
     const ns = layout.namespace;
-    const signature = JSON.stringify([layout.lines, layout.fdb, layout.ports.map((p) => p.device)]);
+    const signature = deviceSignature(layout);
     if (!fresh && appliedTenantIp.get(ns) === signature) return;
     const existing = fresh ? new Set<string>() : await linkNames(ns);
     const routes = fresh ? new Set<string>() : await hostRoutes(ns);
@@ -158,21 +193,19 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
       ...[...existing].filter((name) => !wanted.has(name)).map((name) => `link del ${name}`),
     ];
     await ipBatch(ns, [...createLines, ...layout.lines, ...removeLines]);
-    const newPorts = layout.ports.filter((port) => !existing.has(port.device));
+    const newPorts = appliedTenantIp.has(ns)
+      ? layout.ports.filter((port) => !existing.has(port.device))
+      : layout.ports;
     if (newPorts.length > 0) {
       // Proxy ARP answers broadcasts after a random delay of up to 0.8 s unless told otherwise;
       // outside the initial namespace there is no neigh/default to set it once.
-      await mustRun([
-        "ip",
-        "netns",
-        "exec",
+      await setSysctls(
         ns,
-        "sysctl",
-        "-qw",
-        ...newPorts.map((port) => `net.ipv4.neigh.${port.device}.proxy_delay=0`),
-      ]);
+        newPorts.map((port) => `net.ipv4.neigh.${port.device}.proxy_delay=0`),
+      );
     }
     await bridgeBatch(ns, layout.fdb);
+    if (!fresh) await bridgeBatch(ns, await staleFdbLines(ns, layout.fdb));
     appliedTenantIp.set(ns, signature);
   }
 
@@ -229,13 +262,24 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
     const fresh = new Set(missing);
     for (const ns of missing) forget(ns);
 
-    const newTenants = layout.tenants.filter((tenant) => fresh.has(tenant.namespace));
+    // Not only new namespaces: one made by a run killed before its sysctls needs them too.
+    const newTenants = layout.tenants.filter(
+      (tenant) => fresh.has(tenant.namespace) || !appliedTenantIp.has(tenant.namespace),
+    );
     await inParallel(newTenants, parallelism, async (tenant) => {
-      await mustRun(["ip", "netns", "exec", tenant.namespace, "sysctl", "-qw", ...TENANT_SYSCTLS]);
+      await setSysctls(tenant.namespace, TENANT_SYSCTLS);
     });
 
-    const nodeLinks = await linkNames(nodeNs);
-    for (const tenant of layout.tenants) {
+    // The node namespace is read only when devices change (or once per process, to find what
+    // a killed run left there): a rule change costs one nft transaction and nothing else.
+    const deviceWork = layout.tenants.filter(
+      (tenant) =>
+        fresh.has(tenant.namespace) ||
+        appliedTenantIp.get(tenant.namespace) !== deviceSignature(tenant),
+    );
+    const checkNode = deviceWork.length > 0 || !nodeChecked;
+    const nodeLinks = checkNode ? await linkNames(nodeNs) : new Set<string>();
+    for (const tenant of deviceWork) {
       await applyTenantDevices(tenant, fresh.has(tenant.namespace), nodeLinks);
     }
     await inParallel(layout.tenants, parallelism, async (tenant) => {
@@ -262,11 +306,14 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
     const strayVxlans = [...nodeLinks].filter(
       (name) => /^vx\d+$/.test(name) && !wantedVxlans.has(name),
     );
-    const leftInNode = await linkNames(nodeNs);
-    await ipBatch(
-      nodeNs,
-      strayVxlans.filter((name) => leftInNode.has(name)).map((name) => `link del ${name}`),
-    );
+    if (strayVxlans.length > 0) {
+      const leftInNode = await linkNames(nodeNs);
+      await ipBatch(
+        nodeNs,
+        strayVxlans.filter((name) => leftInNode.has(name)).map((name) => `link del ${name}`),
+      );
+    }
+    if (checkNode) nodeChecked = true;
   }
 
   async function reconcileNow(config: NodeConfig): Promise<RepairReport> {

@@ -95,3 +95,18 @@ export async function inParallel<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (errors.length > 0) throw errors[0];
 }
+
+/**
+ * Sets sysctls inside a namespace by writing /proc/sys (`ip netns exec` remounts it there), so
+ * nothing beyond iproute2 is needed. Keys as for sysctl: `net.ipv4.ip_forward=1`.
+ */
+export async function setSysctls(namespace: string, settings: readonly string[]) {
+  if (settings.length === 0) return;
+  const script = settings
+    .map((setting) => {
+      const [key = "", value = ""] = setting.split("=");
+      return `echo ${value} > /proc/sys/${key.replaceAll(".", "/")}`;
+    })
+    .join(" && ");
+  await mustRun(["ip", "netns", "exec", namespace, "sh", "-c", script]);
+}

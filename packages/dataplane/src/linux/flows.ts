@@ -274,6 +274,9 @@ export async function probeFlowOnLab(
       });
     }
     case "outside": {
+      // Outside to outside is no flow of the tenant's (the trace denies it); both ends would be
+      // the same outside namespace.
+      if (from.kind === "outside") return "deny";
       const outside = await ensureOutsideNetwork(
         {
           vni: to.network.vni,

@@ -1,5 +1,6 @@
 export { createLinuxDriver, type LinuxDriverOptions } from "./driver";
 export { mustRun, runCommand } from "./exec";
+export { type FlowToProbe, type ProbeLab, probeFlowOnLab } from "./flows";
 export {
   NAMESPACE_PREFIX,
   NFT_TABLE,
@@ -10,6 +11,14 @@ export {
   workloadNamespace,
 } from "./names";
 export { renderTenantRuleset } from "./nft";
+export {
+  createOutsideHost,
+  ensureOutsideNetwork,
+  OUTSIDE_UNDERLAY,
+  type OutsideNetwork,
+  outsideHostNamespace,
+  outsideNamespace,
+} from "./outside";
 export { type Listener, type ProbeSpec, probe, sendProbe, startListener } from "./probe";
 export {
   createUnderlay,
@@ -20,12 +29,3 @@ export {
   type UnderlayNode,
   underlayNamespace,
 } from "./underlay";
-export {
-  createOutsideHost,
-  ensureOutsideNetwork,
-  OUTSIDE_UNDERLAY,
-  type OutsideNetwork,
-  outsideHostNamespace,
-  outsideNamespace,
-} from "./outside";
-export { type FlowToProbe, type ProbeLab, probeFlowOnLab } from "./flows";

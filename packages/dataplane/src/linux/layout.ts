@@ -11,6 +11,12 @@ import {
 } from "./names";
 import { renderTenantRuleset, type TenantRuleset } from "./nft";
 
+/**
+ * Workloads' MTU: the underlay's 1500 less the VXLAN encapsulation (50), so no packet needs
+ * fragmenting or a PMTU round trip on its way across nodes.
+ */
+export const OVERLAY_MTU = 1450;
+
 /** One workload namespace and the interfaces it holds. */
 export interface WorkloadLayout {
   namespace: string;
@@ -98,7 +104,7 @@ function tenantLayout(
     const device = portDevice(port.portId);
     ports.push({ device, port, workloadNamespace: wns });
     lines.push(
-      `link set ${device} up`,
+      `link set ${device} mtu ${OVERLAY_MTU} up`,
       `route replace ${port.ip}/32 dev ${device} scope link`,
       `neigh replace ${port.ip} dev ${device} lladdr ${port.mac} nud permanent`,
     );
@@ -139,6 +145,8 @@ function tenantLayout(
     for (const underlay of peers.keys()) {
       fdb.push(
         `fdb replace ${nodeOverlayMac(underlay)} dev ${vxlan.device} dst ${underlay} self permanent`,
+        // Head-end replication for what has no static entry (broadcast, unknown unicast).
+        `fdb append 00:00:00:00:00:00 dev ${vxlan.device} dst ${underlay} self permanent`,
       );
     }
   }
@@ -149,7 +157,7 @@ function tenantLayout(
     workload.interfaces.forEach((port, i) => {
       const device = workloadDevice(port.interfaceIndex);
       workload.lines.push(
-        `link set ${device} up`,
+        `link set ${device} mtu ${OVERLAY_MTU} up`,
         `addr replace ${port.ip}/${port.prefixLength} dev ${device}`,
         // The gateway's MAC is known: no ARP for the first hop.
         `neigh replace ${port.gateway} dev ${device} lladdr ${portGatewayMac(port.portId)} nud permanent`,

@@ -68,8 +68,10 @@ const quote = (text: string) => `"${text.replace(/["\\]/g, "")}"`;
  * groups judge the packet as it arrives (the member's address and port).
  */
 type View = "original" | "packet";
-const destinationAddress = (view: View) => (view === "original" ? "ct original ip daddr" : "ip daddr");
-const destinationPort = (view: View) => (view === "original" ? "ct original proto-dst" : "th dport");
+const destinationAddress = (view: View) =>
+  view === "original" ? "ct original ip daddr" : "ip daddr";
+const destinationPort = (view: View) =>
+  view === "original" ? "ct original proto-dst" : "th dport";
 
 function protocolMatch(protocol: Protocol, ports: readonly PortRange[], view: View): string {
   const portList = ports.map((range) =>

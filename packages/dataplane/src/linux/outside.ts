@@ -1,5 +1,5 @@
 import { readdir } from "node:fs/promises";
-import { ipBatch, mustRun } from "./exec";
+import { ipBatch, mustRun, setSysctls } from "./exec";
 import { NAMESPACE_PREFIX, nodeLinkLocal, nodeOverlayMac, vxlanDevice } from "./names";
 
 /**
@@ -30,7 +30,11 @@ export async function createOutsideHost(underlayNs: string, tag = ""): Promise<s
     `link add p-outside type veth peer name eth0 netns ${host}`,
     "link set p-outside master br0 up",
   ]);
-  await ipBatch(host, ["link set lo up", "link set eth0 up", `addr replace ${OUTSIDE_UNDERLAY}/24 dev eth0`]);
+  await ipBatch(host, [
+    "link set lo up",
+    "link set eth0 up",
+    `addr replace ${OUTSIDE_UNDERLAY}/24 dev eth0`,
+  ]);
   return host;
 }
 
@@ -57,6 +61,8 @@ export async function ensureOutsideNetwork(network: OutsideNetwork, tag = ""): P
         `local ${OUTSIDE_UNDERLAY} dstport 4789 nolearning`,
       `link set ${device} netns ${ns}`,
     ]);
+    // The outside routes too: a workload's flow to a floating IP turns around here.
+    await setSysctls(ns, ["net.ipv4.ip_forward=1"]);
   }
   const lines = ["link set lo up", `link set ${device} up`];
   for (const underlay of network.nodeUnderlays) {

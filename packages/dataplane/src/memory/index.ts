@@ -52,15 +52,20 @@ function objectsOfTenant(tenant: TenantConfig): [string, unknown][] {
   const cached = tenantObjectsCache.get(tenant);
   if (cached) return cached;
   const prefix = `${tenant.tenantId}/`;
-  const objects: [string, unknown][] = [[`${prefix}tenant`, `${tenant.tenant}:${tenant.tenantKey}`]];
-  for (const network of tenant.networks) objects.push([`${prefix}network:${network.name}`, network]);
+  const objects: [string, unknown][] = [
+    [`${prefix}tenant`, `${tenant.tenant}:${tenant.tenantKey}`],
+  ];
+  for (const network of tenant.networks)
+    objects.push([`${prefix}network:${network.name}`, network]);
   for (const port of tenant.localInterfaces) objects.push([`${prefix}port:${port.portId}`, port]);
   for (const remote of tenant.remoteEndpoints) {
     objects.push([`${prefix}remote:${remote.portId}`, remote]);
   }
   for (const peer of tenant.peers) objects.push([`${prefix}peer:${peer.node}`, peer.underlay]);
-  for (const route of tenant.routes) objects.push([`${prefix}route:${route.from}>${route.to}`, route]);
-  for (const group of tenant.securityGroups) objects.push([`${prefix}sg:${group.name}`, group.rules]);
+  for (const route of tenant.routes)
+    objects.push([`${prefix}route:${route.from}>${route.to}`, route]);
+  for (const group of tenant.securityGroups)
+    objects.push([`${prefix}sg:${group.name}`, group.rules]);
   for (const firewall of tenant.firewalls) {
     objects.push([`${prefix}firewall:${firewall.name}`, firewall.rules]);
   }
@@ -97,7 +102,8 @@ function ruleIdsOf(config: NodeConfig): Set<RuleId> {
   for (const tenant of config.tenants) {
     for (const network of tenant.networks) for (const entry of network.acl) ids.add(entry.ruleId);
     for (const group of tenant.securityGroups) for (const rule of group.rules) ids.add(rule.ruleId);
-    for (const firewall of tenant.firewalls) for (const rule of firewall.rules) ids.add(rule.ruleId);
+    for (const firewall of tenant.firewalls)
+      for (const rule of firewall.rules) ids.add(rule.ruleId);
     for (const route of tenant.routes) if (route.viaRouter) ids.add(route.viaRouter);
     for (const fip of tenant.floatingIps) ids.add(fip.ruleId);
     for (const nat of tenant.sourceNats) ids.add(nat.ruleId);
