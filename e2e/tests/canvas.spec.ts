@@ -136,3 +136,29 @@ test.describe("editing the topology on the canvas", () => {
     await expect(page.getByRole("checkbox", { name: "app" })).toBeChecked();
   });
 });
+
+test("keyboard: Delete removes the selection, Ctrl+Z brings it back, Ctrl+Shift+Z redoes", async ({
+  page,
+  seedTenant,
+  loginAs,
+}) => {
+  const seeded = await seedTenant(twoTierTenant(uniqueName("keys")));
+  await loginAs(page, seeded.email, seeded.password);
+  await openTenant(page, seeded.tenant);
+  const db1 = page.getByRole("group", { name: "workload db-1" });
+  await db1.click();
+  await expect(page.getByRole("region", { name: "Inspector: Workload db-1" })).toBeVisible();
+  await page.keyboard.press("Delete");
+  await expect(db1).toHaveCount(0);
+  await expect(page.getByRole("status").filter({ hasText: "Draft" })).toBeVisible();
+  await page.keyboard.press("Control+z");
+  await expect(db1).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "No unapplied changes" })).toBeVisible();
+  await page.keyboard.press("Control+Shift+z");
+  await expect(db1).toHaveCount(0);
+  // Search dims everything but the matches.
+  await page.getByRole("button", { name: "Discard", exact: true }).click();
+  await page.getByRole("searchbox", { name: "Search objects" }).fill("web");
+  await expect(page.locator('[data-id="net:web"] .search-hit')).toHaveCount(1);
+  await expect(page.locator('[data-id="net:db"] .search-miss')).toHaveCount(1);
+});

@@ -17,6 +17,13 @@ test("an operator sees two tenants and cannot edit them", async ({
     globalRole: "cloud_viewer",
   });
   await loginAs(page, email, password);
+  await page.goto("/");
+  await expect(
+    page
+      .getByRole("list", { name: "Tenants" })
+      .getByRole("link", { name: new RegExp(first.tenant) }),
+  ).toBeVisible();
+  await screenshot(page, "12a-tenant-picker");
   await page.goto("/#/operator/tenants");
   const table = page.getByRole("table", { name: "All tenants" });
   await expect(table.getByRole("rowheader", { name: first.tenant })).toBeVisible();

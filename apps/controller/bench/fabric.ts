@@ -303,6 +303,7 @@ async function benchFabric(
 
   const samples: number[] = [];
   const sent: Map<string, string>[] = [];
+  const phases = { load: [] as number[], compile: [] as number[], install: [] as number[] };
   let committedAt = 0;
   const offChanged = server.services.events.on("changed", () => {
     committedAt = performance.now();
@@ -319,6 +320,10 @@ async function benchFabric(
     if (change < 0) continue;
     samples.push(last - committedAt);
     sent.push(texts);
+    const timings = distribution.feed.lastTimings;
+    phases.load.push(timings.loadMs);
+    phases.compile.push(timings.compileMs);
+    phases.install.push(timings.installMs);
   }
   offChanged();
   const bytes = [...(sent[0]?.values() ?? [])].reduce((sum, text) => sum + text.length, 0);
@@ -329,6 +334,10 @@ async function benchFabric(
       .slice(0, 5)
       .map(Math.round)
       .join(", ")} ms\n`,
+  );
+
+  process.stderr.write(
+    `fabric ${nodeCount}: medians per change: store load ${median(phases.load)} ms, compile ${median(phases.compile)} ms, diff+serialize+send ${median(phases.install)} ms\n`,
   );
 
   let resyncMs: number | undefined;

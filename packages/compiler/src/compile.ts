@@ -51,7 +51,11 @@ class CompilerState {
   private assembled = new Map<string, { config: NodeConfig; hash: string }>();
   private compiled: CompiledFabric = { nodes: {}, hashes: {} };
 
-  constructor(input: CompileInput) {
+  constructor(
+    input: CompileInput,
+    /** Keeps per-tenant caches for updates; a one-shot compile skips them. */
+    private readonly incremental: boolean,
+  ) {
     this.setFabric(input.fabric.nodes);
     for (const tenant of input.tenants) this.tenants.set(tenant.id, this.derive(tenant));
     this.rebuildAll();
@@ -96,7 +100,10 @@ class CompilerState {
   }
 
   private derive(input: TenantInput, previous?: TenantDerived): TenantEntry {
-    return { input, derived: deriveTenant(input, this.underlays, previous) };
+    return {
+      input,
+      derived: deriveTenant(input, this.underlays, previous, this.incremental),
+    };
   }
 
   private rebuildAll(): void {
@@ -231,12 +238,12 @@ function changedBetween(before: CompiledFabric, after: CompiledFabric): string[]
  * Throws NetloomError INVALID when an allocation (node, address, VNI, NAT address) is missing.
  */
 export function compile(input: CompileInput): CompiledFabric {
-  return new CompilerState(input).current();
+  return new CompilerState(input, false).current();
 }
 
 /** An incremental compiler seeded with `input`; see CompileChange. */
 export function createIncrementalCompiler(input: CompileInput): IncrementalCompiler {
-  const state = new CompilerState(input);
+  const state = new CompilerState(input, true);
   return {
     current: () => state.current(),
     update: (change) => state.update(change),

@@ -132,13 +132,20 @@ class Hasher {
   private used = 0;
 
   /** Continues the previous compile's memo (shared: the previous derivation is superseded). */
-  constructor(previous: { memo: Map<string, MemoEntry>; generation: number } | undefined) {
+  constructor(
+    previous: { memo: Map<string, MemoEntry>; generation: number } | undefined,
+    private readonly remember: boolean,
+  ) {
     this.memo = previous?.memo ?? new Map();
     this.generation = (previous?.generation ?? 0) + 1;
   }
 
   hashed<T>(value: T): Hashed<T> {
     const json = JSON.stringify(value);
+    if (!this.remember) {
+      const [high, low] = fnv1a64Pair(json);
+      return { value, high, low };
+    }
     const known = this.memo.get(json);
     if (known !== undefined) {
       if (known.generation !== this.generation) {
@@ -185,10 +192,13 @@ export function deriveTenant(
   input: TenantInput,
   underlays: ReadonlyMap<string, string>,
   previous?: TenantDerived,
+  /** Keep the memo for a later incremental derivation (a one-shot compile does not). */
+  remember = true,
 ): TenantDerived {
   const prior = previous?.id === input.id ? previous : undefined;
   const hasher = new Hasher(
     prior === undefined ? undefined : { memo: prior.memo, generation: prior.memoGeneration },
+    remember,
   );
   const hashed = <T>(value: T): Hashed<T> => hasher.hashed(value);
   const portIds = new Map<string, [string, string]>();
@@ -881,6 +891,15 @@ export interface ChangeScope {
   services: Set<string>;
 }
 
+/** Whether the networks both lists have appear in the same order in each. */
+function sameRelativeOrder(before: readonly NetInfo[], after: readonly NetInfo[]): boolean {
+  const kept = new Set(after.map((info) => info.name));
+  const common = before.filter((info) => kept.has(info.name)).map((info) => info.name);
+  const present = new Set(common);
+  const order = after.filter((info) => present.has(info.name)).map((info) => info.name);
+  return common.every((name, index) => order[index] === name);
+}
+
 /** What decides which nodes hold a firewall, load balancer or zone, and in what order. */
 function serviceShape(derived: TenantDerived): string {
   return JSON.stringify([
@@ -928,8 +947,7 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
   if (
     before.id !== after.id ||
     before.name !== after.name ||
-    before.netList.length !== after.netList.length ||
-    before.netList.some((info, index) => after.netList[index]?.name !== info.name) ||
+    !sameRelativeOrder(before.netList, after.netList) ||
     !sameValues(before.nats, after.nats) ||
     serviceShape(before) !== serviceShape(after)
   ) {
@@ -946,6 +964,8 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
   after.dnsZones.forEach((zone, index) => {
     if (before.dnsZones[index]?.value !== zone.value) scope.services.add(zone.value.ruleId);
   });
+  // Added and removed networks: nodes that held one (or now reach one) see the change.
+  for (const info of before.netList) if (!after.nets.has(info.name)) scope.networks.add(info.name);
   for (const info of after.netList) {
     const old = before.nets.get(info.name);
     if (

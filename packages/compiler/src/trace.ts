@@ -85,7 +85,8 @@ export function tenantIndex(compiled: CompiledFabric, tenant: string): TenantInd
     for (const node of Object.values(compiled.nodes)) {
       for (const config of node.tenants) {
         const entry = { node, config };
-        const keys = config.tenant === config.tenantId ? [config.tenant] : [config.tenant, config.tenantId];
+        const keys =
+          config.tenant === config.tenantId ? [config.tenant] : [config.tenant, config.tenantId];
         for (const key of keys) {
           const list = configs.get(key);
           if (list === undefined) configs.set(key, [entry]);
@@ -121,42 +122,40 @@ function buildIndex(
   };
   const seenNetworks = new Set<NetworkInstance>();
   for (const { node, config } of configs) {
-    {
-      index.configs.set(node.node, { node, config });
-      for (const iface of config.localInterfaces) {
-        const address = parseIpv4(iface.ip);
-        if (address === undefined) continue;
-        const ref: IfaceRef = { iface, address, node: node.node };
-        index.byIp.set(address, ref);
-        const list = index.byWorkload.get(iface.workload);
-        if (list === undefined) index.byWorkload.set(iface.workload, [ref]);
-        else list.push(ref);
+    index.configs.set(node.node, { node, config });
+    for (const iface of config.localInterfaces) {
+      const address = parseIpv4(iface.ip);
+      if (address === undefined) continue;
+      const ref: IfaceRef = { iface, address, node: node.node };
+      index.byIp.set(address, ref);
+      const list = index.byWorkload.get(iface.workload);
+      if (list === undefined) index.byWorkload.set(iface.workload, [ref]);
+      else list.push(ref);
+    }
+    for (const floating of config.floatingIps) {
+      const address = parseIpv4(floating.floatingIp);
+      if (address !== undefined) index.floating.set(address, floating);
+    }
+    for (const nat of config.sourceNats) {
+      const address = parseIpv4(nat.outsideIp);
+      if (address !== undefined) index.nats.set(address, nat);
+    }
+    for (const balancer of config.loadBalancers) {
+      const address = parseIpv4(balancer.vip);
+      if (address !== undefined) index.vips.set(address, balancer);
+    }
+    for (const network of config.networks) {
+      if (seenNetworks.has(network)) continue;
+      seenNetworks.add(network);
+      if (!index.networks.has(network.name)) {
+        index.networks.set(network.name, {
+          set: intervalSetOf(network.subnets.map((subnet) => subnet.cidr)),
+          external: network.external,
+        });
       }
-      for (const floating of config.floatingIps) {
-        const address = parseIpv4(floating.floatingIp);
-        if (address !== undefined) index.floating.set(address, floating);
-      }
-      for (const nat of config.sourceNats) {
-        const address = parseIpv4(nat.outsideIp);
-        if (address !== undefined) index.nats.set(address, nat);
-      }
-      for (const balancer of config.loadBalancers) {
-        const address = parseIpv4(balancer.vip);
-        if (address !== undefined) index.vips.set(address, balancer);
-      }
-      for (const network of config.networks) {
-        if (seenNetworks.has(network)) continue;
-        seenNetworks.add(network);
-        if (!index.networks.has(network.name)) {
-          index.networks.set(network.name, {
-            set: intervalSetOf(network.subnets.map((subnet) => subnet.cidr)),
-            external: network.external,
-          });
-        }
-        for (const subnet of network.subnets) {
-          const gateway = parseIpv4(subnet.gateway);
-          if (gateway !== undefined) index.gateways.set(gateway, network.name);
-        }
+      for (const subnet of network.subnets) {
+        const gateway = parseIpv4(subnet.gateway);
+        if (gateway !== undefined) index.gateways.set(gateway, network.name);
       }
     }
   }

@@ -1,13 +1,17 @@
 // biome-ignore lint/style/noRestrictedImports: tests read the shared example files; src stays pure.
 import { readFileSync } from "node:fs";
-import { type FabricNodeSpec, type IntentFile, intentFileSchema } from "@netloom/model";
-import { parse as parseYaml } from "yaml";
+import {
+  type FabricNodeSpec,
+  type IntentFile,
+  intentFileSchema,
+  parseDocument,
+} from "@netloom/model";
 import type { CompileInput, TenantInput } from "../src/config";
 import { formatIpv4, parseCidrRange, parseIpv4 } from "../src/ipv4";
 
 /** Reads a YAML file of the shared examples. */
 export function readYaml(path: string): unknown {
-  return parseYaml(readFileSync(path, "utf8"));
+  return parseDocument(readFileSync(path, "utf8"));
 }
 
 export function loadIntent(path: string): IntentFile {

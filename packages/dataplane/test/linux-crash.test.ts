@@ -61,117 +61,166 @@ function applyAndKill(config: NodeConfig, nodeNs: string, underlay: string, afte
   });
 }
 
-describe.skipIf(skipReason !== undefined)("linux driver after kill -9 mid-apply", () => {
-  let lab: Awaited<ReturnType<typeof driverLab>>;
-  beforeAll(async () => {
-    lab = await driverLab(TAG, 2);
-  });
-  afterAll(async () => {
-    await destroyAllNamespaces(`nl-${TAG}`);
-  });
-
-  it("converges with no orphans when restarted with a smaller config", async () => {
-    const big = [
-      tenantInput(tenantWith("alpha", 16, "10.91.0"), "t-alpha", 9300),
-      tenantInput(tenantWith("beta", 16, "10.92.0"), "t-beta", 9400),
-    ];
-    const small = [tenantInput(tenantWith("alpha", 6, "10.91.0"), "t-alpha", 9300)];
-    const node1 = lab.nodes[0];
-    const node2 = lab.nodes[1];
-    if (!node1 || !node2) throw new Error("lab incomplete");
-    const bigConfigs = compileFor(lab.nodes, big).nodes;
-    const bigConfig = bigConfigs["compute-1"];
-    if (!bigConfig) throw new Error("no config");
-
-    // Several crash points: early (namespaces), middle (devices), late (rules).
-    const outputs: string[] = [];
-    for (const afterMs of [30, 120, 250]) {
-      outputs.push(await applyAndKill(bigConfig, node1.namespace, node1.underlay, afterMs));
-    }
-    const leftovers = await listAllNamespaces(`${node1.namespace}-`);
-    expect(leftovers.length).toBeGreaterThan(0);
-
-    const smallConfigs = compileFor(lab.nodes, small).nodes;
-    const restarted = lab.nodes.map((node) =>
-      createLinuxDriver({
-        node: node.name,
-        nodeNamespace: node.namespace,
-        underlayIp: node.underlay,
-      }),
-    );
-    for (const [i, node] of lab.nodes.entries()) {
-      const config = smallConfigs[node.name];
-      if (config) await restarted[i]?.apply(config, 2);
-    }
-
-    const smallConfig = smallConfigs["compute-1"];
-    const alphaKey = smallConfig?.tenants[0]?.tenantKey ?? "";
-    const expected = [
-      tenantNamespace(node1.namespace, alphaKey),
-      ...[0, 2, 4].map((i) => workloadNs(node1, "t-alpha", `w${i}`)),
-    ].sort();
-    expect((await listAllNamespaces(`${node1.namespace}-`)).sort()).toEqual(expected);
-    // No VXLAN device stranded in the node namespace, none of beta's anywhere.
-    const nodeLinks = await mustRun(["ip", "-n", node1.namespace, "-br", "link"]);
-    expect(nodeLinks).not.toMatch(/^vx/m);
-    const reconcile = await restarted[0]?.reconcile(smallConfig as NodeConfig);
-    expect(reconcile?.repaired).toEqual([]);
-
-    const verdict = await probe({
-      sourceNamespace: workloadNs(node1, "t-alpha", "w0"),
-      host: "10.91.0.11",
-      protocol: "tcp",
-      port: 22,
-      listeners: [{ namespace: workloadNs(node2, "t-alpha", "w1"), port: 22 }],
+describe.skipIf(skipReason !== undefined)(
+  "linux driver convergence: kill -9 mid-apply, peers and addresses that change",
+  () => {
+    let lab: Awaited<ReturnType<typeof driverLab>>;
+    beforeAll(async () => {
+      lab = await driverLab(TAG, 2);
     });
-    expect(verdict).toBe("allow");
-    for (const driver of restarted) await driver.teardown();
-    expect(outputs.length).toBe(3);
-  }, 120_000);
-
-  it("drops the FDB entries of a peer that no longer hosts the network", async () => {
-    const node1 = lab.nodes[0];
-    if (!node1) throw new Error("lab incomplete");
-    const driver = createLinuxDriver({
-      node: node1.name,
-      nodeNamespace: node1.namespace,
-      underlayIp: node1.underlay,
+    afterAll(async () => {
+      await destroyAllNamespaces(`nl-${TAG}`);
     });
-    const both = compileFor(lab.nodes, [
-      tenantInput(tenantWith("gamma", 2, "10.93.0"), "t-gamma", 9500),
-    ]);
-    const oneNode = compileFor(lab.nodes, [
-      tenantInput(
-        intentOf({
-          tenant: "gamma",
-          networks: [{ name: "net", subnets: [{ cidr: "10.93.0.0/24" }] }],
-          workloads: [
-            { name: "w0", node: "compute-1", interfaces: [{ network: "net", ip: "10.93.0.10" }] },
-          ],
+
+    it("converges with no orphans when restarted with a smaller config", async () => {
+      const big = [
+        tenantInput(tenantWith("alpha", 16, "10.91.0"), "t-alpha", 9300),
+        tenantInput(tenantWith("beta", 16, "10.92.0"), "t-beta", 9400),
+      ];
+      const small = [tenantInput(tenantWith("alpha", 6, "10.91.0"), "t-alpha", 9300)];
+      const node1 = lab.nodes[0];
+      const node2 = lab.nodes[1];
+      if (!node1 || !node2) throw new Error("lab incomplete");
+      const bigConfigs = compileFor(lab.nodes, big).nodes;
+      const bigConfig = bigConfigs["compute-1"];
+      if (!bigConfig) throw new Error("no config");
+
+      // Several crash points: early (namespaces), middle (devices), late (rules).
+      const outputs: string[] = [];
+      for (const afterMs of [30, 120, 250]) {
+        outputs.push(await applyAndKill(bigConfig, node1.namespace, node1.underlay, afterMs));
+      }
+      const leftovers = await listAllNamespaces(`${node1.namespace}-`);
+      expect(leftovers.length).toBeGreaterThan(0);
+
+      const smallConfigs = compileFor(lab.nodes, small).nodes;
+      const restarted = lab.nodes.map((node) =>
+        createLinuxDriver({
+          node: node.name,
+          nodeNamespace: node.namespace,
+          underlayIp: node.underlay,
         }),
-        "t-gamma",
-        9500,
-      ),
-    ]);
-    const fdbOf = async (config: NodeConfig) => {
-      const key = config.tenants[0]?.tenantKey ?? "";
-      return mustRun([
-        "bridge",
+      );
+      for (const [i, node] of lab.nodes.entries()) {
+        const config = smallConfigs[node.name];
+        if (config) await restarted[i]?.apply(config, 2);
+      }
+
+      const smallConfig = smallConfigs["compute-1"];
+      const alphaKey = smallConfig?.tenants[0]?.tenantKey ?? "";
+      const expected = [
+        tenantNamespace(node1.namespace, alphaKey),
+        ...[0, 2, 4].map((i) => workloadNs(node1, "t-alpha", `w${i}`)),
+      ].sort();
+      expect((await listAllNamespaces(`${node1.namespace}-`)).sort()).toEqual(expected);
+      // No VXLAN device stranded in the node namespace, none of beta's anywhere.
+      const nodeLinks = await mustRun(["ip", "-n", node1.namespace, "-br", "link"]);
+      expect(nodeLinks).not.toMatch(/^vx/m);
+      const reconcile = await restarted[0]?.reconcile(smallConfig as NodeConfig);
+      expect(reconcile?.repaired).toEqual([]);
+
+      const verdict = await probe({
+        sourceNamespace: workloadNs(node1, "t-alpha", "w0"),
+        host: "10.91.0.11",
+        protocol: "tcp",
+        port: 22,
+        listeners: [{ namespace: workloadNs(node2, "t-alpha", "w1"), port: 22 }],
+      });
+      expect(verdict).toBe("allow");
+      for (const driver of restarted) await driver.teardown();
+      expect(outputs.length).toBe(3);
+    }, 120_000);
+
+    it("drops the FDB entries of a peer that no longer hosts the network", async () => {
+      const node1 = lab.nodes[0];
+      if (!node1) throw new Error("lab incomplete");
+      const driver = createLinuxDriver({
+        node: node1.name,
+        nodeNamespace: node1.namespace,
+        underlayIp: node1.underlay,
+      });
+      const both = compileFor(lab.nodes, [
+        tenantInput(tenantWith("gamma", 2, "10.93.0"), "t-gamma", 9500),
+      ]);
+      const oneNode = compileFor(lab.nodes, [
+        tenantInput(
+          intentOf({
+            tenant: "gamma",
+            networks: [{ name: "net", subnets: [{ cidr: "10.93.0.0/24" }] }],
+            workloads: [
+              { name: "w0", node: "compute-1", interfaces: [{ network: "net", ip: "10.93.0.10" }] },
+            ],
+          }),
+          "t-gamma",
+          9500,
+        ),
+      ]);
+      const fdbOf = async (config: NodeConfig) => {
+        const key = config.tenants[0]?.tenantKey ?? "";
+        return mustRun([
+          "bridge",
+          "-n",
+          tenantNamespace(node1.namespace, key),
+          "fdb",
+          "show",
+          "dev",
+          "vx9500",
+        ]);
+      };
+      const first = both.nodes["compute-1"];
+      const second = oneNode.nodes["compute-1"];
+      if (!first || !second) throw new Error("no config");
+      await driver.apply(first, 1);
+      expect(await fdbOf(first)).toContain("dst 198.18.0.12");
+      await driver.apply(second, 2);
+      expect(await fdbOf(second)).not.toContain("dst 198.18.0.12");
+      await driver.teardown();
+    });
+
+    it("moves a workload to a new address without leaving the old one behind", async () => {
+      const node1 = lab.nodes[0];
+      if (!node1) throw new Error("lab incomplete");
+      const driver = createLinuxDriver({
+        node: node1.name,
+        nodeNamespace: node1.namespace,
+        underlayIp: node1.underlay,
+      });
+      const at = (ip: string) =>
+        compileFor(lab.nodes, [
+          tenantInput(
+            intentOf({
+              tenant: "delta",
+              networks: [{ name: "net", subnets: [{ cidr: "10.94.0.0/24" }] }],
+              workloads: [{ name: "w0", node: "compute-1", interfaces: [{ network: "net", ip }] }],
+            }),
+            "t-delta",
+            9600,
+          ),
+        ]).nodes["compute-1"];
+      const before = at("10.94.0.10");
+      const after = at("10.94.0.20");
+      if (!before || !after) throw new Error("no config");
+      await driver.apply(before, 1);
+      await driver.apply(after, 2);
+      const wns = workloadNs(node1, "t-delta", "w0");
+      const addresses = await mustRun([
+        "ip",
         "-n",
-        tenantNamespace(node1.namespace, key),
-        "fdb",
+        wns,
+        "-4",
+        "-br",
+        "addr",
         "show",
         "dev",
-        "vx9500",
+        "eth0",
       ]);
-    };
-    const first = both.nodes["compute-1"];
-    const second = oneNode.nodes["compute-1"];
-    if (!first || !second) throw new Error("no config");
-    await driver.apply(first, 1);
-    expect(await fdbOf(first)).toContain("dst 198.18.0.12");
-    await driver.apply(second, 2);
-    expect(await fdbOf(second)).not.toContain("dst 198.18.0.12");
-    await driver.teardown();
-  });
-});
+      expect(addresses).toContain("10.94.0.20/24");
+      expect(addresses).not.toContain("10.94.0.10");
+      const key = after.tenants[0]?.tenantKey ?? "";
+      const routes = await mustRun(["ip", "-n", tenantNamespace(node1.namespace, key), "route"]);
+      expect(routes).toContain("10.94.0.20");
+      expect(routes).not.toContain("10.94.0.10");
+      await driver.teardown();
+    });
+  },
+);

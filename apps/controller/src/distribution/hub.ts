@@ -104,6 +104,8 @@ export class DistributionHub {
   private readonly listeners = new Set<(event: HubEvent) => void>();
   private readonly observers = new Set<HubObserver>();
   private generation = 0;
+  /** Whether the last install came from a full compile (new objects for unchanged tenants). */
+  private compareContent = true;
   private flushTimer: NodeJS.Timeout | undefined;
   private lastReceived = 0;
   private firstUnsaved: number | undefined;
@@ -173,8 +175,10 @@ export class DistributionHub {
   /**
    * Installs a compile made at fabric `generation`: nodes whose hash changed get the new
    * generation and are sent a delta; nodes no longer in the fabric are disconnected.
+   * `incremental`: made by an incremental update, so unchanged tenants are the same objects.
    */
-  install(compiled: CompiledFabric, generation: number): void {
+  install(compiled: CompiledFabric, generation: number, incremental = false): void {
+    this.compareContent = !incremental;
     if (generation < this.generation) generation = this.generation;
     this.generation = generation;
     for (const [node, config] of Object.entries(compiled.nodes)) {
@@ -218,7 +222,7 @@ export class DistributionHub {
     if (session.sentConfig === undefined || session.sentHash === null) {
       text = snapshotText(tag, desired.hash, desired.config);
     } else {
-      const diff = diffTenants(session.sentConfig, desired.config);
+      const diff = diffTenants(session.sentConfig, desired.config, this.compareContent);
       text = deltaText(tag, session.sentHash, desired.hash, desired.config, diff);
     }
     session.socket.send(text);

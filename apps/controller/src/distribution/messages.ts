@@ -40,16 +40,18 @@ export interface TenantDiff {
 
 /**
  * The per-tenant difference from `base` to `next`. Unchanged tenants are recognised by object
- * identity first (an incremental compiler reuses them) and by their JSON text otherwise.
+ * identity (the incremental compiler hands an unchanged tenant over as the same object); with
+ * `compareContent` (after a full compile, where every object is new) by their JSON text too.
  */
-export function diffTenants(base: NodeConfig, next: NodeConfig): TenantDiff {
-  const previous = new Map(base.tenants.map((tenant) => [tenant.tenantId, tenant]));
+export function diffTenants(base: NodeConfig, next: NodeConfig, compareContent = true): TenantDiff {
+  const previous = new Map<string, TenantConfig>();
+  for (const tenant of base.tenants) previous.set(tenant.tenantId, tenant);
   const replace: TenantConfig[] = [];
   for (const tenant of next.tenants) {
     const before = previous.get(tenant.tenantId);
     previous.delete(tenant.tenantId);
     if (before === tenant) continue;
-    if (before && tenantJson(before) === tenantJson(tenant)) continue;
+    if (compareContent && before && tenantJson(before) === tenantJson(tenant)) continue;
     replace.push(tenant);
   }
   return {

@@ -10,6 +10,7 @@ import {
   canonicalIntent,
 } from "@netloom/model";
 import type { Db } from "../db";
+import type { SqlRunner } from "../migrate";
 import type { ControllerEvents } from "../events";
 import type { Prisma } from "../generated/prisma/client";
 import { type AssertionChecker, noAssertionChecker } from "./assertions";
@@ -113,6 +114,11 @@ export class Store {
     this.transactions = new Semaphore(db.backend === "postgres" ? 8 : 1);
   }
 
+  /** A raw SQL transaction (the write path of intent changes) within the same limit. */
+  private sqlTransaction<T>(run: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.transactions.run(() => this.db.sql.transaction(run));
+  }
+
   /** Runs an interactive transaction within the concurrency limit. */
   private transaction<T>(run: (tx: Tx) => Promise<T>): Promise<T> {
     return this.transactions.run(() =>
@@ -213,14 +219,13 @@ export class Store {
     state: TenantState,
     page: { before?: string | undefined; limit: number },
   ): Promise<{ events: AuditView[]; next: string | null }> {
-    const rows = await this.db.prisma.auditEvent.findMany({
-      where: {
-        tenantId: state.id,
-        ...(page.before ? { id: { lt: BigInt(page.before) } } : {}),
-      },
-      orderBy: { id: "desc" },
-      take: page.limit + 1,
-    });
+    // Raw SQL: this is the hot read of the API (Prisma's per-query cost dominated it).
+    const rows = await this.db.sql.query<AuditRow>(
+      page.before
+        ? `${HISTORY_SQL} AND id < $3::bigint ORDER BY id DESC LIMIT $2`
+        : `${HISTORY_SQL} ORDER BY id DESC LIMIT $2`,
+      page.before ? [state.id, page.limit + 1, page.before] : [state.id, page.limit + 1],
+    );
     const events = rows.slice(0, page.limit).map(auditView);
     const last = events[events.length - 1];
     return { events, next: rows.length > page.limit && last ? last.id : null };
@@ -403,9 +408,11 @@ export class Store {
     const oldPoolNetworks = new Map(
       objectsOf(before, "floatingIpPools").map((pool) => [pool.name, pool.network]),
     );
-    const committed = await this.transaction(async (tx) => {
-      const locked = await tx.$queryRaw<{ generation: number }[]>`
-          SELECT generation FROM "Tenant" WHERE id = ${state.id} FOR UPDATE`;
+    const committed = await this.sqlTransaction(async (tx) => {
+      const locked = await tx.query<{ generation: number }>(
+        `SELECT generation FROM "Tenant" WHERE id = $1 FOR UPDATE`,
+        [state.id],
+      );
       const row = locked[0];
       if (!row) throw notFound("tenant", state.name, "tenant");
       if (row.generation !== state.generation) throw new StaleState();
@@ -413,22 +420,23 @@ export class Store {
       const resources = new Map(state.resources);
       const vnis = { ...state.vnis };
 
-      for (const gone of diff.deletes) {
-        await tx.resource.delete({ where: { id: gone.id } });
-        resources.delete(resourceKey(gone.kind, gone.name));
-        if (gone.kind === "networks") delete vnis[gone.name];
+      if (diff.deletes.length > 0) {
+        await tx.query(`DELETE FROM "Resource" WHERE id = ANY($1::text[])`, [
+          diff.deletes.map((gone) => gone.id),
+        ]);
+        for (const gone of diff.deletes) {
+          resources.delete(resourceKey(gone.kind, gone.name));
+          if (gone.kind === "networks") delete vnis[gone.name];
+        }
       }
       for (const update of diff.updates) {
         const { resource } = update;
-        const { count } = await tx.resource.updateMany({
-          where: { id: resource.id, revision: resource.revision },
-          data: {
-            spec: update.spec as Prisma.InputJsonValue,
-            ordinal: update.ordinal,
-            revision: { increment: 1 },
-          },
-        });
-        if (count === 0) throw new StaleState();
+        const updated = await tx.query(
+          `UPDATE "Resource" SET spec = $1::jsonb, ordinal = $2, revision = revision + 1,
+             "updatedAt" = now() WHERE id = $3 AND revision = $4 RETURNING id`,
+          [JSON.stringify(update.spec), update.ordinal, resource.id, resource.revision],
+        );
+        if (updated.length === 0) throw new StaleState();
         resources.set(resourceKey(resource.kind, resource.name), {
           ...resource,
           spec: update.spec as StoredResource["spec"],
@@ -437,22 +445,20 @@ export class Store {
         });
       }
       if (diff.creates.length > 0) {
-        const rows = diff.creates.map((create) => ({
-          id: randomUUID(),
-          tenantId: state.id,
-          kind: create.kind,
-          name: create.name,
-          ordinal: create.ordinal,
-          spec: create.spec as Prisma.InputJsonValue,
-        }));
-        await tx.resource.createMany({ data: rows });
+        const rows = diff.creates.map((create) => ({ id: randomUUID(), ...create }));
+        await insertRows(
+          tx,
+          `INSERT INTO "Resource" (id, "tenantId", kind, name, ordinal, spec, "updatedAt")`,
+          ["text", "text", "text", "text", "int", "jsonb", "now"],
+          rows.map((r) => [r.id, state.id, r.kind, r.name, r.ordinal, JSON.stringify(r.spec)]),
+        );
         for (const row of rows) {
-          resources.set(resourceKey(row.kind as ResourceKind, row.name), {
+          resources.set(resourceKey(row.kind, row.name), {
             id: row.id,
-            kind: row.kind as ResourceKind,
+            kind: row.kind,
             name: row.name,
             ordinal: row.ordinal,
-            spec: row.spec as unknown as StoredResource["spec"],
+            spec: row.spec as StoredResource["spec"],
             revision: 1,
           });
           if (row.kind === "networks") vnis[row.name] = await allocateVni(tx, row.id);
@@ -461,7 +467,8 @@ export class Store {
 
       // Addresses: rewrite the rows of every owner whose addresses changed.
       const deletedIds = new Set(diff.deletes.map((gone) => gone.id));
-      const pending: { ownerId: string; rows: AddressRow[] }[] = [];
+      const rewritten: string[] = [];
+      const wantedRows: unknown[][] = [];
       for (const resource of resources.values()) {
         const wanted = addressesOf(resource, poolNetworks, prepared.natAddresses);
         const previous = state.resources.get(resourceKey(resource.kind, resource.name));
@@ -470,32 +477,49 @@ export class Store {
             ? addressesOf(previous, oldPoolNetworks, state.natAddresses)
             : [];
         if (JSON.stringify(wanted) === JSON.stringify(had)) continue;
-        if (had.length > 0) await tx.ipAllocation.deleteMany({ where: { ownerId: resource.id } });
-        pending.push({ ownerId: resource.id, rows: wanted });
+        if (had.length > 0) rewritten.push(resource.id);
+        if (deletedIds.has(resource.id)) continue;
+        for (const row of wanted) {
+          wantedRows.push([state.id, row.network, row.ip, resource.id, row.purpose]);
+        }
       }
-      for (const { ownerId, rows } of pending) {
-        if (rows.length === 0 || deletedIds.has(ownerId)) continue;
-        const { count } = await tx.ipAllocation.createMany({
-          data: rows.map((row) => ({ tenantId: state.id, ownerId, ...row })),
-          skipDuplicates: true,
-        });
+      if (rewritten.length > 0) {
+        await tx.query(`DELETE FROM "IpAllocation" WHERE "ownerId" = ANY($1::text[])`, [rewritten]);
+      }
+      if (wantedRows.length > 0) {
+        const inserted = await insertRows(
+          tx,
+          `INSERT INTO "IpAllocation" ("tenantId", network, ip, "ownerId", purpose)`,
+          ["text", "text", "text", "text", "text"],
+          wantedRows,
+          `ON CONFLICT DO NOTHING RETURNING ip`,
+        );
         // Another owner holds one of these addresses: the copy was stale. Reload and retry,
         // which hands out the next free address instead.
-        if (count !== rows.length) throw new StaleState();
+        if (inserted !== wantedRows.length) throw new StaleState();
       }
 
-      await tx.tenant.update({ where: { id: state.id }, data: { generation } });
-      await tx.auditEvent.createMany({
-        data: diff.changes.map((change) => auditRow(state.id, args.actor, generation, change)),
-      });
-      await tx.intentSnapshot.create({
-        data: {
-          tenantId: state.id,
+      await tx.query(`UPDATE "Tenant" SET generation = $1 WHERE id = $2`, [generation, state.id]);
+      await insertRows(
+        tx,
+        `INSERT INTO "AuditEvent" ("tenantId", actor, action, kind, name, before, after, generation)`,
+        ["text", "text", "text", "text", "text", "jsonb", "jsonb", "int"],
+        diff.changes.map((change) => [
+          state.id,
+          args.actor,
+          change.action,
+          change.kind,
+          change.name,
+          change.before === null ? null : JSON.stringify(change.before),
+          change.after === null ? null : JSON.stringify(change.after),
           generation,
-          document: prepared.intent as unknown as Prisma.InputJsonValue,
-        },
-      });
-      const fabricGeneration = await bumpFabric(tx);
+        ]),
+      );
+      await tx.query(
+        `INSERT INTO "IntentSnapshot" ("tenantId", generation, document) VALUES ($1, $2, $3::jsonb)`,
+        [state.id, generation, JSON.stringify(prepared.intent)],
+      );
+      const fabric = await tx.query<{ generation: number }>(BUMP_FABRIC_SQL);
       const next: TenantState = {
         ...state,
         generation,
@@ -503,7 +527,7 @@ export class Store {
         vnis,
         natAddresses: prepared.natAddresses,
       };
-      return { next, fabricGeneration };
+      return { next, fabricGeneration: fabric[0]?.generation ?? 0 };
     });
     this.cacheTenant(committed.next);
     this.fabricGenerationValue = Math.max(this.fabricGenerationValue, committed.fabricGeneration);
@@ -788,14 +812,15 @@ async function bumpFabric(tx: Tx): Promise<number> {
   return rows[0]?.generation ?? 0;
 }
 
-async function allocateVni(tx: Tx, networkId: string): Promise<number> {
+async function allocateVni(tx: SqlRunner, networkId: string): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const rows = await tx.$queryRaw<{ vni: number }[]>`
-      INSERT INTO "VniAllocation" (vni, "networkId")
-      SELECT GREATEST(COALESCE(MAX(vni) + 1, ${FIRST_VNI}), ${FIRST_VNI}), ${networkId}
-      FROM "VniAllocation"
-      ON CONFLICT (vni) DO NOTHING
-      RETURNING vni`;
+    const rows = await tx.query<{ vni: number }>(
+      `INSERT INTO "VniAllocation" (vni, "networkId")
+       SELECT GREATEST(COALESCE(MAX(vni) + 1, $1), $1), $2 FROM "VniAllocation"
+       ON CONFLICT (vni) DO NOTHING
+       RETURNING vni`,
+      [FIRST_VNI, networkId],
+    );
     const vni = rows[0]?.vni;
     if (vni !== undefined) {
       if (vni > 16_777_215) throw new NetloomError("EXHAUSTED", "no VNI left in the fabric");
@@ -803,6 +828,42 @@ async function allocateVni(tx: Tx, networkId: string): Promise<number> {
     }
   }
   throw new NetloomError("EXHAUSTED", "could not allocate a VNI");
+}
+
+const BUMP_FABRIC_SQL = `INSERT INTO "FabricState" (id, generation) VALUES (1, 1)
+  ON CONFLICT (id) DO UPDATE SET generation = "FabricState".generation + 1
+  RETURNING generation`;
+
+/**
+ * Multi-row INSERT in chunks; `types` casts each parameter (`now` is a literal now()).
+ * Answers the number of rows RETURNING gave (with a `tail` that returns), else rows sent.
+ */
+async function insertRows(
+  tx: SqlRunner,
+  head: string,
+  types: string[],
+  rows: unknown[][],
+  tail = "",
+): Promise<number> {
+  const paramTypes = types.filter((type) => type !== "now");
+  const chunk = Math.max(1, Math.floor(30_000 / Math.max(1, paramTypes.length)));
+  let count = 0;
+  for (let start = 0; start < rows.length; start += chunk) {
+    const slice = rows.slice(start, start + chunk);
+    const params: unknown[] = [];
+    const tuples = slice.map((row) => {
+      let column = 0;
+      const cells = types.map((type) => {
+        if (type === "now") return "now()";
+        params.push(row[column++]);
+        return `$${params.length}::${type}`;
+      });
+      return `(${cells.join(", ")})`;
+    });
+    const returned = await tx.query(`${head} VALUES ${tuples.join(", ")} ${tail}`, params);
+    count += tail.includes("RETURNING") ? returned.length : slice.length;
+  }
+  return count;
 }
 
 /** The addresses an object holds, as IpAllocation rows. */
@@ -831,21 +892,11 @@ function addressesOf(
   return rows;
 }
 
-function auditRow(tenantId: string, actor: string, generation: number, change: ObjectChange) {
-  return {
-    tenantId,
-    actor,
-    action: change.action,
-    kind: change.kind,
-    name: change.name,
-    before: (change.before ?? undefined) as Prisma.InputJsonValue | undefined,
-    after: (change.after ?? undefined) as Prisma.InputJsonValue | undefined,
-    generation,
-  };
-}
+const HISTORY_SQL = `SELECT id, actor, action, kind, name, before, after, generation, at
+  FROM "AuditEvent" WHERE "tenantId" = $1`;
 
-function auditView(row: {
-  id: bigint;
+interface AuditRow {
+  id: bigint | string | number;
   actor: string;
   action: string;
   kind: string;
@@ -853,7 +904,19 @@ function auditView(row: {
   before: unknown;
   after: unknown;
   generation: number;
-  at: Date;
+  at: Date | string;
+}
+
+function auditView(row: {
+  id: bigint | string | number;
+  actor: string;
+  action: string;
+  kind: string;
+  name: string;
+  before: unknown;
+  after: unknown;
+  generation: number;
+  at: Date | string;
 }): AuditView {
   return {
     id: row.id.toString(),
@@ -864,7 +927,7 @@ function auditView(row: {
     before: row.before ?? null,
     after: row.after ?? null,
     generation: row.generation,
-    at: row.at.toISOString(),
+    at: (row.at instanceof Date ? row.at : new Date(row.at)).toISOString(),
   };
 }
 

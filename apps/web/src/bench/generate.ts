@@ -6,7 +6,7 @@ type Position = { x: number; y: number };
 /**
  * A synthetic tenant for the canvas benchmark: `nodes` canvas nodes (one network per five
  * nodes, the rest workloads with one interface each) and `edges` canvas edges (every interface
- * is an edge; the rest are two-network policies between nearby networks). Also a tidy layout:
+ * is an edge; the rest are two-network policies between neighbouring networks of the grid). Also a tidy layout:
  * networks on a grid, each with its workloads above it, as a user's saved layout would be.
  */
 export function generateTenant(
@@ -41,25 +41,34 @@ export function generateTenant(
       y: base.y - 120 + Math.floor(slot / 2) * 56 - 56 * Math.floor(slot / 4),
     };
   }
+  // Policies join grid neighbours (right, below, the two diagonals, then two steps away), as
+  // they would in a tenant its users laid out themselves: edges are local, not random chords.
   const policyCount = Math.max(0, edges - workloadCount);
-  for (let i = 0; i < policyCount; i++) {
-    const a = i % networkCount;
-    const step = 1 + Math.floor(i / networkCount);
-    const b = (a + step) % networkCount;
-    if (a === b) continue;
-    policies.push({
-      name: asName(`p-${i}`),
-      attach: [asName(`net-${a}`), asName(`net-${b}`)],
-      rules: [
-        {
-          action: "allow",
-          protocol: "tcp",
-          source: `net-${a}`,
-          destination: `net-${b}`,
-          ports: 443,
-        },
-      ],
-    });
+  const offsets = [1, perRow, perRow + 1, perRow - 1, 2, 2 * perRow];
+  let made = 0;
+  for (const offset of offsets) {
+    for (let a = 0; a < networkCount && made < policyCount; a++) {
+      const b = a + offset;
+      const sameRow = Math.floor(a / perRow) === Math.floor(b / perRow);
+      const colA = a % perRow;
+      const colB = b % perRow;
+      const valid = b < networkCount && (offset < perRow ? sameRow : Math.abs(colA - colB) <= 1);
+      if (!valid) continue;
+      policies.push({
+        name: asName(`p-${made}`),
+        attach: [asName(`net-${a}`), asName(`net-${b}`)],
+        rules: [
+          {
+            action: "allow",
+            protocol: "tcp",
+            source: `net-${a}`,
+            destination: `net-${b}`,
+            ports: 443,
+          },
+        ],
+      });
+      made++;
+    }
   }
   return {
     doc: { apiVersion: "netloom/v1", tenant: asName("bench"), networks, workloads, policies },

@@ -54,13 +54,11 @@ export const PolicyEdge = memo(function PolicyEdge(props: EdgeProps<PolicyFlowEd
           <div
             className={`nl-edge-label nodrag nopan${selected ? " selected" : ""}${trace}`}
             data-edge-id={id}
+            title={`policy ${policy.name}: ${policy.rules.length} rule${policy.rules.length === 1 ? "" : "s"}`}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
           >
             <Icon kind="policy" size={11} />
             <span>{policy.name}</span>
-            <span className="muted">
-              {policy.rules.length} rule{policy.rules.length === 1 ? "" : "s"}
-            </span>
             {chain.map((service) => (
               <span key={service} className="chip chip-service" title={`service chain: ${service}`}>
                 <Icon kind="firewall" size={11} />

@@ -100,7 +100,7 @@ export function savePositions(tenant: string, positions: Record<string, Position
  */
 export function quickLayout(graph: Graph): Record<string, Position> {
   const positions: Record<string, Position> = {};
-  const NET_GAP = 320;
+  const NET_GAP = 340;
   const WORKLOAD_STEP = 80;
   const BELOW_STEP = 66;
   const networks = graph.nodes.filter((n) => n.type === "network");

@@ -14,7 +14,14 @@ import {
   setSysctls,
 } from "./exec";
 import { nodeLayout, type TenantLayout } from "./layout";
-import { NAMESPACE_PREFIX, NFT_TABLE, nodeOverlayMac, portGatewayMac, vxlanDevice } from "./names";
+import {
+  NAMESPACE_PREFIX,
+  NFT_TABLE,
+  nodeOverlayMac,
+  portGatewayMac,
+  vxlanDevice,
+  workloadDevice,
+} from "./names";
 import { parseCounters, parseTableObjects, replaceTableScript, type TableObjects } from "./nft";
 
 /** Options of {@link createLinuxDriver}. */
@@ -85,6 +92,34 @@ async function readTable(namespace: string): Promise<TableObjects | undefined> {
   ]);
   if (result.code !== 0) return undefined;
   return parseTableObjects(result.stdout);
+}
+
+interface AddressInfo {
+  ifname: string;
+  addr_info?: { family: string; local: string; prefixlen: number; scope: string }[];
+}
+
+/** Global IPv4 addresses inside a workload namespace that its config no longer lists. */
+async function staleAddressLines(
+  namespace: string,
+  interfaces: readonly { interfaceIndex: number; ip: string; prefixLength: number }[],
+): Promise<string[]> {
+  const wanted = new Set(
+    interfaces.map(
+      (port) => `${workloadDevice(port.interfaceIndex)} ${port.ip}/${port.prefixLength}`,
+    ),
+  );
+  const links = (await ipJson(namespace, ["addr", "show"])) as AddressInfo[];
+  return links.flatMap((link) =>
+    (link.addr_info ?? [])
+      .filter((info) => info.family === "inet" && info.scope === "global")
+      .map((info) => `${link.ifname} ${info.local}/${info.prefixlen}`)
+      .filter((entry) => !wanted.has(entry))
+      .map((entry) => {
+        const [device, address] = entry.split(" ");
+        return `addr del ${address} dev ${device}`;
+      }),
+  );
 }
 
 interface FdbEntry {
@@ -218,7 +253,11 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
       );
     });
     await inParallel(pending, parallelism, async (workload) => {
-      await ipBatch(workload.namespace, workload.lines);
+      const fresh = freshNamespaces.has(workload.namespace);
+      // An address the workload no longer has goes first: deleting a primary address would take
+      // a new secondary of the same prefix with it (and the old one forwards nothing anyway).
+      const stale = fresh ? [] : await staleAddressLines(workload.namespace, workload.interfaces);
+      await ipBatch(workload.namespace, [...stale, ...workload.lines]);
       appliedWorkloads.set(workload.namespace, workload.lines.join("\n"));
     });
   }
