@@ -22,4 +22,6 @@ test("a tenant admin logs in with the form and lands on the demo topology", asyn
   await expect(page.getByRole("group", { name: "service fw1" })).toBeVisible();
   await page.waitForTimeout(800);
   await screenshot(page, "02-tenant-canvas");
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("form", { name: "Log in" })).toBeVisible();
 });

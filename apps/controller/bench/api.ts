@@ -29,7 +29,9 @@ async function run(options: autocannon.Options): Promise<autocannon.Result> {
 function check(result: autocannon.Result, what: string): void {
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) {
-    process.stderr.write(`${what}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts\n`);
+    process.stderr.write(
+      `${what}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts\n`,
+    );
   }
 }
 
@@ -49,7 +51,10 @@ async function main(): Promise<void> {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", fileURLToPath(new URL("./server.ts", import.meta.url))],
-    { env: { ...process.env, BENCH_DB_URL: benchUrl.toString() }, stdio: ["pipe", "pipe", "inherit"] },
+    {
+      env: { ...process.env, BENCH_DB_URL: benchUrl.toString() },
+      stdio: ["pipe", "pipe", "inherit"],
+    },
   );
   try {
     const ports = await new Promise<Ports>((resolve, reject) => {

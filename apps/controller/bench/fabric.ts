@@ -97,13 +97,8 @@ function startChild(): {
   ask(command: ChildCommand, ready: string): Promise<void>;
 } {
   const child = fork(here, ["--child"], {
-    execArgv: [
-      "--import",
-      "tsx",
-      ...(process.env.BENCH_CHILD_PROF
-        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CHILD_PROF}`]
-        : []),
-    ],
+    // BENCH_CHILD_FLAGS: extra node flags for the agents' process (--cpu-prof, --trace-gc).
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_CHILD_FLAGS?.split(" ").filter(Boolean) ?? [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const waiting = new Map<string, () => void>();

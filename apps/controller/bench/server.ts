@@ -51,7 +51,9 @@ async function main(): Promise<void> {
           {
             name: "web-db",
             attach: ["web", "db"],
-            rules: [{ action: "allow", protocol: "tcp", source: "web", destination: "db", ports: 5432 }],
+            rules: [
+              { action: "allow", protocol: "tcp", source: "web", destination: "db", ports: 5432 },
+            ],
           },
         ],
       },
@@ -78,19 +80,17 @@ async function main(): Promise<void> {
   baseline.get("/json", async (_request, reply) =>
     reply.header("content-type", "application/json").send(cachedBody),
   );
-  // The query Prisma issues for intent.history (same columns, filter, order and limit).
-  const historySql = `SELECT "id", "tenantId", "actor", "action", "kind", "name", "before", "after",
-      "generation", "at" FROM "AuditEvent" WHERE "tenantId" = $1 ORDER BY "id" DESC LIMIT $2 OFFSET $3`;
+  // The query the store runs for intent.history (same columns, filter, order and limit).
+  const historySql = `SELECT id, actor, action, kind, name, before, after, generation, at
+    FROM "AuditEvent" WHERE "tenantId" = $1 ORDER BY id DESC LIMIT $2`;
   baseline.get("/db", async () => {
-    const { rows } = await pool.query(historySql, [tenantId, 21, 0]);
-    return {
-      result: {
-        data: {
-          events: rows.slice(0, 20).map((row) => ({ ...row, id: String(row.id) })),
-          next: null,
-        },
-      },
-    };
+    const { rows } = await pool.query(historySql, [tenantId, 21]);
+    const events = rows.slice(0, 20).map((row) => ({
+      ...row,
+      id: String(row.id),
+      at: new Date(row.at).toISOString(),
+    }));
+    return { result: { data: { events, next: rows.length > 20 ? String(rows[19]?.id) : null } } };
   });
   await baseline.listen({ port: 0, host: "127.0.0.1" });
   const address = baseline.server.address();

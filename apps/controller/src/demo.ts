@@ -59,7 +59,14 @@ export const DEMO_TOPOLOGY = {
       name: "web-app",
       attach: ["web", "app"],
       rules: [
-        { action: "allow", protocol: "tcp", source: "web", destination: "app", ports: 8080, direction: ">" },
+        {
+          action: "allow",
+          protocol: "tcp",
+          source: "web",
+          destination: "app",
+          ports: 8080,
+          direction: ">",
+        },
         { action: "allow", protocol: "icmp", source: "web", destination: "app" },
       ],
     },
@@ -101,7 +108,14 @@ export const DEMO_TOPOLOGY = {
   routers: [{ name: "r1", networks: ["web", "mgmt"] }],
   floatingIpPools: [{ name: "public-pool", network: "public" }],
   assertions: [
-    { name: "app-reaches-db", from: "app-1", to: "db-1", protocol: "tcp", port: 5432, verdict: "allow" },
+    {
+      name: "app-reaches-db",
+      from: "app-1",
+      to: "db-1",
+      protocol: "tcp",
+      port: 5432,
+      verdict: "allow",
+    },
     { name: "web-not-db", from: "web-1", to: "db-1", protocol: "tcp", port: 5432, verdict: "deny" },
   ],
 } as unknown as IntentFile;
@@ -129,7 +143,8 @@ export async function seedDemo(services: Services): Promise<DemoCredentials> {
       password: user.password,
       globalRole: user.role === "tenant_admin" ? "none" : user.role,
     });
-    if (user.role === "tenant_admin" && tenant) await auth.grant(user.email, tenant.id, "tenant_admin");
+    if (user.role === "tenant_admin" && tenant)
+      await auth.grant(user.email, tenant.id, "tenant_admin");
   }
   return { users, tenant: "demo" };
 }

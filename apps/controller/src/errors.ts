@@ -1,9 +1,9 @@
 import {
+  assertNever,
   type ErrorCode,
+  formatPath,
   NetloomError,
   type Problem,
-  assertNever,
-  formatPath,
 } from "@netloom/model";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { ZodError } from "zod";

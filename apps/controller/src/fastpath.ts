@@ -38,13 +38,20 @@ export interface TrpcHttpOptions {
  * through tRPC's own fastify handler, unchanged. Answers of CACHED_PROCEDURES are kept
  * serialized per tenant generation; authorization still runs on every request.
  */
-export async function registerTrpcHttp(app: FastifyInstance, options: TrpcHttpOptions): Promise<void> {
+export async function registerTrpcHttp(
+  app: FastifyInstance,
+  options: TrpcHttpOptions,
+): Promise<void> {
   const cache = new Map<string, string>();
   await app.register(async (scope) => {
     scope.removeContentTypeParser("application/json");
-    scope.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
-      done(null, body);
-    });
+    scope.addContentTypeParser(
+      "application/json",
+      { parseAs: "string" },
+      (_request, body, done) => {
+        done(null, body);
+      },
+    );
     scope.removeContentTypeParser("multipart/form-data");
     scope.addContentTypeParser("multipart/form-data", {}, (_request, body, done) => {
       done(null, body);
@@ -57,7 +64,8 @@ export async function registerTrpcHttp(app: FastifyInstance, options: TrpcHttpOp
         type !== undefined &&
         query.batch === undefined &&
         req.headers["trpc-accept"] === undefined &&
-        ((type === "query" && req.method === "GET") || (type === "mutation" && req.method === "POST"));
+        ((type === "query" && req.method === "GET") ||
+          (type === "mutation" && req.method === "POST"));
       if (!simple) {
         await fastifyRequestHandler({
           router: appRouter,

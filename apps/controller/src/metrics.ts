@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Store } from "./store/store";
 
 /** The controller's Prometheus metrics, on a registry of its own (several servers per process in tests). */
@@ -37,7 +37,8 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const tenant of store.listTenants()) this.set({ tenant: tenant.name }, tenant.generation);
+        for (const tenant of store.listTenants())
+          this.set({ tenant: tenant.name }, tenant.generation);
       },
     });
     new Gauge({

@@ -1,4 +1,29 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { fastifyTRPCOpenApiPlugin, generateOpenApiDocument } from "trpc-to-openapi";
+import { appRouter } from "./router/index";
+import type { Context } from "./trpc";
 
-/** REST view of the main procedures at /api, document at /api/openapi.json. */
-export async function registerOpenApi(_app: FastifyInstance, _createContext: unknown): Promise<void> {}
+/**
+ * The REST view: procedures with `meta.openapi` under /api (same validation, auth and errors
+ * as tRPC; bearer token or session cookie), their document at /api/openapi.json.
+ */
+export async function registerOpenApi(
+  app: FastifyInstance,
+  createContext: (opts: { req: FastifyRequest; res: FastifyReply }) => Promise<Context>,
+): Promise<void> {
+  const document = generateOpenApiDocument(appRouter, {
+    title: "netloom controller",
+    description:
+      "Northbound REST view of the netloom tRPC API. Errors carry `{code, problems}` in `data.netloom`.",
+    version: "1.0.0",
+    baseUrl: "/api",
+    securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+  });
+  app.get("/api/openapi.json", async () => document);
+  await app.register(fastifyTRPCOpenApiPlugin, {
+    basePath: "/api",
+    router: appRouter,
+    createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }) =>
+      createContext({ req, res }),
+  });
+}

@@ -1,18 +1,24 @@
 import {
-  type CheckResult,
-  type CompileInput,
-  type CompiledFabric,
-  type FabricPlan,
-  type FlowQuery,
-  type TraceResult,
   allPairs,
+  type CheckResult,
+  type CompiledFabric,
+  type CompileInput,
   check,
   checkAssertions,
   compile,
+  type FabricPlan,
+  type FlowQuery,
   plan,
+  type TraceResult,
   trace,
 } from "@netloom/compiler";
-import { type Expectation, type IntentFile, NetloomError, type Problem, checkFlowEnd } from "@netloom/model";
+import {
+  checkFlowEnd,
+  type Expectation,
+  type IntentFile,
+  NetloomError,
+  type Problem,
+} from "@netloom/model";
 import type { AssertionChecker } from "./store/assertions";
 import type { Store } from "./store/store";
 import type { TenantState } from "./store/types";

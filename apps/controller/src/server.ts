@@ -8,15 +8,15 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Principal } from "./auth/principal";
 import { AuthService, SESSION_TTL_MS } from "./auth/service";
 import { type Db, openDb } from "./db";
-import { seedDemo, type DemoCredentials } from "./demo";
+import { type DemoCredentials, seedDemo } from "./demo";
 import { ControllerEvents } from "./events";
 import { registerTrpcHttp } from "./fastpath";
 import { Metrics } from "./metrics";
 import { registerOpenApi } from "./openapi";
 import { Reach } from "./reach";
-import { type AppRouter, appRouter } from "./router/index";
+import { appRouter } from "./router/index";
 import { Store } from "./store/store";
-import { type Context, type Services, createCallerFactory } from "./trpc";
+import { type Context, createCallerFactory, type Services } from "./trpc";
 
 /** 10 MiB: spec section 3's limit for a file, and so for any request body. */
 export const BODY_LIMIT = 10 * 1024 * 1024;
@@ -111,9 +111,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   store.assertionChecker = reach.assertionChecker;
   const auth = new AuthService(db);
   const services: Services = { store, auth, events, reach };
-  const bootstrap = await auth.bootstrap(options.bootstrapToken ?? process.env.NETLOOM_BOOTSTRAP_TOKEN);
-  const demo =
-    options.demo && store.listTenants().length === 0 ? await seedDemo(services) : null;
+  const bootstrap = await auth.bootstrap(
+    options.bootstrapToken ?? process.env.NETLOOM_BOOTSTRAP_TOKEN,
+  );
+  const demo = options.demo && store.listTenants().length === 0 ? await seedDemo(services) : null;
 
   const app = Fastify({
     logger: options.logger ?? { level: process.env.NETLOOM_LOG_LEVEL ?? "info" },
@@ -144,9 +145,16 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
       return reply.status(error.statusCode).send(body);
     }
     request.log.error({ err: error }, "unexpected error");
-    return reply.status(500).send(
-      errorBody(new NetloomError("INTERNAL", "internal error"), 500, "INTERNAL_SERVER_ERROR", -32603),
-    );
+    return reply
+      .status(500)
+      .send(
+        errorBody(
+          new NetloomError("INTERNAL", "internal error"),
+          500,
+          "INTERNAL_SERVER_ERROR",
+          -32603,
+        ),
+      );
   });
 
   const procedures = new Set(Object.keys(appRouter._def.procedures));
@@ -270,6 +278,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
       if (closed) return;
       closed = true;
       await app.close();
+      await store.flushFabricState();
       await db.close();
     },
   };

@@ -1,10 +1,11 @@
-import { TRPCError, initTRPC } from "@trpc/server";
+import { NetloomError } from "@netloom/model";
+import { initTRPC, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { OpenApiMeta } from "trpc-to-openapi";
-import type { AuthService } from "./auth/service";
 import type { Principal } from "./auth/principal";
-import { type NetloomErrorData, domainErrorOf, trpcCodeOf } from "./errors";
+import type { AuthService } from "./auth/service";
+import { domainErrorOf, type NetloomErrorData, trpcCodeOf } from "./errors";
 import type { ControllerEvents } from "./events";
 import type { Reach } from "./reach";
 import type { Store } from "./store/store";
@@ -70,11 +71,24 @@ export const router = t.router;
 export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
 
+/**
+ * Gives domain errors their tRPC code (from the one table in errors.ts) as they leave a
+ * procedure, so that every transport (tRPC, the REST view) answers the same HTTP status.
+ */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof NetloomError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: trpcCodeOf(cause.code), message: cause.message, cause });
+  }
+  return result;
+});
+
 /** No authentication needed (login, health). */
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(domainErrors);
 
 /** Any authenticated caller; `ctx.principal` is set. */
-export const authedProcedure = t.procedure.use(({ ctx, next }) => {
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.principal) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "log in or send a bearer token" });
   }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { NetloomError, parseDocument } from "@netloom/model";
 import { TRPCError } from "@trpc/server";
 import type { Principal } from "../src/auth/principal";
-import { type AppCaller, type NetloomServer, createServer } from "../src/server";
+import { type AppCaller, createServer, type NetloomServer } from "../src/server";
 
 /** The backends every store test runs on. PostgreSQL needs NETLOOM_TEST_DATABASE_URL. */
 export const BACKENDS: { name: string; databaseUrl: string | undefined; skip: string | false }[] = [
@@ -44,7 +44,11 @@ export async function freshServer(
 export async function userCaller(
   server: NetloomServer,
   email: string,
-  role: { global?: "cloud_admin" | "cloud_viewer"; tenant?: string; tenantRole?: "tenant_admin" | "tenant_viewer" },
+  role: {
+    global?: "cloud_admin" | "cloud_viewer";
+    tenant?: string;
+    tenantRole?: "tenant_admin" | "tenant_viewer";
+  },
 ): Promise<{ caller: AppCaller; principal: Principal; token: string }> {
   const { auth, store } = server.services;
   const user = await auth.createUser({
@@ -71,7 +75,9 @@ export async function adminCaller(server: NetloomServer): Promise<AppCaller> {
 }
 
 /** The domain error code behind a failed call (as clients read it from error.data.netloom). */
-export async function codeOf(promise: Promise<unknown>): Promise<{ code: string; problems: { path: string; message: string }[] }> {
+export async function codeOf(
+  promise: Promise<unknown>,
+): Promise<{ code: string; problems: { path: string; message: string }[] }> {
   try {
     await promise;
   } catch (error) {
@@ -83,7 +89,7 @@ export async function codeOf(promise: Promise<unknown>): Promise<{ code: string;
   return { code: "OK", problems: [] };
 }
 
-/** An example of /work/shared/examples (copied into test/fixtures), decoded. */
+/** An example of ../shared/examples (beside the clone, see decision 0001), decoded. */
 export function example(name: string): unknown {
-  return parseDocument(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
+  return parseDocument(readFileSync(new URL(`../../../../shared/examples/${name}`, import.meta.url), "utf8"));
 }

@@ -9,7 +9,8 @@ import { adminCaller, codeOf, example, freshServer, userCaller } from "./helpers
  */
 const procedures = Object.entries(appRouter._def.procedures).map(([path, procedure]) => ({
   path,
-  type: (procedure as unknown as { _def: { type: "query" | "mutation" | "subscription" } })._def.type,
+  type: (procedure as unknown as { _def: { type: "query" | "mutation" | "subscription" } })._def
+    .type,
 }));
 
 const RESOURCE_SPECS: Record<string, unknown> = {
@@ -68,7 +69,10 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
     "tenants.create": { scope: "admin", input: { name: "gamma" } },
     "users.list": { scope: "admin", input: undefined },
     "users.create": { scope: "admin", input: { email: "new@x.y", displayName: "n" } },
-    "users.grant": { scope: "tenant", input: { email: "alpha-admin@x.y", tenant: t, role: "tenant_admin" } },
+    "users.grant": {
+      scope: "tenant",
+      input: { email: "alpha-admin@x.y", tenant: t, role: "tenant_admin" },
+    },
     "fabric.nodes.list": { scope: "fabric-read", input: undefined },
     "fabric.nodes.get": { scope: "fabric-read", input: { name: "compute-1" } },
     "fabric.status": { scope: "fabric-read", input: undefined },
@@ -76,16 +80,28 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
     "fabric.nodeConfig": { scope: "admin", input: { node: "compute-1" } },
     "fabric.hitCounts": { scope: "admin", input: { node: "compute-1" } },
     "fabric.issueNodeToken": { scope: "admin", input: { node: "compute-1" } },
-    "fabric.nodes.create": { scope: "admin", input: { spec: { name: "n9", underlay: "198.18.0.99" } } },
-    "fabric.nodes.update": { scope: "admin", input: { spec: { name: "compute-1", underlay: "198.18.0.98" }, revision: 1 } },
+    "fabric.nodes.create": {
+      scope: "admin",
+      input: { spec: { name: "n9", underlay: "198.18.0.99" } },
+    },
+    "fabric.nodes.update": {
+      scope: "admin",
+      input: { spec: { name: "compute-1", underlay: "198.18.0.98" }, revision: 1 },
+    },
     "fabric.nodes.delete": { scope: "admin", input: { name: "compute-2" } },
     "fabric.applyFile": { scope: "admin", input: { document: example("fabric.yaml") } },
-    "intent.applyFile": { scope: "tenant", input: { document: { apiVersion: "netloom/v1", tenant: t } } },
+    "intent.applyFile": {
+      scope: "tenant",
+      input: { document: { apiVersion: "netloom/v1", tenant: t } },
+    },
     "intent.export": { scope: "tenant", input: { tenant: t } },
     "intent.history": { scope: "tenant", input: { tenant: t } },
     "intent.restore": { scope: "tenant", input: { tenant: t, generation: 0 } },
     "intent.changes": { scope: "tenant", input: { tenant: t } },
-    "reach.trace": { scope: "tenant", input: { tenant: t, from: "beta-w", to: "10.88.0.5", protocol: "icmp" } },
+    "reach.trace": {
+      scope: "tenant",
+      input: { tenant: t, from: "beta-w", to: "10.88.0.5", protocol: "icmp" },
+    },
     "reach.check": { scope: "tenant", input: { tenant: t, expect: [] } },
     "reach.matrix": { scope: "tenant", input: { tenant: t } },
   };
@@ -95,7 +111,12 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
   return row;
 }
 
-async function call(caller: AppCaller, path: string, type: string, input: unknown): Promise<unknown> {
+async function call(
+  caller: AppCaller,
+  path: string,
+  type: string,
+  input: unknown,
+): Promise<unknown> {
   let target: unknown = caller;
   for (const key of path.split(".")) target = (target as Record<string, unknown>)[key];
   const result = await (target as (input: unknown) => Promise<unknown>)(input);
@@ -125,7 +146,9 @@ const BETA = {
   services: [{ name: "beta-fw", type: "firewall", rules: [] }],
   routers: [{ name: "beta-r", networks: ["beta-net"] }],
   floatingIpPools: [{ name: "beta-fp", network: "beta-ext" }],
-  assertions: [{ name: "beta-a", from: "beta-w", to: "10.88.0.9", protocol: "icmp", verdict: "deny" }],
+  assertions: [
+    { name: "beta-a", from: "beta-w", to: "10.88.0.9", protocol: "icmp", verdict: "deny" },
+  ],
 };
 
 describe("tenancy: every procedure", () => {
@@ -140,11 +163,19 @@ describe("tenancy: every procedure", () => {
     const admin = await adminCaller(server);
     await admin.fabric.applyFile({ document: example("fabric.yaml") });
     await admin.intent.applyFile({
-      document: { apiVersion: "netloom/v1", tenant: "alpha", networks: [{ name: "alpha-net", subnets: [{ cidr: "10.88.0.0/24" }] }] },
+      document: {
+        apiVersion: "netloom/v1",
+        tenant: "alpha",
+        networks: [{ name: "alpha-net", subnets: [{ cidr: "10.88.0.0/24" }] }],
+      },
     });
     await admin.intent.applyFile({ document: BETA });
-    alphaAdmin = (await userCaller(server, "alpha-admin@x.y", { tenant: "alpha", tenantRole: "tenant_admin" })).caller;
-    alphaViewer = (await userCaller(server, "alpha-viewer@x.y", { tenant: "alpha", tenantRole: "tenant_viewer" })).caller;
+    alphaAdmin = (
+      await userCaller(server, "alpha-admin@x.y", { tenant: "alpha", tenantRole: "tenant_admin" })
+    ).caller;
+    alphaViewer = (
+      await userCaller(server, "alpha-viewer@x.y", { tenant: "alpha", tenantRole: "tenant_viewer" })
+    ).caller;
     cloudViewer = (await userCaller(server, "cloud-viewer@x.y", { global: "cloud_viewer" })).caller;
     betaBefore = JSON.stringify(await admin.intent.export({ tenant: "beta" }));
   });
@@ -188,9 +219,9 @@ describe("tenancy: every procedure", () => {
       it(`${path}: viewers cannot write`, async () => {
         const { scope, input } = inputFor(path, "alpha");
         if (scope === "self" || scope === "public") return;
-        expect((await codeOf(call(alphaViewer, path, type, inputFor(path, "alpha").input))).code).toBe(
-          "FORBIDDEN",
-        );
+        expect(
+          (await codeOf(call(alphaViewer, path, type, inputFor(path, "alpha").input))).code,
+        ).toBe("FORBIDDEN");
         expect((await codeOf(call(cloudViewer, path, type, input))).code).toBe("FORBIDDEN");
       });
     }

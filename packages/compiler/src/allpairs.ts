@@ -1,12 +1,13 @@
 import type { Protocol, Verdict } from "@netloom/model";
 import type { CompiledFabric, InterNetworkRoute, LocalInterface, TenantConfig } from "./config";
-import { type IntervalSet, setContains } from "./ipv4";
+import { type IntervalSet, setContains, unionOf } from "./ipv4";
 import {
   type AclMatcher,
   aclMatchers,
+  addressesMatch,
   type CompiledGroup,
   firewallMatchers,
-  firstFirewallMatch,
+  firstMatch,
   portMatches,
   protocolMatches,
 } from "./match";
@@ -158,40 +159,13 @@ class FlowTables {
   }
 }
 
-function unionOf(sets: readonly IntervalSet[]): IntervalSet {
-  const ranges: [number, number][] = [];
-  for (const set of sets) {
-    for (let i = 0; i < set.length; i += 2) ranges.push([set[i] as number, set[i + 1] as number]);
-  }
-  ranges.sort((a, b) => a[0] - b[0]);
-  const union: IntervalSet = [];
-  for (const [first, last] of ranges) {
-    const end = union.length - 1;
-    const previousLast = union[end];
-    if (previousLast !== undefined && first <= previousLast + 1) {
-      if (last > previousLast) union[end] = last;
-    } else union.push(first, last);
-  }
-  return union;
-}
-
 /** First entry of a prefiltered (protocol and port already match) list matching the addresses. */
 function firstByAddress(
   matchers: readonly AclMatcher[],
   source: number,
   destination: number,
 ): AclMatcher | undefined {
-  for (const matcher of matchers) {
-    if (setContains(matcher.sources, source) && setContains(matcher.destinations, destination))
-      return matcher;
-    if (
-      matcher.bidirectional &&
-      setContains(matcher.sources, destination) &&
-      setContains(matcher.destinations, source)
-    ) {
-      return matcher;
-    }
-  }
+  for (const matcher of matchers) if (addressesMatch(matcher, source, destination)) return matcher;
   return undefined;
 }
 
@@ -241,7 +215,7 @@ function pairVerdict(
       for (const service of services) {
         const firewall = policy.view.firewalls.get(service);
         if (firewall === undefined) continue;
-        const match = firstFirewallMatch(
+        const match = firstMatch(
           firewallMatchers(firewall),
           path.source,
           path.destination,

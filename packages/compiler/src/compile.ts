@@ -1,6 +1,6 @@
 import { assertNever, type FabricNodeSpec } from "@netloom/model";
 import type { CompiledFabric, CompileInput, NodeConfig, TenantConfig, TenantInput } from "./config";
-import { fnv1a64 } from "./hash";
+import { HashFold } from "./hash";
 import {
   changeScope,
   deriveTenant,
@@ -35,20 +35,37 @@ interface TenantEntry {
   derived: TenantDerived;
 }
 
+/** One tenant's config on one node. */
 interface NodeTenant {
+  id: string;
   config: TenantConfig;
   hash: string;
 }
+
+/** One node's assembled config and hash. */
+interface NodeResult {
+  config: NodeConfig;
+  hash: string;
+}
+
+/**
+ * Node results live in chunks of CHUNK_SIZE, in fabric order. An update copies the chunk list
+ * and only the chunks it writes (copy on write), so earlier snapshots stay intact and an update
+ * costs what it changed plus fabric size / CHUNK_SIZE pointers, not a copy of every node.
+ */
+const CHUNK_BITS = 5;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
 
 class CompilerState {
   private underlays = new Map<string, string>();
   private nodeOrder: string[] = [];
   private nodeIndex = new Map<string, number>();
   private readonly tenants = new Map<string, TenantEntry>();
-  /** Per node: its tenants' configs, by tenant id. */
-  private readonly perNode = new Map<string, Map<string, NodeTenant>>();
-  /** Every node's config and hash, in fabric order; copied (not mutated) on each change. */
-  private assembled = new Map<string, { config: NodeConfig; hash: string }>();
+  /** Per node (by fabric index): its tenants' configs, sorted by tenant id. */
+  private perNode: NodeTenant[][] = [];
+  /** Every node's result in fabric order, chunked; never mutated once published. */
+  private chunks: NodeResult[][] = [];
   private compiled: CompiledFabric = { nodes: {}, hashes: {} };
 
   constructor(
@@ -107,25 +124,34 @@ class CompilerState {
   }
 
   private rebuildAll(): void {
-    this.perNode.clear();
-    for (const node of this.nodeOrder) this.perNode.set(node, new Map());
+    this.perNode = this.nodeOrder.map(() => []);
     for (const [id, entry] of this.tenants) {
       for (const node of entry.derived.nodes) {
-        const config = tenantConfigFor(entry.derived, node, this.underlays);
+        const index = this.nodeIndex.get(node);
+        if (index === undefined) continue;
+        const config = tenantConfigFor(entry.derived, node, this.underlays, undefined);
         if (config !== undefined) {
-          this.perNode.get(node)?.set(id, { config: config.value, hash: config.hash });
+          this.perNode[index]?.push({ id, config: config.value, hash: config.hash });
         }
       }
     }
+    for (const list of this.perNode) list.sort((a, b) => compareIds(a.id, b.id));
+    const chunks: NodeResult[][] = [];
     const nodes: Record<string, NodeConfig> = {};
     const hashes: Record<string, string> = {};
-    this.assembled = new Map();
-    for (const node of this.nodeOrder) {
-      const assembled = this.assemble(node);
-      this.assembled.set(node, assembled);
+    this.nodeOrder.forEach((node, index) => {
+      const chunk = index >> CHUNK_BITS;
+      let results = chunks[chunk];
+      if (results === undefined) {
+        results = [];
+        chunks.push(results);
+      }
+      const assembled = this.assemble(index);
+      results.push(assembled);
       nodes[node] = assembled.config;
       hashes[node] = assembled.hash;
-    }
+    });
+    this.chunks = chunks;
     this.compiled = { nodes, hashes };
   }
 
@@ -134,77 +160,129 @@ class CompilerState {
     previous: TenantEntry | undefined,
     next: TenantEntry | undefined,
   ): CompileUpdate {
-    const touched = new Set<string>(previous?.derived.nodes ?? []);
-    for (const node of next?.derived.nodes ?? []) touched.add(node);
     const scope =
       previous !== undefined && next !== undefined
         ? changeScope(previous.derived, next.derived)
         : undefined;
     const changedNodes: string[] = [];
-    let updated: Map<string, { config: NodeConfig; hash: string }> | undefined;
+    let chunks: NodeResult[][] | undefined;
+    const copiedChunks = new Set<number>();
     // In fabric order, without walking the whole fabric.
-    const ordered = [...touched].sort(
-      (a, b) => (this.nodeIndex.get(a) ?? 0) - (this.nodeIndex.get(b) ?? 0),
-    );
-    for (const node of ordered) {
-      const tenantsHere = this.perNode.get(node);
-      if (tenantsHere === undefined) continue;
-      const before = tenantsHere.get(id);
+    for (const index of this.touchedIndexes(previous, next)) {
+      const node = this.nodeOrder[index];
+      const tenantsHere = this.perNode[index];
+      if (node === undefined || tenantsHere === undefined) continue;
+      const position = positionOf(tenantsHere, id);
+      const before = tenantsHere[position]?.id === id ? tenantsHere[position] : undefined;
       if (scope !== undefined && !nodeAffected(scope, node, before?.config)) continue;
       const config =
-        next === undefined ? undefined : tenantConfigFor(next.derived, node, this.underlays);
+        next === undefined
+          ? undefined
+          : tenantConfigFor(next.derived, node, this.underlays, before?.config);
       if (config === undefined) {
         if (before === undefined) continue;
-        tenantsHere.delete(id);
+        tenantsHere.splice(position, 1);
+      } else if (before === undefined) {
+        tenantsHere.splice(position, 0, { id, config: config.value, hash: config.hash });
+      } else if (before.hash === config.hash) {
+        // Same content: keep the old objects so unchanged nodes stay identical.
+        continue;
       } else {
-        if (before !== undefined && before.hash === config.hash) {
-          // Same content: keep the old objects so unchanged nodes stay identical.
-          continue;
-        }
-        tenantsHere.set(id, { config: config.value, hash: config.hash });
+        tenantsHere[position] = { id, config: config.value, hash: config.hash };
       }
-      const assembled = this.assemble(node);
-      updated ??= new Map(this.assembled);
-      if (updated.get(node)?.hash !== assembled.hash) changedNodes.push(node);
-      updated.set(node, assembled);
+      const assembled = this.assemble(index);
+      chunks ??= this.chunks.slice();
+      const chunk = index >> CHUNK_BITS;
+      let results = chunks[chunk];
+      if (results === undefined) continue;
+      if (!copiedChunks.has(chunk)) {
+        results = results.slice();
+        chunks[chunk] = results;
+        copiedChunks.add(chunk);
+      }
+      if (results[index & CHUNK_MASK]?.hash !== assembled.hash) changedNodes.push(node);
+      results[index & CHUNK_MASK] = assembled;
     }
-    if (updated !== undefined) {
-      this.assembled = updated;
-      this.compiled = snapshotOf(updated);
+    if (chunks !== undefined) {
+      this.chunks = chunks;
+      this.compiled = snapshotOf(this.nodeOrder, chunks);
     }
     return { compiled: this.compiled, changedNodes };
   }
 
-  private assemble(node: string): { config: NodeConfig; hash: string } {
+  /** Fabric indexes of the nodes the tenant was or is on, ascending. */
+  private touchedIndexes(
+    previous: TenantEntry | undefined,
+    next: TenantEntry | undefined,
+  ): number[] {
+    const indexes: number[] = [];
+    for (const node of previous?.derived.nodes ?? []) {
+      const index = this.nodeIndex.get(node);
+      if (index !== undefined) indexes.push(index);
+    }
+    const before = indexes.length;
+    for (const node of next?.derived.nodes ?? []) {
+      const index = this.nodeIndex.get(node);
+      if (index !== undefined) indexes.push(index);
+    }
+    indexes.sort((a, b) => a - b);
+    if (before === 0 || before === indexes.length) return indexes;
+    // Both lists: drop the duplicates, in place.
+    let kept = 0;
+    for (const index of indexes) {
+      if (kept === 0 || indexes[kept - 1] !== index) indexes[kept++] = index;
+    }
+    indexes.length = kept;
+    return indexes;
+  }
+
+  /** A node's config and hash: FNV-1a 64 of `node,underlay,<tenant hashes, comma-separated>`. */
+  private assemble(index: number): NodeResult {
+    const node = this.nodeOrder[index] ?? "";
     const underlay = this.underlays.get(node) ?? "";
-    const entries = [...(this.perNode.get(node)?.entries() ?? [])].sort((a, b) =>
-      a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
-    );
-    const config: NodeConfig = {
-      node,
-      underlay,
-      tenants: entries.map(([, entry]) => entry.config),
-    };
-    const hash = fnv1a64(`${node},${underlay},${entries.map(([, entry]) => entry.hash).join(",")}`);
-    return { config, hash };
+    const entries = this.perNode[index] ?? [];
+    const tenants: TenantConfig[] = new Array(entries.length);
+    const fold = new HashFold().chars(node).chars(",").chars(underlay).chars(",");
+    entries.forEach((entry, position) => {
+      tenants[position] = entry.config;
+      if (position > 0) fold.chars(",");
+      fold.chars(entry.hash);
+    });
+    return { config: { node, underlay, tenants }, hash: fold.digest() };
   }
 }
 
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Where the tenant id is, or would be inserted, in a list sorted by id. */
+function positionOf(list: readonly NodeTenant[], id: string): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((list[middle]?.id ?? "") < id) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /**
- * A CompiledFabric over an immutable map of node results. Its records are built on first read:
+ * A CompiledFabric over immutable chunks of node results. Its records are built on first read:
  * an update costs what it changed, not a copy of every node's entry.
  */
-function snapshotOf(
-  entries: ReadonlyMap<string, { config: NodeConfig; hash: string }>,
-): CompiledFabric {
+function snapshotOf(nodeOrder: readonly string[], chunks: readonly NodeResult[][]): CompiledFabric {
   const snapshot = {} as CompiledFabric;
   const materialize = () => {
     const nodes: Record<string, NodeConfig> = {};
     const hashes: Record<string, string> = {};
-    for (const [node, entry] of entries) {
+    nodeOrder.forEach((node, index) => {
+      const entry = chunks[index >> CHUNK_BITS]?.[index & CHUNK_MASK];
+      if (entry === undefined) return;
       nodes[node] = entry.config;
       hashes[node] = entry.hash;
-    }
+    });
     Object.defineProperty(snapshot, "nodes", { value: nodes, enumerable: true, writable: true });
     Object.defineProperty(snapshot, "hashes", { value: hashes, enumerable: true, writable: true });
   };

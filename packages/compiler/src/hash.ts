@@ -6,19 +6,57 @@
 
 const TWO_32 = 4294967296;
 
-/** FNV-1a 64 of a string's UTF-16 code units, as 16 hex digits. */
-export function fnv1a64(text: string): string {
-  let high = 0xcbf29ce4;
-  let low = 0x84222325;
-  for (let i = 0; i < text.length; i++) {
-    low = (low ^ text.charCodeAt(i)) >>> 0;
-    const product = low * 0x1b3;
+/**
+ * An FNV-1a 64 state fed word by word: `chars` feeds a string's UTF-16 code units (so feeding
+ * pieces one after another equals hashing their concatenation, without building it), `word` one
+ * 32-bit word, `pair` a 64-bit hash (a node's hash is a fold over its parts' hashes).
+ */
+export class HashFold {
+  high = 0xcbf29ce4;
+  low = 0x84222325;
+
+  /** Mixes one unsigned 32-bit word (a UTF-16 code unit is one). */
+  word(value: number): void {
+    this.low = (this.low ^ value) >>> 0;
+    const product = this.low * 0x1b3;
     const nextLow = product >>> 0;
     const carry = (product - nextLow) / TWO_32;
-    high = (high * 0x1b3 + carry + low * 256) >>> 0;
-    low = nextLow;
+    this.high = (this.high * 0x1b3 + carry + this.low * 256) >>> 0;
+    this.low = nextLow;
   }
-  return high.toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0");
+
+  /** Mixes a string's code units, nothing after them. */
+  chars(value: string): this {
+    for (let i = 0; i < value.length; i++) this.word(value.charCodeAt(i));
+    return this;
+  }
+
+  /** Mixes a 64-bit hash given as its two halves. */
+  pair(high: number, low: number): void {
+    this.word(high);
+    this.word(low);
+  }
+
+  /** Mixes a string and a terminator, so that consecutive strings cannot run together. */
+  text(value: string): void {
+    this.chars(value);
+    this.word(0xffffffff);
+  }
+
+  digest(): string {
+    return this.high.toString(16).padStart(8, "0") + this.low.toString(16).padStart(8, "0");
+  }
+}
+
+/** FNV-1a 64 of a string's UTF-16 code units, as 16 hex digits. */
+export function fnv1a64(text: string): string {
+  return new HashFold().chars(text).digest();
+}
+
+/** FNV-1a 64 of a string as its two 32-bit halves. */
+export function fnv1a64Pair(text: string): [number, number] {
+  const fold = new HashFold().chars(text);
+  return [fold.high, fold.low];
 }
 
 /** The content hash of a JSON value: FNV-1a 64 of its JSON text. */
@@ -42,53 +80,4 @@ export function shortId(text: string, length: number): string {
 export function macFrom(text: string): string {
   const hex = fnv1a64(`mac:${text}`);
   return `02:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}:${hex.slice(6, 8)}:${hex.slice(8, 10)}`;
-}
-
-/**
- * An FNV-1a 64 fold over 32-bit words: combines component hashes into a parent hash without
- * re-serializing the components (a node's hash is a fold over its parts' hashes).
- */
-export class HashFold {
-  private high = 0xcbf29ce4;
-  private low = 0x84222325;
-
-  /** Mixes one unsigned 32-bit word. */
-  word(value: number): void {
-    this.low = (this.low ^ value) >>> 0;
-    const product = this.low * 0x1b3;
-    const nextLow = product >>> 0;
-    const carry = (product - nextLow) / TWO_32;
-    this.high = (this.high * 0x1b3 + carry + this.low * 256) >>> 0;
-    this.low = nextLow;
-  }
-
-  /** Mixes a 64-bit hash given as its two halves. */
-  pair(high: number, low: number): void {
-    this.word(high);
-    this.word(low);
-  }
-
-  text(value: string): void {
-    for (let i = 0; i < value.length; i++) this.word(value.charCodeAt(i));
-    this.word(0xffffffff);
-  }
-
-  digest(): string {
-    return this.high.toString(16).padStart(8, "0") + this.low.toString(16).padStart(8, "0");
-  }
-}
-
-/** FNV-1a 64 of a string as its two 32-bit halves. */
-export function fnv1a64Pair(text: string): [number, number] {
-  let high = 0xcbf29ce4;
-  let low = 0x84222325;
-  for (let i = 0; i < text.length; i++) {
-    low = (low ^ text.charCodeAt(i)) >>> 0;
-    const product = low * 0x1b3;
-    const nextLow = product >>> 0;
-    const carry = (product - nextLow) / TWO_32;
-    high = (high * 0x1b3 + carry + low * 256) >>> 0;
-    low = nextLow;
-  }
-  return [high, low];
 }

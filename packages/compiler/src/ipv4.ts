@@ -1,62 +1,43 @@
-import type { Ports } from "@netloom/model";
-import type { PortRange } from "./config";
+import {
+  broadcastAddress,
+  defaultGateway,
+  formatIpv4,
+  type PortRange,
+  type Ports,
+  parseCidr,
+  parsePorts,
+} from "@netloom/model";
 
 /*
- * Private IPv4 helpers. packages/model is getting its own IPv4 arithmetic; the compiler keeps
- * this small numeric copy because it needs addresses as plain numbers and CIDR sets as sorted
- * intervals on its hot paths (trace, all-pairs).
+ * The compiler's thin adapter over @netloom/model's IPv4 and port parsing: the parsing and
+ * address arithmetic are model's; what stays here is the shape the hot paths (trace, all-pairs,
+ * route leaking) want, CIDR lists as sorted interval sets of plain numbers.
  */
 
-/** A dotted quad as an unsigned 32-bit number, or undefined when it is not one. */
-export function parseIpv4(text: string): number | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value;
+/** `a.b.c.d/len` as its inclusive address range [first, last]; undefined unless a prefix. */
+export function cidrInterval(text: string): [number, number] | undefined {
+  const parsed = parseCidr(text);
+  return parsed.ok ? [parsed.value.network, broadcastAddress(parsed.value)] : undefined;
 }
 
-export function formatIpv4(value: number): string {
-  return `${Math.floor(value / 16777216) % 256}.${Math.floor(value / 65536) % 256}.${
-    Math.floor(value / 256) % 256
-  }.${value % 256}`;
-}
-
-/** An address range, inclusive: [first, last]. */
-export type Interval = readonly [number, number];
-
-/** `a.b.c.d/len` (or a bare address, read as /32) as its address range; undefined if malformed. */
-export function parseCidrRange(text: string): Interval | undefined {
-  const slash = text.indexOf("/");
-  const address = parseIpv4(slash < 0 ? text : text.slice(0, slash));
-  if (address === undefined) return undefined;
-  let length = 32;
-  if (slash >= 0) {
-    const lengthText = text.slice(slash + 1);
-    if (!/^\d{1,2}$/.test(lengthText)) return undefined;
-    length = Number(lengthText);
-    if (length > 32) return undefined;
-  }
-  const size = 2 ** (32 - length);
-  const first = address - (address % size);
-  return [first, first + size - 1];
-}
-
+/** The prefix length of a subnet's CIDR (32 when it is not a prefix: a single address). */
 export function prefixLength(cidr: string): number {
-  const slash = cidr.indexOf("/");
-  return slash < 0 ? 32 : Number(cidr.slice(slash + 1));
+  const parsed = parseCidr(cidr);
+  return parsed.ok ? parsed.value.length : 32;
 }
 
-/** The first host of a prefix: the default gateway (spec section 1). */
-export function firstHost(cidr: string): string {
-  const range = parseCidrRange(cidr);
-  if (range === undefined) return "";
-  return formatIpv4(range[1] > range[0] ? range[0] + 1 : range[0]);
+/** The gateway a subnet gets when its file names none (model's rule); "" when it gets none. */
+export function defaultGatewayOf(cidr: string): string {
+  const parsed = parseCidr(cidr);
+  const gateway = parsed.ok ? defaultGateway(parsed.value) : undefined;
+  return gateway === undefined ? "" : formatIpv4(gateway);
+}
+
+/** `ports` of the file (absent = every port) as ranges; unparsable ports match no range. */
+export function portRanges(ports: Ports | undefined): PortRange[] {
+  if (ports === undefined) return [];
+  const parsed = parsePorts(ports);
+  return parsed.ok ? parsed.value : [];
 }
 
 /**
@@ -65,12 +46,27 @@ export function firstHost(cidr: string): string {
  */
 export type IntervalSet = number[];
 
+/** The set of the addresses of CIDRs (what is not a prefix is left out). */
 export function intervalSetOf(cidrs: readonly string[]): IntervalSet {
-  const ranges: Interval[] = [];
+  const ranges: [number, number][] = [];
   for (const cidr of cidrs) {
-    const range = parseCidrRange(cidr);
+    const range = cidrInterval(cidr);
     if (range !== undefined) ranges.push(range);
   }
+  return mergeRanges(ranges);
+}
+
+/** The union of interval sets. */
+export function unionOf(sets: readonly IntervalSet[]): IntervalSet {
+  const ranges: [number, number][] = [];
+  for (const set of sets) {
+    for (let i = 0; i < set.length; i += 2) ranges.push([set[i] as number, set[i + 1] as number]);
+  }
+  return mergeRanges(ranges);
+}
+
+/** Sorts ranges (in place) and merges overlapping and adjacent ones into a set. */
+function mergeRanges(ranges: [number, number][]): IntervalSet {
   ranges.sort((a, b) => a[0] - b[0]);
   const set: IntervalSet = [];
   for (const [first, last] of ranges) {
@@ -118,25 +114,4 @@ export function setsOverlap(a: IntervalSet, b: IntervalSet): boolean {
     else return true;
   }
   return false;
-}
-
-/** `ports` of the file (number, range, comma list; absent = every port) as ranges. */
-export function portRanges(ports: Ports | undefined): PortRange[] {
-  if (ports === undefined) return [];
-  if (typeof ports === "number") return [{ from: ports, to: ports }];
-  const ranges: PortRange[] = [];
-  for (const piece of ports.split(",")) {
-    const text = piece.trim();
-    if (text === "") continue;
-    const dash = text.indexOf("-");
-    if (dash < 0) {
-      const port = Number(text);
-      if (Number.isInteger(port)) ranges.push({ from: port, to: port });
-    } else {
-      const from = Number(text.slice(0, dash));
-      const to = Number(text.slice(dash + 1));
-      if (Number.isInteger(from) && Number.isInteger(to)) ranges.push({ from, to });
-    }
-  }
-  return ranges;
 }

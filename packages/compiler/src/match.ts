@@ -1,6 +1,7 @@
 import type { Protocol, Verdict } from "@netloom/model";
 import type {
   FirewallEntry,
+  FlowMatch,
   NetworkInstance,
   PolicyAclEntry,
   PortRange,
@@ -61,6 +62,17 @@ export function portMatches(
   return false;
 }
 
+/** The interval-set form of a policy or firewall entry. */
+function matcherOf(entry: FlowMatch & { ruleId: string }): Matcher {
+  return {
+    ruleId: entry.ruleId,
+    protocol: entry.protocol,
+    sources: intervalSetOf(entry.sources),
+    destinations: intervalSetOf(entry.destinations),
+    ports: entry.ports,
+  };
+}
+
 const aclCache = new WeakMap<NetworkInstance, AclMatcher[]>();
 const entryCache = new WeakMap<PolicyAclEntry, AclMatcher>();
 
@@ -71,11 +83,7 @@ export function aclMatchers(network: NetworkInstance): AclMatcher[] {
       let matcher = entryCache.get(entry);
       if (matcher === undefined) {
         matcher = {
-          ruleId: entry.ruleId,
-          protocol: entry.protocol,
-          sources: intervalSetOf(entry.sources),
-          destinations: intervalSetOf(entry.destinations),
-          ports: entry.ports,
+          ...matcherOf(entry),
           action: entry.action,
           bidirectional: entry.bidirectional,
           services: entry.services,
@@ -89,27 +97,37 @@ export function aclMatchers(network: NetworkInstance): AclMatcher[] {
   return matchers;
 }
 
-/** First entry of a policy list matching the flow (with `<>` also the swapped flow). */
-export function firstAclMatch(
-  matchers: readonly AclMatcher[],
+/** Whether the entry's addresses match the flow's (with `<>` also the swapped flow). */
+export function addressesMatch(
+  matcher: Matcher & { bidirectional?: boolean },
+  source: number,
+  destination: number,
+): boolean {
+  if (setContains(matcher.sources, source) && setContains(matcher.destinations, destination)) {
+    return true;
+  }
+  return (
+    matcher.bidirectional === true &&
+    setContains(matcher.sources, destination) &&
+    setContains(matcher.destinations, source)
+  );
+}
+
+/**
+ * First entry of an ordered list matching the flow: a policy list (with `<>` also the swapped
+ * flow) or a firewall's rules (one-way).
+ */
+export function firstMatch<M extends Matcher & { bidirectional?: boolean }>(
+  matchers: readonly M[],
   source: number,
   destination: number,
   protocol: Protocol,
   port: number | undefined,
-): AclMatcher | undefined {
+): M | undefined {
   for (const matcher of matchers) {
     if (!protocolMatches(matcher.protocol, protocol)) continue;
     if (!portMatches(matcher.ports, protocol, port)) continue;
-    if (setContains(matcher.sources, source) && setContains(matcher.destinations, destination)) {
-      return matcher;
-    }
-    if (
-      matcher.bidirectional &&
-      setContains(matcher.sources, destination) &&
-      setContains(matcher.destinations, source)
-    ) {
-      return matcher;
-    }
+    if (addressesMatch(matcher, source, destination)) return matcher;
   }
   return undefined;
 }
@@ -119,34 +137,10 @@ const firewallCache = new WeakMap<{ rules: FirewallEntry[] }, FirewallMatcher[]>
 export function firewallMatchers(firewall: { rules: FirewallEntry[] }): FirewallMatcher[] {
   let matchers = firewallCache.get(firewall);
   if (matchers === undefined) {
-    matchers = firewall.rules.map((entry) => ({
-      ruleId: entry.ruleId,
-      protocol: entry.protocol,
-      sources: intervalSetOf(entry.sources),
-      destinations: intervalSetOf(entry.destinations),
-      ports: entry.ports,
-      action: entry.action,
-    }));
+    matchers = firewall.rules.map((entry) => ({ ...matcherOf(entry), action: entry.action }));
     firewallCache.set(firewall, matchers);
   }
   return matchers;
-}
-
-export function firstFirewallMatch(
-  matchers: readonly FirewallMatcher[],
-  source: number,
-  destination: number,
-  protocol: Protocol,
-  port: number | undefined,
-): FirewallMatcher | undefined {
-  for (const matcher of matchers) {
-    if (!protocolMatches(matcher.protocol, protocol)) continue;
-    if (!portMatches(matcher.ports, protocol, port)) continue;
-    if (setContains(matcher.sources, source) && setContains(matcher.destinations, destination)) {
-      return matcher;
-    }
-  }
-  return undefined;
 }
 
 const groupCache = new WeakMap<{ rules: SecurityGroupEntry[] }, CompiledGroup>();

@@ -1,4 +1,14 @@
-import { assertNever, type IntentFile, NetloomError, type Problem } from "@netloom/model";
+import {
+  assertNever,
+  type IntentFile,
+  NetloomError,
+  type Ports,
+  type Problem,
+  type Protocol,
+  parseEndpoint,
+  parseIpv4,
+  type Verdict,
+} from "@netloom/model";
 import type {
   DnsZone,
   FirewallEntry,
@@ -16,11 +26,10 @@ import type {
 } from "./config";
 import { fnv1a64Pair, HashFold, macFrom, shortId } from "./hash";
 import {
-  firstHost,
+  cidrInterval,
+  defaultGatewayOf,
   type IntervalSet,
   intervalSetOf,
-  parseCidrRange,
-  parseIpv4,
   portRanges,
   prefixLength,
   setsOverlap,
@@ -70,6 +79,23 @@ interface Ordered<T> extends Hashed<T> {
   order: number;
 }
 
+/** A leaked route with its target's network index. */
+interface RouteInfo {
+  hashed: Hashed<InterNetworkRoute>;
+  toIndex: number;
+}
+
+/** A piece with its content hash, outside the memo (its caller keeps its identity). */
+function hashOnly<T>(value: T): Hashed<T> {
+  const [high, low] = fnv1a64Pair(JSON.stringify(value));
+  return { value, high, low };
+}
+
+/** The values of a map of ordered pieces, in their order. */
+function byOrder<T extends { order: number }>(map: ReadonlyMap<string, T>): T[] {
+  return [...map.values()].sort((a, b) => a.order - b.order);
+}
+
 interface MemoEntry {
   hashed: Hashed<unknown>;
   /** The last compile that used it. */
@@ -95,13 +121,18 @@ export interface TenantDerived {
   netList: NetInfo[];
   ifacesByNet: Map<string, IfaceInfo[]>;
   ifacesByNode: Map<string, IfaceInfo[]>;
-  routesFrom: Map<string, Hashed<InterNetworkRoute>[]>;
-  /** Routes by source network index, each with its target's index. */
-  routesByIndex: (Hashed<InterNetworkRoute> & { toIndex: number })[][];
+  /** Routes by source and target network name, for reuse by the next derivation. */
+  routeCache: Map<string, Map<string, RouteInfo>>;
+  routesFrom: Map<string, RouteInfo[]>;
+  /** Routes by source network index. */
+  routesByIndex: RouteInfo[][];
   /** Interfaces by network index. */
   ifacesByIndex: IfaceInfo[][];
   groups: Map<string, Ordered<{ name: string; rules: SecurityGroupEntry[] }>>;
   firewalls: Map<string, Ordered<{ name: string; rules: FirewallEntry[] }>>;
+  /** The groups and firewalls in file order. */
+  groupList: Ordered<{ name: string; rules: SecurityGroupEntry[] }>[];
+  firewallList: Ordered<{ name: string; rules: FirewallEntry[] }>[];
   nats: (Hashed<SourceNatTranslation> & { inside: number[]; outside: number })[];
   loadBalancers: (Hashed<LoadBalancerConfig> & { network: number })[];
   dnsZones: (Hashed<DnsZone> & { networks: number[] })[];
@@ -226,11 +257,39 @@ export function deriveTenant(
 
   /** A rule endpoint (network name, CIDR, `any`) as CIDRs; unknown names match nothing. */
   const resolveEndpoint = (endpoint: string): string[] => {
-    if (endpoint === "any") return [ANY];
-    const subnets = subnetsOf.get(endpoint);
-    if (subnets !== undefined) return subnets;
-    return parseCidrRange(endpoint) === undefined ? [] : [endpoint];
+    const parsed = parseEndpoint(endpoint);
+    switch (parsed.kind) {
+      case "any":
+        return [ANY];
+      case "cidr":
+        return [endpoint];
+      case "name":
+        return subnetsOf.get(endpoint) ?? [];
+      case "invalid":
+        return [];
+      default:
+        return assertNever(parsed, "endpoint");
+    }
   };
+
+  /** A policy or firewall rule's entry (a policy entry adds direction and services). */
+  const flowEntry = (
+    ruleId: string,
+    rule: {
+      action: Verdict;
+      protocol?: Protocol;
+      source: string;
+      destination: string;
+      ports?: Ports;
+    },
+  ): FirewallEntry => ({
+    ruleId,
+    action: rule.action,
+    protocol: rule.protocol ?? "any",
+    sources: resolveEndpoint(rule.source),
+    destinations: resolveEndpoint(rule.destination),
+    ports: portRanges(rule.ports),
+  });
 
   // Networks and their ordered policy lists. A policy's entries depend on its own JSON and on
   // the tenant's subnets; unchanged ones are reused from the previous compile.
@@ -252,12 +311,7 @@ export function deriveTenant(
     if (compiled === undefined) {
       const entries = policy.rules.map(
         (rule, ruleIndex): PolicyAclEntry => ({
-          ruleId: `policy:${policy.name}/${ruleIndex}`,
-          action: rule.action,
-          protocol: rule.protocol ?? "any",
-          sources: resolveEndpoint(rule.source),
-          destinations: resolveEndpoint(rule.destination),
-          ports: portRanges(rule.ports),
+          ...flowEntry(`policy:${policy.name}/${ruleIndex}`, rule),
           bidirectional: (rule.direction ?? "<>") === "<>",
           services: rule.services ?? [],
         }),
@@ -318,7 +372,7 @@ export function deriveTenant(
       external: network.external === true,
       subnets: network.subnets.map((subnet) => ({
         cidr: subnet.cidr,
-        gateway: subnet.gateway ?? firstHost(subnet.cidr),
+        gateway: subnet.gateway ?? defaultGatewayOf(subnet.cidr),
       })),
       acl,
     };
@@ -403,7 +457,7 @@ export function deriveTenant(
       const address = parseIpv4(ip) ?? -1;
       const subnet =
         network?.instance.value.subnets.find((candidate) => {
-          const range = parseCidrRange(candidate.cidr);
+          const range = cidrInterval(candidate.cidr);
           return range !== undefined && address >= range[0] && address <= range[1];
         }) ?? network?.instance.value.subnets[0];
       const portKey = `${workload.name}/${index}`;
@@ -494,15 +548,8 @@ export function deriveTenant(
   services.forEach((service, order) => {
     switch (service.type) {
       case "firewall": {
-        const rules = service.rules.map(
-          (rule, ruleIndex): FirewallEntry => ({
-            ruleId: `firewall:${service.name}/${ruleIndex}`,
-            action: rule.action,
-            protocol: rule.protocol ?? "any",
-            sources: resolveEndpoint(rule.source),
-            destinations: resolveEndpoint(rule.destination),
-            ports: portRanges(rule.ports),
-          }),
+        const rules = service.rules.map((rule, ruleIndex) =>
+          flowEntry(`firewall:${service.name}/${ruleIndex}`, rule),
         );
         firewalls.set(service.name, { ...hashed({ name: service.name, rules }), order });
         break;
@@ -573,30 +620,57 @@ export function deriveTenant(
     prior?.mayAllowKey === mayAllowKey
       ? prior.mayAllow
       : computeMayAllow(netList, aclOf, entrySets);
-  const routerOf = new Map<string, string>();
+  const routerOf = new Map<string, Map<string, string>>();
   for (const router of routers) {
     for (const a of router.networks) {
+      let joined = routerOf.get(a);
+      if (joined === undefined) {
+        joined = new Map();
+        routerOf.set(a, joined);
+      }
       for (const b of router.networks) {
-        const pair = `${a}\u0000${b}`;
-        if (a !== b && !routerOf.has(pair)) routerOf.set(pair, router.name);
+        if (a !== b && !joined.has(b)) joined.set(b, router.name);
       }
     }
   }
-  const routesFrom = new Map<string, Hashed<InterNetworkRoute>[]>();
+  // Routes keep their objects while from, to, router and the target's index stay the same.
+  const routeCache = new Map<string, Map<string, RouteInfo>>();
+  const routesFrom = new Map<string, RouteInfo[]>();
+  const routesByIndex: RouteInfo[][] = [];
   for (const from of netList) {
-    const list: Hashed<InterNetworkRoute>[] = [];
+    const priorRoutes = prior?.routeCache.get(from.name);
+    const cache = new Map<string, RouteInfo>();
+    const joined = routerOf.get(from.name);
+    const mayFrom = mayAllow.get(from.name);
+    const list: RouteInfo[] = [];
     for (const to of netList) {
       if (from === to) continue;
-      const router = routerOf.get(`${from.name}\u0000${to.name}`);
-      if (router !== undefined) {
-        list.push(
-          hashed({ from: from.name, to: to.name, noMatch: "allow", viaRouter: `router:${router}` }),
-        );
-      } else if (mayAllow.get(from.name)?.has(to.name) && mayAllow.get(to.name)?.has(from.name)) {
-        list.push(hashed({ from: from.name, to: to.name, noMatch: "deny" }));
+      const router = joined?.get(to.name);
+      const viaRouter = router === undefined ? undefined : `router:${router}`;
+      if (
+        viaRouter === undefined &&
+        !(mayFrom?.has(to.name) && mayAllow.get(to.name)?.has(from.name))
+      ) {
+        continue;
       }
+      let route = priorRoutes?.get(to.name);
+      if (
+        route === undefined ||
+        route.toIndex !== to.order ||
+        route.hashed.value.viaRouter !== viaRouter
+      ) {
+        const value: InterNetworkRoute =
+          viaRouter === undefined
+            ? { from: from.name, to: to.name, noMatch: "deny" }
+            : { from: from.name, to: to.name, noMatch: "allow", viaRouter };
+        route = { hashed: hashOnly(value), toIndex: to.order };
+      }
+      cache.set(to.name, route);
+      list.push(route);
     }
+    if (cache.size > 0) routeCache.set(from.name, cache);
     if (list.length > 0) routesFrom.set(from.name, list);
+    routesByIndex.push(list);
   }
 
   // DNS records: each asker network sees each workload at its address on that network, else at
@@ -605,7 +679,7 @@ export function deriveTenant(
   for (const dns of dnsServices) {
     const records: DnsZone["records"] = [];
     for (const asker of dns.networks) {
-      const routed = new Set((routesFrom.get(asker) ?? []).map((route) => route.value.to));
+      const routed = new Set((routesFrom.get(asker) ?? []).map((route) => route.hashed.value.to));
       for (const workload of workloads) {
         const list = ifacesByWorkload.get(workload.name) ?? [];
         const iface =
@@ -630,12 +704,6 @@ export function deriveTenant(
   hasher.prune();
 
   ifacesByNode.delete("");
-  const routesByIndex = netList.map((info) =>
-    (routesFrom.get(info.name) ?? []).map((route) => ({
-      ...route,
-      toIndex: indexOf(nets, route.value.to),
-    })),
-  );
   const ifacesByIndex = netList.map((info) => ifacesByNet.get(info.name) ?? []);
   return {
     id: input.id,
@@ -654,8 +722,11 @@ export function deriveTenant(
     netCache,
     mayAllowKey,
     mayAllow,
+    routeCache,
     routesFrom,
     routesByIndex,
+    groupList: byOrder(groups),
+    firewallList: byOrder(firewalls),
     ifacesByIndex,
     groups,
     firewalls,
@@ -733,11 +804,51 @@ function peerHashesOf(underlays: ReadonlyMap<string, string>): Map<string, [numb
   return hashes;
 }
 
-/** The TenantConfig of one node (undefined when the tenant has nothing there) and its hash. */
+/**
+ * Builds a list that equals the previous config's list when every element is the same object in
+ * the same place (pieces are memoized, so unchanged means identical): then the previous array
+ * itself is kept and nothing is allocated. A full compile (no previous list) just pushes.
+ */
+class ListReuse<T> {
+  private built: T[] | undefined;
+  private count = 0;
+
+  constructor(private readonly previous: readonly T[] | undefined) {
+    if (previous === undefined) this.built = [];
+  }
+
+  add(value: T): void {
+    if (this.built === undefined) {
+      if (this.previous?.[this.count] === value) {
+        this.count++;
+        return;
+      }
+      this.built = this.previous?.slice(0, this.count) ?? [];
+    }
+    this.built.push(value);
+    this.count++;
+  }
+
+  result(): T[] {
+    if (this.built !== undefined) return this.built;
+    const previous = this.previous ?? [];
+    return previous.length === this.count ? (previous as T[]) : previous.slice(0, this.count);
+  }
+}
+
+/** Scratch for tenantConfigFor: per network, 1 local, 2 reached, 0 neither (never escapes). */
+let presence = new Uint8Array(64);
+
+/**
+ * The TenantConfig of one node (undefined when the tenant has nothing there) and its hash.
+ * `previous` (the node's config of the tenant before an update) lends its lists where they come
+ * out equal, so an update allocates only what changed on the node.
+ */
 export function tenantConfigFor(
   derived: TenantDerived,
   node: string,
   underlays: ReadonlyMap<string, string>,
+  previous: TenantConfig | undefined,
 ): { value: TenantConfig; hash: string } | undefined {
   const local = derived.ifacesByNode.get(node);
   if (local === undefined || local.length === 0) return undefined;
@@ -746,72 +857,79 @@ export function tenantConfigFor(
   fold.text(derived.name);
   fold.text(derived.key);
 
-  // 1: a local network, 2: a network the node reaches (route, floating IP or NAT outside).
-  const present = new Uint8Array(derived.netList.length);
+  const netCount = derived.netList.length;
+  if (presence.length < netCount) presence = new Uint8Array(netCount * 2);
+  const present = presence;
+  present.fill(0, 0, netCount);
   for (const iface of local) if (iface.netIndex >= 0) present[iface.netIndex] = 1;
-  const routes: InterNetworkRoute[] = [];
+  const routes = new ListReuse(previous?.routes);
   fold.word(1);
-  for (let from = 0; from < present.length; from++) {
+  for (let from = 0; from < netCount; from++) {
     if (present[from] !== 1) continue;
     for (const route of derived.routesByIndex[from] ?? []) {
       if (route.toIndex >= 0 && present[route.toIndex] === 0) present[route.toIndex] = 2;
-      routes.push(route.value);
-      fold.pair(route.high, route.low);
+      routes.add(route.hashed.value);
+      fold.pair(route.hashed.high, route.hashed.low);
     }
   }
-  const floatingIps: FloatingIpTranslation[] = [];
+  const floatingIps = new ListReuse(previous?.floatingIps);
   fold.word(2);
   for (const iface of local) {
     const floating = iface.floating;
     if (floating === undefined) continue;
-    floatingIps.push(floating.value);
+    floatingIps.add(floating.value);
     fold.pair(floating.high, floating.low);
     const external = derived.nets.get(floating.value.externalNetwork)?.order ?? -1;
     if (external >= 0 && present[external] === 0) present[external] = 2;
   }
-  const sourceNats: SourceNatTranslation[] = [];
+  const sourceNats = new ListReuse(previous?.sourceNats);
   fold.word(3);
   for (const nat of derived.nats) {
     if (!nat.inside.some((network) => present[network] === 1)) continue;
-    sourceNats.push(nat.value);
+    sourceNats.add(nat.value);
     fold.pair(nat.high, nat.low);
     if (nat.outside >= 0 && present[nat.outside] === 0) present[nat.outside] = 2;
   }
 
-  const networks: NetworkInstance[] = [];
-  const chained = new Set<string>();
-  const remoteEndpoints: RemoteEndpoint[] = [];
-  const peerNodes = new Set<string>();
+  const networks = new ListReuse(previous?.networks);
+  let chained: Set<string> | undefined;
   fold.word(4);
-  for (let index = 0; index < present.length; index++) {
+  for (let index = 0; index < netCount; index++) {
     if (present[index] === 0) continue;
     const info = derived.netList[index];
     if (info === undefined) continue;
-    networks.push(info.instance.value);
+    networks.add(info.instance.value);
     fold.pair(info.instance.high, info.instance.low);
-    if (info.services.size > 0) for (const service of info.services) chained.add(service);
+    if (info.services.size > 0) {
+      chained ??= new Set();
+      for (const service of info.services) chained.add(service);
+    }
   }
+  const localInterfaces = new ListReuse(previous?.localInterfaces);
   fold.word(5);
-  for (const iface of local) fold.pair(iface.local.high, iface.local.low);
+  for (const iface of local) {
+    localInterfaces.add(iface.local.value);
+    fold.pair(iface.local.high, iface.local.low);
+  }
+  const remoteEndpoints = new ListReuse(previous?.remoteEndpoints);
+  let peerNodes: Set<string> | undefined;
   fold.word(6);
-  for (let index = 0; index < present.length; index++) {
+  for (let index = 0; index < netCount; index++) {
     if (present[index] === 0) continue;
     for (const iface of derived.ifacesByIndex[index] ?? []) {
       if (iface.node === node) continue;
-      remoteEndpoints.push(iface.remote.value);
+      remoteEndpoints.add(iface.remote.value);
       fold.pair(iface.remote.high, iface.remote.low);
+      peerNodes ??= new Set();
       peerNodes.add(iface.node);
     }
   }
-  const peerEntries = peerEntriesOf(underlays);
-  const peers = [...peerNodes].sort().map((peer) => {
-    let entry = peerEntries.get(peer);
-    if (entry === undefined) {
-      entry = { node: peer, underlay: underlays.get(peer) ?? "" };
-      peerEntries.set(peer, entry);
-    }
-    return entry;
-  });
+  const remotes = remoteEndpoints.result();
+  // The peers are the remote endpoints' nodes: the same endpoints, the same peers.
+  const peers =
+    previous !== undefined && remotes === previous.remoteEndpoints
+      ? previous.peers
+      : peerListOf(peerNodes, underlays);
   fold.word(7);
   const peerHashes = peerHashesOf(underlays);
   for (const peer of peers) {
@@ -823,38 +941,37 @@ export function tenantConfigFor(
     fold.pair(hash[0], hash[1]);
   }
 
-  const usedGroups = new Set<string>();
-  for (const iface of local)
-    for (const group of iface.local.value.securityGroups) usedGroups.add(group);
-  const securityGroups = [...usedGroups]
-    .flatMap((name) => {
-      const group = derived.groups.get(name);
-      return group === undefined ? [] : [group];
-    })
-    .sort((a, b) => a.order - b.order);
+  const securityGroups = new ListReuse(previous?.securityGroups);
   fold.word(8);
-  for (const group of securityGroups) fold.pair(group.high, group.low);
-  const firewalls = [...chained]
-    .flatMap((name) => {
-      const firewall = derived.firewalls.get(name);
-      return firewall === undefined ? [] : [firewall];
-    })
-    .sort((a, b) => a.order - b.order);
+  for (const group of derived.groupList) {
+    if (!local.some((iface) => iface.local.value.securityGroups.includes(group.value.name))) {
+      continue;
+    }
+    securityGroups.add(group.value);
+    fold.pair(group.high, group.low);
+  }
+  const firewalls = new ListReuse(previous?.firewalls);
   fold.word(9);
-  for (const firewall of firewalls) fold.pair(firewall.high, firewall.low);
+  if (chained !== undefined) {
+    for (const firewall of derived.firewallList) {
+      if (!chained.has(firewall.value.name)) continue;
+      firewalls.add(firewall.value);
+      fold.pair(firewall.high, firewall.low);
+    }
+  }
 
-  const loadBalancers: LoadBalancerConfig[] = [];
+  const loadBalancers = new ListReuse(previous?.loadBalancers);
   fold.word(10);
   for (const balancer of derived.loadBalancers) {
     if (balancer.network < 0 || present[balancer.network] === 0) continue;
-    loadBalancers.push(balancer.value);
+    loadBalancers.add(balancer.value);
     fold.pair(balancer.high, balancer.low);
   }
-  const dnsZones: DnsZone[] = [];
+  const dnsZones = new ListReuse(previous?.dnsZones);
   fold.word(11);
   for (const zone of derived.dnsZones) {
     if (!zone.networks.some((network) => present[network] === 1)) continue;
-    dnsZones.push(zone.value);
+    dnsZones.add(zone.value);
     fold.pair(zone.high, zone.low);
   }
 
@@ -862,19 +979,36 @@ export function tenantConfigFor(
     tenantId: derived.id,
     tenant: derived.name,
     tenantKey: derived.key,
-    networks,
-    localInterfaces: local.map((iface) => iface.local.value),
-    remoteEndpoints,
+    networks: networks.result(),
+    localInterfaces: localInterfaces.result(),
+    remoteEndpoints: remotes,
     peers,
-    routes,
-    securityGroups: securityGroups.map((group) => group.value),
-    firewalls: firewalls.map((firewall) => firewall.value),
-    floatingIps,
-    sourceNats,
-    loadBalancers,
-    dnsZones,
+    routes: routes.result(),
+    securityGroups: securityGroups.result(),
+    firewalls: firewalls.result(),
+    floatingIps: floatingIps.result(),
+    sourceNats: sourceNats.result(),
+    loadBalancers: loadBalancers.result(),
+    dnsZones: dnsZones.result(),
   };
   return { value: config, hash: fold.digest() };
+}
+
+/** The peer entries of a set of nodes, sorted by name (one shared entry object per node). */
+function peerListOf(
+  peerNodes: ReadonlySet<string> | undefined,
+  underlays: ReadonlyMap<string, string>,
+): { node: string; underlay: string }[] {
+  if (peerNodes === undefined) return [];
+  const peerEntries = peerEntriesOf(underlays);
+  return [...peerNodes].sort().map((peer) => {
+    let entry = peerEntries.get(peer);
+    if (entry === undefined) {
+      entry = { node: peer, underlay: underlays.get(peer) ?? "" };
+      peerEntries.set(peer, entry);
+    }
+    return entry;
+  });
 }
 
 /** What changed between two derivations of one tenant, for the incremental compiler. */
@@ -916,6 +1050,16 @@ function sameValues<T>(
   if (a === undefined || b === undefined) return a === b;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]?.value !== b[i]?.value) return false;
+  return true;
+}
+
+function sameRoutes(
+  a: readonly RouteInfo[] | undefined,
+  b: readonly RouteInfo[] | undefined,
+): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]?.hashed.value !== b[i]?.hashed.value) return false;
   return true;
 }
 
@@ -976,7 +1120,7 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
         after.ifacesByNet.get(info.name),
         (i) => i.remote.value,
       ) ||
-      !sameValues(before.routesFrom.get(info.name), after.routesFrom.get(info.name))
+      !sameRoutes(before.routesFrom.get(info.name), after.routesFrom.get(info.name))
     ) {
       scope.networks.add(info.name);
     }

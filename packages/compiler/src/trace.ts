@@ -1,4 +1,4 @@
-import { assertNever, type Protocol, type Verdict } from "@netloom/model";
+import { assertNever, formatIpv4, type Protocol, parseIpv4, type Verdict } from "@netloom/model";
 import type {
   CompiledFabric,
   FirewallEntry,
@@ -15,14 +15,13 @@ import type {
   TraceHop,
   TraceResult,
 } from "./config";
-import { formatIpv4, type IntervalSet, intervalSetOf, parseIpv4, setContains } from "./ipv4";
+import { type IntervalSet, intervalSetOf, setContains } from "./ipv4";
 import {
   aclMatchers,
   type CompiledGroup,
   firewallMatchers,
-  firstAclMatch,
-  firstFirewallMatch,
   firstGroupMatch,
+  firstMatch,
   groupMatchers,
 } from "./match";
 
@@ -391,7 +390,7 @@ export class FlowWalk {
           rule,
         );
       }
-      const match = firstAclMatch(aclMatchers(instance), source, destination, this.protocol, port);
+      const match = firstMatch(aclMatchers(instance), source, destination, this.protocol, port);
       if (match === undefined) {
         if (noMatch === "deny" || route?.viaRouter === undefined) {
           this.hop(node, `policy ${network}`, rule, "no rule matches");
@@ -419,7 +418,7 @@ export class FlowWalk {
         this.hop(node, `service ${service}`, undefined, "not a firewall: passes");
         continue;
       }
-      const match = firstFirewallMatch(
+      const match = firstMatch(
         firewallMatchers(firewall),
         source,
         destination,

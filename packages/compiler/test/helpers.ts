@@ -2,12 +2,15 @@
 import { readFileSync } from "node:fs";
 import {
   type FabricNodeSpec,
+  formatIpv4,
   type IntentFile,
   intentFileSchema,
+  parseCidr,
   parseDocument,
+  parseIpv4,
+  subnetGateway,
 } from "@netloom/model";
 import type { CompileInput, TenantInput } from "../src/config";
-import { formatIpv4, parseCidrRange, parseIpv4 } from "../src/ipv4";
 
 /** Reads a YAML file of the shared examples. */
 export function readYaml(path: string): unknown {
@@ -48,9 +51,7 @@ export function resolveTenant(
   const nextByNetwork = new Map<string, number>();
   for (const network of intentCopy.networks ?? []) {
     for (const subnet of network.subnets) {
-      const gateway = subnet.gateway ?? "";
-      const range = parseCidrRange(subnet.cidr);
-      taken.add(parseIpv4(gateway) ?? (range ? range[0] + 1 : -1));
+      taken.add(subnetGateway(subnet) ?? -1);
     }
   }
   for (const workload of intentCopy.workloads ?? []) {
@@ -62,8 +63,8 @@ export function resolveTenant(
   const allocate = (networkName: string): string => {
     const network = (intentCopy.networks ?? []).find((candidate) => candidate.name === networkName);
     const cidr = network?.subnets[0]?.cidr ?? "0.0.0.0/32";
-    const range = parseCidrRange(cidr) ?? [0, 0];
-    let next = nextByNetwork.get(networkName) ?? range[0] + 2;
+    const prefix = parseCidr(cidr);
+    let next = nextByNetwork.get(networkName) ?? (prefix.ok ? prefix.value.network : 0) + 2;
     while (taken.has(next)) next++;
     taken.add(next);
     nextByNetwork.set(networkName, next + 1);

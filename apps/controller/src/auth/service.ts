@@ -62,7 +62,9 @@ export class AuthService {
     const now = Date.now();
     if (cached && cached.until > now) return cached.principal;
     const principal =
-      kind === "t" ? await this.fromToken(hashSecret(secret)) : await this.fromSession(hashSecret(secret));
+      kind === "t"
+        ? await this.fromToken(hashSecret(secret))
+        : await this.fromSession(hashSecret(secret));
     if (principal) this.cache.set(key, { principal, until: now + PRINCIPAL_CACHE_MS });
     else this.cache.delete(key);
     return principal;
@@ -71,7 +73,10 @@ export class AuthService {
   private async fromToken(tokenHash: string): Promise<Principal | null> {
     const token = await this.db.prisma.apiToken.findUnique({ where: { tokenHash } });
     if (!token) return null;
-    await this.db.prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
+    await this.db.prisma.apiToken.update({
+      where: { id: token.id },
+      data: { lastUsedAt: new Date() },
+    });
     return this.principalOf(token.userId);
   }
 
@@ -102,7 +107,11 @@ export class AuthService {
     if (!user || !ok) throw new NetloomError("UNAUTHENTICATED", "wrong email or password");
     const session = newSecret("nls");
     await this.db.prisma.session.create({
-      data: { id: hashSecret(session), userId: user.id, expiresAt: new Date(Date.now() + SESSION_TTL_MS) },
+      data: {
+        id: hashSecret(session),
+        userId: user.id,
+        expiresAt: new Date(Date.now() + SESSION_TTL_MS),
+      },
     });
     const principal = await this.principalOf(user.id);
     if (!principal) throw new NetloomError("UNAUTHENTICATED", "wrong email or password");
@@ -200,7 +209,12 @@ export class AuthService {
   }
 }
 
-function tokenView(row: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null }): TokenView {
+function tokenView(row: {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}): TokenView {
   return {
     id: row.id,
     name: row.name,

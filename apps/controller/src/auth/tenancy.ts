@@ -1,6 +1,6 @@
 import type { Store } from "../store/store";
 import type { TenantState } from "../store/types";
-import { type Access, type Principal, authorizeTenant, tenantNotFound } from "./principal";
+import { type Access, authorizeTenant, type Principal, tenantNotFound } from "./principal";
 
 /**
  * The tenant a call names, if the caller may `access` it. Missing and foreign tenants answer

@@ -1,9 +1,9 @@
 import type { FabricPlan } from "@netloom/compiler";
 import {
+  canonicalIntent,
   type IntentFile,
   NetloomError,
   type Problem,
-  canonicalIntent,
   parseIntentFile,
 } from "@netloom/model";
 import type { Reach } from "../reach";

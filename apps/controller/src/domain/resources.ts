@@ -4,8 +4,8 @@ import {
   type ResourceKind,
   type ResourceSpecs,
 } from "@netloom/model";
-import { notFound, staleRevision, type Store } from "../store/store";
-import { type TenantState, resourceKey } from "../store/types";
+import { notFound, type Store, staleRevision } from "../store/store";
+import { resourceKey, type TenantState } from "../store/types";
 
 /** An intent object as the API returns it. */
 export interface ResourceView<K extends ResourceKind = ResourceKind> {
@@ -101,7 +101,8 @@ export async function updateResource<K extends ResourceKind>(
     mutate: (current, document) => {
       const existing = current.resources.get(resourceKey(kind, spec.name));
       if (!existing) throw notFound(SINGULAR[kind], spec.name, "spec.name");
-      if (existing.revision !== revision) throw staleRevision(SINGULAR[kind], spec.name, existing.revision);
+      if (existing.revision !== revision)
+        throw staleRevision(SINGULAR[kind], spec.name, existing.revision);
       const list = listOf(document, kind);
       const index = list.findIndex((item) => item.name === spec.name);
       list[index] = spec;

@@ -25,7 +25,12 @@ function meOf(principal: Principal, store: Store): z.infer<typeof meSchema> {
     .map(([tenantId, role]) => ({ tenant: store.tenantById(tenantId)?.name ?? "", role }))
     .filter((membership) => membership.tenant !== "")
     .sort((a, b) => a.tenant.localeCompare(b.tenant));
-  return { id: principal.userId, email: principal.email, globalRole: principal.globalRole, memberships };
+  return {
+    id: principal.userId,
+    email: principal.email,
+    globalRole: principal.globalRole,
+    memberships,
+  };
 }
 
 export const authRouter = router({
@@ -64,7 +69,9 @@ export const authRouter = router({
     create: authedProcedure
       .input(z.object({ name: labelSchema }))
       .output(tokenSchema.extend({ token: z.string() }))
-      .mutation(({ ctx, input }) => ctx.services.auth.createToken(ctx.principal.userId, input.name)),
+      .mutation(({ ctx, input }) =>
+        ctx.services.auth.createToken(ctx.principal.userId, input.name),
+      ),
     list: authedProcedure
       .input(z.void())
       .output(z.array(tokenSchema))

@@ -1,4 +1,4 @@
-import { fabricNodeSchema, nameSchema, parseFabricFile, NetloomError } from "@netloom/model";
+import { fabricNodeSchema, NetloomError, nameSchema, parseFabricFile } from "@netloom/model";
 import { z } from "zod";
 import { requireCloudAdmin } from "../auth/principal";
 import { distributionProcedures } from "../distribution/router";
@@ -90,7 +90,10 @@ export const fabricRouter = router({
       .output(z.object({ fabricGeneration: z.number().int() }))
       .mutation(async ({ ctx, input }) => {
         requireCloudAdmin(ctx.principal);
-        const fabricGeneration = await ctx.services.store.deleteFabricNode(input.name, input.revision);
+        const fabricGeneration = await ctx.services.store.deleteFabricNode(
+          input.name,
+          input.revision,
+        );
         return { fabricGeneration };
       }),
   }),

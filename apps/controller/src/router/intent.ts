@@ -4,7 +4,7 @@ import { isCloudAdmin, seesAllTenants, tenantNotFound } from "../auth/principal"
 import { tenantFor } from "../auth/tenancy";
 import { applyIntent, exportIntent, parseTenantDocument } from "../domain/intent";
 import { authedProcedure, router } from "../trpc";
-import { problemSchema, tenantRef } from "./schemas";
+import { api, problemSchema, tenantRef } from "./schemas";
 
 const countsSchema = z.object({ added: z.number(), removed: z.number(), modified: z.number() });
 
@@ -18,7 +18,11 @@ export const fabricPlanSchema = z.object({
       hashAfter: z.string().optional(),
       counts: z.record(z.string(), countsSchema),
       items: z.array(
-        z.object({ kind: z.string(), key: z.string(), change: z.enum(["add", "remove", "modify"]) }),
+        z.object({
+          kind: z.string(),
+          key: z.string(),
+          change: z.enum(["add", "remove", "modify"]),
+        }),
       ),
     }),
   ),
@@ -31,7 +35,11 @@ const applyResultSchema = z.object({
   generation: z.number().int(),
   fabricGeneration: z.number().int(),
   changes: z.array(
-    z.object({ action: z.enum(["create", "update", "delete"]), kind: z.string(), name: z.string() }),
+    z.object({
+      action: z.enum(["create", "update", "delete"]),
+      kind: z.string(),
+      name: z.string(),
+    }),
   ),
   plan: fabricPlanSchema.nullable(),
   brokenAssertions: z.array(problemSchema),
@@ -55,6 +63,7 @@ export const intentRouter = router({
    * all or nothing; `dryRun` answers the plan instead.
    */
   applyFile: authedProcedure
+    .meta(api("POST", "/intent", "Apply a tenant file (all or nothing; dryRun plans)"))
     .input(
       z.object({
         tenant: nameSchema.optional(),
@@ -77,8 +86,11 @@ export const intentRouter = router({
     }),
   /** The tenant's intent as a file that applies back to the same state. */
   export: authedProcedure
+    .meta(api("GET", "/tenants/{tenant}/intent", "Export the tenant file"))
     .input(tenantRef)
-    .output(z.object({ tenant: z.string(), generation: z.number().int(), document: intentFileSchema }))
+    .output(
+      z.object({ tenant: z.string(), generation: z.number().int(), document: intentFileSchema }),
+    )
     .query(({ ctx, input }) => {
       const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
       return {
@@ -89,10 +101,14 @@ export const intentRouter = router({
     }),
   /** Audit events, newest first; pass `next` back as `before` for the following page. */
   history: authedProcedure
+    .meta(api("GET", "/tenants/{tenant}/history", "Audit events, newest first"))
     .input(
       tenantRef.extend({
-        before: z.string().regex(/^\d{1,19}$/).optional(),
-        limit: z.number().int().min(1).max(500).default(50),
+        before: z
+          .string()
+          .regex(/^\d{1,19}$/)
+          .optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
     )
     .output(z.object({ events: z.array(auditSchema), next: z.string().nullable() }))
@@ -106,7 +122,11 @@ export const intentRouter = router({
     .output(applyResultSchema)
     .mutation(async ({ ctx, input }) => {
       const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "write");
-      const outcome = await ctx.services.store.restore(state, input.generation, ctx.principal.email);
+      const outcome = await ctx.services.store.restore(
+        state,
+        input.generation,
+        ctx.principal.email,
+      );
       return {
         tenant: outcome.tenant,
         dryRun: false,
@@ -121,7 +141,8 @@ export const intentRouter = router({
   changes: authedProcedure
     .input(z.object({ tenant: nameSchema.optional() }))
     .subscription(async function* ({ ctx, input, signal }) {
-      if (input.tenant !== undefined) tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      if (input.tenant !== undefined)
+        tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
       for await (const event of ctx.services.events.iterate("changed", signal)) {
         if (input.tenant !== undefined && event.tenant !== input.tenant) continue;
         const visible =

@@ -2,7 +2,7 @@ import { expectationSchema, flowEndSchema, protocolSchema } from "@netloom/model
 import { z } from "zod";
 import { tenantFor } from "../auth/tenancy";
 import { authedProcedure, router } from "../trpc";
-import { tenantRef } from "./schemas";
+import { api, tenantRef } from "./schemas";
 
 const portSchema = z.number().int().min(1).max(65535);
 
@@ -22,6 +22,7 @@ const traceResultSchema = z.object({
 export const reachRouter = router({
   /** The verdict, reason and hops of one flow (spec section 4, trace). */
   trace: authedProcedure
+    .meta(api("POST", "/tenants/{tenant}/trace", "Trace one flow"))
     .input(
       tenantRef.extend({
         from: flowEndSchema,
@@ -38,6 +39,7 @@ export const reachRouter = router({
     }),
   /** Each expectation against the compiled model (spec section 4, check). */
   check: authedProcedure
+    .meta(api("POST", "/tenants/{tenant}/check", "Check expectations"))
     .input(tenantRef.extend({ expect: z.array(expectationSchema).max(100_000) }))
     .output(
       z.object({
@@ -60,6 +62,7 @@ export const reachRouter = router({
     }),
   /** Which workload reaches which, per protocol/port the tenant's rules mention. */
   matrix: authedProcedure
+    .meta(api("GET", "/tenants/{tenant}/matrix", "All-pairs reachability"))
     .input(tenantRef)
     .output(
       z.object({

@@ -1,9 +1,4 @@
-import {
-  type ResourceKind,
-  type ResourceSpecs,
-  nameSchema,
-  resourceSchemas,
-} from "@netloom/model";
+import { nameSchema, type ResourceKind, type ResourceSpecs, resourceSchemas } from "@netloom/model";
 import { z } from "zod";
 import { tenantFor } from "../auth/tenancy";
 import {
@@ -14,7 +9,7 @@ import {
   updateResource,
 } from "../domain/resources";
 import { authedProcedure, router } from "../trpc";
-import { tenantRef } from "./schemas";
+import { api, tenantRef } from "./schemas";
 
 const revisionSchema = z.number().int().min(1);
 
@@ -32,6 +27,7 @@ function resourceRouter<K extends ResourceKind>(kind: K) {
   });
   return router({
     list: authedProcedure
+      .meta(api("GET", `/tenants/{tenant}/${kind}`, `List ${kind}`))
       .input(tenantRef)
       .output(z.array(viewSchema))
       .query(({ ctx, input }) => {
@@ -39,6 +35,7 @@ function resourceRouter<K extends ResourceKind>(kind: K) {
         return listResources(ctx.services.store, state, kind);
       }),
     get: authedProcedure
+      .meta(api("GET", `/tenants/{tenant}/${kind}/{name}`, `Get one of ${kind}`))
       .input(tenantRef.extend({ name: nameSchema }))
       .output(viewSchema)
       .query(({ ctx, input }) => {
@@ -46,6 +43,7 @@ function resourceRouter<K extends ResourceKind>(kind: K) {
         return getResource(state, kind, input.name);
       }),
     create: authedProcedure
+      .meta(api("POST", `/tenants/{tenant}/${kind}`, `Create one of ${kind}`))
       .input(tenantRef.extend({ spec: specSchema }))
       .output(viewSchema)
       .mutation(({ ctx, input }) => {
@@ -53,6 +51,7 @@ function resourceRouter<K extends ResourceKind>(kind: K) {
         return createResource(ctx.services.store, state, kind, input.spec, ctx.principal.email);
       }),
     update: authedProcedure
+      .meta(api("PUT", `/tenants/{tenant}/${kind}`, `Replace one of ${kind} (by spec.name)`))
       .input(tenantRef.extend({ spec: specSchema, revision: revisionSchema }))
       .output(viewSchema)
       .mutation(({ ctx, input }) => {
@@ -67,7 +66,10 @@ function resourceRouter<K extends ResourceKind>(kind: K) {
         );
       }),
     delete: authedProcedure
-      .input(tenantRef.extend({ name: nameSchema, revision: revisionSchema.optional() }))
+      .meta(api("DELETE", `/tenants/{tenant}/${kind}/{name}`, `Delete one of ${kind}`))
+      .input(
+        tenantRef.extend({ name: nameSchema, revision: z.coerce.number().int().min(1).optional() }),
+      )
       .output(z.object({ generation: z.number().int() }))
       .mutation(({ ctx, input }) => {
         const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "write");

@@ -27,3 +27,21 @@ export const labelSchema = z
   .min(1)
   .max(100)
   .regex(/^[^\p{Cc}\p{Cf}]+$/u, { message: "must not contain control or formatting characters" });
+
+/** OpenAPI metadata of a procedure served under /api (REST view, trpc-to-openapi). */
+export function api(
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  path: `/${string}`,
+  summary: string,
+): {
+  openapi: {
+    method: "GET" | "POST" | "PUT" | "DELETE";
+    path: `/${string}`;
+    protect: true;
+    summary: string;
+    tags: string[];
+  };
+} {
+  const tag = path.split("/")[path.startsWith("/tenants/{tenant}/") ? 3 : 1] ?? "api";
+  return { openapi: { method, path, protect: true, summary, tags: [tag] } };
+}

@@ -5,15 +5,18 @@ import { tenantFor, visibleTenants } from "../auth/tenancy";
 import type { Store } from "../store/store";
 import { QUOTA_NAMES, type Quotas, type TenantState } from "../store/types";
 import { authedProcedure, router } from "../trpc";
-import { okSchema, tenantRef } from "./schemas";
+import { api, okSchema, tenantRef } from "./schemas";
 
-const quotaShape = Object.fromEntries(QUOTA_NAMES.map((key) => [key, z.number().int().min(0).max(1_000_000)])) as Record<
-  keyof Quotas,
-  z.ZodNumber
->;
+const quotaShape = Object.fromEntries(
+  QUOTA_NAMES.map((key) => [key, z.number().int().min(0).max(1_000_000)]),
+) as Record<keyof Quotas, z.ZodNumber>;
 const quotasSchema = z.strictObject(quotaShape);
 
-const tenantSummarySchema = z.object({ id: z.string(), name: z.string(), generation: z.number().int() });
+const tenantSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  generation: z.number().int(),
+});
 const usageSchema = z.object({ used: quotasSchema, quotas: quotasSchema });
 const tenantSchema = tenantSummarySchema.extend(usageSchema.shape);
 
@@ -27,10 +30,12 @@ function detail(store: Store, state: TenantState) {
 
 export const tenantsRouter = router({
   list: authedProcedure
+    .meta(api("GET", "/tenants", "Tenants the caller can see"))
     .input(z.void())
     .output(z.array(tenantSummarySchema))
     .query(({ ctx }) => visibleTenants(ctx.services.store, ctx.principal).map(summary)),
   get: authedProcedure
+    .meta(api("GET", "/tenants/{tenant}", "One tenant with quotas and usage"))
     .input(tenantRef)
     .output(tenantSchema)
     .query(({ ctx, input }) => {

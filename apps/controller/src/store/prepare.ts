@@ -1,15 +1,15 @@
 import {
+  formatIpv4,
   type IntentFile,
   type Ipv4,
   type Name,
   NetloomError,
-  type Problem,
-  type Workload,
-  formatIpv4,
   nextFreeAddress,
+  type Problem,
   parseCidr,
   parseIpv4,
   prefixContains,
+  type Workload,
 } from "@netloom/model";
 import { DEFAULT_QUOTAS, type Quotas, type TenantState } from "./types";
 
@@ -139,7 +139,13 @@ export function allocateAddresses(
       const kept = currentNat[service.name];
       const address = kept === undefined ? undefined : parseIpv4(kept);
       const pool = pools.get(service.outside);
-      if (kept && address !== undefined && pool && inPool(pool, address) && !pool.taken.has(address)) {
+      if (
+        kept &&
+        address !== undefined &&
+        pool &&
+        inPool(pool, address) &&
+        !pool.taken.has(address)
+      ) {
         natAddresses[service.name] = kept;
         pool.taken.add(address);
       }
@@ -233,8 +239,7 @@ export function checkQuotas(before: IntentFile, after: IntentFile, quotas: Quota
   const problems: Problem[] = [];
   for (const key of Object.keys(quotas) as (keyof Quotas)[]) {
     if (used[key] > quotas[key] && used[key] > had[key]) {
-      const kindPath =
-        key === "rules" || key === "floatingIps" ? key : `${key}[${quotas[key]}]`;
+      const kindPath = key === "rules" || key === "floatingIps" ? key : `${key}[${quotas[key]}]`;
       problems.push({
         path: kindPath,
         message: `quota exceeded: ${used[key]} ${key}, the tenant's quota is ${quotas[key]}`,
@@ -242,6 +247,10 @@ export function checkQuotas(before: IntentFile, after: IntentFile, quotas: Quota
     }
   }
   if (problems.length > 0) {
-    throw new NetloomError("QUOTA_EXCEEDED", problems.map((p) => `${p.path}: ${p.message}`).join("\n"), problems);
+    throw new NetloomError(
+      "QUOTA_EXCEEDED",
+      problems.map((p) => `${p.path}: ${p.message}`).join("\n"),
+      problems,
+    );
   }
 }

@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type { CompileInput, TenantInput } from "@netloom/compiler";
 import {
+  canonicalIntent,
   type FabricNodeSpec,
   type IntentFile,
   NetloomError,
   type Problem,
   RESOURCE_KINDS,
   type ResourceKind,
-  canonicalIntent,
 } from "@netloom/model";
 import type { Db } from "../db";
-import type { SqlRunner } from "../migrate";
 import type { ControllerEvents } from "../events";
 import type { Prisma } from "../generated/prisma/client";
+import type { SqlRunner } from "../migrate";
 import { type AssertionChecker, noAssertionChecker } from "./assertions";
 import { diffResources, documentOf, objectsOf, parseStoredSpec } from "./document";
 import { validateTenantIntent } from "./model";
@@ -27,12 +27,11 @@ import {
 } from "./prepare";
 import {
   type ChangeResult,
-  type ObjectChange,
-  type Quotas,
   QUOTA_NAMES,
+  type Quotas,
+  resourceKey,
   type StoredResource,
   type TenantState,
-  resourceKey,
 } from "./types";
 
 type Tx = Prisma.TransactionClient;
@@ -114,6 +113,34 @@ export class Store {
     this.transactions = new Semaphore(db.backend === "postgres" ? 8 : 1);
   }
 
+  private raising: Promise<void> | null = null;
+  private raiseTo = 0;
+
+  /**
+   * Records a committed generation in FabricState outside the change's transaction, coalesced:
+   * one write in flight at a time, always to the highest generation seen. Keeps the hot row out
+   * of every transaction (its lock would serialize all commits behind one fsync each).
+   */
+  private raiseFabricState(generation: number): void {
+    this.raiseTo = Math.max(this.raiseTo, generation);
+    if (this.raising) return;
+    this.raising = (async () => {
+      let written = 0;
+      while (written < this.raiseTo) {
+        const target = this.raiseTo;
+        await this.db.sql.query(RAISE_FABRIC_SQL, [target]).catch(() => undefined);
+        written = target;
+      }
+    })().finally(() => {
+      this.raising = null;
+    });
+  }
+
+  /** Resolves once FabricState holds every generation committed so far. */
+  async flushFabricState(): Promise<void> {
+    while (this.raising) await this.raising;
+  }
+
   /** A raw SQL transaction (the write path of intent changes) within the same limit. */
   private sqlTransaction<T>(run: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return this.transactions.run(() => this.db.sql.transaction(run));
@@ -147,6 +174,12 @@ export class Store {
   }
 
   private async reloadFabric(): Promise<void> {
+    // A crash between a commit and its FabricState write leaves the row behind the sequence.
+    await this.db.sql.query(
+      `UPDATE "FabricState" SET generation = GREATEST(generation,
+         (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "fabric_generation_seq"))
+       WHERE id = 1`,
+    );
     const rows = await this.db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
     this.nodes = rows.map(nodeView);
     const fabric = await this.db.prisma.fabricState.findUnique({ where: { id: 1 } });
@@ -519,7 +552,7 @@ export class Store {
         `INSERT INTO "IntentSnapshot" ("tenantId", generation, document) VALUES ($1, $2, $3::jsonb)`,
         [state.id, generation, JSON.stringify(prepared.intent)],
       );
-      const fabric = await tx.query<{ generation: number }>(BUMP_FABRIC_SQL);
+      const fabric = await tx.query<{ generation: number }>(NEXT_FABRIC_GENERATION_SQL);
       const next: TenantState = {
         ...state,
         generation,
@@ -531,6 +564,7 @@ export class Store {
     });
     this.cacheTenant(committed.next);
     this.fabricGenerationValue = Math.max(this.fabricGenerationValue, committed.fabricGeneration);
+    this.raiseFabricState(committed.fabricGeneration);
     this.events.emit("changed", {
       tenantId: state.id,
       tenant: state.name,
@@ -804,12 +838,12 @@ export function staleRevision(kind: string, name: string, current: number): Netl
   );
 }
 
+/** Takes the next fabric generation and records it in FabricState (rare fabric-wide changes). */
 async function bumpFabric(tx: Tx): Promise<number> {
-  const rows = await tx.$queryRaw<{ generation: number }[]>`
-    INSERT INTO "FabricState" (id, generation) VALUES (1, 1)
-    ON CONFLICT (id) DO UPDATE SET generation = "FabricState".generation + 1
-    RETURNING generation`;
-  return rows[0]?.generation ?? 0;
+  const rows = await tx.$queryRawUnsafe<{ generation: number }[]>(NEXT_FABRIC_GENERATION_SQL);
+  const generation = rows[0]?.generation ?? 0;
+  await tx.$executeRawUnsafe(RAISE_FABRIC_SQL, generation);
+  return generation;
 }
 
 async function allocateVni(tx: SqlRunner, networkId: string): Promise<number> {
@@ -830,9 +864,11 @@ async function allocateVni(tx: SqlRunner, networkId: string): Promise<number> {
   throw new NetloomError("EXHAUSTED", "could not allocate a VNI");
 }
 
-const BUMP_FABRIC_SQL = `INSERT INTO "FabricState" (id, generation) VALUES (1, 1)
-  ON CONFLICT (id) DO UPDATE SET generation = "FabricState".generation + 1
-  RETURNING generation`;
+const NEXT_FABRIC_GENERATION_SQL = `SELECT nextval('"fabric_generation_seq"')::int AS generation`;
+
+/** Raises FabricState.generation to at least $1 (never lowers it). */
+const RAISE_FABRIC_SQL = `INSERT INTO "FabricState" (id, generation) VALUES (1, $1)
+  ON CONFLICT (id) DO UPDATE SET generation = GREATEST("FabricState".generation, EXCLUDED.generation)`;
 
 /**
  * Multi-row INSERT in chunks; `types` casts each parameter (`now` is a literal now()).

@@ -1,7 +1,7 @@
 import { QueryClientProvider, useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
 import { failureOf } from "../errors";
-import { makeQueryClient, makeTrpcClient, TRPCProvider, useTRPC } from "../trpc";
+import { makeQueryClient, makeTrpcClient, TRPCProvider, useTRPC, useTRPCClient } from "../trpc";
 import { Home } from "./Home";
 import { Login } from "./Login";
 import { navigate, useRoute } from "./route";
@@ -79,7 +79,7 @@ function Authenticated() {
 }
 
 function TopBar({ me }: { me: Me }) {
-  const trpc = useTRPC();
+  const client = useTRPCClient();
   const queryClient = useQueryClient();
   const route = useRoute();
   const cloud = me.globalRole === "cloud_admin" || me.globalRole === "cloud_viewer";
@@ -113,16 +113,10 @@ function TopBar({ me }: { me: Me }) {
       <button
         type="button"
         onClick={async () => {
-          try {
-            await queryClient.fetchQuery(trpc.auth.me.queryOptions());
-          } finally {
-            await fetch("/trpc/auth.logout", { method: "POST", credentials: "same-origin" }).catch(
-              () => undefined,
-            );
-            queryClient.clear();
-            navigate("#/");
-            window.location.reload();
-          }
+          await client.auth.logout.mutate().catch(() => undefined);
+          queryClient.clear();
+          navigate("#/");
+          window.location.reload();
         }}
       >
         Log out

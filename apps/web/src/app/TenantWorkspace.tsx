@@ -1,4 +1,4 @@
-import type { IntentFile } from "@netloom/model";
+import { assertNever, type IntentFile } from "@netloom/model";
 import { ReactFlowProvider } from "@xyflow/react";
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { nodeId } from "../canvas/graph";
@@ -347,7 +347,7 @@ function PendingDialog({
         />
       );
     default:
-      return null;
+      return assertNever(item);
   }
 }
 

@@ -167,12 +167,12 @@ export function useLiveStatus(doc: IntentFile | null, canReadHits: boolean) {
     const now = Date.now();
     if (now - lastHits.current < 5000) return;
     lastHits.current = now;
-    const hosting = new Set(
+    const hosting = new Set<string>(
       (doc.workloads ?? [])
         .map((w) => w.node)
         .filter((n): n is NonNullable<typeof n> => Boolean(n)),
     );
-    const nodes = data.nodes.filter((n) => hosting.has(n.name as never) && n.connected);
+    const nodes = data.nodes.filter((n) => hosting.has(n.name) && n.connected);
     if (nodes.length === 0) return;
     void Promise.all(
       nodes.map((n) => client.fabric.hitCounts.query({ node: n.name }).catch(() => ({}))),

@@ -1,3 +1,4 @@
+import { assertNever } from "@netloom/model";
 import { Handle, type NodeProps, Position, useStore } from "@xyflow/react";
 import { memo } from "react";
 import type {
@@ -207,7 +208,7 @@ export const ServiceNode = memo(function ServiceNode({
       detail = service.domain;
       break;
     default:
-      detail = "";
+      detail = assertNever(service);
   }
   return (
     <div

@@ -1,4 +1,5 @@
 import {
+  type FirewallRule,
   floatingIpPoolSchema,
   type IntentFile,
   networkSchema,
@@ -18,7 +19,7 @@ import { addObject, asName, connectionPolicy, freeName, listOf } from "../draft/
 import { pathOf, problemsUnder } from "../errors";
 import { Dialog } from "../ui/Dialog";
 import { Field, ProblemList, problemAt } from "../ui/Field";
-import { policyRuleColumns } from "./columns";
+import { firewallRuleColumns, policyRuleColumns } from "./columns";
 import { RuleTable } from "./RuleTable";
 
 /**
@@ -470,8 +471,8 @@ export function ServiceDialog({
   const [outside, setOutside] = useState(externals[0] ?? "");
   const [domain, setDomain] = useState(`${String(doc.tenant)}.internal`);
   const [served, setServed] = useState<string[]>(networks);
-  const [firewallRules, setFirewallRules] = useState([
-    { action: "allow" as const, protocol: "any" as const, source: "any", destination: "any" },
+  const [firewallRules, setFirewallRules] = useState<FirewallRule[]>([
+    { action: "allow", protocol: "any", source: "any", destination: "any" },
   ]);
   const { busy, setBusy, problems, setProblems } = useSubmit();
   const existingOfType = chainInto
@@ -556,15 +557,11 @@ export function ServiceDialog({
               <RuleTable
                 caption="Firewall rules"
                 rules={firewallRules}
-                columns={
-                  policyRuleColumns.filter((c) =>
-                    ["action", "protocol", "source", "destination", "ports"].includes(c.key),
-                  ) as never
-                }
+                columns={firewallRuleColumns}
                 problems={problems}
                 readOnly={false}
-                onChange={(rules) => setFirewallRules(rules as typeof firewallRules)}
-                newRule={() => ({
+                onChange={setFirewallRules}
+                newRule={(): FirewallRule => ({
                   action: "allow",
                   protocol: "any",
                   source: "any",

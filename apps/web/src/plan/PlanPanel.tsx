@@ -1,4 +1,5 @@
 import type { RouterOutputs } from "@netloom/controller";
+import type { ResourceKind } from "@netloom/model";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { Icon } from "../canvas/icons";
@@ -44,20 +45,25 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
   }, [client, doc, dirty, readOnly, validation, tenant]);
 
   const problemObjects = useMemo(() => {
-    const counts = new Map<string, { kind: string; name: string; count: number }>();
+    const counts = new Map<string, { kind: ResourceKind | null; name: string; count: number }>();
     if (!validation.doc) return [];
     for (const problem of validation.problems) {
       const ref = objectOfPath(validation.doc, problem.path);
       const key = ref ? `${ref.kind}/${ref.name}` : problem.path || "(document)";
-      const entry = counts.get(key) ?? { kind: ref?.kind ?? "", name: ref?.name ?? key, count: 0 };
+      const entry = counts.get(key) ?? {
+        kind: ref?.kind ?? null,
+        name: ref?.name ?? key,
+        count: 0,
+      };
       entry.count++;
       counts.set(key, entry);
     }
     return [...counts.values()];
   }, [validation]);
 
-  const unplaced = validation.doc
-    ? validation.problems.filter((p) => !objectOfPath(validation.doc as never, p.path))
+  const validatedDoc = validation.doc;
+  const unplaced = validatedDoc
+    ? validation.problems.filter((p) => !objectOfPath(validatedDoc, p.path))
     : [];
 
   if (readOnly) return <p className="muted">Read-only: nothing to apply.</p>;
@@ -90,7 +96,9 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
                   <button
                     type="button"
                     className="link"
-                    onClick={() => draftStore.select({ kind: o.kind as never, name: o.name })}
+                    onClick={() => {
+                      if (o.kind) draftStore.select({ kind: o.kind, name: o.name });
+                    }}
                   >
                     {kindLabel(o.kind)} {o.name}
                   </button>
