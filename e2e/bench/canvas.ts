@@ -27,7 +27,8 @@ import { chromium, type Page } from "@playwright/test";
 import { ensureWebBuilt, freePort } from "../global-setup";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const DIST = path.resolve(here, "../../apps/web/dist");
+/** BENCH_DIST: an already built copy of apps/web to serve instead (experiments on a private build). */
+const DIST = process.env.BENCH_DIST ?? path.resolve(here, "../../apps/web/dist");
 const CHROMIUM = process.env.NETLOOM_CHROMIUM ?? "/usr/bin/chromium";
 
 const TYPES: Record<string, string> = {
@@ -56,6 +57,20 @@ function p95(values: number[]): number {
   const index = Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1);
   return Math.round((sorted[Math.max(0, index)] ?? 0) * 100) / 100;
 }
+
+/** Experiment knobs: a Chrome trace of the large pan and drag (`<path>.pan.json`, `.drag.json`), a screenshot. */
+const TRACE = process.env.BENCH_TRACE;
+const SHOT = process.env.BENCH_SHOT;
+const TRACE_CATEGORIES = [
+  "devtools.timeline",
+  "disabled-by-default-devtools.timeline",
+  "disabled-by-default-devtools.timeline.frame",
+  "blink",
+  "cc",
+  "viz",
+  "gpu",
+  "toplevel",
+];
 
 /** Extra bench-page switches for experiments, e.g. BENCH_EXTRA="&minimap=0&background=0". */
 const EXTRA = process.env.BENCH_EXTRA ?? "";
@@ -149,7 +164,7 @@ async function drag(page: Page): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  ensureWebBuilt();
+  if (!process.env.BENCH_DIST) ensureWebBuilt();
   const port = await freePort();
   const server = await serveDist(port);
   const base = `http://127.0.0.1:${port}`;
@@ -172,11 +187,20 @@ async function main(): Promise<void> {
     await open(page, base, 50, 75);
     const first = await open(page, base, 2000, Number(process.env.BENCH_EDGES ?? 3000));
     await setViewport(page, -2200, -1000, 0.75);
+    if (SHOT) await page.screenshot({ path: SHOT });
+    if (TRACE) await browser.startTracing(page, { path: `${TRACE}.pan.json`, categories: TRACE_CATEGORIES });
     const panLarge = await pan(page);
+    if (TRACE) {
+      await browser.stopTracing();
+      await browser.startTracing(page, { path: `${TRACE}.drag.json`, categories: TRACE_CATEGORIES });
+    }
     const dragLarge = await drag(page);
+    if (TRACE) await browser.stopTracing();
     await open(page, base, 50, 75);
     await setViewport(page, -100, 100, 0.75);
+    if (TRACE) await browser.startTracing(page, { path: `${TRACE}.small.json`, categories: TRACE_CATEGORIES });
     const panSmall = await pan(page);
+    if (TRACE) await browser.stopTracing();
     process.stderr.write(
       `frames: pan ${panLarge.length}, drag ${dragLarge.length}, small pan ${panSmall.length}; DOM nodes rendered at zoom 0.75: ${await page.locator(".react-flow__node").count()} (small)\n`,
     );

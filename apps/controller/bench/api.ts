@@ -103,6 +103,9 @@ async function main(): Promise<void> {
       ],
     });
     check(write, "write");
+    process.stderr.write(
+      `p99 ms: baseline ${baseline.latency.p99}, cached ${cached.latency.p99}, baseline db ${baselineDb.latency.p99}, db ${dbRead.latency.p99}, write ${write.latency.p99}\n`,
+    );
     process.stdout.write(
       `${JSON.stringify({
         cached_read_rps: Math.round(cached.requests.average),

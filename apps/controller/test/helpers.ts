@@ -91,5 +91,7 @@ export async function codeOf(
 
 /** An example of ../shared/examples (beside the clone, see decision 0001), decoded. */
 export function example(name: string): unknown {
-  return parseDocument(readFileSync(new URL(`../../../../shared/examples/${name}`, import.meta.url), "utf8"));
+  return parseDocument(
+    readFileSync(new URL(`../../../../shared/examples/${name}`, import.meta.url), "utf8"),
+  );
 }

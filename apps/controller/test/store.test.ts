@@ -114,6 +114,35 @@ for (const backend of BACKENDS) {
         }
       });
 
+      it("a large apply (chunked inserts) stores and exports every object", async () => {
+        const server = await freshServer(backend.databaseUrl);
+        try {
+          const admin = await adminCaller(server);
+          await admin.fabric.applyFile({ document: example("fabric.yaml") });
+          const workloads = Array.from({ length: 1900 }, (_, i) => ({
+            name: `w-${i}`,
+            interfaces: [{ network: "big" }],
+          }));
+          const result = await admin.intent.applyFile({
+            document: {
+              apiVersion: "netloom/v1",
+              tenant: "large",
+              networks: [{ name: "big", subnets: [{ cidr: "10.64.0.0/20" }] }],
+              workloads,
+            },
+          });
+          expect(result.changes).toHaveLength(1901);
+          const rows = await server.db.prisma.ipAllocation.count({ where: { network: "big" } });
+          expect(rows).toBe(1900);
+          const audit = await server.db.prisma.auditEvent.count({ where: { kind: "workloads" } });
+          expect(audit).toBe(1900);
+          const exported = await admin.intent.export({ tenant: "large" });
+          expect(exported.document.workloads?.[1899]?.interfaces[0]?.ip).toBe("10.64.7.109");
+        } finally {
+          await server.close();
+        }
+      });
+
       it("100 concurrent allocations in a /28: no duplicate, the rest EXHAUSTED", async () => {
         const server = await freshServer(backend.databaseUrl);
         try {

@@ -216,6 +216,28 @@ describe("spec section 3: bad input is refused whole, by path, nothing stored", 
     });
   }
 
+  it("malformed YAML text is INVALID with its line, and nothing is stored", async () => {
+    const outcome = await codeOf(
+      admin.intent.applyFile({
+        document: "apiVersion: netloom/v1\ntenant: shop\nnetworks: [\n  - name: x",
+      }),
+    );
+    expect(outcome.code).toBe("INVALID");
+    expect(outcome.problems[0]?.message).toMatch(/line \d+/);
+    expect(JSON.stringify(await admin.intent.export({ tenant: "shop" }))).toBe(before);
+  });
+
+  it("YAML text applies like the decoded document", async () => {
+    const dry = await admin.intent.applyFile({
+      dryRun: true,
+      document:
+        "apiVersion: netloom/v1\ntenant: shop\nnetworks:\n  - { name: web, subnets: [{ cidr: 10.1.0.0/24 }] }\n",
+    });
+    expect(dry.changes.map((c) => `${c.action} ${c.kind}/${c.name}`)).toContain(
+      "delete networks/db",
+    );
+  });
+
   it("lists every problem of a file at once", async () => {
     const doc = variant((d) => {
       d.workloads[0] = {

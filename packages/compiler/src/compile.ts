@@ -129,7 +129,7 @@ class CompilerState {
       for (const node of entry.derived.nodes) {
         const index = this.nodeIndex.get(node);
         if (index === undefined) continue;
-        const config = tenantConfigFor(entry.derived, node, this.underlays, undefined);
+        const config = tenantConfigFor(entry.derived, node, undefined);
         if (config !== undefined) {
           this.perNode[index]?.push({ id, config: config.value, hash: config.hash });
         }
@@ -176,9 +176,7 @@ class CompilerState {
       const before = tenantsHere[position]?.id === id ? tenantsHere[position] : undefined;
       if (scope !== undefined && !nodeAffected(scope, node, before?.config)) continue;
       const config =
-        next === undefined
-          ? undefined
-          : tenantConfigFor(next.derived, node, this.underlays, before?.config);
+        next === undefined ? undefined : tenantConfigFor(next.derived, node, before?.config);
       if (config === undefined) {
         if (before === undefined) continue;
         tenantsHere.splice(position, 1);

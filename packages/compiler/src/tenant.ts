@@ -2,6 +2,7 @@ import {
   assertNever,
   type IntentFile,
   NetloomError,
+  type Policy,
   type Ports,
   type Problem,
   type Protocol,
@@ -24,7 +25,7 @@ import type {
   TenantConfig,
   TenantInput,
 } from "./config";
-import { fnv1a64Pair, HashFold, macFrom, shortId } from "./hash";
+import { fnv1a64Pair, HashFold, macFrom, shortId, withJsonHash } from "./hash";
 import {
   cidrInterval,
   defaultGatewayOf,
@@ -70,6 +71,13 @@ interface IfaceInfo {
   network: string;
   netIndex: number;
   node: string;
+  /** JSON of the network's subnets when the pieces were made (they derive from it). */
+  subnetsKey: string;
+  /** `<ip>/32`: the interface as a member of its groups. */
+  member: string;
+  /** The floating address and its external network ("" when none). */
+  floatingIp: string;
+  externalNetwork: string;
   local: Hashed<LocalInterface>;
   remote: Hashed<RemoteEndpoint>;
   floating?: Hashed<FloatingIpTranslation>;
@@ -87,8 +95,7 @@ interface RouteInfo {
 
 /** A piece with its content hash, outside the memo (its caller keeps its identity). */
 function hashOnly<T>(value: T): Hashed<T> {
-  const [high, low] = fnv1a64Pair(JSON.stringify(value));
-  return { value, high, low };
+  return withJsonHash(value);
 }
 
 /** The values of a map of ordered pieces, in their order. */
@@ -136,17 +143,23 @@ export interface TenantDerived {
   nats: (Hashed<SourceNatTranslation> & { inside: number[]; outside: number })[];
   loadBalancers: (Hashed<LoadBalancerConfig> & { network: number })[];
   dnsZones: (Hashed<DnsZone> & { networks: number[] })[];
-  /** Nodes hosting an interface of the tenant, sorted. */
+  /** Nodes hosting an interface of the tenant, sorted: the tenant's node slots. */
   nodes: string[];
+  /** Node slot of each interface of ifacesByIndex. */
+  slotsByIndex: Int32Array[];
+  /** Peer entry and its hash of each node slot. */
+  peerList: Hashed<{ node: string; underlay: string }>[];
+  /** The fabric the peer entries were made for. */
+  underlays: ReadonlyMap<string, string>;
   /** Hashed pieces by their JSON text: a recompile reuses equal pieces (same objects). */
-  memo: Map<string, MemoEntry>;
+  memo: Map<number, MemoEntry>;
   memoGeneration: number;
-  /** Port id and MAC by `workload/index`. */
-  portIds: Map<string, [string, string]>;
-  /** Interfaces by everything they derive from. */
-  ifaceCache: Map<string, IfaceInfo>;
-  subnetsSignature: string;
-  policyCache: Map<string, PolicyEntries>;
+  /** Interfaces by workload (those with an address), in interface order. */
+  ifacesByWorkload: Map<string, IfaceInfo[]>;
+  /** Each network's subnet CIDRs, by name (what a name in a rule stands for). */
+  subnetsOf: Map<string, string[]>;
+  /** Each policy's input and compiled entries, by name. */
+  policyCache: Map<string, { input: Policy; compiled: PolicyEntries }>;
   netCache: Map<string, NetInfo>;
   /** Networks each network's list may allow traffic with, by the networks' keys. */
   mayAllowKey: string;
@@ -158,13 +171,13 @@ export interface TenantDerived {
  * unchanged pieces keep their identity (the incremental compiler compares by identity).
  */
 class Hasher {
-  readonly memo: Map<string, MemoEntry>;
+  readonly memo: Map<number, MemoEntry>;
   readonly generation: number;
   private used = 0;
 
   /** Continues the previous compile's memo (shared: the previous derivation is superseded). */
   constructor(
-    previous: { memo: Map<string, MemoEntry>; generation: number } | undefined,
+    previous: { memo: Map<number, MemoEntry>; generation: number } | undefined,
     private readonly remember: boolean,
   ) {
     this.memo = previous?.memo ?? new Map();
@@ -172,22 +185,19 @@ class Hasher {
   }
 
   hashed<T>(value: T): Hashed<T> {
-    const json = JSON.stringify(value);
-    if (!this.remember) {
-      const [high, low] = fnv1a64Pair(json);
-      return { value, high, low };
-    }
-    const known = this.memo.get(json);
-    if (known !== undefined) {
+    const fresh = withJsonHash(value);
+    if (!this.remember) return fresh;
+    // Keyed by 53 bits of the hash; a hit counts only when the content is equal too.
+    const key = fresh.high * 2097152 + (fresh.low & 0x1fffff);
+    const known = this.memo.get(key);
+    if (known !== undefined && sameJson(known.hashed.value, value)) {
       if (known.generation !== this.generation) {
         known.generation = this.generation;
         this.used++;
       }
       return known.hashed as Hashed<T>;
     }
-    const [high, low] = fnv1a64Pair(json);
-    const fresh: Hashed<T> = { value, high, low };
-    this.memo.set(json, { hashed: fresh, generation: this.generation });
+    this.memo.set(key, { hashed: fresh, generation: this.generation });
     this.used++;
     return fresh;
   }
@@ -195,8 +205,8 @@ class Hasher {
   /** Drops pieces no longer used once they outnumber the used ones. */
   prune(): void {
     if (this.memo.size <= 2 * this.used + 256) return;
-    for (const [json, entry] of this.memo) {
-      if (entry.generation !== this.generation) this.memo.delete(json);
+    for (const [key, entry] of this.memo) {
+      if (entry.generation !== this.generation) this.memo.delete(key);
     }
   }
 }
@@ -232,8 +242,6 @@ export function deriveTenant(
     remember,
   );
   const hashed = <T>(value: T): Hashed<T> => hasher.hashed(value);
-  const portIds = new Map<string, [string, string]>();
-  const ifaceCache = new Map<string, IfaceInfo>();
   const intent: IntentFile = input.intent;
   const problems: Problem[] = [];
   const networks = intent.networks ?? [];
@@ -293,12 +301,24 @@ export function deriveTenant(
 
   // Networks and their ordered policy lists. A policy's entries depend on its own JSON and on
   // the tenant's subnets; unchanged ones are reused from the previous compile.
-  const subnetsSignature = JSON.stringify(
-    networks.map((network) => [network.name, network.subnets]),
-  );
-  const priorPolicies =
-    prior?.subnetsSignature === subnetsSignature ? prior.policyCache : undefined;
-  const policyCache = new Map<string, PolicyEntries>();
+  /** Whether every name the policy's rules use stands for the same subnets as last time. */
+  const sameSubnetsNamed = (policy: Policy): boolean => {
+    if (prior === undefined) return false;
+    for (const rule of policy.rules) {
+      for (const endpoint of [rule.source, rule.destination]) {
+        const before = prior.subnetsOf.get(endpoint);
+        const now = subnetsOf.get(endpoint);
+        if (
+          before !== now &&
+          (before === undefined || now === undefined || !sameStrings(before, now))
+        ) {
+          return false;
+        }
+      }
+    }
+    return true;
+  };
+  const policyCache = new Map<string, { input: Policy; compiled: PolicyEntries }>();
   const aclOf = new Map<string, PolicyAclEntry[]>();
   const aclSerials = new Map<string, number[]>();
   for (const network of networks) {
@@ -306,8 +326,11 @@ export function deriveTenant(
     aclSerials.set(network.name, []);
   }
   for (const policy of policies) {
-    const policyKey = JSON.stringify(policy);
-    let compiled = policyCache.get(policyKey) ?? priorPolicies?.get(policyKey);
+    const known = policyCache.get(policy.name) ?? prior?.policyCache.get(policy.name);
+    let compiled =
+      known !== undefined && sameJson(known.input, policy) && sameSubnetsNamed(policy)
+        ? known.compiled
+        : undefined;
     if (compiled === undefined) {
       const entries = policy.rules.map(
         (rule, ruleIndex): PolicyAclEntry => ({
@@ -325,18 +348,14 @@ export function deriveTenant(
         })),
       };
     }
-    policyCache.set(policyKey, compiled);
+    policyCache.set(
+      policy.name,
+      known?.input === policy && known.compiled === compiled ? known : { input: policy, compiled },
+    );
     for (const attached of policy.attach) {
       aclOf.get(attached)?.push(...compiled.entries);
       aclSerials.get(attached)?.push(compiled.serial);
     }
-  }
-  const entrySets = new Map<PolicyAclEntry, { sources: IntervalSet; destinations: IntervalSet }>();
-  for (const compiled of policyCache.values()) {
-    compiled.entries.forEach((entry, index) => {
-      const sets = compiled.sets[index];
-      if (sets !== undefined) entrySets.set(entry, sets);
-    });
   }
 
   const nets = new Map<string, NetInfo>();
@@ -376,16 +395,23 @@ export function deriveTenant(
       })),
       acl,
     };
-    const info: NetInfo = {
-      name: network.name,
-      key: netKey,
-      subnetsKey: JSON.stringify(instance.subnets),
-      order,
-      external: instance.external,
-      set: intervalSetOf(instance.subnets.map((subnet) => subnet.cidr)),
-      instance: hashed(instance),
-      services: new Set(acl.flatMap((entry) => entry.services)),
-    };
+    // Only its place in the list moved (or an unrelated input changed): keep its instance
+    // without serializing it again.
+    const before = prior?.nets.get(network.name);
+    const old = before?.instance.value;
+    const info: NetInfo =
+      before !== undefined && old !== undefined && sameInstance(old, instance)
+        ? { ...before, key: netKey, order }
+        : {
+            name: network.name,
+            key: netKey,
+            subnetsKey: JSON.stringify(instance.subnets),
+            order,
+            external: instance.external,
+            set: intervalSetOf(instance.subnets.map((subnet) => subnet.cidr)),
+            instance: hashed(instance),
+            services: new Set(acl.flatMap((entry) => entry.services)),
+          };
     netCache.set(netKey, info);
     nets.set(network.name, info);
     netList.push(info);
@@ -396,6 +422,73 @@ export function deriveTenant(
   const ifacesByNode = new Map<string, IfaceInfo[]>();
   const ifacesByWorkload = new Map<string, IfaceInfo[]>();
   const groupMembers = new Map<string, string[]>();
+  /** A new interface's pieces; port id and MAC come from its previous version when it had one. */
+  const makeIface = (
+    workloadName: string,
+    index: number,
+    networkName: string,
+    ip: string,
+    securityGroups: string[],
+    node: string,
+    underlay: string,
+    floatingIp: string,
+    externalNetwork: string,
+    before: IfaceInfo | undefined,
+  ): IfaceInfo => {
+    const network = nets.get(networkName);
+    const address = parseIpv4(ip) ?? -1;
+    const subnet =
+      network?.instance.value.subnets.find((candidate) => {
+        const range = cidrInterval(candidate.cidr);
+        return range !== undefined && address >= range[0] && address <= range[1];
+      }) ?? network?.instance.value.subnets[0];
+    const portId = before?.local.value.portId ?? portIdOf(input.id, workloadName, index);
+    const mac = before?.local.value.mac ?? macFrom(`${input.id}/${workloadName}/${index}`);
+    const info: IfaceInfo = {
+      workload: workloadName,
+      index,
+      network: networkName,
+      netIndex: network?.order ?? -1,
+      node,
+      subnetsKey: network?.subnetsKey ?? "",
+      member: before?.local.value.ip === ip ? before.member : `${ip}/32`,
+      floatingIp,
+      externalNetwork,
+      local: hashed({
+        portId,
+        workload: workloadName,
+        interfaceIndex: index,
+        network: networkName,
+        ip,
+        prefixLength: subnet === undefined ? 32 : prefixLength(subnet.cidr),
+        gateway: subnet?.gateway ?? "",
+        mac,
+        securityGroups,
+      }),
+      remote: hashed({
+        portId,
+        workload: workloadName,
+        network: networkName,
+        ip,
+        mac,
+        node,
+        underlay,
+        securityGroups,
+      }),
+    };
+    if (floatingIp !== "") {
+      info.floating = hashed({
+        ruleId: `fip:${workloadName}/${index}`,
+        workload: workloadName,
+        portId,
+        fixedIp: ip,
+        floatingIp,
+        externalNetwork,
+        node,
+      });
+    }
+    return info;
+  };
   workloads.forEach((workload, workloadIndex) => {
     const node = workload.node;
     const underlay = node === undefined ? undefined : underlays.get(node);
@@ -408,107 +501,64 @@ export function deriveTenant(
       });
     }
     const list: IfaceInfo[] = [];
+    const priorList = prior?.ifacesByWorkload.get(workload.name);
     workload.interfaces.forEach((iface, index) => {
-      const path = `workloads[${workloadIndex}].interfaces[${index}]`;
       if (iface.ip === undefined) {
-        problems.push({ path: `${path}.ip`, message: "no address allocated" });
+        problems.push({
+          path: `workloads[${workloadIndex}].interfaces[${index}].ip`,
+          message: "no address allocated",
+        });
         return;
       }
       const ip = iface.ip;
       const network = nets.get(iface.network);
       const securityGroups = iface.securityGroups ?? [];
-      for (const group of securityGroups) {
-        const members = groupMembers.get(group);
-        if (members === undefined) groupMembers.set(group, [`${ip}/32`]);
-        else members.push(`${ip}/32`);
-      }
       const nodeName = node ?? "";
       const externalNetwork =
         iface.floatingIp === undefined ? "" : (pools.get(iface.floatingIp.pool) ?? "");
+      const floatingIp = iface.floatingIp?.ip ?? "";
       if (iface.floatingIp !== undefined && iface.floatingIp.ip === undefined) {
-        problems.push({ path: `${path}.floatingIp.ip`, message: "no floating address allocated" });
+        problems.push({
+          path: `workloads[${workloadIndex}].interfaces[${index}].floatingIp.ip`,
+          message: "no floating address allocated",
+        });
       }
-      // Everything the interface's pieces derive from: equal key, reuse the previous pieces.
-      const cacheKey = [
-        workload.name,
-        index,
-        nodeName,
-        underlay ?? "",
-        iface.network,
-        network?.order ?? -1,
-        network?.subnetsKey ?? "",
-        ip,
-        securityGroups.join(","),
-        iface.floatingIp?.ip ?? "",
-        externalNetwork,
-      ].join("\u0001");
-      const cached = prior?.ifaceCache.get(cacheKey);
-      if (cached !== undefined) {
-        ifaceCache.set(cacheKey, cached);
-        portIds.set(`${workload.name}/${index}`, [
-          cached.local.value.portId,
-          cached.local.value.mac,
-        ]);
-        list.push(cached);
-        push(ifacesByNet, iface.network, cached);
-        push(ifacesByNode, nodeName, cached);
-        return;
-      }
-      const address = parseIpv4(ip) ?? -1;
-      const subnet =
-        network?.instance.value.subnets.find((candidate) => {
-          const range = cidrInterval(candidate.cidr);
-          return range !== undefined && address >= range[0] && address <= range[1];
-        }) ?? network?.instance.value.subnets[0];
-      const portKey = `${workload.name}/${index}`;
-      const ids: [string, string] = prior?.portIds.get(portKey) ?? [
-        portIdOf(input.id, workload.name, index),
-        macFrom(`${input.id}/${workload.name}/${index}`),
-      ];
-      portIds.set(portKey, ids);
-      const [portId, mac] = ids;
-      const info: IfaceInfo = {
-        workload: workload.name,
-        index,
-        network: iface.network,
-        netIndex: network?.order ?? -1,
-        node: nodeName,
-        local: hashed({
-          portId,
-          workload: workload.name,
-          interfaceIndex: index,
-          network: iface.network,
+      // The same workload's interface of the last compile: when everything its pieces derive
+      // from is equal, its pieces are reused as they are.
+      const before = priorList === undefined ? undefined : ifaceAt(priorList, index);
+      let info: IfaceInfo;
+      if (
+        before !== undefined &&
+        before.node === nodeName &&
+        before.remote.value.underlay === (underlay ?? "") &&
+        before.network === iface.network &&
+        before.netIndex === (network?.order ?? -1) &&
+        before.subnetsKey === (network?.subnetsKey ?? "") &&
+        before.local.value.ip === ip &&
+        sameStrings(before.local.value.securityGroups, securityGroups) &&
+        before.floatingIp === floatingIp &&
+        before.externalNetwork === externalNetwork
+      ) {
+        info = before;
+      } else {
+        info = makeIface(
+          workload.name,
+          index,
+          iface.network,
           ip,
-          prefixLength: subnet === undefined ? 32 : prefixLength(subnet.cidr),
-          gateway: subnet?.gateway ?? "",
-          mac,
           securityGroups,
-        }),
-        remote: hashed({
-          portId,
-          workload: workload.name,
-          network: iface.network,
-          ip,
-          mac,
-          node: nodeName,
-          underlay: underlay ?? "",
-          securityGroups,
-        }),
-      };
-      if (iface.floatingIp !== undefined) {
-        if (iface.floatingIp.ip !== undefined) {
-          info.floating = hashed({
-            ruleId: `fip:${workload.name}/${index}`,
-            workload: workload.name,
-            portId,
-            fixedIp: ip,
-            floatingIp: iface.floatingIp.ip,
-            externalNetwork,
-            node: nodeName,
-          });
-        }
+          nodeName,
+          underlay ?? "",
+          floatingIp,
+          externalNetwork,
+          before,
+        );
       }
-      ifaceCache.set(cacheKey, info);
+      for (const group of securityGroups) {
+        const members = groupMembers.get(group);
+        if (members === undefined) groupMembers.set(group, [info.member]);
+        else members.push(info.member);
+      }
       list.push(info);
       push(ifacesByNet, iface.network, info);
       push(ifacesByNode, nodeName, info);
@@ -528,7 +578,14 @@ export function deriveTenant(
         ports: portRanges(rule.ports),
       }),
     );
-    groups.set(group.name, { ...hashed({ name: group.name, rules }), order });
+    // Equal resolved rules: the previous object (no JSON to hash), else a hashed new one.
+    const before = prior?.groups.get(group.name);
+    groups.set(
+      group.name,
+      before !== undefined && before.order === order && sameJson(before.value.rules, rules)
+        ? before
+        : { ...hashed({ name: group.name, rules }), order },
+    );
   });
   function resolveRemote(remote: string | undefined): string[] {
     if (remote === undefined) return [ANY];
@@ -551,7 +608,13 @@ export function deriveTenant(
         const rules = service.rules.map((rule, ruleIndex) =>
           flowEntry(`firewall:${service.name}/${ruleIndex}`, rule),
         );
-        firewalls.set(service.name, { ...hashed({ name: service.name, rules }), order });
+        const before = prior?.firewalls.get(service.name);
+        firewalls.set(
+          service.name,
+          before !== undefined && before.order === order && sameJson(before.value.rules, rules)
+            ? before
+            : { ...hashed({ name: service.name, rules }), order },
+        );
         break;
       }
       case "nat": {
@@ -619,7 +682,7 @@ export function deriveTenant(
   const mayAllow =
     prior?.mayAllowKey === mayAllowKey
       ? prior.mayAllow
-      : computeMayAllow(netList, aclOf, entrySets);
+      : computeMayAllow(netList, aclOf, policyCache);
   const routerOf = new Map<string, Map<string, string>>();
   for (const router of routers) {
     for (const a of router.networks) {
@@ -705,6 +768,16 @@ export function deriveTenant(
 
   ifacesByNode.delete("");
   const ifacesByIndex = netList.map((info) => ifacesByNet.get(info.name) ?? []);
+  const nodes = [...ifacesByNode.keys()].sort();
+  // Peers by the tenant's node slots: a node config marks slots, no set and no sort.
+  const nodeSlot = new Map(nodes.map((nodeName, slot) => [nodeName, slot]));
+  const slotsByIndex = ifacesByIndex.map((list) =>
+    Int32Array.from(list, (iface) => nodeSlot.get(iface.node) ?? -1),
+  );
+  const peerList =
+    prior !== undefined && prior.underlays === underlays && sameStrings(prior.nodes, nodes)
+      ? prior.peerList
+      : peersOf(nodes, underlays);
   return {
     id: input.id,
     name: intent.tenant,
@@ -715,9 +788,8 @@ export function deriveTenant(
     ifacesByNode,
     memo: hasher.memo,
     memoGeneration: hasher.generation,
-    portIds,
-    ifaceCache,
-    subnetsSignature,
+    ifacesByWorkload,
+    subnetsOf,
     policyCache,
     netCache,
     mayAllowKey,
@@ -733,7 +805,10 @@ export function deriveTenant(
     nats,
     loadBalancers,
     dnsZones,
-    nodes: [...ifacesByNode.keys()].sort(),
+    nodes,
+    slotsByIndex,
+    peerList,
+    underlays,
   };
 }
 
@@ -741,8 +816,15 @@ export function deriveTenant(
 function computeMayAllow(
   netList: readonly NetInfo[],
   aclOf: ReadonlyMap<string, PolicyAclEntry[]>,
-  entrySets: ReadonlyMap<PolicyAclEntry, { sources: IntervalSet; destinations: IntervalSet }>,
+  policies: ReadonlyMap<string, { compiled: PolicyEntries }>,
 ): Map<string, Set<string>> {
+  const entrySets = new Map<PolicyAclEntry, { sources: IntervalSet; destinations: IntervalSet }>();
+  for (const { compiled } of policies.values()) {
+    compiled.entries.forEach((entry, index) => {
+      const sets = compiled.sets[index];
+      if (sets !== undefined) entrySets.set(entry, sets);
+    });
+  }
   const mayAllow = new Map<string, Set<string>>();
   for (const info of netList) {
     const reachable = new Set<string>();
@@ -767,6 +849,50 @@ function computeMayAllow(
     mayAllow.set(info.name, reachable);
   }
   return mayAllow;
+}
+
+/**
+ * Whether two JSON-like values (plain objects, arrays, strings, numbers, booleans) are equal,
+ * walking both without serializing them. Key order is ignored: nothing derived depends on it.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in x) {
+    if (!Object.hasOwn(y, key) || !sameJson(x[key], y[key])) return false;
+    keys++;
+  }
+  for (const key in y) if (Object.hasOwn(y, key)) keys--;
+  return keys === 0;
+}
+
+/** Equal network instances, their policy entries compared by identity. */
+function sameInstance(a: NetworkInstance, b: NetworkInstance): boolean {
+  if (a.name !== b.name || a.vni !== b.vni || a.external !== b.external) return false;
+  if (a.acl.length !== b.acl.length || !sameJson(a.subnets, b.subnets)) return false;
+  for (let i = 0; i < a.acl.length; i++) if (a.acl[i] !== b.acl[i]) return false;
+  return true;
+}
+
+/** The interface of the given index in a workload's list. */
+function ifaceAt(list: readonly IfaceInfo[], index: number): IfaceInfo | undefined {
+  for (const iface of list) if (iface.index === index) return iface;
+  return undefined;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -847,7 +973,6 @@ let presence = new Uint8Array(64);
 export function tenantConfigFor(
   derived: TenantDerived,
   node: string,
-  underlays: ReadonlyMap<string, string>,
   previous: TenantConfig | undefined,
 ): { value: TenantConfig; hash: string } | undefined {
   const local = derived.ifacesByNode.get(node);
@@ -912,33 +1037,39 @@ export function tenantConfigFor(
     fold.pair(iface.local.high, iface.local.low);
   }
   const remoteEndpoints = new ListReuse(previous?.remoteEndpoints);
-  let peerNodes: Set<string> | undefined;
+  const slotCount = derived.nodes.length;
+  if (peerSeen.length < slotCount) peerSeen = new Uint8Array(slotCount * 2);
+  const seen = peerSeen;
+  seen.fill(0, 0, slotCount);
   fold.word(6);
   for (let index = 0; index < netCount; index++) {
     if (present[index] === 0) continue;
-    for (const iface of derived.ifacesByIndex[index] ?? []) {
-      if (iface.node === node) continue;
+    const ifaces = derived.ifacesByIndex[index] ?? [];
+    const slots = derived.slotsByIndex[index];
+    for (let k = 0; k < ifaces.length; k++) {
+      const iface = ifaces[k];
+      if (iface === undefined || iface.node === node) continue;
       remoteEndpoints.add(iface.remote.value);
       fold.pair(iface.remote.high, iface.remote.low);
-      peerNodes ??= new Set();
-      peerNodes.add(iface.node);
+      const slot = slots?.[k] ?? -1;
+      if (slot >= 0) seen[slot] = 1;
     }
   }
   const remotes = remoteEndpoints.result();
-  // The peers are the remote endpoints' nodes: the same endpoints, the same peers.
-  const peers =
-    previous !== undefined && remotes === previous.remoteEndpoints
-      ? previous.peers
-      : peerListOf(peerNodes, underlays);
-  fold.word(7);
-  const peerHashes = peerHashesOf(underlays);
-  for (const peer of peers) {
-    let hash = peerHashes.get(peer.node);
-    if (hash === undefined) {
-      hash = fnv1a64Pair(`${peer.node}\u0000${peer.underlay}`);
-      peerHashes.set(peer.node, hash);
+  // The peers are the remote endpoints' nodes, in node order.
+  let peers = previous?.peers;
+  if (previous === undefined || remotes !== previous.remoteEndpoints) {
+    const list = new ListReuse(previous?.peers);
+    for (let slot = 0; slot < slotCount; slot++) {
+      const peer = derived.peerList[slot];
+      if (seen[slot] === 1 && peer !== undefined) list.add(peer.value);
     }
-    fold.pair(hash[0], hash[1]);
+    peers = list.result();
+  }
+  fold.word(7);
+  for (let slot = 0; slot < slotCount; slot++) {
+    const peer = derived.peerList[slot];
+    if (seen[slot] === 1 && peer !== undefined) fold.pair(peer.high, peer.low);
   }
 
   const securityGroups = new ListReuse(previous?.securityGroups);
@@ -982,7 +1113,7 @@ export function tenantConfigFor(
     networks: networks.result(),
     localInterfaces: localInterfaces.result(),
     remoteEndpoints: remotes,
-    peers,
+    peers: peers ?? [],
     routes: routes.result(),
     securityGroups: securityGroups.result(),
     firewalls: firewalls.result(),
@@ -994,20 +1125,28 @@ export function tenantConfigFor(
   return { value: config, hash: fold.digest() };
 }
 
-/** The peer entries of a set of nodes, sorted by name (one shared entry object per node). */
-function peerListOf(
-  peerNodes: ReadonlySet<string> | undefined,
+/** Scratch for tenantConfigFor: which node slots hold a remote endpoint (never escapes). */
+let peerSeen = new Uint8Array(64);
+
+/** Each node's shared peer entry and its hash, for a fabric. */
+function peersOf(
+  nodes: readonly string[],
   underlays: ReadonlyMap<string, string>,
-): { node: string; underlay: string }[] {
-  if (peerNodes === undefined) return [];
+): Hashed<{ node: string; underlay: string }>[] {
   const peerEntries = peerEntriesOf(underlays);
-  return [...peerNodes].sort().map((peer) => {
+  const peerHashes = peerHashesOf(underlays);
+  return nodes.map((peer) => {
     let entry = peerEntries.get(peer);
     if (entry === undefined) {
       entry = { node: peer, underlay: underlays.get(peer) ?? "" };
       peerEntries.set(peer, entry);
     }
-    return entry;
+    let hash = peerHashes.get(peer);
+    if (hash === undefined) {
+      hash = fnv1a64Pair(`${peer}\u0000${entry.underlay}`);
+      peerHashes.set(peer, hash);
+    }
+    return { value: entry, high: hash[0], low: hash[1] };
   });
 }
 
@@ -1125,17 +1264,17 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
       scope.networks.add(info.name);
     }
   }
-  for (const name of new Set([...before.groups.keys(), ...after.groups.keys()])) {
-    const a = before.groups.get(name);
-    const b = after.groups.get(name);
-    if (a?.value !== b?.value || a?.order !== b?.order) scope.groups.add(name);
+  for (const [name, group] of after.groups) {
+    const old = before.groups.get(name);
+    if (old?.value !== group.value || old.order !== group.order) scope.groups.add(name);
   }
-  for (const node of new Set([...before.ifacesByNode.keys(), ...after.ifacesByNode.keys()])) {
-    if (
-      !sameIfaces(before.ifacesByNode.get(node), after.ifacesByNode.get(node), (i) => i.local.value)
-    ) {
-      scope.nodes.add(node);
-    }
+  for (const name of before.groups.keys()) if (!after.groups.has(name)) scope.groups.add(name);
+  const localOf = (iface: IfaceInfo) => iface.local.value;
+  for (const [node, ifaces] of after.ifacesByNode) {
+    if (!sameIfaces(before.ifacesByNode.get(node), ifaces, localOf)) scope.nodes.add(node);
+  }
+  for (const node of before.ifacesByNode.keys()) {
+    if (!after.ifacesByNode.has(node)) scope.nodes.add(node);
   }
   return scope;
 }

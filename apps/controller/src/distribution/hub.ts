@@ -62,6 +62,8 @@ export interface HubTiming {
 
 /** No message for this long: acks have stopped streaming in. */
 const QUIET_MS = 50;
+/** Node states written per statement. */
+const FLUSH_SLICE = 100;
 
 export const DEFAULT_TIMING: HubTiming = { heartbeatMs: 5000, staleAfterMs: 15000, flushMs: 1000 };
 
@@ -381,7 +383,8 @@ export class DistributionHub {
         assertNever(message, "agent message");
     }
     this.dirty.add(session.node);
-    this.scheduleFlush();
+    // Heartbeats trickle in all the time; only acks and the like come in bursts worth waiting out.
+    this.scheduleFlush(message.type !== "heartbeat");
     this.changed();
   }
 
@@ -390,9 +393,10 @@ export class DistributionHub {
    * runs on this thread: a write in the middle of a convergence would delay it), unless the
    * oldest unsaved report is five periods old.
    */
-  private scheduleFlush(): void {
-    this.lastReceived = Date.now();
-    this.firstUnsaved ??= this.lastReceived;
+  private scheduleFlush(burst: boolean): void {
+    const now = Date.now();
+    if (burst) this.lastReceived = now;
+    this.firstUnsaved ??= now;
     if (this.flushTimer || this.closed) return;
     const attempt = () => {
       const now = Date.now();
@@ -428,7 +432,12 @@ export class DistributionHub {
     this.dirty.clear();
     this.dirtyCounts.clear();
     try {
-      await this.store.saveNodeStates(rows);
+      // In slices: on PGlite each statement runs on this thread, and acks must not wait long.
+      for (let start = 0; start < rows.length; start += FLUSH_SLICE) {
+        await this.store.saveNodeStates(rows.slice(start, start + FLUSH_SLICE));
+        if (start + FLUSH_SLICE < rows.length)
+          await new Promise((resolve) => setImmediate(resolve));
+      }
     } catch (error) {
       if (!this.closed) console.error("distribution: saving node states failed", error);
     }

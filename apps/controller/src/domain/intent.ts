@@ -4,6 +4,7 @@ import {
   type IntentFile,
   NetloomError,
   type Problem,
+  parseDocument,
   parseIntentFile,
 } from "@netloom/model";
 import type { Reach } from "../reach";
@@ -23,9 +24,12 @@ export interface ApplyResult {
   brokenAssertions: Problem[];
 }
 
-/** Parses an already-decoded document as a tenant file; INVALID with field paths otherwise. */
+/**
+ * A tenant file from the API: usually already decoded; a string is YAML or JSON text (decoded
+ * here, with `line L, column C` problems and the 10 MiB limit). INVALID with field paths.
+ */
 export function parseTenantDocument(document: unknown, tenant?: string): IntentFile {
-  const parsed = parseIntentFile(document);
+  const parsed = parseIntentFile(decodeDocument(document));
   if (!parsed.ok) throw NetloomError.invalid(parsed.problems);
   if (tenant !== undefined && parsed.value.tenant !== tenant) {
     throw NetloomError.invalid([
@@ -33,6 +37,11 @@ export function parseTenantDocument(document: unknown, tenant?: string): IntentF
     ]);
   }
   return parsed.value;
+}
+
+/** Text (YAML or JSON) → data; anything else passes through as already decoded. */
+export function decodeDocument(document: unknown): unknown {
+  return typeof document === "string" ? parseDocument(document) : document;
 }
 
 /**

@@ -2,6 +2,7 @@ import { fabricNodeSchema, NetloomError, nameSchema, parseFabricFile } from "@ne
 import { z } from "zod";
 import { requireCloudAdmin } from "../auth/principal";
 import { distributionProcedures } from "../distribution/router";
+import { decodeDocument } from "../domain/intent";
 import { notFound } from "../store/store";
 import { authedProcedure, router } from "../trpc";
 
@@ -109,7 +110,7 @@ export const fabricRouter = router({
     .output(applySchema)
     .mutation(async ({ ctx, input }) => {
       requireCloudAdmin(ctx.principal);
-      const parsed = parseFabricFile(input.document);
+      const parsed = parseFabricFile(decodeDocument(input.document));
       if (!parsed.ok) throw NetloomError.invalid(parsed.problems);
       const result = await ctx.services.store.applyFabric(parsed.value.nodes, {
         prune: input.prune,

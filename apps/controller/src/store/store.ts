@@ -98,9 +98,9 @@ export class Store {
   private compileInputCache: CompileInput | null = null;
   private readonly locks = new KeyedMutex();
   /**
-   * Interactive transactions in flight. Prisma's driver-adapter transactions deadlock when
-   * every pool connection is held by a transaction that has begun (seen under 100 concurrent
-   * writers with a pool of 20): keep well under the pool size.
+   * Transactions in flight (pool: 20). Prisma's driver-adapter transactions deadlocked when
+   * every pool connection was held by a transaction that had begun (seen under 100 concurrent
+   * writers): stay under the pool size and leave connections for reads.
    */
   private readonly transactions: Semaphore;
   /** Checks stored assertions against a candidate; set once the compiler is wired. */
@@ -110,7 +110,7 @@ export class Store {
     readonly db: Db,
     readonly events: ControllerEvents,
   ) {
-    this.transactions = new Semaphore(db.backend === "postgres" ? 8 : 1);
+    this.transactions = new Semaphore(db.backend === "postgres" ? 16 : 1);
   }
 
   private raising: Promise<void> | null = null;
@@ -174,11 +174,17 @@ export class Store {
   }
 
   private async reloadFabric(): Promise<void> {
-    // A crash between a commit and its FabricState write leaves the row behind the sequence.
+    // A crash between a commit and its FabricState write leaves the row behind the sequence;
+    // a generation raised by another writer of FabricState must not be handed out again.
     await this.db.sql.query(
       `UPDATE "FabricState" SET generation = GREATEST(generation,
          (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "fabric_generation_seq"))
        WHERE id = 1`,
+    );
+    await this.db.sql.query(
+      `SELECT setval('"fabric_generation_seq"', generation) FROM "FabricState"
+       WHERE id = 1 AND generation > (SELECT CASE WHEN is_called THEN last_value ELSE 0 END
+         FROM "fabric_generation_seq")`,
     );
     const rows = await this.db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
     this.nodes = rows.map(nodeView);
@@ -477,25 +483,16 @@ export class Store {
           revision: resource.revision + 1,
         });
       }
-      if (diff.creates.length > 0) {
-        const rows = diff.creates.map((create) => ({ id: randomUUID(), ...create }));
-        await insertRows(
-          tx,
-          `INSERT INTO "Resource" (id, "tenantId", kind, name, ordinal, spec, "updatedAt")`,
-          ["text", "text", "text", "text", "int", "jsonb", "now"],
-          rows.map((r) => [r.id, state.id, r.kind, r.name, r.ordinal, JSON.stringify(r.spec)]),
-        );
-        for (const row of rows) {
-          resources.set(resourceKey(row.kind, row.name), {
-            id: row.id,
-            kind: row.kind,
-            name: row.name,
-            ordinal: row.ordinal,
-            spec: row.spec as StoredResource["spec"],
-            revision: 1,
-          });
-          if (row.kind === "networks") vnis[row.name] = await allocateVni(tx, row.id);
-        }
+      const created = diff.creates.map((create) => ({ id: randomUUID(), ...create }));
+      for (const row of created) {
+        resources.set(resourceKey(row.kind, row.name), {
+          id: row.id,
+          kind: row.kind,
+          name: row.name,
+          ordinal: row.ordinal,
+          spec: row.spec as StoredResource["spec"],
+          revision: 1,
+        });
       }
 
       // Addresses: rewrite the rows of every owner whose addresses changed.
@@ -519,40 +516,102 @@ export class Store {
       if (rewritten.length > 0) {
         await tx.query(`DELETE FROM "IpAllocation" WHERE "ownerId" = ANY($1::text[])`, [rewritten]);
       }
-      if (wantedRows.length > 0) {
-        const inserted = await insertRows(
+
+      // The rest in one statement (data-modifying CTEs): under load every round trip costs a
+      // scheduler wake-up of both processes, and most changes are small.
+      const statement = new Statement();
+      // PostgreSQL takes at most 65535 parameters a statement: a large apply inserts its rows
+      // in chunks first and keeps only the small writes in the combined statement.
+      const large = created.length * 6 + wantedRows.length * 5 + diff.changes.length * 8 > 30_000;
+      let insertedEarly = 0;
+      if (large) {
+        await insertChunks(
+          tx,
+          `INSERT INTO "Resource" (id, "tenantId", kind, name, ordinal, spec, "updatedAt")`,
+          created.map((r) => [
+            [r.id, "text"],
+            [state.id, "text"],
+            [r.kind, "text"],
+            [r.name, "text"],
+            [r.ordinal, "int"],
+            [JSON.stringify(r.spec), "jsonb"],
+          ]),
+          ", now()",
+        );
+        insertedEarly = await insertChunks(
           tx,
           `INSERT INTO "IpAllocation" ("tenantId", network, ip, "ownerId", purpose)`,
-          ["text", "text", "text", "text", "text"],
-          wantedRows,
-          `ON CONFLICT DO NOTHING RETURNING ip`,
+          wantedRows.map((row) => row.map((cell) => [cell, "text"] as [unknown, string])),
+          "",
+          "ON CONFLICT DO NOTHING RETURNING 1",
         );
-        // Another owner holds one of these addresses: the copy was stale. Reload and retry,
-        // which hands out the next free address instead.
-        if (inserted !== wantedRows.length) throw new StaleState();
+        await insertChunks(
+          tx,
+          `INSERT INTO "AuditEvent" ("tenantId", actor, action, kind, name, before, after, generation)`,
+          diff.changes.map((change) => [
+            [state.id, "text"],
+            [args.actor, "text"],
+            [change.action, "text"],
+            [change.kind, "text"],
+            [change.name, "text"],
+            [change.before === null ? null : JSON.stringify(change.before), "jsonb"],
+            [change.after === null ? null : JSON.stringify(change.after), "jsonb"],
+            [generation, "int"],
+          ]),
+        );
       }
-
-      await tx.query(`UPDATE "Tenant" SET generation = $1 WHERE id = $2`, [generation, state.id]);
-      await insertRows(
-        tx,
-        `INSERT INTO "AuditEvent" ("tenantId", actor, action, kind, name, before, after, generation)`,
-        ["text", "text", "text", "text", "text", "jsonb", "jsonb", "int"],
-        diff.changes.map((change) => [
-          state.id,
-          args.actor,
-          change.action,
-          change.kind,
-          change.name,
-          change.before === null ? null : JSON.stringify(change.before),
-          change.after === null ? null : JSON.stringify(change.after),
-          generation,
-        ]),
+      const resourceValues = (large ? [] : created).map(
+        (r) =>
+          `(${statement.values([r.id, "text"], [state.id, "text"], [r.kind, "text"], [r.name, "text"], [r.ordinal, "int"], [JSON.stringify(r.spec), "jsonb"])}, now())`,
       );
-      await tx.query(
-        `INSERT INTO "IntentSnapshot" ("tenantId", generation, document) VALUES ($1, $2, $3::jsonb)`,
-        [state.id, generation, JSON.stringify(prepared.intent)],
+      const ipValues = (large ? [] : wantedRows).map(
+        ([tenantId, network, ip, ownerId, purpose]) =>
+          `(${statement.values([tenantId, "text"], [network, "text"], [ip, "text"], [ownerId, "text"], [purpose, "text"])})`,
       );
-      const fabric = await tx.query<{ generation: number }>(NEXT_FABRIC_GENERATION_SQL);
+      const auditValues = (large ? [] : diff.changes).map(
+        (change) =>
+          `(${statement.values(
+            [state.id, "text"],
+            [args.actor, "text"],
+            [change.action, "text"],
+            [change.kind, "text"],
+            [change.name, "text"],
+            [change.before === null ? null : JSON.stringify(change.before), "jsonb"],
+            [change.after === null ? null : JSON.stringify(change.after), "jsonb"],
+            [generation, "int"],
+          )})`,
+      );
+      const ctes: string[] = [];
+      if (resourceValues.length > 0) {
+        ctes.push(`created AS (INSERT INTO "Resource" (id, "tenantId", kind, name, ordinal, spec, "updatedAt")
+          VALUES ${resourceValues.join(", ")})`);
+      }
+      if (ipValues.length > 0) {
+        ctes.push(`addresses AS (INSERT INTO "IpAllocation" ("tenantId", network, ip, "ownerId", purpose)
+          VALUES ${ipValues.join(", ")} ON CONFLICT DO NOTHING RETURNING 1)`);
+      }
+      ctes.push(
+        `tenant AS (UPDATE "Tenant" SET generation = ${statement.value(generation, "int")} WHERE id = ${statement.value(state.id, "text")})`,
+      );
+      if (auditValues.length > 0) {
+        ctes.push(`audit AS (INSERT INTO "AuditEvent" ("tenantId", actor, action, kind, name, before, after, generation)
+          VALUES ${auditValues.join(", ")})`);
+      }
+      ctes.push(`snapshot AS (INSERT INTO "IntentSnapshot" ("tenantId", generation, document)
+        VALUES (${statement.values([state.id, "text"], [generation, "int"], [JSON.stringify(prepared.intent), "jsonb"])}))`);
+      const written = await tx.query<{ generation: number; inserted: number }>(
+        `WITH ${ctes.join(",\n")}
+         SELECT nextval('"fabric_generation_seq"')::int AS generation,
+           ${ipValues.length > 0 ? "(SELECT count(*) FROM addresses)::int" : "0"} AS inserted`,
+        statement.params,
+      );
+      // Another owner holds one of these addresses: the copy was stale. Reload and retry, which
+      // hands out the next free address instead.
+      if ((written[0]?.inserted ?? 0) + insertedEarly !== wantedRows.length) throw new StaleState();
+      for (const row of created) {
+        if (row.kind === "networks") vnis[row.name] = await allocateVni(tx, row.id);
+      }
+      const fabric = written;
       const next: TenantState = {
         ...state,
         generation,
@@ -870,36 +929,42 @@ const NEXT_FABRIC_GENERATION_SQL = `SELECT nextval('"fabric_generation_seq"')::i
 const RAISE_FABRIC_SQL = `INSERT INTO "FabricState" (id, generation) VALUES (1, $1)
   ON CONFLICT (id) DO UPDATE SET generation = GREATEST("FabricState".generation, EXCLUDED.generation)`;
 
-/**
- * Multi-row INSERT in chunks; `types` casts each parameter (`now` is a literal now()).
- * Answers the number of rows RETURNING gave (with a `tail` that returns), else rows sent.
- */
-async function insertRows(
+/** A multi-row INSERT in chunks under the parameter limit; answers the rows RETURNING gave. */
+async function insertChunks(
   tx: SqlRunner,
   head: string,
-  types: string[],
-  rows: unknown[][],
+  rows: [unknown, string][][],
+  suffix = "",
   tail = "",
 ): Promise<number> {
-  const paramTypes = types.filter((type) => type !== "now");
-  const chunk = Math.max(1, Math.floor(30_000 / Math.max(1, paramTypes.length)));
   let count = 0;
-  for (let start = 0; start < rows.length; start += chunk) {
-    const slice = rows.slice(start, start + chunk);
-    const params: unknown[] = [];
-    const tuples = slice.map((row) => {
-      let column = 0;
-      const cells = types.map((type) => {
-        if (type === "now") return "now()";
-        params.push(row[column++]);
-        return `$${params.length}::${type}`;
-      });
-      return `(${cells.join(", ")})`;
-    });
-    const returned = await tx.query(`${head} VALUES ${tuples.join(", ")} ${tail}`, params);
-    count += tail.includes("RETURNING") ? returned.length : slice.length;
+  const perChunk = Math.max(1, Math.floor(30_000 / Math.max(1, rows[0]?.length ?? 1)));
+  for (let start = 0; start < rows.length; start += perChunk) {
+    const statement = new Statement();
+    const tuples = rows
+      .slice(start, start + perChunk)
+      .map((cells) => `(${statement.values(...cells)}${suffix})`);
+    const returned = await tx.query(
+      `${head} VALUES ${tuples.join(", ")} ${tail}`,
+      statement.params,
+    );
+    count += returned.length;
   }
   return count;
+}
+
+/** Parameters of one SQL statement, each cast to its type where it is used. */
+class Statement {
+  readonly params: unknown[] = [];
+
+  value(value: unknown, type: string): string {
+    this.params.push(value);
+    return `$${this.params.length}::${type}`;
+  }
+
+  values(...cells: [unknown, string][]): string {
+    return cells.map(([value, type]) => this.value(value, type)).join(", ");
+  }
 }
 
 /** The addresses an object holds, as IpAllocation rows. */

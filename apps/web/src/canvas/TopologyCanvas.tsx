@@ -1,8 +1,6 @@
 import type { IntentFile } from "@netloom/model";
 import {
   applyNodeChanges,
-  Background,
-  BackgroundVariant,
   type Connection,
   ConnectionMode,
   Controls,
@@ -347,7 +345,7 @@ export function TopologyCanvas({
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for palette drags; keyboards use the palette's Enter instead
     <div
-      className={`canvas${readOnly ? " readonly" : ""}`}
+      className={`canvas${readOnly ? " readonly" : ""}${without?.background ? "" : " dotted"}`}
       ref={wrapper}
       onDragOver={onDragOver}
       onDrop={onDrop}
@@ -375,9 +373,6 @@ export function TopologyCanvas({
         fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
         aria-label={`topology of ${tenant}`}
       >
-        {without?.background ? null : (
-          <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
-        )}
         {without?.minimap ? null : (
           <MiniMap
             pannable
