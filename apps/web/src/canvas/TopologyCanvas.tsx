@@ -4,8 +4,6 @@ import {
   type Connection,
   ConnectionMode,
   Controls,
-  MiniMap,
-  type MiniMapNodeProps,
   type NodeChange,
   Panel,
   ReactFlow,
@@ -14,7 +12,7 @@ import {
 } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { draftStore, useDraft } from "../draft/store";
-import { edgeTypes } from "./edges";
+import { EdgeLabelLayer, edgeTypes, hoverEdge } from "./edges";
 import { estimateSize, handlesFor } from "./geometry";
 import {
   buildGraph,
@@ -26,6 +24,8 @@ import {
   type TopologyNode,
 } from "./graph";
 import { autoLayout, gridPosition, loadPositions, quickLayout, savePositions } from "./layout";
+import { lodStore, useLodTracker } from "./lod";
+import { CanvasMiniMap } from "./MiniMap";
 import { nodeTypes } from "./nodes";
 import { useOverlay } from "./overlay";
 
@@ -57,18 +57,22 @@ export const POLICY_MIME = "application/x-netloom-policy";
 
 type Position = { x: number; y: number };
 
-const LOW_ZOOM = 0.45;
+/** Level of detail for the whole canvas (lod.ts), tracked once per view change. */
+const LodTracker = memo(function LodTracker({ wrapper }: { wrapper: HTMLElement | null }) {
+  useLodTracker(wrapper);
+  return null;
+});
 
-/** Level of detail: below LOW_ZOOM nodes drop their detail lines (CSS on the wrapper class). */
-function useLowZoom(): boolean {
-  return useStore((s) => s.transform[2] < LOW_ZOOM);
-}
-
-const LodClass = memo(function LodClass({ target }: { target: HTMLElement | null }) {
-  const low = useLowZoom();
-  useEffect(() => {
-    target?.classList.toggle("lod-low", low);
-  }, [low, target]);
+/** Hands the edge label layer (a React Flow element) to the canvas, which provides it to edges. */
+const LabelLayerFinder = memo(function LabelLayerFinder({
+  onFound,
+}: {
+  onFound: (layer: HTMLElement | null) => void;
+}) {
+  const layer = useStore(
+    (s) => s.domNode?.querySelector<HTMLElement>(".react-flow__edgelabel-renderer") ?? null,
+  );
+  useEffect(() => onFound(layer), [layer, onFound]);
   return null;
 });
 
@@ -97,7 +101,14 @@ export function TopologyCanvas({
   const draftDoc = useDraft((s) => s.doc);
   const doc = fixedDocument ?? draftDoc;
   const selection = useDraft((s) => s.selection);
-  const wrapper = useRef<HTMLDivElement>(null);
+  const wrapper = useRef<HTMLDivElement | null>(null);
+  const [wrapperElement, setWrapperElement] = useState<HTMLDivElement | null>(null);
+  const wrapperRef = useCallback((element: HTMLDivElement | null) => {
+    wrapper.current = element;
+    setWrapperElement(element);
+  }, []);
+  const [labelLayer, setLabelLayer] = useState<HTMLElement | null>(null);
+  useEffect(() => () => lodStore.patch({ hoveredEdge: null }), []);
   const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, TopologyEdge> | null>(null);
   const positionsRef = useRef<Record<string, Position>>(loadPositions(tenant));
   const [nodes, setNodes] = useState<TopologyNode[]>([]);
@@ -289,6 +300,12 @@ export function TopologyCanvas({
     }
   }, []);
   const onPaneClick = useCallback(() => draftStore.select(null), []);
+  // Hovering a policy edge shows its label when the view is too dense to label every edge; not
+  // while a button is down (a pan or a drag sweeping across edges).
+  const onEdgeMouseEnter = useCallback((event: React.MouseEvent, edge: TopologyEdge) => {
+    if (edge.type === "policy" && event.buttons === 0) hoverEdge(edge.id);
+  }, []);
+  const onEdgeMouseLeave = useCallback(() => hoverEdge(null), []);
 
   const api = useMemo<CanvasApi | null>(() => {
     if (!flow) return null;
@@ -346,10 +363,11 @@ export function TopologyCanvas({
     // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for palette drags; keyboards use the palette's Enter instead
     <div
       className={`canvas${readOnly ? " readonly" : ""}${without?.background ? "" : " dotted"}`}
-      ref={wrapper}
+      ref={wrapperRef}
       onDragOver={onDragOver}
       onDrop={onDrop}
     >
+      <EdgeLabelLayer.Provider value={labelLayer}>
       <ReactFlow<TopologyNode, TopologyEdge>
         nodes={nodes}
         edges={edges}
@@ -359,6 +377,8 @@ export function TopologyCanvas({
         onConnect={onConnect}
         onNodeClick={onNodeClick}
         onEdgeClick={onEdgeClick}
+        onEdgeMouseEnter={onEdgeMouseEnter}
+        onEdgeMouseLeave={onEdgeMouseLeave}
         onPaneClick={onPaneClick}
         onInit={setFlow}
         connectionMode={ConnectionMode.Loose}
@@ -373,22 +393,15 @@ export function TopologyCanvas({
         fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
         aria-label={`topology of ${tenant}`}
       >
-        {without?.minimap ? null : (
-          <MiniMap
-            pannable
-            zoomable
-            ariaLabel="minimap"
-            nodeClassName={minimapClass}
-            style={{ width: 170, height: 110 }}
-            {...(graph.nodes.length > LARGE ? { nodeComponent: NetworksOnlyMiniMapNode } : {})}
-          />
-        )}
+        {without?.minimap ? null : <CanvasMiniMap networksOnly={graph.nodes.length > LARGE} />}
         <Controls showInteractive={false} aria-label="zoom controls" />
-        <LodClass target={wrapper.current} />
+        <LodTracker wrapper={wrapperElement} />
+        <LabelLayerFinder onFound={setLabelLayer} />
         <Panel position="top-left">
           <FabricBadge />
         </Panel>
       </ReactFlow>
+      </EdgeLabelLayer.Provider>
     </div>
   );
 }
@@ -410,23 +423,6 @@ function openingView(graph: Graph): {
   const zoom = 0.75;
   return { fit: false, viewport: { x: -minX * zoom + 40, y: -minY * zoom + 40, zoom } };
 }
-
-/**
- * On large tenants the minimap draws networks only: a few hundred rectangles instead of
- * thousands keep panning cheap while still showing where everything is.
- */
-const NetworksOnlyMiniMapNode = memo(function NetworksOnlyMiniMapNode(props: MiniMapNodeProps) {
-  if (!props.className?.includes("mm-network")) return null;
-  return (
-    <rect
-      x={props.x}
-      y={props.y}
-      width={props.width}
-      height={props.height}
-      className={props.className}
-    />
-  );
-});
 
 /** Node data are flat records of spec objects and name lists; compare one level deep. */
 function sameData(a: object, b: object): boolean {
@@ -467,10 +463,6 @@ function FabricBadge() {
       · gen {fabric.generation} · {fabric.convergedNodes}/{fabric.nodes} nodes applied
     </div>
   );
-}
-
-function minimapClass(node: TopologyNode): string {
-  return `mm-${node.type ?? "node"}`;
 }
 
 /** Imperative handles the toolbar and panels use. */

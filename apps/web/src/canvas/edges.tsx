@@ -1,15 +1,29 @@
-import {
-  BaseEdge,
-  EdgeLabelRenderer,
-  type EdgeProps,
-  getBezierPath,
-  getStraightPath,
-} from "@xyflow/react";
-import { memo } from "react";
+import { BaseEdge, type EdgeProps, getBezierPath, getStraightPath } from "@xyflow/react";
+import { createContext, memo, useContext } from "react";
+import { createPortal } from "react-dom";
 import type { LinkFlowEdge, PolicyFlowEdge } from "./graph";
 import { Icon } from "./icons";
-import { useLowZoom } from "./nodes";
+import { lodStore, useLod } from "./lod";
 import { useOverlay } from "./overlay";
+
+/**
+ * React Flow's edge label layer (`.react-flow__edgelabel-renderer`), found once by the canvas.
+ * Labels portal into it directly: <EdgeLabelRenderer> would run a DOM query per label on every
+ * store update, i.e. per label per pan frame.
+ */
+export const EdgeLabelLayer = createContext<HTMLElement | null>(null);
+
+let clearHover: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Hover shows a label the dense view left out. Leaving is delayed a little so the pointer can
+ * travel from the edge onto its label (which then keeps it) without the label vanishing.
+ */
+export function hoverEdge(id: string | null): void {
+  clearTimeout(clearHover);
+  if (id !== null) lodStore.patch({ hoveredEdge: id });
+  else clearHover = setTimeout(() => lodStore.patch({ hoveredEdge: null }), 150);
+}
 
 function useEdgeTrace(id: string): string {
   return useOverlay((s) => {
@@ -35,12 +49,12 @@ export const PolicyEdge = memo(function PolicyEdge(props: EdgeProps<PolicyFlowEd
     targetPosition,
   });
   const trace = useEdgeTrace(id);
-  const low = useLowZoom();
+  // One boolean per edge: re-renders only when this edge's label appears or goes.
+  const showLabel = useLod((s) => !(s.low || s.dense) || s.hoveredEdge === id);
+  const layer = useContext(EdgeLabelLayer);
   const policy = data?.policy;
-  const chain = policy
-    ? [...new Set(policy.rules.flatMap((r) => r.services ?? []).map(String))]
-    : [];
   const allows = policy?.rules.some((r) => r.action === "allow") ?? false;
+  const labelled = policy && layer && (showLabel || selected || trace !== "");
   return (
     <>
       <BaseEdge
@@ -49,28 +63,39 @@ export const PolicyEdge = memo(function PolicyEdge(props: EdgeProps<PolicyFlowEd
         className={`nl-edge-policy${allows ? "" : " deny-only"}${selected ? " selected" : ""}${trace}`}
         interactionWidth={18}
       />
-      {policy && !low ? (
-        <EdgeLabelRenderer>
-          <div
-            className={`nl-edge-label nodrag nopan${selected ? " selected" : ""}${trace}`}
-            data-edge-id={id}
-            title={`policy ${policy.name}: ${policy.rules.length} rule${policy.rules.length === 1 ? "" : "s"}`}
-            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
-          >
-            <Icon kind="policy" size={11} />
-            <span>{policy.name}</span>
-            {chain.map((service) => (
-              <span key={service} className="chip chip-service" title={`service chain: ${service}`}>
-                <Icon kind="firewall" size={11} />
-                {service}
-              </span>
-            ))}
-          </div>
-        </EdgeLabelRenderer>
-      ) : null}
+      {labelled
+        ? createPortal(
+            <div
+              className={`nl-edge-label nodrag nopan${selected ? " selected" : ""}${trace}`}
+              data-edge-id={id}
+              title={`policy ${policy.name}: ${policy.rules.length} rule${policy.rules.length === 1 ? "" : "s"}`}
+              style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+              onMouseEnter={() => hoverEdge(id)}
+              onMouseLeave={() => hoverEdge(null)}
+            >
+              <Icon kind="policy" size={11} />
+              <span>{policy.name}</span>
+              {serviceChain(policy).map((service) => (
+                <span
+                  key={service}
+                  className="chip chip-service"
+                  title={`service chain: ${service}`}
+                >
+                  <Icon kind="firewall" size={11} />
+                  {service}
+                </span>
+              ))}
+            </div>,
+            layer,
+          )
+        : null}
     </>
   );
 });
+
+function serviceChain(policy: NonNullable<PolicyFlowEdge["data"]>["policy"]): string[] {
+  return [...new Set(policy.rules.flatMap((r) => r.services ?? []).map(String))];
+}
 
 export const LinkEdge = memo(function LinkEdge(props: EdgeProps<LinkFlowEdge>) {
   const { id, sourceX, sourceY, targetX, targetY, data } = props;

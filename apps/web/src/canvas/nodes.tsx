@@ -1,5 +1,5 @@
 import { assertNever } from "@netloom/model";
-import { Handle, type NodeProps, Position, useStore } from "@xyflow/react";
+import { Handle, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
 import type {
   FipFlowNode,
@@ -10,6 +10,7 @@ import type {
   WorkloadFlowNode,
 } from "./graph";
 import { Icon, type IconKind } from "./icons";
+import { useLod } from "./lod";
 import { traceRole, useOverlay } from "./overlay";
 
 /**
@@ -18,12 +19,9 @@ import { traceRole, useOverlay } from "./overlay";
  * interfaces) carry `nl-detail`, which CSS hides at low zoom (level of detail).
  */
 
-/** Below this zoom nodes draw only their title line (level of detail). */
-export const LOW_ZOOM = 0.45;
-
-/** One boolean per node: re-renders only when the zoom crosses LOW_ZOOM. */
-export function useLowZoom(): boolean {
-  return useStore((s) => s.transform[2] < LOW_ZOOM);
+/** One boolean per node: re-renders only when the zoom crosses LOW_ZOOM (see lod.ts). */
+function useLowZoom(): boolean {
+  return useLod((s) => s.low);
 }
 
 /** Keeps the node's height while its detail lines are not drawn, so nothing jumps. */

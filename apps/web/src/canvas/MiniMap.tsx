@@ -1,0 +1,193 @@
+import { Panel, type ReactFlowState, useStoreApi } from "@xyflow/react";
+import { memo, useEffect, useRef } from "react";
+import type { TopologyNode } from "./graph";
+
+const WIDTH = 170;
+const HEIGHT = 110;
+/** Margin around the drawing, in minimap pixels (React Flow's `offsetScale`). */
+const MARGIN = 5;
+
+type Kind = NonNullable<TopologyNode["type"]>;
+const KINDS: Kind[] = ["network", "workload", "service", "router", "pool", "fip"];
+
+type Rect = { x: number; y: number; width: number; height: number };
+
+/**
+ * Overview of the whole topology with the visible area marked; drag on it to pan, wheel to zoom.
+ *
+ * A cheap stand-in for React Flow's <MiniMap>, which renders and subscribes one component per
+ * node and re-renders on every pan frame (on a 2,000-node tenant that alone was a third of a pan
+ * frame's main-thread time). Here every node kind is one <path>, rebuilt only when nodes change,
+ * and the view box and viewport mask are written straight to the DOM when the view moves: no
+ * React work while panning. On large tenants only networks are drawn (`networksOnly`), which
+ * still shows where everything is.
+ */
+export const CanvasMiniMap = memo(function CanvasMiniMap({
+  networksOnly,
+}: {
+  networksOnly: boolean;
+}) {
+  const store = useStoreApi();
+  const svg = useRef<SVGSVGElement>(null);
+  const mask = useRef<SVGPathElement>(null);
+  const paths = useRef<Partial<Record<Kind, SVGPathElement | null>>>({});
+  /** Flow units per minimap pixel, for turning pointer moves into pans. */
+  const viewScale = useRef(1);
+
+  useEffect(() => {
+    let seen: Pick<ReactFlowState, "nodes" | "transform" | "width" | "height"> | null = null;
+    let bounds: Rect | null = null;
+    const update = (state: ReactFlowState) => {
+      if (
+        seen &&
+        state.nodes === seen.nodes &&
+        state.transform === seen.transform &&
+        state.width === seen.width &&
+        state.height === seen.height
+      ) {
+        return;
+      }
+      if (!seen || state.nodes !== seen.nodes) {
+        bounds = drawNodes(state, paths.current, networksOnly);
+      }
+      seen = state;
+      const [tx, ty, zoom] = state.transform;
+      const view = {
+        x: -tx / zoom,
+        y: -ty / zoom,
+        width: state.width / zoom,
+        height: state.height / zoom,
+      };
+      const box = bounds ? union(bounds, view) : view;
+      const scale = Math.max(box.width / WIDTH, box.height / HEIGHT) || 1;
+      viewScale.current = scale;
+      const offset = MARGIN * scale;
+      const width = scale * WIDTH + offset * 2;
+      const height = scale * HEIGHT + offset * 2;
+      const x = box.x - (scale * WIDTH - box.width) / 2 - offset;
+      const y = box.y - (scale * HEIGHT - box.height) / 2 - offset;
+      svg.current?.setAttribute("viewBox", `${x} ${y} ${width} ${height}`);
+      mask.current?.setAttribute(
+        "d",
+        `M${x - offset},${y - offset}h${width + offset * 2}v${height + offset * 2}h${-width - offset * 2}z` +
+          `M${view.x},${view.y}h${view.width}v${view.height}h${-view.width}z`,
+      );
+    };
+    update(store.getState());
+    return store.subscribe(update);
+  }, [store, networksOnly]);
+
+  // Dragging on the minimap moves the view with the pointer, as React Flow's pannable minimap.
+  const drag = useRef<{ pointer: number; x: number; y: number } | null>(null);
+  const onPointerDown = (event: React.PointerEvent<SVGSVGElement>) => {
+    if (event.button !== 0) return;
+    event.currentTarget.setPointerCapture(event.pointerId);
+    drag.current = { pointer: event.pointerId, x: event.clientX, y: event.clientY };
+  };
+  const onPointerMove = (event: React.PointerEvent<SVGSVGElement>) => {
+    const from = drag.current;
+    const { panZoom, transform } = store.getState();
+    if (!from || from.pointer !== event.pointerId || !panZoom) return;
+    const [x, y, zoom] = transform;
+    const step = viewScale.current * Math.max(zoom, Math.log(zoom));
+    void panZoom.setViewport({
+      x: x - (event.clientX - from.x) * step,
+      y: y - (event.clientY - from.y) * step,
+      zoom,
+    });
+    drag.current = { pointer: event.pointerId, x: event.clientX, y: event.clientY };
+  };
+  const onPointerUp = () => {
+    drag.current = null;
+  };
+
+  // Wheel zooms around the view's centre; a native listener, as React's wheel is passive.
+  useEffect(() => {
+    const element = svg.current;
+    if (!element) return;
+    const onWheel = (event: WheelEvent) => {
+      const { panZoom, transform } = store.getState();
+      if (!panZoom) return;
+      event.preventDefault();
+      const perLine = event.deltaMode === 1 ? 0.05 : event.deltaMode ? 1 : 0.002;
+      void panZoom.scaleTo(transform[2] * 2 ** (-event.deltaY * perLine));
+    };
+    element.addEventListener("wheel", onWheel, { passive: false });
+    return () => element.removeEventListener("wheel", onWheel);
+  }, [store]);
+
+  return (
+    <Panel position="bottom-right" className="react-flow__minimap" style={{ width: WIDTH, height: HEIGHT }}>
+      <svg
+        ref={svg}
+        width={WIDTH}
+        height={HEIGHT}
+        className="react-flow__minimap-svg"
+        role="img"
+        aria-label="minimap"
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={onPointerUp}
+      >
+        {KINDS.map((kind) => (
+          <path
+            key={kind}
+            ref={(element) => {
+              paths.current[kind] = element;
+            }}
+            className={`mm-${kind}`}
+          />
+        ))}
+        <path ref={mask} className="react-flow__minimap-mask" fillRule="evenodd" pointerEvents="none" />
+      </svg>
+    </Panel>
+  );
+});
+
+/** Writes one path per node kind; returns the bounds of all nodes (drawn or not). */
+function drawNodes(
+  state: ReactFlowState,
+  paths: Partial<Record<Kind, SVGPathElement | null>>,
+  networksOnly: boolean,
+): Rect | null {
+  const parts: Record<Kind, string[]> = {
+    network: [],
+    workload: [],
+    service: [],
+    router: [],
+    pool: [],
+    fip: [],
+  };
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (const node of state.nodeLookup.values()) {
+    if (node.hidden) continue;
+    const { x, y } = node.internals.positionAbsolute;
+    const width = node.measured.width ?? node.width ?? 0;
+    const height = node.measured.height ?? node.height ?? 0;
+    minX = Math.min(minX, x);
+    minY = Math.min(minY, y);
+    maxX = Math.max(maxX, x + width);
+    maxY = Math.max(maxY, y + height);
+    const kind = node.type as Kind | undefined;
+    if (!kind || !(kind in parts) || (networksOnly && kind !== "network")) continue;
+    parts[kind].push(`M${x},${y}h${width}v${height}h${-width}z`);
+  }
+  for (const kind of KINDS) paths[kind]?.setAttribute("d", parts[kind].join(""));
+  if (minX > maxX) return null;
+  return { x: minX, y: minY, width: maxX - minX, height: maxY - minY };
+}
+
+function union(a: Rect, b: Rect): Rect {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return {
+    x,
+    y,
+    width: Math.max(a.x + a.width, b.x + b.width) - x,
+    height: Math.max(a.y + a.height, b.y + b.height) - y,
+  };
+}

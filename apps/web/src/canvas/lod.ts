@@ -1,0 +1,123 @@
+import { type ReactFlowState, useStoreApi } from "@xyflow/react";
+import { useEffect, useSyncExternalStore } from "react";
+
+/**
+ * Level of detail, decided once per view change for the whole canvas instead of by a selector
+ * in every node and edge: a pan frame then costs one pass here, and components re-render only
+ * when a level actually flips.
+ *
+ * - `low`: below LOW_ZOOM nodes draw only their title line.
+ * - `dense`: more policy edges in view than labels can be read (and painted cheaply): their
+ *   labels are drawn only for the focused edge (selected, traced or hovered). Zooming in, or a
+ *   small tenant, brings them all back. Network nodes still list their policies as chips.
+ */
+export interface LodState {
+  low: boolean;
+  dense: boolean;
+  /** The edge under the pointer, whose label shows even when the view is dense. */
+  hoveredEdge: string | null;
+}
+
+/** Below this zoom nodes draw only their title (level of detail). */
+export const LOW_ZOOM = 0.45;
+
+/**
+ * Policy labels are drawn while at most this many policy edges have their middle in view; past
+ * it the view is "dense". The lower bound is the way back (hysteresis, so a pan along the
+ * boundary does not make labels flicker).
+ */
+export const LABEL_BUDGET = 40;
+const LABEL_BUDGET_BACK = 32;
+
+type Listener = () => void;
+
+function createLodStore() {
+  let state: LodState = { low: false, dense: false, hoveredEdge: null };
+  const listeners = new Set<Listener>();
+  return {
+    getState: () => state,
+    subscribe(listener: Listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    patch(part: Partial<LodState>) {
+      let changed = false;
+      for (const key of Object.keys(part) as (keyof LodState)[]) {
+        if (part[key] !== state[key]) changed = true;
+      }
+      if (!changed) return;
+      state = { ...state, ...part };
+      for (const listener of listeners) listener();
+    },
+  };
+}
+
+export const lodStore = createLodStore();
+
+/** Subscribes to one level-of-detail value; select a primitive so only flips re-render. */
+export function useLod<T>(selector: (state: LodState) => T): T {
+  return useSyncExternalStore(
+    lodStore.subscribe,
+    () => selector(lodStore.getState()),
+    () => selector(lodStore.getState()),
+  );
+}
+
+/** How many policy edges have their middle inside the view (stops counting past `limit`). */
+export function policyEdgesInView(state: ReactFlowState, limit: number): number {
+  const [tx, ty, zoom] = state.transform;
+  if (!state.width || !state.height || zoom <= 0) return 0;
+  const left = -tx / zoom;
+  const top = -ty / zoom;
+  const right = left + state.width / zoom;
+  const bottom = top + state.height / zoom;
+  let count = 0;
+  for (const edge of state.edges) {
+    if (edge.type !== "policy") continue;
+    const source = state.nodeLookup.get(edge.source);
+    const target = state.nodeLookup.get(edge.target);
+    if (!source || !target) continue;
+    const a = source.internals.positionAbsolute;
+    const b = target.internals.positionAbsolute;
+    const x = (a.x + b.x + ((source.measured.width ?? 0) + (target.measured.width ?? 0)) / 2) / 2;
+    const y = (a.y + b.y + ((source.measured.height ?? 0) + (target.measured.height ?? 0)) / 2) / 2;
+    if (x >= left && x <= right && y >= top && y <= bottom) {
+      count++;
+      if (count > limit) return count;
+    }
+  }
+  return count;
+}
+
+/**
+ * Keeps `lodStore` in step with React Flow's view and mirrors it as `lod-low` / `lod-dense`
+ * classes on `wrapper` (for CSS-only simplifications). Must render inside <ReactFlow>.
+ */
+export function useLodTracker(wrapper: HTMLElement | null): void {
+  const store = useStoreApi();
+  useEffect(() => {
+    let last: { transform: unknown; nodes: unknown; edges: unknown; width: number; height: number } =
+      { transform: null, nodes: null, edges: null, width: 0, height: 0 };
+    const update = (state: ReactFlowState) => {
+      if (
+        state.transform === last.transform &&
+        state.nodes === last.nodes &&
+        state.edges === last.edges &&
+        state.width === last.width &&
+        state.height === last.height
+      ) {
+        return;
+      }
+      last = state;
+      const wasDense = lodStore.getState().dense;
+      const count = policyEdgesInView(state, LABEL_BUDGET);
+      const dense = wasDense ? count > LABEL_BUDGET_BACK : count > LABEL_BUDGET;
+      const low = state.transform[2] < LOW_ZOOM;
+      lodStore.patch({ low, dense });
+      wrapper?.classList.toggle("lod-low", low);
+      wrapper?.classList.toggle("lod-dense", dense);
+    };
+    update(store.getState());
+    return store.subscribe(update);
+  }, [store, wrapper]);
+}
