@@ -1,4 +1,18 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { createServer } from "./server";
+
+/**
+ * Keeps a generated cloud admin token next to the embedded database (owner-readable only), so
+ * the `netloom` command run from the same folder finds it without copying it from the log.
+ */
+function saveGeneratedToken(token: string): string {
+  const dir = process.env.NETLOOM_DATA ?? ".netloom";
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "admin-token");
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return file;
+}
 
 /** `netloom-controller [--demo]`: configuration from the environment (spec section 5). */
 async function main(): Promise<void> {
@@ -13,6 +27,11 @@ async function main(): Promise<void> {
         ? "cloud admin token: the value of NETLOOM_BOOTSTRAP_TOKEN"
         : `cloud admin token (shown once): ${server.bootstrap.token}`,
     );
+    if (!process.env.NETLOOM_BOOTSTRAP_TOKEN && !process.env.DATABASE_URL) {
+      lines.push(
+        `  saved to ${saveGeneratedToken(server.bootstrap.token)} for the netloom command`,
+      );
+    }
   }
   if (server.demo) {
     lines.push(`demo tenant: ${server.demo.tenant} (open ${url})`);

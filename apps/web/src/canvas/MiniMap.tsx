@@ -117,7 +117,11 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
   }, [store]);
 
   return (
-    <Panel position="bottom-right" className="react-flow__minimap" style={{ width: WIDTH, height: HEIGHT }}>
+    <Panel
+      position="bottom-right"
+      className="react-flow__minimap"
+      style={{ width: WIDTH, height: HEIGHT }}
+    >
       <svg
         ref={svg}
         width={WIDTH}
@@ -139,7 +143,12 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
             className={`mm-${kind}`}
           />
         ))}
-        <path ref={mask} className="react-flow__minimap-mask" fillRule="evenodd" pointerEvents="none" />
+        <path
+          ref={mask}
+          className="react-flow__minimap-mask"
+          fillRule="evenodd"
+          pointerEvents="none"
+        />
       </svg>
     </Panel>
   );

@@ -368,39 +368,39 @@ export function TopologyCanvas({
       onDrop={onDrop}
     >
       <EdgeLabelLayer.Provider value={labelLayer}>
-      <ReactFlow<TopologyNode, TopologyEdge>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        onNodesChange={onNodesChange}
-        onConnect={onConnect}
-        onNodeClick={onNodeClick}
-        onEdgeClick={onEdgeClick}
-        onEdgeMouseEnter={onEdgeMouseEnter}
-        onEdgeMouseLeave={onEdgeMouseLeave}
-        onPaneClick={onPaneClick}
-        onInit={setFlow}
-        connectionMode={ConnectionMode.Loose}
-        nodesConnectable={!readOnly}
-        nodesDraggable
-        deleteKeyCode={null}
-        onlyRenderVisibleElements
-        minZoom={0.05}
-        maxZoom={2}
-        fitView={opening.fit}
-        {...(opening.viewport ? { defaultViewport: opening.viewport } : {})}
-        fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
-        aria-label={`topology of ${tenant}`}
-      >
-        {without?.minimap ? null : <CanvasMiniMap networksOnly={graph.nodes.length > LARGE} />}
-        <Controls showInteractive={false} aria-label="zoom controls" />
-        <LodTracker wrapper={wrapperElement} />
-        <LabelLayerFinder onFound={setLabelLayer} />
-        <Panel position="top-left">
-          <FabricBadge />
-        </Panel>
-      </ReactFlow>
+        <ReactFlow<TopologyNode, TopologyEdge>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onConnect={onConnect}
+          onNodeClick={onNodeClick}
+          onEdgeClick={onEdgeClick}
+          onEdgeMouseEnter={onEdgeMouseEnter}
+          onEdgeMouseLeave={onEdgeMouseLeave}
+          onPaneClick={onPaneClick}
+          onInit={setFlow}
+          connectionMode={ConnectionMode.Loose}
+          nodesConnectable={!readOnly}
+          nodesDraggable
+          deleteKeyCode={null}
+          onlyRenderVisibleElements
+          minZoom={0.05}
+          maxZoom={2}
+          fitView={opening.fit}
+          {...(opening.viewport ? { defaultViewport: opening.viewport } : {})}
+          fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
+          aria-label={`topology of ${tenant}`}
+        >
+          {without?.minimap ? null : <CanvasMiniMap networksOnly={graph.nodes.length > LARGE} />}
+          <Controls showInteractive={false} aria-label="zoom controls" />
+          <LodTracker wrapper={wrapperElement} />
+          <LabelLayerFinder onFound={setLabelLayer} />
+          <Panel position="top-left">
+            <FabricBadge />
+          </Panel>
+        </ReactFlow>
       </EdgeLabelLayer.Provider>
     </div>
   );

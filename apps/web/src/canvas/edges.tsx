@@ -65,6 +65,7 @@ export const PolicyEdge = memo(function PolicyEdge(props: EdgeProps<PolicyFlowEd
       />
       {labelled
         ? createPortal(
+            // biome-ignore lint/a11y/noStaticElementInteractions: hover only keeps a label drawn (a pointer nicety); keyboard users select the edge, which shows it too
             <div
               className={`nl-edge-label nodrag nopan${selected ? " selected" : ""}${trace}`}
               data-edge-id={id}

@@ -96,8 +96,13 @@ export function policyEdgesInView(state: ReactFlowState, limit: number): number 
 export function useLodTracker(wrapper: HTMLElement | null): void {
   const store = useStoreApi();
   useEffect(() => {
-    let last: { transform: unknown; nodes: unknown; edges: unknown; width: number; height: number } =
-      { transform: null, nodes: null, edges: null, width: 0, height: 0 };
+    let last: {
+      transform: unknown;
+      nodes: unknown;
+      edges: unknown;
+      width: number;
+      height: number;
+    } = { transform: null, nodes: null, edges: null, width: 0, height: 0 };
     const update = (state: ReactFlowState) => {
       if (
         state.transform === last.transform &&
