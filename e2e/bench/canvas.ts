@@ -19,7 +19,7 @@
  * BENCH_EXTRA (bench-page switches, e.g. "&minimap=0&background=0").
  * On a shared 2-core machine the frame times swing by 2x between runs: run it a few times.
  */
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,8 @@ function p95(values: number[]): number {
 /** Experiment knobs: a Chrome trace of the large pan and drag (`<path>.pan.json`, `.drag.json`), a screenshot. */
 const TRACE = process.env.BENCH_TRACE;
 const SHOT = process.env.BENCH_SHOT;
+/** BENCH_DUMP: a JSON file for the raw frame deltas of the three runs. */
+const DUMP = process.env.BENCH_DUMP;
 const TRACE_CATEGORIES = [
   "devtools.timeline",
   "disabled-by-default-devtools.timeline",
@@ -201,6 +203,9 @@ async function main(): Promise<void> {
     if (TRACE) await browser.startTracing(page, { path: `${TRACE}.small.json`, categories: TRACE_CATEGORIES });
     const panSmall = await pan(page);
     if (TRACE) await browser.stopTracing();
+    if (DUMP) {
+      writeFileSync(DUMP, JSON.stringify({ panLarge, dragLarge, panSmall }));
+    }
     process.stderr.write(
       `frames: pan ${panLarge.length}, drag ${dragLarge.length}, small pan ${panSmall.length}; DOM nodes rendered at zoom 0.75: ${await page.locator(".react-flow__node").count()} (small)\n`,
     );

@@ -31,7 +31,7 @@ import { createServer } from "../src/server";
 const here = fileURLToPath(import.meta.url);
 const repoRoot = path.resolve(path.dirname(here), "../../..");
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 50);
-const WARMUP = 3;
+const WARMUP = 5;
 const BOOTSTRAP = "nlt_bench-admin";
 
 type ChildCommand =

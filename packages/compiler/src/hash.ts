@@ -54,8 +54,8 @@ export class HashFold {
 
 /*
  * The streaming core: one FNV-1a 64 state in module variables, so the per-character loop keeps
- * it in registers (no object, no allocation). Not reentrant, and it need not be: every feed runs
- * to completion synchronously.
+ * it in locals (no object, no allocation). Not reentrant, and it need not be: every feed runs to
+ * completion synchronously.
  */
 let streamHigh = 0;
 let streamLow = 0;
@@ -75,86 +75,15 @@ function feedChars(text: string): void {
   streamLow = low;
 }
 
-/** Feeds a string as JSON.stringify writes it: quoted, escaped where JSON needs it. */
-function feedJsonString(text: string): void {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) {
-      // Escapes or surrogates: rare in names and addresses; let JSON decide.
-      feedChars(JSON.stringify(text));
-      return;
-    }
-  }
-  feedChars('"');
-  feedChars(text);
-  feedChars('"');
-}
-
-/** Whether JSON.stringify leaves the value out of an object (and writes null in an array). */
-function skipped(value: unknown): boolean {
-  return value === undefined || typeof value === "function" || typeof value === "symbol";
-}
-
-/** Feeds a value's JSON text, character for character what JSON.stringify writes. */
-function feedJson(value: unknown): void {
-  switch (typeof value) {
-    case "string":
-      feedJsonString(value);
-      return;
-    case "number":
-      feedChars(Number.isFinite(value) ? String(value) : "null");
-      return;
-    case "boolean":
-      feedChars(value ? "true" : "false");
-      return;
-    case "object": {
-      if (value === null) {
-        feedChars("null");
-        return;
-      }
-      if (Array.isArray(value)) {
-        feedChars("[");
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) feedChars(",");
-          const item: unknown = value[i];
-          if (skipped(item)) feedChars("null");
-          else feedJson(item);
-        }
-        feedChars("]");
-        return;
-      }
-      const record = value as Record<string, unknown>;
-      feedChars("{");
-      let first = true;
-      // for-in visits own keys in the order JSON.stringify writes them (plain objects only).
-      for (const key in record) {
-        if (!Object.hasOwn(record, key)) continue;
-        const item = record[key];
-        if (skipped(item)) continue;
-        if (!first) feedChars(",");
-        first = false;
-        feedJsonString(key);
-        feedChars(":");
-        feedJson(item);
-      }
-      feedChars("}");
-      return;
-    }
-    default:
-      // bigint throws in JSON.stringify; nothing the compiler hashes holds one.
-      feedChars("null");
-  }
-}
-
 /**
- * A value with FNV-1a 64 of its JSON text, computed without building the text: equal to
- * `fnv1a64Pair(JSON.stringify(value))` for plain objects, arrays, strings, finite numbers,
- * booleans and null (what configs are made of).
+ * A value with FNV-1a 64 of its JSON text. The text is built by the native JSON.stringify and
+ * dropped at once: a walk in JavaScript that fed the same characters without building the text
+ * measured 1.5-2x slower than native serialization plus hashing.
  */
 export function withJsonHash<T>(value: T): { value: T; high: number; low: number } {
   streamHigh = 0xcbf29ce4;
   streamLow = 0x84222325;
-  feedJson(value);
+  feedChars(JSON.stringify(value));
   return { value, high: streamHigh, low: streamLow };
 }
 
@@ -165,8 +94,10 @@ export function fnv1a64(text: string): string {
 
 /** FNV-1a 64 of a string as its two 32-bit halves. */
 export function fnv1a64Pair(text: string): [number, number] {
-  const fold = new HashFold().chars(text);
-  return [fold.high, fold.low];
+  streamHigh = 0xcbf29ce4;
+  streamLow = 0x84222325;
+  feedChars(text);
+  return [streamHigh, streamLow];
 }
 
 /** The content hash of a JSON value: FNV-1a 64 of its JSON text. */

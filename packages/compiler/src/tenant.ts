@@ -151,7 +151,7 @@ export interface TenantDerived {
   peerList: Hashed<{ node: string; underlay: string }>[];
   /** The fabric the peer entries were made for. */
   underlays: ReadonlyMap<string, string>;
-  /** Hashed pieces by their JSON text: a recompile reuses equal pieces (same objects). */
+  /** Hashed pieces by 53 bits of their content hash: a recompile reuses equal pieces. */
   memo: Map<number, MemoEntry>;
   memoGeneration: number;
   /** Interfaces by workload (those with an address), in interface order. */
@@ -167,7 +167,7 @@ export interface TenantDerived {
 }
 
 /**
- * Hashes pieces by their JSON, reusing the previous compile's object for equal JSON so that
+ * Hashes pieces by their JSON, reusing the previous compile's object for equal content so that
  * unchanged pieces keep their identity (the incremental compiler compares by identity).
  */
 class Hasher {
