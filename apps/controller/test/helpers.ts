@@ -16,13 +16,26 @@ export const BACKENDS: { name: string; databaseUrl: string | undefined; skip: st
   },
 ];
 
-/** Empties a PostgreSQL test database (tables of the schema, and the migration record). */
-async function resetPostgres(url: string): Promise<void> {
+let databaseCounter = 0;
+
+/**
+ * A new, empty PostgreSQL database on the server of `url`, answered as its URL. Each fresh
+ * server gets its own, so test files running in parallel never share tables.
+ */
+async function createTestDatabase(url: string): Promise<string> {
   const pg = (await import("pg")).default;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-  await client.end();
+  databaseCounter += 1;
+  const name = `netloom_t_${process.pid}_${databaseCounter}_${Date.now().toString(36)}`;
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const fresh = new URL(url);
+  fresh.pathname = `/${name}`;
+  return fresh.toString();
 }
 
 /** A fresh in-process controller with an empty store. */
@@ -30,10 +43,9 @@ export async function freshServer(
   databaseUrl?: string,
   options: { distribution?: boolean } = {},
 ): Promise<NetloomServer> {
-  if (databaseUrl) await resetPostgres(databaseUrl);
   return createServer({
     dataDir: "memory://",
-    databaseUrl: databaseUrl ?? "",
+    databaseUrl: databaseUrl ? await createTestDatabase(databaseUrl) : "",
     bootstrapToken: "test-admin-token",
     logger: false,
     distribution: options.distribution ?? false,

@@ -6,6 +6,8 @@ const WIDTH = 170;
 const HEIGHT = 110;
 /** Margin around the drawing, in minimap pixels (React Flow's `offsetScale`). */
 const MARGIN = 5;
+/** While nodes keep changing (a drag), their drawing is refreshed at most this often. */
+const REDRAW_EVERY_MS = 120;
 
 type Kind = NonNullable<TopologyNode["type"]>;
 const KINDS: Kind[] = ["network", "workload", "service", "router", "pool", "fip"];
@@ -37,20 +39,9 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
   useEffect(() => {
     let seen: Pick<ReactFlowState, "nodes" | "transform" | "width" | "height"> | null = null;
     let bounds: Rect | null = null;
-    const update = (state: ReactFlowState) => {
-      if (
-        seen &&
-        state.nodes === seen.nodes &&
-        state.transform === seen.transform &&
-        state.width === seen.width &&
-        state.height === seen.height
-      ) {
-        return;
-      }
-      if (!seen || state.nodes !== seen.nodes) {
-        bounds = drawNodes(state, paths.current, networksOnly);
-      }
-      seen = state;
+    let drawnAt = Number.NEGATIVE_INFINITY;
+    let trailing: ReturnType<typeof setTimeout> | undefined;
+    const drawView = (state: ReactFlowState) => {
       const [tx, ty, zoom] = state.transform;
       const view = {
         x: -tx / zoom,
@@ -73,8 +64,42 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
           `M${view.x},${view.y}h${view.width}v${view.height}h${-view.width}z`,
       );
     };
+    const drawAll = (state: ReactFlowState) => {
+      clearTimeout(trailing);
+      trailing = undefined;
+      drawnAt = performance.now();
+      bounds = drawNodes(state, paths.current, networksOnly);
+      drawView(state);
+    };
+    const update = (state: ReactFlowState) => {
+      const nodesChanged = !seen || state.nodes !== seen.nodes;
+      if (
+        !nodesChanged &&
+        seen &&
+        state.transform === seen.transform &&
+        state.width === seen.width &&
+        state.height === seen.height
+      ) {
+        return;
+      }
+      seen = state;
+      if (!nodesChanged) {
+        drawView(state);
+        return;
+      }
+      // Nodes change on every frame of a drag: redraw them a few times a second, and once after.
+      const since = performance.now() - drawnAt;
+      if (since >= REDRAW_EVERY_MS) drawAll(state);
+      else if (trailing === undefined) {
+        trailing = setTimeout(() => drawAll(store.getState()), REDRAW_EVERY_MS - since);
+      }
+    };
     update(store.getState());
-    return store.subscribe(update);
+    const unsubscribe = store.subscribe(update);
+    return () => {
+      unsubscribe();
+      clearTimeout(trailing);
+    };
   }, [store, networksOnly]);
 
   // Dragging on the minimap moves the view with the pointer, as React Flow's pannable minimap.

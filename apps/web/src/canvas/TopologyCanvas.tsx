@@ -110,7 +110,10 @@ export function TopologyCanvas({
   const [labelLayer, setLabelLayer] = useState<HTMLElement | null>(null);
   useEffect(() => () => lodStore.patch({ hoveredEdge: null }), []);
   const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, TopologyEdge> | null>(null);
-  const positionsRef = useRef<Record<string, Position>>(loadPositions(tenant));
+  // Lazily: a render during a drag must not parse the saved layout again (2,000 positions).
+  const [positionsRef] = useState<{ current: Record<string, Position> }>(() => ({
+    current: loadPositions(tenant),
+  }));
   const [nodes, setNodes] = useState<TopologyNode[]>([]);
   const [layoutVersion, setLayoutVersion] = useState(0);
 

@@ -28,6 +28,7 @@ export const LOW_ZOOM = 0.45;
  */
 export const LABEL_BUDGET = 40;
 const LABEL_BUDGET_BACK = 32;
+const REDECIDE_EVERY_MS = 150;
 
 type Listener = () => void;
 
@@ -96,24 +97,14 @@ export function policyEdgesInView(state: ReactFlowState, limit: number): number 
 export function useLodTracker(wrapper: HTMLElement | null): void {
   const store = useStoreApi();
   useEffect(() => {
-    let last: {
-      transform: unknown;
-      nodes: unknown;
-      edges: unknown;
-      width: number;
-      height: number;
-    } = { transform: null, nodes: null, edges: null, width: 0, height: 0 };
-    const update = (state: ReactFlowState) => {
-      if (
-        state.transform === last.transform &&
-        state.nodes === last.nodes &&
-        state.edges === last.edges &&
-        state.width === last.width &&
-        state.height === last.height
-      ) {
-        return;
-      }
-      last = state;
+    let seen: Pick<ReactFlowState, "transform" | "nodes" | "edges" | "width" | "height"> | null =
+      null;
+    let decidedAt = Number.NEGATIVE_INFINITY;
+    let trailing: ReturnType<typeof setTimeout> | undefined;
+    const decide = (state: ReactFlowState) => {
+      clearTimeout(trailing);
+      trailing = undefined;
+      decidedAt = performance.now();
       const wasDense = lodStore.getState().dense;
       const count = policyEdgesInView(state, LABEL_BUDGET);
       const dense = wasDense ? count > LABEL_BUDGET_BACK : count > LABEL_BUDGET;
@@ -122,7 +113,32 @@ export function useLodTracker(wrapper: HTMLElement | null): void {
       wrapper?.classList.toggle("lod-low", low);
       wrapper?.classList.toggle("lod-dense", dense);
     };
+    const update = (state: ReactFlowState) => {
+      const viewChanged =
+        !seen ||
+        state.transform !== seen.transform ||
+        state.width !== seen.width ||
+        state.height !== seen.height;
+      const graphChanged = !seen || state.nodes !== seen.nodes || state.edges !== seen.edges;
+      if (!viewChanged && !graphChanged) return;
+      seen = state;
+      if (viewChanged) {
+        decide(state);
+        return;
+      }
+      // Nodes change on every frame of a drag, which hardly moves the count: decide a few
+      // times a second and once after.
+      const since = performance.now() - decidedAt;
+      if (since >= REDECIDE_EVERY_MS) decide(state);
+      else if (trailing === undefined) {
+        trailing = setTimeout(() => decide(store.getState()), REDECIDE_EVERY_MS - since);
+      }
+    };
     update(store.getState());
-    return store.subscribe(update);
+    const unsubscribe = store.subscribe(update);
+    return () => {
+      unsubscribe();
+      clearTimeout(trailing);
+    };
   }, [store, wrapper]);
 }
