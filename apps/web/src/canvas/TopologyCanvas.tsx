@@ -57,6 +57,9 @@ export const POLICY_MIME = "application/x-netloom-policy";
 
 type Position = { x: number; y: number };
 
+/** Marks the positions ref before the saved layout is read (compared by identity). */
+const NOT_LOADED: Record<string, Position> = {};
+
 /** Level of detail for the whole canvas (lod.ts), tracked once per view change. */
 const LodTracker = memo(function LodTracker({ wrapper }: { wrapper: HTMLElement | null }) {
   useLodTracker(wrapper);
@@ -110,10 +113,9 @@ export function TopologyCanvas({
   const [labelLayer, setLabelLayer] = useState<HTMLElement | null>(null);
   useEffect(() => () => lodStore.patch({ hoveredEdge: null }), []);
   const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, TopologyEdge> | null>(null);
-  // Lazily: a render during a drag must not parse the saved layout again (2,000 positions).
-  const [positionsRef] = useState<{ current: Record<string, Position> }>(() => ({
-    current: loadPositions(tenant),
-  }));
+  // Loaded once, not on every render: a render per drag frame must not parse the saved layout.
+  const positionsRef = useRef<Record<string, Position>>(NOT_LOADED);
+  if (positionsRef.current === NOT_LOADED) positionsRef.current = loadPositions(tenant);
   const [nodes, setNodes] = useState<TopologyNode[]>([]);
   const [layoutVersion, setLayoutVersion] = useState(0);
 
