@@ -12,11 +12,14 @@
  * - pan_p95_ms / drag_p95_ms: the 95th percentile of requestAnimationFrame deltas while
  *   Playwright pans the pane / drags a workload node with real mouse input, at zoom 0.75 (a
  *   working zoom for editing; culling keeps off-screen elements out of the DOM). Chromium runs
- *   with --disable-frame-rate-limit and --disable-gpu-vsync so a delta is the frame's cost, not
- *   the 16.7 ms vsync interval.
+ *   with --disable-frame-rate-limit and --disable-gpu-vsync, so idle frames are not held to
+ *   16.7 ms; frames that carry input still are (Chromium paces them at ~60 Hz), so a cheap frame
+ *   reads ~17.7 ms. The run prints that floor on stderr: the same pan on a blank page.
  * - pan_p95_ms_small: the same pan on a 50-node, 75-edge tenant in the same run.
  * Experiment knobs (defaults give the figures above): BENCH_EDGES (edges of the large tenant),
- * BENCH_EXTRA (bench-page switches, e.g. "&minimap=0&background=0").
+ * BENCH_EXTRA (bench-page switches, e.g. "&minimap=0&background=0"), BENCH_DIST (serve another
+ * build of apps/web), BENCH_TRACE (Chrome traces of the three runs), BENCH_SHOT (screenshot of
+ * the large tenant at the measured view), BENCH_DUMP (raw frame deltas as JSON).
  * On a shared 2-core machine the frame times swing by 2x between runs: run it a few times.
  */
 import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
@@ -152,6 +155,33 @@ async function pan(page: Page): Promise<number[]> {
   });
 }
 
+/**
+ * The same pan script on a blank page whose only work is moving a box: what the harness reports
+ * for a frame that costs almost nothing. Chromium paces frames that carry input at ~60 Hz even
+ * with the frame-rate limit off, so no canvas can read below this (about 17.7 ms here).
+ */
+async function floor(page: Page): Promise<number[]> {
+  await page.goto("about:blank");
+  await page.setContent(
+    `<div id="box" style="position:absolute;width:100px;height:100px;background:#ddd"></div>`,
+  );
+  await page.evaluate(`document.addEventListener("mousemove", (e) => {
+    document.getElementById("box").style.transform = "translate(" + e.clientX + "px," + e.clientY + "px)";
+  })`);
+  const start = { x: 300, y: 300 };
+  return recordFrames(page, async () => {
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 90; i++) {
+      await page.mouse.move(
+        start.x + (i % 30 < 15 ? 1 : -1) * 6 * (i % 15),
+        start.y + (i % 20) * 2,
+      );
+    }
+    await page.mouse.up();
+  });
+}
+
 async function drag(page: Page): Promise<number[]> {
   const box = await page.locator(".react-flow__node-workload").first().boundingBox();
   if (!box) throw new Error("no workload node on screen to drag");
@@ -190,17 +220,25 @@ async function main(): Promise<void> {
     const first = await open(page, base, 2000, Number(process.env.BENCH_EDGES ?? 3000));
     await setViewport(page, -2200, -1000, 0.75);
     if (SHOT) await page.screenshot({ path: SHOT });
-    if (TRACE) await browser.startTracing(page, { path: `${TRACE}.pan.json`, categories: TRACE_CATEGORIES });
+    if (TRACE)
+      await browser.startTracing(page, { path: `${TRACE}.pan.json`, categories: TRACE_CATEGORIES });
     const panLarge = await pan(page);
     if (TRACE) {
       await browser.stopTracing();
-      await browser.startTracing(page, { path: `${TRACE}.drag.json`, categories: TRACE_CATEGORIES });
+      await browser.startTracing(page, {
+        path: `${TRACE}.drag.json`,
+        categories: TRACE_CATEGORIES,
+      });
     }
     const dragLarge = await drag(page);
     if (TRACE) await browser.stopTracing();
     await open(page, base, 50, 75);
     await setViewport(page, -100, 100, 0.75);
-    if (TRACE) await browser.startTracing(page, { path: `${TRACE}.small.json`, categories: TRACE_CATEGORIES });
+    if (TRACE)
+      await browser.startTracing(page, {
+        path: `${TRACE}.small.json`,
+        categories: TRACE_CATEGORIES,
+      });
     const panSmall = await pan(page);
     if (TRACE) await browser.stopTracing();
     if (DUMP) {
@@ -208,6 +246,10 @@ async function main(): Promise<void> {
     }
     process.stderr.write(
       `frames: pan ${panLarge.length}, drag ${dragLarge.length}, small pan ${panSmall.length}; DOM nodes rendered at zoom 0.75: ${await page.locator(".react-flow__node").count()} (small)\n`,
+    );
+    const blank = await floor(page);
+    process.stderr.write(
+      `harness floor (same pan on a blank page): p95 ${p95(blank)} ms over ${blank.length} frames\n`,
     );
     process.stdout.write(
       `${JSON.stringify({

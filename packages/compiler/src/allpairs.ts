@@ -8,8 +8,7 @@ import {
   type CompiledGroup,
   firewallMatchers,
   firstMatch,
-  portMatches,
-  protocolMatches,
+  ruleMatchesFlow,
 } from "./match";
 import {
   type FlowEnd,
@@ -125,12 +124,7 @@ class FlowTables {
       for (const name of iface.securityGroups) {
         const group: CompiledGroup | undefined = view.groups.get(name);
         for (const rule of group?.[direction] ?? []) {
-          if (
-            protocolMatches(rule.protocol, flow.protocol) &&
-            portMatches(rule.ports, flow.protocol, flow.port)
-          ) {
-            parts.push(rule.remotes);
-          }
+          if (ruleMatchesFlow(rule, flow.protocol, flow.port)) parts.push(rule.remotes);
         }
       }
       return unionOf(parts);
@@ -148,11 +142,7 @@ class FlowTables {
     const known = this.aclLists.get(matchers);
     if (known !== undefined) return known;
     const lists = this.flows.map((flow) =>
-      matchers.filter(
-        (matcher) =>
-          protocolMatches(matcher.protocol, flow.protocol) &&
-          portMatches(matcher.ports, flow.protocol, flow.port),
-      ),
+      matchers.filter((matcher) => ruleMatchesFlow(matcher, flow.protocol, flow.port)),
     );
     this.aclLists.set(matchers, lists);
     return lists;

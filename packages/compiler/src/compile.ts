@@ -239,10 +239,11 @@ class CompilerState {
     const node = this.nodeOrder[index] ?? "";
     const underlay = this.underlays.get(node) ?? "";
     const entries = this.perNode[index] ?? [];
-    const tenants: TenantConfig[] = new Array(entries.length);
+    // Pushed, not preallocated: a packed array keeps JSON.stringify on its fast path.
+    const tenants: TenantConfig[] = [];
     const fold = new HashFold().chars(node).chars(",").chars(underlay).chars(",");
     entries.forEach((entry, position) => {
-      tenants[position] = entry.config;
+      tenants.push(entry.config);
       if (position > 0) fold.chars(",");
       fold.chars(entry.hash);
     });

@@ -1,7 +1,6 @@
 import type { Protocol, Verdict } from "@netloom/model";
 import type {
   FirewallEntry,
-  FlowMatch,
   NetworkInstance,
   PolicyAclEntry,
   PortRange,
@@ -62,15 +61,13 @@ export function portMatches(
   return false;
 }
 
-/** The interval-set form of a policy or firewall entry. */
-function matcherOf(entry: FlowMatch & { ruleId: string }): Matcher {
-  return {
-    ruleId: entry.ruleId,
-    protocol: entry.protocol,
-    sources: intervalSetOf(entry.sources),
-    destinations: intervalSetOf(entry.destinations),
-    ports: entry.ports,
-  };
+/** Whether a rule's protocol and ports admit the flow's (addresses aside). */
+export function ruleMatchesFlow(
+  rule: { protocol: Protocol; ports: readonly PortRange[] },
+  protocol: Protocol,
+  port: number | undefined,
+): boolean {
+  return protocolMatches(rule.protocol, protocol) && portMatches(rule.ports, protocol, port);
 }
 
 const aclCache = new WeakMap<NetworkInstance, AclMatcher[]>();
@@ -83,7 +80,11 @@ export function aclMatchers(network: NetworkInstance): AclMatcher[] {
       let matcher = entryCache.get(entry);
       if (matcher === undefined) {
         matcher = {
-          ...matcherOf(entry),
+          ruleId: entry.ruleId,
+          protocol: entry.protocol,
+          sources: intervalSetOf(entry.sources),
+          destinations: intervalSetOf(entry.destinations),
+          ports: entry.ports,
           action: entry.action,
           bidirectional: entry.bidirectional,
           services: entry.services,
@@ -125,9 +126,9 @@ export function firstMatch<M extends Matcher & { bidirectional?: boolean }>(
   port: number | undefined,
 ): M | undefined {
   for (const matcher of matchers) {
-    if (!protocolMatches(matcher.protocol, protocol)) continue;
-    if (!portMatches(matcher.ports, protocol, port)) continue;
-    if (addressesMatch(matcher, source, destination)) return matcher;
+    if (ruleMatchesFlow(matcher, protocol, port) && addressesMatch(matcher, source, destination)) {
+      return matcher;
+    }
   }
   return undefined;
 }
@@ -137,7 +138,15 @@ const firewallCache = new WeakMap<{ rules: FirewallEntry[] }, FirewallMatcher[]>
 export function firewallMatchers(firewall: { rules: FirewallEntry[] }): FirewallMatcher[] {
   let matchers = firewallCache.get(firewall);
   if (matchers === undefined) {
-    matchers = firewall.rules.map((entry) => ({ ...matcherOf(entry), action: entry.action }));
+    // One literal per kind (no spread): every matcher of a kind shares one shape.
+    matchers = firewall.rules.map((entry) => ({
+      ruleId: entry.ruleId,
+      protocol: entry.protocol,
+      sources: intervalSetOf(entry.sources),
+      destinations: intervalSetOf(entry.destinations),
+      ports: entry.ports,
+      action: entry.action,
+    }));
     firewallCache.set(firewall, matchers);
   }
   return matchers;
@@ -169,9 +178,9 @@ export function firstGroupMatch(
   port: number | undefined,
 ): GroupMatcher | undefined {
   for (const matcher of matchers) {
-    if (!protocolMatches(matcher.protocol, protocol)) continue;
-    if (!portMatches(matcher.ports, protocol, port)) continue;
-    if (setContains(matcher.remotes, remote)) return matcher;
+    if (ruleMatchesFlow(matcher, protocol, port) && setContains(matcher.remotes, remote)) {
+      return matcher;
+    }
   }
   return undefined;
 }

@@ -566,6 +566,17 @@ export function deriveTenant(
     ifacesByWorkload.set(workload.name, list);
   });
 
+  /** A group's or firewall's piece: the previous one when its resolved rules are equal. */
+  const namedRules = <R>(
+    before: Ordered<{ name: string; rules: R[] }> | undefined,
+    name: string,
+    rules: R[],
+    order: number,
+  ): Ordered<{ name: string; rules: R[] }> =>
+    before !== undefined && before.order === order && sameJson(before.value.rules, rules)
+      ? before
+      : { ...hashed({ name, rules }), order };
+
   // Security groups, remotes resolved.
   const groups = new Map<string, Ordered<{ name: string; rules: SecurityGroupEntry[] }>>();
   groupsIn.forEach((group, order) => {
@@ -578,14 +589,7 @@ export function deriveTenant(
         ports: portRanges(rule.ports),
       }),
     );
-    // Equal resolved rules: the previous object (no JSON to hash), else a hashed new one.
-    const before = prior?.groups.get(group.name);
-    groups.set(
-      group.name,
-      before !== undefined && before.order === order && sameJson(before.value.rules, rules)
-        ? before
-        : { ...hashed({ name: group.name, rules }), order },
-    );
+    groups.set(group.name, namedRules(prior?.groups.get(group.name), group.name, rules, order));
   });
   function resolveRemote(remote: string | undefined): string[] {
     if (remote === undefined) return [ANY];
@@ -608,12 +612,9 @@ export function deriveTenant(
         const rules = service.rules.map((rule, ruleIndex) =>
           flowEntry(`firewall:${service.name}/${ruleIndex}`, rule),
         );
-        const before = prior?.firewalls.get(service.name);
         firewalls.set(
           service.name,
-          before !== undefined && before.order === order && sameJson(before.value.rules, rules)
-            ? before
-            : { ...hashed({ name: service.name, rules }), order },
+          namedRules(prior?.firewalls.get(service.name), service.name, rules, order),
         );
         break;
       }

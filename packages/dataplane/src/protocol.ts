@@ -145,18 +145,24 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/**
- * Parses one text frame from a controller. Only the envelope is checked: the config inside comes
- * from the authenticated controller and is the compiler's output.
- */
-export function parseControllerMessage(text: string): ControllerMessage | undefined {
+/** A frame's JSON object (its fields still unchecked); undefined for anything else. */
+function parseFrame(text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (!isRecord(value)) return undefined;
+  return isRecord(value) ? value : undefined;
+}
+
+/**
+ * Parses one text frame from a controller. Only the envelope is checked: the config inside comes
+ * from the authenticated controller and is the compiler's output.
+ */
+export function parseControllerMessage(text: string): ControllerMessage | undefined {
+  const value = parseFrame(text);
+  if (!value) return undefined;
   switch (value.type) {
     case "snapshot":
       return typeof value.generation === "number" &&
@@ -195,13 +201,8 @@ function isHashOrNull(value: unknown): value is string | null {
 
 /** Parses one text frame from an agent; anything malformed is undefined (the socket is closed). */
 export function parseAgentMessage(text: string): AgentMessage | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(value)) return undefined;
+  const value = parseFrame(text);
+  if (!value) return undefined;
   switch (value.type) {
     case "hello":
       return typeof value.protocol === "number" &&

@@ -5,7 +5,6 @@ import path from "node:path";
 import type { NodeConfig } from "@netloom/compiler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createLinuxDriver,
   destroyAllNamespaces,
   listAllNamespaces,
   mustRun,
@@ -17,6 +16,7 @@ import {
   driverLab,
   intentOf,
   linuxSkipReason,
+  nodeDriver,
   tenantInput,
   workloadNs,
 } from "./linux-helpers";
@@ -40,6 +40,14 @@ const tenantWith = (name: string, count: number, cidr: string) =>
         rules: [{ direction: "ingress", protocol: "tcp", ports: 22, remote: "0.0.0.0/0" }],
       },
     ],
+  });
+
+/** A tenant with only workload w0, on compute-1 at `ip`, in `${cidr}.0/24`. */
+const loneWorkload = (name: string, cidr: string, ip: string) =>
+  intentOf({
+    tenant: name,
+    networks: [{ name: "net", subnets: [{ cidr: `${cidr}.0/24` }] }],
+    workloads: [{ name: "w0", node: "compute-1", interfaces: [{ network: "net", ip }] }],
   });
 
 /** Runs an apply in a child process and kills it with SIGKILL after `afterMs`. */
@@ -72,6 +80,16 @@ describe.skipIf(skipReason !== undefined)(
       await destroyAllNamespaces(`nl-${TAG}`);
     });
 
+    /** The first node with a fresh driver of its own (the lab's drivers stay unused). */
+    const firstNode = () => {
+      const node1 = lab.nodes[0];
+      if (!node1) throw new Error("lab incomplete");
+      return { node1, driver: nodeDriver(node1) };
+    };
+    /** compute-1's config for one tenant. */
+    const compute1Config = (intent: ReturnType<typeof intentOf>, id: string, vniBase: number) =>
+      compileFor(lab.nodes, [tenantInput(intent, id, vniBase)]).nodes["compute-1"];
+
     it("converges with no orphans when restarted with a smaller config", async () => {
       const big = [
         tenantInput(tenantWith("alpha", 16, "10.91.0"), "t-alpha", 9300),
@@ -94,13 +112,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(leftovers.length).toBeGreaterThan(0);
 
       const smallConfigs = compileFor(lab.nodes, small).nodes;
-      const restarted = lab.nodes.map((node) =>
-        createLinuxDriver({
-          node: node.name,
-          nodeNamespace: node.namespace,
-          underlayIp: node.underlay,
-        }),
-      );
+      const restarted = lab.nodes.map((node) => nodeDriver(node));
       for (const [i, node] of lab.nodes.entries()) {
         const config = smallConfigs[node.name];
         if (config) await restarted[i]?.apply(config, 2);
@@ -132,29 +144,7 @@ describe.skipIf(skipReason !== undefined)(
     }, 120_000);
 
     it("drops the FDB entries of a peer that no longer hosts the network", async () => {
-      const node1 = lab.nodes[0];
-      if (!node1) throw new Error("lab incomplete");
-      const driver = createLinuxDriver({
-        node: node1.name,
-        nodeNamespace: node1.namespace,
-        underlayIp: node1.underlay,
-      });
-      const both = compileFor(lab.nodes, [
-        tenantInput(tenantWith("gamma", 2, "10.93.0"), "t-gamma", 9500),
-      ]);
-      const oneNode = compileFor(lab.nodes, [
-        tenantInput(
-          intentOf({
-            tenant: "gamma",
-            networks: [{ name: "net", subnets: [{ cidr: "10.93.0.0/24" }] }],
-            workloads: [
-              { name: "w0", node: "compute-1", interfaces: [{ network: "net", ip: "10.93.0.10" }] },
-            ],
-          }),
-          "t-gamma",
-          9500,
-        ),
-      ]);
+      const { node1, driver } = firstNode();
       const fdbOf = async (config: NodeConfig) => {
         const key = config.tenants[0]?.tenantKey ?? "";
         return mustRun([
@@ -167,8 +157,12 @@ describe.skipIf(skipReason !== undefined)(
           "vx9500",
         ]);
       };
-      const first = both.nodes["compute-1"];
-      const second = oneNode.nodes["compute-1"];
+      const first = compute1Config(tenantWith("gamma", 2, "10.93.0"), "t-gamma", 9500);
+      const second = compute1Config(
+        loneWorkload("gamma", "10.93.0", "10.93.0.10"),
+        "t-gamma",
+        9500,
+      );
       if (!first || !second) throw new Error("no config");
       await driver.apply(first, 1);
       expect(await fdbOf(first)).toContain("dst 198.18.0.12");
@@ -178,25 +172,9 @@ describe.skipIf(skipReason !== undefined)(
     });
 
     it("moves a workload to a new address without leaving the old one behind", async () => {
-      const node1 = lab.nodes[0];
-      if (!node1) throw new Error("lab incomplete");
-      const driver = createLinuxDriver({
-        node: node1.name,
-        nodeNamespace: node1.namespace,
-        underlayIp: node1.underlay,
-      });
+      const { node1, driver } = firstNode();
       const at = (ip: string) =>
-        compileFor(lab.nodes, [
-          tenantInput(
-            intentOf({
-              tenant: "delta",
-              networks: [{ name: "net", subnets: [{ cidr: "10.94.0.0/24" }] }],
-              workloads: [{ name: "w0", node: "compute-1", interfaces: [{ network: "net", ip }] }],
-            }),
-            "t-delta",
-            9600,
-          ),
-        ]).nodes["compute-1"];
+        compute1Config(loneWorkload("delta", "10.94.0", ip), "t-delta", 9600);
       const before = at("10.94.0.10");
       const after = at("10.94.0.20");
       if (!before || !after) throw new Error("no config");

@@ -18,29 +18,13 @@ import {
   intentOf,
   linuxSkipReason,
   loadIntent,
+  nodeDriver,
   tenantInput,
   workloadNs,
 } from "./linux-helpers";
 
 const TAG = "td-";
 
-/** One probe with its listeners on the flow's own port. */
-function send(spec: {
-  sourceNamespace: string;
-  listenNamespaces: string[];
-  host: string;
-  protocol: Protocol;
-  port?: number;
-}) {
-  const port = spec.port ?? 80;
-  return probe({
-    sourceNamespace: spec.sourceNamespace,
-    host: spec.host,
-    protocol: spec.protocol,
-    port,
-    listeners: spec.listenNamespaces.map((namespace) => ({ namespace, port })),
-  });
-}
 const skipReason = await linuxSkipReason();
 if (skipReason) console.warn(`linux dataplane tests skipped: ${skipReason}`);
 
@@ -98,6 +82,24 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
     if (!hostNode) throw new Error(`no node for ${workload}`);
     return workloadNs(hostNode, tenantId, workload);
   };
+  /**
+   * One probe from workload `from` to `host`, where workload `to` listens on the flow's own
+   * port (workloads as `[tenantId, name]`).
+   */
+  const between = (
+    from: [string, string],
+    to: [string, string],
+    host: string,
+    protocol: Protocol,
+    port = 80,
+  ) =>
+    probe({
+      sourceNamespace: ns(...from),
+      host,
+      protocol,
+      port,
+      listeners: [{ namespace: ns(...to), port }],
+    });
   const applyAll = async (generation: number) => {
     for (const [i, node] of lab.nodes.entries()) {
       const config = configs[node.name];
@@ -118,58 +120,40 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
   });
 
   it("carries TCP across nodes inside one network", async () => {
-    const verdict = await send({
-      sourceNamespace: ns("t-shop", "web-1"),
-      listenNamespaces: [ns("t-shop", "web-2")],
-      host: "10.10.1.11",
-      protocol: "tcp",
-      port: 22,
-    });
+    const verdict = await between(
+      ["t-shop", "web-1"],
+      ["t-shop", "web-2"],
+      "10.10.1.11",
+      "tcp",
+      22,
+    );
     expect(verdict).toBe("allow");
   });
 
   it("enforces policies: a one-way rule allows one direction only", async () => {
-    const forward = await send({
-      sourceNamespace: ns("t-shop", "web-1"),
-      listenNamespaces: [ns("t-shop", "app-1")],
-      host: "10.10.2.10",
-      protocol: "tcp",
-      port: 8080,
-    });
-    const backward = await send({
-      sourceNamespace: ns("t-shop", "app-1"),
-      listenNamespaces: [ns("t-shop", "web-1")],
-      host: "10.10.1.10",
-      protocol: "tcp",
-      port: 8080,
-    });
+    const forward = await between(
+      ["t-shop", "web-1"],
+      ["t-shop", "app-1"],
+      "10.10.2.10",
+      "tcp",
+      8080,
+    );
+    const backward = await between(
+      ["t-shop", "app-1"],
+      ["t-shop", "web-1"],
+      "10.10.1.10",
+      "tcp",
+      8080,
+    );
     expect([forward, backward]).toEqual(["allow", "deny"]);
   });
 
   it("enforces ingress security groups at the destination and counts per rule id", async () => {
     const before = await lab.drivers[1]?.counters();
-    const allowed = await send({
-      sourceNamespace: ns("t-red", "a"),
-      listenNamespaces: [ns("t-red", "b")],
-      host: "10.77.0.11",
-      protocol: "tcp",
-      port: 5000,
-    });
-    const refused = await send({
-      sourceNamespace: ns("t-red", "a"),
-      listenNamespaces: [ns("t-red", "b")],
-      host: "10.77.0.11",
-      protocol: "tcp",
-      port: 5001,
-    });
+    const allowed = await between(["t-red", "a"], ["t-red", "b"], "10.77.0.11", "tcp", 5000);
+    const refused = await between(["t-red", "a"], ["t-red", "b"], "10.77.0.11", "tcp", 5001);
     // Replies of b's own flows pass as established although nothing allows them inbound.
-    const outbound = await send({
-      sourceNamespace: ns("t-red", "b"),
-      listenNamespaces: [ns("t-red", "a")],
-      host: "10.77.0.10",
-      protocol: "tcp",
-      port: 80,
-    });
+    const outbound = await between(["t-red", "b"], ["t-red", "a"], "10.77.0.10", "tcp", 80);
     expect([allowed, refused, outbound]).toEqual(["allow", "deny", "allow"]);
     // b sits on compute-2: its ingress group is evaluated there.
     const after = await lab.drivers[1]?.counters();
@@ -179,35 +163,12 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
   });
 
   it("keeps two tenants with the same CIDR on the same nodes apart", async () => {
-    const redToRed = await send({
-      sourceNamespace: ns("t-red", "a"),
-      listenNamespaces: [ns("t-red", "b")],
-      host: "10.77.0.11",
-      protocol: "tcp",
-      port: 5000,
-    });
+    const redToRed = await between(["t-red", "a"], ["t-red", "b"], "10.77.0.11", "tcp", 5000);
     // Only blue listens on 10.77.0.11:7001; red's packet must land on red's b (no listener).
-    const redToBlue = await send({
-      sourceNamespace: ns("t-red", "a"),
-      listenNamespaces: [ns("t-blue", "b")],
-      host: "10.77.0.11",
-      protocol: "tcp",
-      port: 7001,
-    });
+    const redToBlue = await between(["t-red", "a"], ["t-blue", "b"], "10.77.0.11", "tcp", 7001);
     // 10.77.0.12 exists only in blue.
-    const redToBlueOnly = await send({
-      sourceNamespace: ns("t-red", "a"),
-      listenNamespaces: [ns("t-blue", "c")],
-      host: "10.77.0.12",
-      protocol: "icmp",
-    });
-    const blueToBlue = await send({
-      sourceNamespace: ns("t-blue", "a"),
-      listenNamespaces: [ns("t-blue", "c")],
-      host: "10.77.0.12",
-      protocol: "udp",
-      port: 53,
-    });
+    const redToBlueOnly = await between(["t-red", "a"], ["t-blue", "c"], "10.77.0.12", "icmp");
+    const blueToBlue = await between(["t-blue", "a"], ["t-blue", "c"], "10.77.0.12", "udp", 53);
     expect([redToRed, redToBlue, redToBlueOnly, blueToBlue]).toEqual([
       "allow",
       "deny",
@@ -223,49 +184,19 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
     if (!node1 || !driver || !config) throw new Error("lab incomplete");
     const shopKey = config.tenants.find((tenant) => tenant.tenantId === "t-shop")?.tenantKey ?? "";
     const tenantNs = tenantNamespace(node1.namespace, shopKey);
-    const ruleset = JSON.parse(
-      await mustRun([
-        "ip",
-        "netns",
-        "exec",
-        tenantNs,
-        "nft",
-        "-j",
-        "list",
-        "chain",
-        "inet",
-        "netloom",
-        "forward",
-      ]),
-    ) as { nftables: { rule?: { handle: number } }[] };
+    const nft = (...args: string[]) => mustRun(["ip", "netns", "exec", tenantNs, "nft", ...args]);
+    const ruleset = JSON.parse(await nft("-j", "list", "chain", "inet", "netloom", "forward")) as {
+      nftables: { rule?: { handle: number } }[];
+    };
     const handles = ruleset.nftables.flatMap((entry) => (entry.rule ? [entry.rule.handle] : []));
     const last = handles[handles.length - 1];
-    await mustRun([
-      "ip",
-      "netns",
-      "exec",
-      tenantNs,
-      "nft",
-      "delete",
-      "rule",
-      "inet",
-      "netloom",
-      "forward",
-      "handle",
-      String(last),
-    ]);
+    await nft("delete", "rule", "inet", "netloom", "forward", "handle", String(last));
     const web1Port = config.tenants
       .flatMap((tenant) => tenant.localInterfaces)
       .find((port) => port.workload === "web-1");
     await mustRun(["ip", "-n", tenantNs, "link", "del", `v${web1Port?.portId}`]);
 
-    const broken = await send({
-      sourceNamespace: ns("t-shop", "web-1"),
-      listenNamespaces: [ns("t-shop", "web-2")],
-      host: "10.10.1.11",
-      protocol: "tcp",
-      port: 22,
-    });
+    const broken = await between(["t-shop", "web-1"], ["t-shop", "web-2"], "10.10.1.11", "tcp", 22);
     expect(broken).toBe("deny");
 
     const report = await driver.reconcile(config);
@@ -274,22 +205,16 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
     const again = await driver.reconcile(config);
     expect(again.repaired).toEqual([]);
 
-    const repaired = await send({
-      sourceNamespace: ns("t-shop", "web-1"),
-      listenNamespaces: [ns("t-shop", "web-2")],
-      host: "10.10.1.11",
-      protocol: "tcp",
-      port: 22,
-    });
+    const repaired = await between(
+      ["t-shop", "web-1"],
+      ["t-shop", "web-2"],
+      "10.10.1.11",
+      "tcp",
+      22,
+    );
     expect(repaired).toBe("allow");
     // The forward chain's last rule (ingress SG dispatch) is back: db-1 is filtered again.
-    const sg = await send({
-      sourceNamespace: ns("t-shop", "app-1"),
-      listenNamespaces: [ns("t-shop", "db-1")],
-      host: "10.10.3.10",
-      protocol: "tcp",
-      port: 22,
-    });
+    const sg = await between(["t-shop", "app-1"], ["t-shop", "db-1"], "10.10.3.10", "tcp", 22);
     expect(sg).toBe("deny");
   });
 
@@ -319,13 +244,8 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
     const node2 = lab.nodes[1];
     const config = configs["compute-2"];
     if (!node2 || !config) throw new Error("lab incomplete");
-    const { createLinuxDriver } = await import("../src/linux");
     // A fresh driver stands for the agent after kill -9: no memory of what it made.
-    const restarted = createLinuxDriver({
-      node: node2.name,
-      nodeNamespace: node2.namespace,
-      underlayIp: node2.underlay,
-    });
+    const restarted = nodeDriver(node2);
     const withoutBlue: NodeConfig = {
       ...config,
       tenants: config.tenants.filter((tenant) => tenant.tenantId !== "t-blue"),

@@ -61,15 +61,21 @@ export async function driverLab(tag: string, count: number, outsideUnderlay?: st
   await destroyAllNamespaces(`nl-${tag}`);
   const nodes = Array.from({ length: count }, (_, i) => labNode(i + 1, tag));
   await createUnderlay(nodes, underlayNamespace(tag));
-  const drivers = nodes.map((node) =>
-    createLinuxDriver({
-      node: node.name,
-      nodeNamespace: node.namespace,
-      underlayIp: node.underlay,
-      ...(outsideUnderlay ? { outsideUnderlay } : {}),
-    }),
-  );
+  const drivers = nodes.map((node) => nodeDriver(node, outsideUnderlay));
   return { nodes, drivers };
+}
+
+/**
+ * A new driver for a lab node. Made after the lab's own, it stands for the agent restarted
+ * after kill -9: it has no memory of what the node holds.
+ */
+export function nodeDriver(node: UnderlayNode, outsideUnderlay?: string) {
+  return createLinuxDriver({
+    node: node.name,
+    nodeNamespace: node.namespace,
+    underlayIp: node.underlay,
+    ...(outsideUnderlay ? { outsideUnderlay } : {}),
+  });
 }
 
 /** The namespace of `workload` of `tenantId` on `node`. */

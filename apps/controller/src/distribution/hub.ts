@@ -309,6 +309,18 @@ export class DistributionHub {
     return state;
   }
 
+  /**
+   * Starts a session over from what the agent holds: the next update it gets is a full
+   * snapshot tagged after `generation`, never a delta against what was sent before.
+   */
+  private resync(session: Session, generation: number, agentHash: string | null): void {
+    session.sentGeneration = generation;
+    session.agentHash = agentHash;
+    session.sentHash = null;
+    session.sentConfig = undefined;
+    this.sendUpdate(session);
+  }
+
   private receive(session: Session, message: AgentMessage): void {
     const state = this.stateOf(session.node);
     state.lastSeen = Date.now();
@@ -323,12 +335,8 @@ export class DistributionHub {
         state.appliedGeneration = message.appliedGeneration;
         state.appliedHash = message.appliedHash;
         session.ready = true;
-        session.sentGeneration = message.acceptedGeneration;
-        session.agentHash = message.acceptedHash;
         // A (re)connected agent always starts from a full snapshot (level-triggered).
-        session.sentHash = null;
-        session.sentConfig = undefined;
-        this.sendUpdate(session);
+        this.resync(session, message.acceptedGeneration, message.acceptedHash);
         break;
       case "ack":
         state.appliedGeneration = message.generation;
@@ -347,19 +355,15 @@ export class DistributionHub {
             // The agent keeps the config and retries on its own resync period.
             break;
           case "stale-generation":
-            session.sentGeneration = Math.max(session.sentGeneration, message.acceptedGeneration);
-            session.agentHash = message.acceptedHash;
-            session.sentHash = null;
-            session.sentConfig = undefined;
-            this.sendUpdate(session);
+            this.resync(
+              session,
+              Math.max(session.sentGeneration, message.acceptedGeneration),
+              message.acceptedHash,
+            );
             break;
           case "base-mismatch":
             // Not accepted: what the agent holds is what it says, not what was sent.
-            session.sentGeneration = message.acceptedGeneration;
-            session.agentHash = message.acceptedHash;
-            session.sentHash = null;
-            session.sentConfig = undefined;
-            this.sendUpdate(session);
+            this.resync(session, message.acceptedGeneration, message.acceptedHash);
             break;
           default:
             assertNever(message.reason, "nack reason");

@@ -32,12 +32,21 @@ export function listResources<K extends ResourceKind>(
   state: TenantState,
   kind: K,
 ): ResourceView<K>[] {
-  return store.resources(state, kind).map(({ name, revision, ordinal, spec }) => ({
-    name,
-    revision,
-    ordinal,
-    spec,
-  }));
+  return store.resources(state, kind).map((resource) => viewOf<K>(resource));
+}
+
+function viewOf<K extends ResourceKind>(resource: {
+  name: string;
+  revision: number;
+  ordinal: number;
+  spec: unknown;
+}): ResourceView<K> {
+  return {
+    name: resource.name,
+    revision: resource.revision,
+    ordinal: resource.ordinal,
+    spec: resource.spec as ResourceSpecs[K],
+  };
 }
 
 export function getResource<K extends ResourceKind>(
@@ -47,12 +56,25 @@ export function getResource<K extends ResourceKind>(
 ): ResourceView<K> {
   const resource = state.resources.get(resourceKey(kind, name));
   if (!resource) throw notFound(SINGULAR[kind], name, "name");
-  return {
-    name: resource.name,
-    revision: resource.revision,
-    ordinal: resource.ordinal,
-    spec: resource.spec as ResourceSpecs[K],
-  };
+  return viewOf<K>(resource);
+}
+
+/**
+ * Checks that the object a change is about is stored: NOT_FOUND (at `path`) when it is not,
+ * CONFLICT when `revision` is given and is not the stored one.
+ */
+function expectStored(
+  current: TenantState,
+  kind: ResourceKind,
+  name: string,
+  path: string,
+  revision: number | undefined,
+): void {
+  const existing = current.resources.get(resourceKey(kind, name));
+  if (!existing) throw notFound(SINGULAR[kind], name, path);
+  if (revision !== undefined && existing.revision !== revision) {
+    throw staleRevision(SINGULAR[kind], name, existing.revision);
+  }
 }
 
 function listOf<K extends ResourceKind>(document: IntentFile, kind: K): ResourceSpecs[K][] {
@@ -99,10 +121,7 @@ export async function updateResource<K extends ResourceKind>(
     tenant: state.name,
     actor,
     mutate: (current, document) => {
-      const existing = current.resources.get(resourceKey(kind, spec.name));
-      if (!existing) throw notFound(SINGULAR[kind], spec.name, "spec.name");
-      if (existing.revision !== revision)
-        throw staleRevision(SINGULAR[kind], spec.name, existing.revision);
+      expectStored(current, kind, spec.name, "spec.name", revision);
       const list = listOf(document, kind);
       const index = list.findIndex((item) => item.name === spec.name);
       list[index] = spec;
@@ -125,11 +144,7 @@ export async function deleteResource(
     tenant: state.name,
     actor,
     mutate: (current, document) => {
-      const existing = current.resources.get(resourceKey(kind, name));
-      if (!existing) throw notFound(SINGULAR[kind], name, "name");
-      if (revision !== undefined && existing.revision !== revision) {
-        throw staleRevision(SINGULAR[kind], name, existing.revision);
-      }
+      expectStored(current, kind, name, "name", revision);
       const record = document as unknown as Record<string, { name: string }[] | undefined>;
       record[kind] = (record[kind] ?? []).filter((item) => item.name !== name);
       return document;

@@ -304,15 +304,7 @@ export class Store {
       });
       return created;
     });
-    const state: TenantState = {
-      id: row.id,
-      name,
-      generation: 0,
-      quotas: {},
-      resources: new Map(),
-      vnis: {},
-      natAddresses: {},
-    };
+    const state = emptyTenant(name, row.id);
     this.cacheTenant(state);
     return state;
   }
@@ -523,64 +515,52 @@ export class Store {
       // PostgreSQL takes at most 65535 parameters a statement: a large apply inserts its rows
       // in chunks first and keeps only the small writes in the combined statement.
       const large = created.length * 6 + wantedRows.length * 5 + diff.changes.length * 8 > 30_000;
+      // The rows as typed cells, written either way.
+      const resourceCells = created.map((r): [unknown, string][] => [
+        [r.id, "text"],
+        [state.id, "text"],
+        [r.kind, "text"],
+        [r.name, "text"],
+        [r.ordinal, "int"],
+        [JSON.stringify(r.spec), "jsonb"],
+      ]);
+      const ipCells = wantedRows.map((row) => row.map((cell): [unknown, string] => [cell, "text"]));
+      const auditCells = diff.changes.map((change): [unknown, string][] => [
+        [state.id, "text"],
+        [args.actor, "text"],
+        [change.action, "text"],
+        [change.kind, "text"],
+        [change.name, "text"],
+        [change.before === null ? null : JSON.stringify(change.before), "jsonb"],
+        [change.after === null ? null : JSON.stringify(change.after), "jsonb"],
+        [generation, "int"],
+      ]);
       let insertedEarly = 0;
       if (large) {
         await insertChunks(
           tx,
           `INSERT INTO "Resource" (id, "tenantId", kind, name, ordinal, spec, "updatedAt")`,
-          created.map((r) => [
-            [r.id, "text"],
-            [state.id, "text"],
-            [r.kind, "text"],
-            [r.name, "text"],
-            [r.ordinal, "int"],
-            [JSON.stringify(r.spec), "jsonb"],
-          ]),
+          resourceCells,
           ", now()",
         );
         insertedEarly = await insertChunks(
           tx,
           `INSERT INTO "IpAllocation" ("tenantId", network, ip, "ownerId", purpose)`,
-          wantedRows.map((row) => row.map((cell) => [cell, "text"] as [unknown, string])),
+          ipCells,
           "",
           "ON CONFLICT DO NOTHING RETURNING 1",
         );
         await insertChunks(
           tx,
           `INSERT INTO "AuditEvent" ("tenantId", actor, action, kind, name, before, after, generation)`,
-          diff.changes.map((change) => [
-            [state.id, "text"],
-            [args.actor, "text"],
-            [change.action, "text"],
-            [change.kind, "text"],
-            [change.name, "text"],
-            [change.before === null ? null : JSON.stringify(change.before), "jsonb"],
-            [change.after === null ? null : JSON.stringify(change.after), "jsonb"],
-            [generation, "int"],
-          ]),
+          auditCells,
         );
       }
-      const resourceValues = (large ? [] : created).map(
-        (r) =>
-          `(${statement.values([r.id, "text"], [state.id, "text"], [r.kind, "text"], [r.name, "text"], [r.ordinal, "int"], [JSON.stringify(r.spec), "jsonb"])}, now())`,
-      );
-      const ipValues = (large ? [] : wantedRows).map(
-        ([tenantId, network, ip, ownerId, purpose]) =>
-          `(${statement.values([tenantId, "text"], [network, "text"], [ip, "text"], [ownerId, "text"], [purpose, "text"])})`,
-      );
-      const auditValues = (large ? [] : diff.changes).map(
-        (change) =>
-          `(${statement.values(
-            [state.id, "text"],
-            [args.actor, "text"],
-            [change.action, "text"],
-            [change.kind, "text"],
-            [change.name, "text"],
-            [change.before === null ? null : JSON.stringify(change.before), "jsonb"],
-            [change.after === null ? null : JSON.stringify(change.after), "jsonb"],
-            [generation, "int"],
-          )})`,
-      );
+      const tuples = (cells: [unknown, string][][], suffix = "") =>
+        (large ? [] : cells).map((row) => statement.tuple(row, suffix));
+      const resourceValues = tuples(resourceCells, ", now()");
+      const ipValues = tuples(ipCells);
+      const auditValues = tuples(auditCells);
       const ctes: string[] = [];
       if (resourceValues.length > 0) {
         ctes.push(`created AS (INSERT INTO "Resource" (id, "tenantId", kind, name, ordinal, spec, "updatedAt")
@@ -776,7 +756,7 @@ export class Store {
       if (changed.length === 0 || options.dryRun) {
         return { changed, fabricGeneration: this.fabricGenerationValue };
       }
-      const fabricGeneration = await this.transaction(async (tx) => {
+      const fabricGeneration = await this.commitFabric(async (tx) => {
         if (removed.length > 0) {
           await tx.fabricNode.deleteMany({
             where: { name: { in: removed.map((node) => node.name) } },
@@ -803,15 +783,6 @@ export class Store {
             });
           }
         }
-        return bumpFabric(tx);
-      });
-      await this.reloadFabric();
-      this.fabricGenerationValue = fabricGeneration;
-      this.events.emit("changed", {
-        tenantId: null,
-        tenant: null,
-        generation: 0,
-        fabricGeneration,
       });
       return { changed, fabricGeneration };
     });
@@ -829,20 +800,25 @@ export class Store {
       if (hosted.length > 0) {
         throw new NetloomError("CONFLICT", `node ${name} still hosts workloads`, hosted);
       }
-      const fabricGeneration = await this.transaction(async (tx) => {
+      return this.commitFabric(async (tx) => {
         await tx.fabricNode.delete({ where: { name } });
-        return bumpFabric(tx);
       });
-      await this.reloadFabric();
-      this.fabricGenerationValue = fabricGeneration;
-      this.events.emit("changed", {
-        tenantId: null,
-        tenant: null,
-        generation: 0,
-        fabricGeneration,
-      });
-      return fabricGeneration;
     });
+  }
+
+  /**
+   * Commits a change to the fabric's nodes under the next fabric generation, reloads them and
+   * tells every listener (the change belongs to no tenant). Call under the "fabric" lock.
+   */
+  private async commitFabric(change: (tx: Tx) => Promise<void>): Promise<number> {
+    const fabricGeneration = await this.transaction(async (tx) => {
+      await change(tx);
+      return bumpFabric(tx);
+    });
+    await this.reloadFabric();
+    this.fabricGenerationValue = fabricGeneration;
+    this.events.emit("changed", { tenantId: null, tenant: null, generation: 0, fabricGeneration });
+    return fabricGeneration;
   }
 
   private hostedWorkloads(node: string): Problem[] {
@@ -869,9 +845,10 @@ export class Store {
 
 // ------------------------------------------------------------------ helpers
 
-function emptyTenant(name: string): TenantState {
+/** A tenant with nothing in it; `id` is a placeholder until the tenant is stored. */
+function emptyTenant(name: string, id = `new:${name}`): TenantState {
   return {
-    id: `new:${name}`,
+    id,
     name,
     generation: 0,
     quotas: {},
@@ -943,7 +920,7 @@ async function insertChunks(
     const statement = new Statement();
     const tuples = rows
       .slice(start, start + perChunk)
-      .map((cells) => `(${statement.values(...cells)}${suffix})`);
+      .map((cells) => statement.tuple(cells, suffix));
     const returned = await tx.query(
       `${head} VALUES ${tuples.join(", ")} ${tail}`,
       statement.params,
@@ -964,6 +941,11 @@ class Statement {
 
   values(...cells: [unknown, string][]): string {
     return cells.map(([value, type]) => this.value(value, type)).join(", ");
+  }
+
+  /** One row of a VALUES list; `suffix` appends literal cells (`, now()`). */
+  tuple(cells: [unknown, string][], suffix = ""): string {
+    return `(${this.values(...cells)}${suffix})`;
   }
 }
 
@@ -996,29 +978,10 @@ function addressesOf(
 const HISTORY_SQL = `SELECT id, actor, action, kind, name, before, after, generation, at
   FROM "AuditEvent" WHERE "tenantId" = $1`;
 
-interface AuditRow {
-  id: bigint | string | number;
-  actor: string;
-  action: string;
-  kind: string;
-  name: string;
-  before: unknown;
-  after: unknown;
-  generation: number;
-  at: Date | string;
-}
+/** An AuditEvent row as the driver returns it: the id and time not yet made text. */
+type AuditRow = Omit<AuditView, "id" | "at"> & { id: bigint | string | number; at: Date | string };
 
-function auditView(row: {
-  id: bigint | string | number;
-  actor: string;
-  action: string;
-  kind: string;
-  name: string;
-  before: unknown;
-  after: unknown;
-  generation: number;
-  at: Date | string;
-}): AuditView {
+function auditView(row: AuditRow): AuditView {
   return {
     id: row.id.toString(),
     actor: row.actor,
@@ -1032,15 +995,10 @@ function auditView(row: {
   };
 }
 
-function nodeView(row: {
-  id: string;
-  name: string;
-  underlay: string;
-  revision: number;
-  appliedGeneration: number;
-  appliedHash: string | null;
-  lastSeenAt: Date | null;
-}): FabricNodeView {
+/** A FabricNode row (which has more columns than these) as the store keeps it. */
+function nodeView(
+  row: Omit<FabricNodeView, "lastSeenAt"> & { lastSeenAt: Date | null },
+): FabricNodeView {
   return {
     id: row.id,
     name: row.name,

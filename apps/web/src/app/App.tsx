@@ -2,6 +2,7 @@ import { QueryClientProvider, useQuery, useQueryClient } from "@tanstack/react-q
 import { lazy, Suspense, useState } from "react";
 import { failureOf } from "../errors";
 import { makeQueryClient, makeTrpcClient, TRPCProvider, useTRPC, useTRPCClient } from "../trpc";
+import { BrandMark } from "./BrandMark";
 import { Home } from "./Home";
 import { Login } from "./Login";
 import { navigate, useRoute } from "./route";
@@ -86,10 +87,7 @@ function TopBar({ me }: { me: Me }) {
   return (
     <header className="topbar">
       <a className="brand" href="#/" aria-label="netloom home">
-        <svg width="18" height="18" viewBox="0 0 16 16" aria-hidden="true">
-          <rect width="16" height="16" rx="3" fill="#2563eb" />
-          <path d="M4 4h8v8H4z" fill="none" stroke="white" strokeWidth="1.5" />
-        </svg>
+        <BrandMark size={18} />
         netloom
       </a>
       <nav aria-label="Main">

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { failureOf } from "../errors";
 import { useTRPC } from "../trpc";
 import { Field, ProblemList, problemAt } from "../ui/Field";
+import { BrandMark } from "./BrandMark";
 
 /** Password login; the controller answers with an HTTP-only session cookie. */
 export function Login() {
@@ -47,10 +48,7 @@ export function Login() {
         }}
       >
         <div className="brand big">
-          <svg width="28" height="28" viewBox="0 0 16 16" aria-hidden="true">
-            <rect width="16" height="16" rx="3" fill="#2563eb" />
-            <path d="M4 4h8v8H4z" fill="none" stroke="white" strokeWidth="1.5" />
-          </svg>
+          <BrandMark size={28} />
           netloom
         </div>
         <p className="muted">Network virtualization portal</p>

@@ -254,32 +254,30 @@ function PendingDialog({
   onCancel: () => void;
   onDone: (doc: IntentFile, created: Created | null) => void;
 }) {
+  // What every dialog takes; `done` says what the new object is once it exists.
+  const shared = { doc, validate, onCancel };
+  const done = (created: (name: string) => Created) => (next: IntentFile, name: string) =>
+    onDone(next, created(name));
   if (pending.kind === "connect") {
     return (
       <ConnectDialog
-        doc={doc}
+        {...shared}
         a={pending.a}
         b={pending.b}
-        validate={validate}
-        onCancel={onCancel}
-        onDone={(next, name) => onDone(next, { nodeId: "", ref: { kind: "policies", name } })}
+        onDone={done((name) => ({ nodeId: "", ref: { kind: "policies", name } }))}
       />
     );
   }
   if (pending.kind === "chain") {
     return (
       <ServiceDialog
-        doc={doc}
+        {...shared}
         type={pending.item}
         chainInto={pending.policy}
-        validate={validate}
-        onCancel={onCancel}
-        onDone={(next, name) =>
-          onDone(next, {
-            nodeId: nodeId.service(name),
-            ref: { kind: "policies", name: pending.policy },
-          })
-        }
+        onDone={done((name) => ({
+          nodeId: nodeId.service(name),
+          ref: { kind: "policies", name: pending.policy },
+        }))}
       />
     );
   }
@@ -289,46 +287,39 @@ function PendingDialog({
     case "external":
       return (
         <NetworkDialog
-          doc={doc}
+          {...shared}
           external={item === "external"}
-          validate={validate}
-          onCancel={onCancel}
-          onDone={(next, name) =>
-            onDone(next, { nodeId: nodeId.network(name), ref: { kind: "networks", name } })
-          }
+          onDone={done((name) => ({
+            nodeId: nodeId.network(name),
+            ref: { kind: "networks", name },
+          }))}
         />
       );
     case "workload":
       return (
         <WorkloadDialog
-          doc={doc}
-          validate={validate}
-          onCancel={onCancel}
-          onDone={(next, name) =>
-            onDone(next, { nodeId: nodeId.workload(name), ref: { kind: "workloads", name } })
-          }
+          {...shared}
+          onDone={done((name) => ({
+            nodeId: nodeId.workload(name),
+            ref: { kind: "workloads", name },
+          }))}
         />
       );
     case "pool":
       return (
         <PoolDialog
-          doc={doc}
-          validate={validate}
-          onCancel={onCancel}
-          onDone={(next, name) =>
-            onDone(next, { nodeId: nodeId.pool(name), ref: { kind: "floatingIpPools", name } })
-          }
+          {...shared}
+          onDone={done((name) => ({
+            nodeId: nodeId.pool(name),
+            ref: { kind: "floatingIpPools", name },
+          }))}
         />
       );
     case "router":
       return (
         <RouterDialog
-          doc={doc}
-          validate={validate}
-          onCancel={onCancel}
-          onDone={(next, name) =>
-            onDone(next, { nodeId: nodeId.router(name), ref: { kind: "routers", name } })
-          }
+          {...shared}
+          onDone={done((name) => ({ nodeId: nodeId.router(name), ref: { kind: "routers", name } }))}
         />
       );
     case "firewall":
@@ -337,13 +328,12 @@ function PendingDialog({
     case "dns":
       return (
         <ServiceDialog
-          doc={doc}
+          {...shared}
           type={item}
-          validate={validate}
-          onCancel={onCancel}
-          onDone={(next, name) =>
-            onDone(next, { nodeId: nodeId.service(name), ref: { kind: "services", name } })
-          }
+          onDone={done((name) => ({
+            nodeId: nodeId.service(name),
+            ref: { kind: "services", name },
+          }))}
         />
       );
     default:

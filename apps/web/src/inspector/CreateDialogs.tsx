@@ -12,14 +12,15 @@ import {
   serviceSchema,
   workloadSchema,
 } from "@netloom/model";
-import { useMemo, useState } from "react";
+import { type ReactNode, useMemo, useState } from "react";
 import type { z } from "zod";
 import type { PaletteItem } from "../canvas/TopologyCanvas";
 import { addObject, asName, connectionPolicy, freeName, listOf } from "../draft/ops";
 import { pathOf, problemsUnder } from "../errors";
 import { Dialog } from "../ui/Dialog";
-import { Field, ProblemList, problemAt } from "../ui/Field";
+import { ProblemList, problemAt } from "../ui/Field";
 import { firewallRuleColumns, policyRuleColumns } from "./columns";
+import { Checklist, ProtocolField, problemWithin, SelectField, TextField } from "./formParts";
 import { RuleTable } from "./RuleTable";
 
 /**
@@ -76,108 +77,145 @@ async function checkNewObject<K extends ResourceKind>(
   return { ok: true, doc: candidate, object: parsed.data };
 }
 
-function useSubmit() {
+/**
+ * Busy state and problems of a create dialog. `submit` checks the new object (see
+ * `checkNewObject`) and hands the document with it on, or keeps the problems to show.
+ */
+function useCreateSubmit({ doc, validate, onDone, onCancel }: CreateProps) {
   const [busy, setBusy] = useState(false);
   const [problems, setProblems] = useState<Problem[]>([]);
-  return { busy, setBusy, problems, setProblems };
+  const submit = async <K extends ResourceKind>(
+    kind: K,
+    schema: z.ZodType<ResourceSpecs[K]>,
+    value: unknown,
+    extra?: (candidate: IntentFile) => IntentFile,
+  ) => {
+    setBusy(true);
+    const result = await checkNewObject(doc, kind, schema, value, validate, extra);
+    setBusy(false);
+    if (result.ok) onDone(result.doc, result.object.name);
+    else setProblems(result.problems);
+  };
+  /** What the dialog's `CreateForm` takes from here. */
+  const frame = { busy, problems, onCancel };
+  return { problems, submit, frame };
 }
 
-function DialogButtons({
+/**
+ * The frame every create dialog shares: an optional intro, the name field (left out while
+ * `name` is undefined), the dialog's own fields, then the problems none of them shows (once,
+ * under the fields), then Cancel and the submit button.
+ */
+function CreateForm({
+  title,
+  wide,
+  intro,
+  name,
+  submitLabel,
   busy,
-  label,
+  problems,
+  shown,
+  onSubmit,
   onCancel,
+  children,
 }: {
+  title: string;
+  wide?: boolean;
+  intro?: ReactNode;
+  name: { label?: string; value: string; onChange: (value: string) => void } | undefined;
+  submitLabel: string;
   busy: boolean;
-  label: string;
+  problems: Problem[];
+  /** Whether a field of the dialog (other than the name) shows the problem at this path. */
+  shown: (path: string) => boolean;
+  onSubmit: () => void | Promise<void>;
   onCancel: () => void;
+  children?: ReactNode;
 }) {
   return (
-    <div className="dialog-buttons">
-      <button type="button" onClick={onCancel}>
-        Cancel
-      </button>
-      <button type="submit" className="primary" disabled={busy}>
-        {busy ? "Checking…" : label}
-      </button>
-    </div>
-  );
-}
-
-/** Problems no field of the dialog shows (shown once, under the fields). */
-function Rest({ problems, fields }: { problems: Problem[]; fields: string[] }) {
-  return <ProblemList problems={problems.filter((p) => !fields.includes(p.path))} />;
-}
-
-// ------------------------------------------------------------------------------------ network
-
-export function NetworkDialog({
-  doc,
-  external,
-  validate,
-  onDone,
-  onCancel,
-}: {
-  doc: IntentFile;
-  external: boolean;
-  validate: ValidateDocument;
-  onDone: (doc: IntentFile, name: string) => void;
-  onCancel: () => void;
-}) {
-  const suggested = useMemo(() => suggestCidr(doc), [doc]);
-  const [name, setName] = useState(() => freeName(doc, "networks", external ? "public" : "net"));
-  const [cidr, setCidr] = useState(suggested);
-  const [gateway, setGateway] = useState("");
-  const { busy, setBusy, problems, setProblems } = useSubmit();
-  return (
-    <Dialog title={external ? "New external network" : "New network"} onClose={onCancel}>
+    <Dialog title={title} onClose={onCancel} wide={wide}>
       <form
         className="form"
         onSubmit={async (event) => {
           event.preventDefault();
-          setBusy(true);
-          const value = {
-            name,
-            ...(external ? { external: true } : {}),
-            subnets: [{ cidr, ...(gateway ? { gateway } : {}) }],
-          };
-          const result = await checkNewObject(doc, "networks", networkSchema, value, validate);
-          setBusy(false);
-          if (result.ok) onDone(result.doc, result.object.name);
-          else setProblems(result.problems);
+          await onSubmit();
         }}
       >
-        <Field label="Name" problem={problemAt(problems, "name")}>
-          {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field
-          label="CIDR"
-          problem={problemAt(problems, "subnets[0].cidr") ?? problemAt(problems, "subnets")}
-        >
-          {(props) => (
-            <input
-              {...props}
-              value={cidr}
-              placeholder="10.1.0.0/24"
-              onChange={(e) => setCidr(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
-          label="Gateway"
-          problem={problemAt(problems, "subnets[0].gateway")}
-          hint="empty: first host"
-        >
-          {(props) => (
-            <input {...props} value={gateway} onChange={(e) => setGateway(e.target.value)} />
-          )}
-        </Field>
-        <Rest
-          problems={problems}
-          fields={["name", "subnets[0].cidr", "subnets", "subnets[0].gateway"]}
-        />
-        <DialogButtons busy={busy} label="Add network" onCancel={onCancel} />
+        {intro}
+        {name ? (
+          <TextField
+            label={name.label ?? "Name"}
+            problem={problemAt(problems, "name")}
+            value={name.value}
+            onChange={name.onChange}
+          />
+        ) : null}
+        {children}
+        <ProblemList problems={problems.filter((p) => p.path !== "name" && !shown(p.path))} />
+        <div className="dialog-buttons">
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? "Checking…" : submitLabel}
+          </button>
+        </div>
       </form>
     </Dialog>
+  );
+}
+
+/** Props every create dialog takes. */
+interface CreateProps {
+  doc: IntentFile;
+  validate: ValidateDocument;
+  onDone: (doc: IntentFile, name: string) => void;
+  onCancel: () => void;
+}
+
+const NO_NETWORKS = "no networks yet";
+const NO_EXTERNALS = "add an external network first";
+
+// ------------------------------------------------------------------------------------ network
+
+export function NetworkDialog(props: CreateProps & { external: boolean }) {
+  const { doc, external } = props;
+  const suggested = useMemo(() => suggestCidr(doc), [doc]);
+  const [name, setName] = useState(() => freeName(doc, "networks", external ? "public" : "net"));
+  const [cidr, setCidr] = useState(suggested);
+  const [gateway, setGateway] = useState("");
+  const { problems, submit, frame } = useCreateSubmit(props);
+  const shown = ["subnets[0].cidr", "subnets", "subnets[0].gateway"];
+  return (
+    <CreateForm
+      title={external ? "New external network" : "New network"}
+      submitLabel="Add network"
+      name={{ value: name, onChange: setName }}
+      {...frame}
+      shown={(path) => shown.includes(path)}
+      onSubmit={() =>
+        submit("networks", networkSchema, {
+          name,
+          ...(external ? { external: true } : {}),
+          subnets: [{ cidr, ...(gateway ? { gateway } : {}) }],
+        })
+      }
+    >
+      <TextField
+        label="CIDR"
+        problem={problemAt(problems, "subnets[0].cidr") ?? problemAt(problems, "subnets")}
+        value={cidr}
+        placeholder="10.1.0.0/24"
+        onChange={setCidr}
+      />
+      <TextField
+        label="Gateway"
+        problem={problemAt(problems, "subnets[0].gateway")}
+        hint="empty: first host"
+        value={gateway}
+        onChange={setGateway}
+      />
+    </CreateForm>
   );
 }
 
@@ -194,242 +232,111 @@ export function suggestCidr(doc: IntentFile): string {
 
 // ------------------------------------------------------------------------------------ workload
 
-export function WorkloadDialog({
-  doc,
-  validate,
-  onDone,
-  onCancel,
-}: {
-  doc: IntentFile;
-  validate: ValidateDocument;
-  onDone: (doc: IntentFile, name: string) => void;
-  onCancel: () => void;
-}) {
+export function WorkloadDialog(props: CreateProps) {
+  const { doc } = props;
   const networks = (doc.networks ?? []).map((n) => n.name as string);
   const [name, setName] = useState(() => freeName(doc, "workloads", "vm"));
   const [network, setNetwork] = useState(networks[0] ?? "");
   const [ip, setIp] = useState("");
   const [node, setNode] = useState("");
-  const { busy, setBusy, problems, setProblems } = useSubmit();
+  const { problems, submit, frame } = useCreateSubmit(props);
+  const shown = ["interfaces[0].network", "interfaces", "interfaces[0].ip", "node"];
   return (
-    <Dialog title="New workload" onClose={onCancel}>
-      <form
-        className="form"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          setBusy(true);
-          const value = {
-            name,
-            ...(node ? { node } : {}),
-            interfaces: [{ network, ...(ip ? { ip } : {}) }],
-          };
-          const result = await checkNewObject(doc, "workloads", workloadSchema, value, validate);
-          setBusy(false);
-          if (result.ok) onDone(result.doc, result.object.name);
-          else setProblems(result.problems);
-        }}
-      >
-        <Field label="Name" problem={problemAt(problems, "name")}>
-          {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field
-          label="Network"
-          problem={
-            problemAt(problems, "interfaces[0].network") ?? problemAt(problems, "interfaces")
-          }
-        >
-          {(props) => (
-            <select {...props} value={network} onChange={(e) => setNetwork(e.target.value)}>
-              {networks.length === 0 ? <option value="">add a network first</option> : null}
-              {networks.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field
-          label="IP address"
-          problem={problemAt(problems, "interfaces[0].ip")}
-          hint="empty: allocated"
-        >
-          {(props) => <input {...props} value={ip} onChange={(e) => setIp(e.target.value)} />}
-        </Field>
-        <Field
-          label="Node"
-          problem={problemAt(problems, "node")}
-          hint="empty: the scheduler places it"
-        >
-          {(props) => <input {...props} value={node} onChange={(e) => setNode(e.target.value)} />}
-        </Field>
-        <Rest
-          problems={problems}
-          fields={["name", "interfaces[0].network", "interfaces", "interfaces[0].ip", "node"]}
-        />
-        <DialogButtons busy={busy} label="Add workload" onCancel={onCancel} />
-      </form>
-    </Dialog>
+    <CreateForm
+      title="New workload"
+      submitLabel="Add workload"
+      name={{ value: name, onChange: setName }}
+      {...frame}
+      shown={(path) => shown.includes(path)}
+      onSubmit={() =>
+        submit("workloads", workloadSchema, {
+          name,
+          ...(node ? { node } : {}),
+          interfaces: [{ network, ...(ip ? { ip } : {}) }],
+        })
+      }
+    >
+      <SelectField
+        label="Network"
+        problem={problemAt(problems, "interfaces[0].network") ?? problemAt(problems, "interfaces")}
+        value={network}
+        options={networks}
+        emptyOption={networks.length === 0 ? "add a network first" : undefined}
+        onChange={setNetwork}
+      />
+      <TextField
+        label="IP address"
+        problem={problemAt(problems, "interfaces[0].ip")}
+        hint="empty: allocated"
+        value={ip}
+        onChange={setIp}
+      />
+      <TextField
+        label="Node"
+        problem={problemAt(problems, "node")}
+        hint="empty: the scheduler places it"
+        value={node}
+        onChange={setNode}
+      />
+    </CreateForm>
   );
 }
 
 // ------------------------------------------------------------------------------------ pool
 
-export function PoolDialog({
-  doc,
-  validate,
-  onDone,
-  onCancel,
-}: {
-  doc: IntentFile;
-  validate: ValidateDocument;
-  onDone: (doc: IntentFile, name: string) => void;
-  onCancel: () => void;
-}) {
+export function PoolDialog(props: CreateProps) {
+  const { doc } = props;
   const externals = (doc.networks ?? []).filter((n) => n.external).map((n) => n.name as string);
   const [name, setName] = useState(() => freeName(doc, "floatingIpPools", "public-pool"));
   const [network, setNetwork] = useState(externals[0] ?? "");
-  const { busy, setBusy, problems, setProblems } = useSubmit();
+  const { problems, submit, frame } = useCreateSubmit(props);
   return (
-    <Dialog title="New floating IP pool" onClose={onCancel}>
-      <form
-        className="form"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          setBusy(true);
-          const result = await checkNewObject(
-            doc,
-            "floatingIpPools",
-            floatingIpPoolSchema,
-            { name, network },
-            validate,
-          );
-          setBusy(false);
-          if (result.ok) onDone(result.doc, result.object.name);
-          else setProblems(result.problems);
-        }}
-      >
-        <Field label="Name" problem={problemAt(problems, "name")}>
-          {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field
-          label="External network"
-          problem={problemAt(problems, "network")}
-          hint={externals.length === 0 ? "add an external network first" : undefined}
-        >
-          {(props) => (
-            <select {...props} value={network} onChange={(e) => setNetwork(e.target.value)}>
-              {externals.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Rest problems={problems} fields={["name", "network"]} />
-        <DialogButtons busy={busy} label="Add pool" onCancel={onCancel} />
-      </form>
-    </Dialog>
+    <CreateForm
+      title="New floating IP pool"
+      submitLabel="Add pool"
+      name={{ value: name, onChange: setName }}
+      {...frame}
+      shown={(path) => path === "network"}
+      onSubmit={() => submit("floatingIpPools", floatingIpPoolSchema, { name, network })}
+    >
+      <SelectField
+        label="External network"
+        problem={problemAt(problems, "network")}
+        hint={externals.length === 0 ? NO_EXTERNALS : undefined}
+        value={network}
+        options={externals}
+        onChange={setNetwork}
+      />
+    </CreateForm>
   );
 }
 
 // ------------------------------------------------------------------------------------ router
 
-export function RouterDialog({
-  doc,
-  validate,
-  onDone,
-  onCancel,
-}: {
-  doc: IntentFile;
-  validate: ValidateDocument;
-  onDone: (doc: IntentFile, name: string) => void;
-  onCancel: () => void;
-}) {
+export function RouterDialog(props: CreateProps) {
+  const { doc } = props;
   const networks = (doc.networks ?? []).map((n) => n.name as string);
   const [name, setName] = useState(() => freeName(doc, "routers", "r"));
   const [joined, setJoined] = useState<string[]>([]);
-  const { busy, setBusy, problems, setProblems } = useSubmit();
+  const { problems, submit, frame } = useCreateSubmit(props);
   return (
-    <Dialog title="New router" onClose={onCancel}>
-      <form
-        className="form"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          setBusy(true);
-          const result = await checkNewObject(
-            doc,
-            "routers",
-            routerSchema,
-            { name, networks: joined },
-            validate,
-          );
-          setBusy(false);
-          if (result.ok) onDone(result.doc, result.object.name);
-          else setProblems(result.problems);
-        }}
-      >
-        <Field label="Name" problem={problemAt(problems, "name")}>
-          {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <NetworkChecklist
-          legend="Networks"
-          options={networks}
-          selected={joined}
-          onChange={setJoined}
-          problem={problems.find((p) => p.path.startsWith("networks"))?.message}
-        />
-        <Rest
-          problems={problems}
-          fields={[
-            "name",
-            ...problems.filter((p) => p.path.startsWith("networks")).map((p) => p.path),
-          ]}
-        />
-        <DialogButtons busy={busy} label="Add router" onCancel={onCancel} />
-      </form>
-    </Dialog>
-  );
-}
-
-function NetworkChecklist({
-  legend,
-  options,
-  selected,
-  onChange,
-  problem,
-}: {
-  legend: string;
-  options: string[];
-  selected: string[];
-  onChange: (next: string[]) => void;
-  problem?: string | undefined;
-}) {
-  return (
-    <fieldset className={`checklist${problem ? " invalid" : ""}`}>
-      <legend>{legend}</legend>
-      {options.length === 0 ? <span className="muted small">no networks yet</span> : null}
-      {options.map((option) => (
-        <label key={option} className="check">
-          <input
-            type="checkbox"
-            checked={selected.includes(option)}
-            onChange={(e) =>
-              onChange(
-                e.target.checked ? [...selected, option] : selected.filter((s) => s !== option),
-              )
-            }
-          />
-          {option}
-        </label>
-      ))}
-      {problem ? (
-        <div className="field-error" role="alert">
-          {problem}
-        </div>
-      ) : null}
-    </fieldset>
+    <CreateForm
+      title="New router"
+      submitLabel="Add router"
+      name={{ value: name, onChange: setName }}
+      {...frame}
+      shown={(path) => path.startsWith("networks")}
+      onSubmit={() => submit("routers", routerSchema, { name, networks: joined })}
+    >
+      <Checklist
+        legend="Networks"
+        options={networks}
+        selected={joined}
+        emptyText={NO_NETWORKS}
+        onChange={setJoined}
+        problem={problems.find((p) => p.path.startsWith("networks"))?.message}
+      />
+    </CreateForm>
   );
 }
 
@@ -437,25 +344,18 @@ function NetworkChecklist({
 
 type ServiceItem = Extract<PaletteItem, "firewall" | "load-balancer" | "nat" | "dns">;
 
+/** Paths of a new service's problems that one of the dialog's fields shows. */
+const SERVICE_FIELD =
+  /^((network|vip|protocol|port|memberPort|members|inside|outside|domain|networks)(\[|$)|rules\[\d+\]\.)/;
+
 /**
  * A new service. With `chainInto`, the service also joins that policy's service chain (a
  * firewall, LB or NAT dropped onto a policy edge).
  */
-export function ServiceDialog({
-  doc,
-  type,
-  chainInto,
-  validate,
-  onDone,
-  onCancel,
-}: {
-  doc: IntentFile;
-  type: ServiceItem;
-  chainInto?: string | undefined;
-  validate: ValidateDocument;
-  onDone: (doc: IntentFile, name: string) => void;
-  onCancel: () => void;
-}) {
+export function ServiceDialog(
+  props: CreateProps & { type: ServiceItem; chainInto?: string | undefined },
+) {
+  const { doc, type, chainInto } = props;
   const networks = (doc.networks ?? []).filter((n) => !n.external).map((n) => n.name as string);
   const externals = (doc.networks ?? []).filter((n) => n.external).map((n) => n.name as string);
   const workloads = (doc.workloads ?? []).map((w) => w.name as string);
@@ -474,7 +374,7 @@ export function ServiceDialog({
   const [firewallRules, setFirewallRules] = useState<FirewallRule[]>([
     { action: "allow", protocol: "any", source: "any", destination: "any" },
   ]);
-  const { busy, setBusy, problems, setProblems } = useSubmit();
+  const { problems, submit, frame } = useCreateSubmit(props);
   const existingOfType = chainInto
     ? (doc.services ?? []).filter((s) => s.type === type).map((s) => s.name as string)
     : [];
@@ -502,203 +402,145 @@ export function ServiceDialog({
     }
   };
   const title = `${chainInto ? "Chain" : "New"} ${type === "load-balancer" ? "load balancer" : type === "firewall" ? "firewall" : type.toUpperCase()}${chainInto ? ` into policy ${chainInto}` : ""}`;
-  const fieldProblem = (path: string) =>
-    problemAt(problems, path) ?? problems.find((p) => p.path.startsWith(`${path}[`))?.message;
+  const fieldProblem = (path: string) => problemWithin(problems, path);
   return (
-    <Dialog title={title} onClose={onCancel} wide={type === "firewall"}>
-      <form
-        className="form"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          if (chainInto && useExisting) {
-            onDone(chain(doc, chainInto, useExisting), useExisting);
-            return;
-          }
-          setBusy(true);
-          const result = await checkNewObject(
-            doc,
-            "services",
-            serviceSchema,
-            value(),
-            validate,
-            (candidate) => (chainInto ? chain(candidate, chainInto, name) : candidate),
-          );
-          setBusy(false);
-          if (result.ok) onDone(result.doc, result.object.name);
-          else setProblems(result.problems);
-        }}
-      >
-        {existingOfType.length > 0 ? (
-          <Field label="Use an existing service">
-            {(props) => (
-              <select
-                {...props}
-                value={useExisting}
-                onChange={(e) => setUseExisting(e.target.value)}
-              >
-                <option value="">no, create a new one</option>
-                {existingOfType.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        ) : null}
-        {useExisting ? null : (
-          <>
-            <Field label="Name" problem={problemAt(problems, "name")}>
-              {(props) => (
-                <input {...props} value={name} onChange={(e) => setName(e.target.value)} />
-              )}
-            </Field>
-            {type === "firewall" ? (
-              <RuleTable
-                caption="Firewall rules"
-                rules={firewallRules}
-                columns={firewallRuleColumns}
-                problems={problems}
-                readOnly={false}
-                onChange={setFirewallRules}
-                newRule={(): FirewallRule => ({
-                  action: "allow",
-                  protocol: "any",
-                  source: "any",
-                  destination: "any",
-                })}
-              />
-            ) : null}
-            {type === "load-balancer" ? (
-              <>
-                <Field label="Network" problem={fieldProblem("network")}>
-                  {(props) => (
-                    <select {...props} value={network} onChange={(e) => setNetwork(e.target.value)}>
-                      {networks.map((n) => (
-                        <option key={n} value={n}>
-                          {n}
-                        </option>
-                      ))}
-                    </select>
-                  )}
-                </Field>
-                <div className="row">
-                  <Field label="VIP" problem={fieldProblem("vip")}>
-                    {(props) => (
-                      <input
-                        {...props}
-                        value={vip}
-                        placeholder="10.1.0.100"
-                        onChange={(e) => setVip(e.target.value)}
-                      />
-                    )}
-                  </Field>
-                  <Field label="Protocol" problem={fieldProblem("protocol")}>
-                    {(props) => (
-                      <select
-                        {...props}
-                        value={protocol}
-                        onChange={(e) => setProtocol(e.target.value === "udp" ? "udp" : "tcp")}
-                      >
-                        <option value="tcp">tcp</option>
-                        <option value="udp">udp</option>
-                      </select>
-                    )}
-                  </Field>
-                  <Field label="Port" problem={fieldProblem("port")}>
-                    {(props) => (
-                      <input
-                        {...props}
-                        value={port}
-                        inputMode="numeric"
-                        onChange={(e) => setPort(e.target.value)}
-                      />
-                    )}
-                  </Field>
-                  <Field label="Member port" problem={fieldProblem("memberPort")}>
-                    {(props) => (
-                      <input
-                        {...props}
-                        value={memberPort}
-                        inputMode="numeric"
-                        onChange={(e) => setMemberPort(e.target.value)}
-                      />
-                    )}
-                  </Field>
-                </div>
-                <NetworkChecklist
-                  legend="Members"
-                  options={workloads}
-                  selected={members}
-                  onChange={setMembers}
-                  problem={fieldProblem("members")}
-                />
-              </>
-            ) : null}
-            {type === "nat" ? (
-              <>
-                <NetworkChecklist
-                  legend="Inside networks"
-                  options={networks}
-                  selected={inside}
-                  onChange={setInside}
-                  problem={fieldProblem("inside")}
-                />
-                <Field
-                  label="Outside network"
-                  problem={fieldProblem("outside")}
-                  hint={externals.length === 0 ? "add an external network first" : undefined}
-                >
-                  {(props) => (
-                    <select {...props} value={outside} onChange={(e) => setOutside(e.target.value)}>
-                      {externals.map((n) => (
-                        <option key={n} value={n}>
-                          {n}
-                        </option>
-                      ))}
-                    </select>
-                  )}
-                </Field>
-              </>
-            ) : null}
-            {type === "dns" ? (
-              <>
-                <Field label="Domain" problem={fieldProblem("domain")}>
-                  {(props) => (
-                    <input {...props} value={domain} onChange={(e) => setDomain(e.target.value)} />
-                  )}
-                </Field>
-                <NetworkChecklist
-                  legend="Networks served"
-                  options={networks}
-                  selected={served}
-                  onChange={setServed}
-                  problem={fieldProblem("networks")}
-                />
-              </>
-            ) : null}
-            <Rest
+    <CreateForm
+      title={title}
+      wide={type === "firewall"}
+      submitLabel={chainInto ? "Add to chain" : "Add service"}
+      intro={
+        existingOfType.length > 0 ? (
+          <SelectField
+            label="Use an existing service"
+            problem={undefined}
+            value={useExisting}
+            options={existingOfType}
+            emptyOption="no, create a new one"
+            onChange={setUseExisting}
+          />
+        ) : null
+      }
+      // Picking an existing service hides the fields, and with them their problems.
+      name={useExisting ? undefined : { value: name, onChange: setName }}
+      {...frame}
+      problems={useExisting ? [] : problems}
+      shown={(path) => SERVICE_FIELD.test(path)}
+      onSubmit={() => {
+        if (chainInto && useExisting) {
+          props.onDone(chain(doc, chainInto, useExisting), useExisting);
+          return;
+        }
+        return submit("services", serviceSchema, value(), (candidate) =>
+          chainInto ? chain(candidate, chainInto, name) : candidate,
+        );
+      }}
+    >
+      {useExisting ? null : (
+        <>
+          {type === "firewall" ? (
+            <RuleTable
+              caption="Firewall rules"
+              rules={firewallRules}
+              columns={firewallRuleColumns}
               problems={problems}
-              fields={problems
-                .filter(
-                  (p) =>
-                    p.path === "name" ||
-                    /^(network|vip|protocol|port|memberPort|members|inside|outside|domain|networks)(\[|$)/.test(
-                      p.path,
-                    ) ||
-                    /^rules\[\d+\]\./.test(p.path),
-                )
-                .map((p) => p.path)}
+              readOnly={false}
+              onChange={setFirewallRules}
+              newRule={(): FirewallRule => ({
+                action: "allow",
+                protocol: "any",
+                source: "any",
+                destination: "any",
+              })}
             />
-          </>
-        )}
-        <DialogButtons
-          busy={busy}
-          label={chainInto ? "Add to chain" : "Add service"}
-          onCancel={onCancel}
-        />
-      </form>
-    </Dialog>
+          ) : null}
+          {type === "load-balancer" ? (
+            <>
+              <SelectField
+                label="Network"
+                problem={fieldProblem("network")}
+                value={network}
+                options={networks}
+                onChange={setNetwork}
+              />
+              <div className="row">
+                <TextField
+                  label="VIP"
+                  problem={fieldProblem("vip")}
+                  value={vip}
+                  placeholder="10.1.0.100"
+                  onChange={setVip}
+                />
+                <ProtocolField
+                  problem={fieldProblem("protocol")}
+                  value={protocol}
+                  onChange={setProtocol}
+                />
+                <TextField
+                  label="Port"
+                  problem={fieldProblem("port")}
+                  value={port}
+                  inputMode="numeric"
+                  onChange={setPort}
+                />
+                <TextField
+                  label="Member port"
+                  problem={fieldProblem("memberPort")}
+                  value={memberPort}
+                  inputMode="numeric"
+                  onChange={setMemberPort}
+                />
+              </div>
+              <Checklist
+                legend="Members"
+                options={workloads}
+                selected={members}
+                emptyText={NO_NETWORKS}
+                onChange={setMembers}
+                problem={fieldProblem("members")}
+              />
+            </>
+          ) : null}
+          {type === "nat" ? (
+            <>
+              <Checklist
+                legend="Inside networks"
+                options={networks}
+                selected={inside}
+                emptyText={NO_NETWORKS}
+                onChange={setInside}
+                problem={fieldProblem("inside")}
+              />
+              <SelectField
+                label="Outside network"
+                problem={fieldProblem("outside")}
+                hint={externals.length === 0 ? NO_EXTERNALS : undefined}
+                value={outside}
+                options={externals}
+                onChange={setOutside}
+              />
+            </>
+          ) : null}
+          {type === "dns" ? (
+            <>
+              <TextField
+                label="Domain"
+                problem={fieldProblem("domain")}
+                value={domain}
+                onChange={setDomain}
+              />
+              <Checklist
+                legend="Networks served"
+                options={networks}
+                selected={served}
+                emptyText={NO_NETWORKS}
+                onChange={setServed}
+                problem={fieldProblem("networks")}
+              />
+            </>
+          ) : null}
+        </>
+      )}
+    </CreateForm>
   );
 }
 
@@ -721,74 +563,43 @@ function chain(doc: IntentFile, policy: string, service: string): IntentFile {
 // ------------------------------------------------------------------------------------ policy
 
 /** Drawing an edge between two networks: a policy attached to both, rules set here. */
-export function ConnectDialog({
-  doc,
-  a,
-  b,
-  validate,
-  onDone,
-  onCancel,
-}: {
-  doc: IntentFile;
-  a: string;
-  b: string;
-  validate: ValidateDocument;
-  onDone: (doc: IntentFile, name: string) => void;
-  onCancel: () => void;
-}) {
+export function ConnectDialog(props: CreateProps & { a: string; b: string }) {
+  const { doc, a, b } = props;
   const initial = useMemo(() => connectionPolicy(doc, a, b), [doc, a, b]);
   const [name, setName] = useState<string>(initial.name);
   const [rules, setRules] = useState<PolicyRule[]>(initial.rules);
-  const { busy, setBusy, problems, setProblems } = useSubmit();
+  const { problems, submit, frame } = useCreateSubmit(props);
   return (
-    <Dialog title={`Connect ${a} and ${b}`} onClose={onCancel} wide>
-      <form
-        className="form"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          setBusy(true);
-          const result = await checkNewObject(
-            doc,
-            "policies",
-            policySchema,
-            { name, attach: [a, b], rules },
-            validate,
-          );
-          setBusy(false);
-          if (result.ok) onDone(result.doc, result.object.name);
-          else setProblems(result.problems);
-        }}
-      >
+    <CreateForm
+      title={`Connect ${a} and ${b}`}
+      wide
+      submitLabel="Create policy"
+      intro={
         <p className="muted small">
           A policy attached to both networks. Traffic between them passes only when both networks'
           rule lists allow it; the first matching rule wins.
         </p>
-        <Field label="Policy name" problem={problemAt(problems, "name")}>
-          {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <RuleTable
-          caption="Policy rules"
-          rules={rules}
-          columns={policyRuleColumns}
-          problems={problems}
-          readOnly={false}
-          onChange={setRules}
-          newRule={(): PolicyRule => ({
-            action: "allow",
-            protocol: "tcp",
-            source: a,
-            destination: b,
-            direction: "<>",
-          })}
-        />
-        <Rest
-          problems={problems}
-          fields={problems
-            .filter((p) => p.path === "name" || /^rules\[\d+\]/.test(p.path))
-            .map((p) => p.path)}
-        />
-        <DialogButtons busy={busy} label="Create policy" onCancel={onCancel} />
-      </form>
-    </Dialog>
+      }
+      name={{ label: "Policy name", value: name, onChange: setName }}
+      {...frame}
+      shown={(path) => /^rules\[\d+\]/.test(path)}
+      onSubmit={() => submit("policies", policySchema, { name, attach: [a, b], rules })}
+    >
+      <RuleTable
+        caption="Policy rules"
+        rules={rules}
+        columns={policyRuleColumns}
+        problems={problems}
+        readOnly={false}
+        onChange={setRules}
+        newRule={(): PolicyRule => ({
+          action: "allow",
+          protocol: "tcp",
+          source: a,
+          destination: b,
+          direction: "<>",
+        })}
+      />
+    </CreateForm>
   );
 }

@@ -21,8 +21,16 @@ import { useOverlay } from "../canvas/overlay";
 import { asName, findObject, removeObject, replaceObject } from "../draft/ops";
 import { draftStore, useDraft } from "../draft/store";
 import { problemsOfObject, useValidation } from "../draft/validation";
-import { Field, ProblemList, problemAt } from "../ui/Field";
+import { ProblemList, problemAt } from "../ui/Field";
 import { firewallRuleColumns, policyRuleColumns, securityGroupRuleColumns } from "./columns";
+import {
+  ProtocolField,
+  problemWithin,
+  SelectField,
+  Checklist as SharedChecklist,
+  TextField,
+  withCurrent,
+} from "./formParts";
 import { RuleTable } from "./RuleTable";
 
 const KIND_LABEL: Record<ResourceKind, string> = {
@@ -171,60 +179,19 @@ function NameField({
   onChange: (value: string) => void;
 }) {
   return (
-    <Field label="Name" problem={problem}>
-      {(props) => (
-        <input
-          {...props}
-          value={value}
-          readOnly={readOnly}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
-    </Field>
+    <TextField
+      label="Name"
+      problem={problem}
+      value={value}
+      readOnly={readOnly}
+      onChange={onChange}
+    />
   );
 }
 
-function Checklist({
-  legend,
-  options,
-  selected,
-  onChange,
-  readOnly,
-  problem,
-}: {
-  legend: string;
-  options: readonly string[];
-  selected: readonly string[];
-  onChange: (next: string[]) => void;
-  readOnly: boolean;
-  problem?: string | undefined;
-}) {
-  return (
-    <fieldset className={`checklist${problem ? " invalid" : ""}`}>
-      <legend>{legend}</legend>
-      {options.length === 0 ? <span className="muted small">none available</span> : null}
-      {options.map((option) => (
-        <label key={option} className="check">
-          <input
-            type="checkbox"
-            checked={selected.includes(option)}
-            disabled={readOnly}
-            onChange={(e) =>
-              onChange(
-                e.target.checked ? [...selected, option] : selected.filter((s) => s !== option),
-              )
-            }
-          />
-          {option}
-        </label>
-      ))}
-      {problem ? (
-        <div className="field-error" role="alert">
-          {problem}
-        </div>
-      ) : null}
-    </fieldset>
-  );
+/** The inspector's checklists say "none available" when there is nothing to pick. */
+function Checklist(props: Omit<Parameters<typeof SharedChecklist>[0], "emptyText">) {
+  return <SharedChecklist {...props} emptyText="none available" />;
 }
 
 function useNames(kind: ResourceKind, filter?: (item: ResourceSpecs[ResourceKind]) => boolean) {
@@ -286,44 +253,32 @@ function NetworkForm({ network, readOnly }: { network: Network; readOnly: boolea
       {network.subnets.map((subnet, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: subnets are positional in the file
         <div className="row" key={index}>
-          <Field
+          <TextField
             label={`Subnet ${index + 1} CIDR`}
             problem={problemAt(problems, `subnets[${index}].cidr`)}
-          >
-            {(props) => (
-              <input
-                {...props}
-                value={subnet.cidr}
-                readOnly={readOnly}
-                onChange={(e) => {
-                  const subnets = [...network.subnets];
-                  subnets[index] = { ...subnet, cidr: e.target.value as typeof subnet.cidr };
-                  save({ ...network, subnets }, `subnet${index}`);
-                }}
-              />
-            )}
-          </Field>
-          <Field
+            value={subnet.cidr}
+            readOnly={readOnly}
+            onChange={(cidr) => {
+              const subnets = [...network.subnets];
+              subnets[index] = { ...subnet, cidr: cidr as typeof subnet.cidr };
+              save({ ...network, subnets }, `subnet${index}`);
+            }}
+          />
+          <TextField
             label={`Subnet ${index + 1} gateway`}
             problem={problemAt(problems, `subnets[${index}].gateway`)}
-          >
-            {(props) => (
-              <input
-                {...props}
-                value={subnet.gateway ?? ""}
-                placeholder="first host"
-                readOnly={readOnly}
-                onChange={(e) => {
-                  const subnets = [...network.subnets];
-                  const { gateway: _old, ...rest } = subnet;
-                  subnets[index] = e.target.value
-                    ? { ...rest, gateway: e.target.value as NonNullable<typeof subnet.gateway> }
-                    : rest;
-                  save({ ...network, subnets }, `gateway${index}`);
-                }}
-              />
-            )}
-          </Field>
+            value={subnet.gateway ?? ""}
+            placeholder="first host"
+            readOnly={readOnly}
+            onChange={(gateway) => {
+              const subnets = [...network.subnets];
+              const { gateway: _old, ...rest } = subnet;
+              subnets[index] = gateway
+                ? { ...rest, gateway: gateway as NonNullable<typeof subnet.gateway> }
+                : rest;
+              save({ ...network, subnets }, `gateway${index}`);
+            }}
+          />
           {readOnly || network.subnets.length < 2 ? null : (
             <button
               type="button"
@@ -395,83 +350,52 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
         readOnly={readOnly}
         onChange={(name) => save({ ...workload, name: asName(name) }, "name")}
       />
-      <Field
+      <TextField
         label="Node"
         problem={problemAt(problems, "node")}
         hint="empty: the scheduler places it"
-      >
-        {(props) => (
-          <input
-            {...props}
-            value={workload.node ?? ""}
-            readOnly={readOnly}
-            onChange={(e) => {
-              const { node: _old, ...rest } = workload;
-              save(e.target.value ? { ...rest, node: asName(e.target.value) } : rest, "node");
-            }}
-          />
-        )}
-      </Field>
+        value={workload.node ?? ""}
+        readOnly={readOnly}
+        onChange={(node) => {
+          const { node: _old, ...rest } = workload;
+          save(node ? { ...rest, node: asName(node) } : rest, "node");
+        }}
+      />
       <h3>Interfaces</h3>
       {workload.interfaces.map((iface, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: interfaces are positional
         <fieldset className="iface" key={index}>
           <legend>Interface {index}</legend>
           <div className="row">
-            <Field
+            <SelectField
               label={`Interface ${index} network`}
               problem={problemAt(problems, `interfaces[${index}].network`)}
-            >
-              {(props) => (
-                <select
-                  {...props}
-                  value={iface.network}
-                  disabled={readOnly}
-                  onChange={(e) =>
-                    setInterface(index, { ...iface, network: asName(e.target.value) })
-                  }
-                >
-                  {[...new Set([iface.network as string, ...networks])].map((n) => (
-                    <option key={n} value={n}>
-                      {n}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field
+              value={iface.network}
+              options={withCurrent(iface.network, networks)}
+              disabled={readOnly}
+              onChange={(network) => setInterface(index, { ...iface, network: asName(network) })}
+            />
+            <TextField
               label={`Interface ${index} IP`}
               problem={problemAt(problems, `interfaces[${index}].ip`)}
-            >
-              {(props) => (
-                <input
-                  {...props}
-                  value={iface.ip ?? ""}
-                  placeholder="allocated"
-                  readOnly={readOnly}
-                  onChange={(e) => {
-                    const { ip: _old, ...rest } = iface;
-                    setInterface(
-                      index,
-                      e.target.value
-                        ? { ...rest, ip: e.target.value as NonNullable<Interface["ip"]> }
-                        : rest,
-                    );
-                  }}
-                />
-              )}
-            </Field>
+              value={iface.ip ?? ""}
+              placeholder="allocated"
+              readOnly={readOnly}
+              onChange={(ip) => {
+                const { ip: _old, ...rest } = iface;
+                setInterface(
+                  index,
+                  ip ? { ...rest, ip: ip as NonNullable<Interface["ip"]> } : rest,
+                );
+              }}
+            />
           </div>
           <Checklist
             legend={`Interface ${index} security groups`}
             options={groups}
             selected={iface.securityGroups ?? []}
             readOnly={readOnly}
-            problem={
-              problemAt(problems, `interfaces[${index}].securityGroups`) ??
-              problems.find((p) => p.path.startsWith(`interfaces[${index}].securityGroups[`))
-                ?.message
-            }
+            problem={problemWithin(problems, `interfaces[${index}].securityGroups`)}
             onChange={(next) => {
               const { securityGroups: _old, ...rest } = iface;
               setInterface(
@@ -480,42 +404,21 @@ function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: bo
               );
             }}
           />
-          <Field
+          <SelectField
             label={`Interface ${index} floating IP pool`}
             problem={
               problemAt(problems, `interfaces[${index}].floatingIp.pool`) ??
               problemAt(problems, `interfaces[${index}].floatingIp`)
             }
-          >
-            {(props) => (
-              <select
-                {...props}
-                value={iface.floatingIp?.pool ?? ""}
-                disabled={readOnly}
-                onChange={(e) => {
-                  const { floatingIp: _old, ...rest } = iface;
-                  setInterface(
-                    index,
-                    e.target.value
-                      ? { ...rest, floatingIp: { pool: asName(e.target.value) } }
-                      : rest,
-                  );
-                }}
-              >
-                <option value="">none</option>
-                {[
-                  ...new Set([
-                    ...(iface.floatingIp ? [iface.floatingIp.pool as string] : []),
-                    ...pools,
-                  ]),
-                ].map((p) => (
-                  <option key={p} value={p}>
-                    {p}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+            value={iface.floatingIp?.pool ?? ""}
+            options={withCurrent(iface.floatingIp?.pool, pools)}
+            emptyOption="none"
+            disabled={readOnly}
+            onChange={(pool) => {
+              const { floatingIp: _old, ...rest } = iface;
+              setInterface(index, pool ? { ...rest, floatingIp: { pool: asName(pool) } } : rest);
+            }}
+          />
           {readOnly || workload.interfaces.length < 2 ? null : (
             <button
               type="button"
@@ -616,8 +519,7 @@ function ServiceForm({ service, readOnly }: { service: Service; readOnly: boolea
   const externals = useNames("networks", isExternal);
   const workloads = useNames("workloads");
   const hits = useOverlay((s) => s.hits);
-  const fieldProblem = (path: string) =>
-    problemAt(problems, path) ?? problems.find((p) => p.path.startsWith(`${path}[`))?.message;
+  const fieldProblem = (path: string) => problemWithin(problems, path);
   let body: React.ReactNode;
   switch (service.type) {
     case "firewall":
@@ -647,77 +549,46 @@ function ServiceForm({ service, readOnly }: { service: Service; readOnly: boolea
     case "load-balancer":
       body = (
         <>
-          <Field label="Network" problem={fieldProblem("network")}>
-            {(props) => (
-              <select
-                {...props}
-                value={service.network}
-                disabled={readOnly}
-                onChange={(e) => save({ ...service, network: asName(e.target.value) }, "network")}
-              >
-                {[...new Set([service.network as string, ...networks])].map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <SelectField
+            label="Network"
+            problem={fieldProblem("network")}
+            value={service.network}
+            options={withCurrent(service.network, networks)}
+            disabled={readOnly}
+            onChange={(network) => save({ ...service, network: asName(network) }, "network")}
+          />
           <div className="row">
-            <Field label="VIP" problem={fieldProblem("vip")}>
-              {(props) => (
-                <input
-                  {...props}
-                  value={service.vip}
-                  readOnly={readOnly}
-                  onChange={(e) =>
-                    save({ ...service, vip: e.target.value as typeof service.vip }, "vip")
-                  }
-                />
-              )}
-            </Field>
-            <Field label="Protocol" problem={fieldProblem("protocol")}>
-              {(props) => (
-                <select
-                  {...props}
-                  value={service.protocol}
-                  disabled={readOnly}
-                  onChange={(e) =>
-                    save(
-                      { ...service, protocol: e.target.value === "udp" ? "udp" : "tcp" },
-                      "protocol",
-                    )
-                  }
-                >
-                  <option value="tcp">tcp</option>
-                  <option value="udp">udp</option>
-                </select>
-              )}
-            </Field>
-            <Field label="Port" problem={fieldProblem("port")}>
-              {(props) => (
-                <input
-                  {...props}
-                  type="number"
-                  value={service.port}
-                  readOnly={readOnly}
-                  onChange={(e) => save({ ...service, port: Number(e.target.value) }, "port")}
-                />
-              )}
-            </Field>
-            <Field label="Member port" problem={fieldProblem("memberPort")}>
-              {(props) => (
-                <input
-                  {...props}
-                  type="number"
-                  value={service.memberPort}
-                  readOnly={readOnly}
-                  onChange={(e) =>
-                    save({ ...service, memberPort: Number(e.target.value) }, "memberPort")
-                  }
-                />
-              )}
-            </Field>
+            <TextField
+              label="VIP"
+              problem={fieldProblem("vip")}
+              value={service.vip}
+              readOnly={readOnly}
+              onChange={(vip) => save({ ...service, vip: vip as typeof service.vip }, "vip")}
+            />
+            <ProtocolField
+              problem={fieldProblem("protocol")}
+              value={service.protocol}
+              disabled={readOnly}
+              onChange={(protocol) => save({ ...service, protocol }, "protocol")}
+            />
+            <TextField
+              label="Port"
+              problem={fieldProblem("port")}
+              type="number"
+              value={service.port}
+              readOnly={readOnly}
+              onChange={(port) => save({ ...service, port: Number(port) }, "port")}
+            />
+            <TextField
+              label="Member port"
+              problem={fieldProblem("memberPort")}
+              type="number"
+              value={service.memberPort}
+              readOnly={readOnly}
+              onChange={(memberPort) =>
+                save({ ...service, memberPort: Number(memberPort) }, "memberPort")
+              }
+            />
           </div>
           <Checklist
             legend="Members"
@@ -741,38 +612,27 @@ function ServiceForm({ service, readOnly }: { service: Service; readOnly: boolea
             problem={fieldProblem("inside")}
             onChange={(next) => save({ ...service, inside: next.map(asName) }, "inside")}
           />
-          <Field label="Outside network" problem={fieldProblem("outside")}>
-            {(props) => (
-              <select
-                {...props}
-                value={service.outside}
-                disabled={readOnly}
-                onChange={(e) => save({ ...service, outside: asName(e.target.value) }, "outside")}
-              >
-                {[...new Set([service.outside as string, ...externals])].map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <SelectField
+            label="Outside network"
+            problem={fieldProblem("outside")}
+            value={service.outside}
+            options={withCurrent(service.outside, externals)}
+            disabled={readOnly}
+            onChange={(outside) => save({ ...service, outside: asName(outside) }, "outside")}
+          />
         </>
       );
       break;
     case "dns":
       body = (
         <>
-          <Field label="Domain" problem={fieldProblem("domain")}>
-            {(props) => (
-              <input
-                {...props}
-                value={service.domain}
-                readOnly={readOnly}
-                onChange={(e) => save({ ...service, domain: e.target.value }, "domain")}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Domain"
+            problem={fieldProblem("domain")}
+            value={service.domain}
+            readOnly={readOnly}
+            onChange={(domain) => save({ ...service, domain }, "domain")}
+          />
           <Checklist
             legend="Networks served"
             options={networks}
@@ -862,22 +722,14 @@ function PoolForm({ pool, readOnly }: { pool: FloatingIpPool; readOnly: boolean 
         readOnly={readOnly}
         onChange={(name) => save({ ...pool, name: asName(name) }, "name")}
       />
-      <Field label="External network" problem={problemAt(problems, "network")}>
-        {(props) => (
-          <select
-            {...props}
-            value={pool.network}
-            disabled={readOnly}
-            onChange={(e) => save({ ...pool, network: asName(e.target.value) }, "network")}
-          >
-            {[...new Set([pool.network as string, ...externals])].map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectField
+        label="External network"
+        problem={problemAt(problems, "network")}
+        value={pool.network}
+        options={withCurrent(pool.network, externals)}
+        disabled={readOnly}
+        onChange={(network) => save({ ...pool, network: asName(network) }, "network")}
+      />
     </form>
   );
 }

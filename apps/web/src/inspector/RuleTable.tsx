@@ -225,7 +225,7 @@ export function TextCell({
   width?: number;
 }) {
   return (
-    <div className={`cell${problem ? " invalid" : ""}`}>
+    <Cell problem={problem}>
       <input
         aria-label={label}
         value={value}
@@ -235,12 +235,7 @@ export function TextCell({
         style={width ? { width } : undefined}
         onChange={(event) => onChange(event.target.value)}
       />
-      {problem ? (
-        <div className="field-error" role="alert">
-          {problem}
-        </div>
-      ) : null}
-    </div>
+    </Cell>
   );
 }
 
@@ -260,7 +255,7 @@ export function SelectCell<T extends string>({
   readOnly: boolean;
 }) {
   return (
-    <div className={`cell${problem ? " invalid" : ""}`}>
+    <Cell problem={problem}>
       <select
         aria-label={label}
         value={value}
@@ -274,6 +269,15 @@ export function SelectCell<T extends string>({
           </option>
         ))}
       </select>
+    </Cell>
+  );
+}
+
+/** A table cell holding one control, with the control's problem under it. */
+function Cell({ problem, children }: { problem: string | undefined; children: ReactNode }) {
+  return (
+    <div className={`cell${problem ? " invalid" : ""}`}>
+      {children}
       {problem ? (
         <div className="field-error" role="alert">
           {problem}
