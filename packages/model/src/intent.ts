@@ -281,6 +281,18 @@ export const RESOURCE_KINDS = [
 ] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
+/** Each kind's singular noun, for messages and labels ("policy" for `policies`). */
+export const RESOURCE_KIND_NOUNS: Readonly<Record<ResourceKind, string>> = {
+  networks: "network",
+  workloads: "workload",
+  securityGroups: "security group",
+  policies: "policy",
+  services: "service",
+  routers: "router",
+  floatingIpPools: "floating IP pool",
+  assertions: "assertion",
+};
+
 /** The object type of each kind. */
 export interface ResourceSpecs {
   networks: Network;

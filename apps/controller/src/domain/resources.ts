@@ -1,6 +1,7 @@
 import {
   type IntentFile,
   NetloomError,
+  RESOURCE_KIND_NOUNS,
   type ResourceKind,
   type ResourceSpecs,
 } from "@netloom/model";
@@ -15,17 +16,7 @@ export interface ResourceView<K extends ResourceKind = ResourceKind> {
   spec: ResourceSpecs[K];
 }
 
-/** Singular names for messages. */
-const SINGULAR: Record<ResourceKind, string> = {
-  networks: "network",
-  workloads: "workload",
-  securityGroups: "security group",
-  policies: "policy",
-  services: "service",
-  routers: "router",
-  floatingIpPools: "floating IP pool",
-  assertions: "assertion",
-};
+const SINGULAR = RESOURCE_KIND_NOUNS;
 
 export function listResources<K extends ResourceKind>(
   store: Store,

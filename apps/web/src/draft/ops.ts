@@ -5,6 +5,7 @@ import {
   type Network,
   type Policy,
   type PolicyRule,
+  RESOURCE_KIND_NOUNS,
   type ResourceKind,
   type ResourceSpecs,
   type Service,
@@ -328,18 +329,7 @@ export function normalizeDocument(doc: IntentFile): IntentFile {
   return out;
 }
 
-const KIND_SINGULAR: Record<ResourceKind, string> = {
-  networks: "network",
-  workloads: "workload",
-  securityGroups: "security group",
-  policies: "policy",
-  services: "service",
-  routers: "router",
-  floatingIpPools: "floating IP pool",
-  assertions: "assertion",
-};
-
 /** "policy" for `policies`; unknown kinds (from the wire) pass through. */
 export function kindLabel(kind: string): string {
-  return (KIND_SINGULAR as Record<string, string>)[kind] ?? kind;
+  return (RESOURCE_KIND_NOUNS as Record<string, string>)[kind] ?? kind;
 }
