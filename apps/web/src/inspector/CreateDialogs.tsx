@@ -1,4 +1,5 @@
 import {
+  assertNever,
   type FirewallRule,
   floatingIpPoolSchema,
   type IntentFile,
@@ -399,6 +400,8 @@ export function ServiceDialog(
         return { name, type, inside, outside };
       case "dns":
         return { name, type, domain, networks: served };
+      default:
+        return assertNever(type, "service type");
     }
   };
   const title = `${chainInto ? "Chain" : "New"} ${type === "load-balancer" ? "load balancer" : type === "firewall" ? "firewall" : type.toUpperCase()}${chainInto ? ` into policy ${chainInto}` : ""}`;

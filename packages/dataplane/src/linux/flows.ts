@@ -7,7 +7,7 @@ import type {
   SourceNatTranslation,
   TenantConfig,
 } from "@netloom/compiler";
-import type { Protocol, Verdict } from "@netloom/model";
+import { assertNever, type Protocol, type Verdict } from "@netloom/model";
 import { cidrRange, ipToNumber } from "./ipv4";
 import { workloadNamespace } from "./names";
 import { ensureOutsideNetwork } from "./outside";
@@ -299,6 +299,8 @@ export async function probeFlowOnLab(
     }
     case "unknown":
       return "deny";
+    default:
+      return assertNever(to, "flow end");
   }
 }
 
