@@ -58,9 +58,13 @@ export async function run(argv: string[], io: CommandIo): Promise<ExitCode> {
     return reportError(io, new UsageError(error instanceof Error ? error.message : String(error)));
   }
   const [verb, ...rest] = args.positionals;
-  if (args.values.help || verb === undefined || verb === "help") {
+  if (args.values.help || verb === "help") {
     io.stdout(USAGE);
-    return verb === undefined && !args.values.help ? EXIT.error : EXIT.ok;
+    return EXIT.ok;
+  }
+  if (verb === undefined) {
+    io.stderr(USAGE);
+    return EXIT.error;
   }
   try {
     switch (verb) {
