@@ -1,8 +1,9 @@
 import { assertNever, type FabricNodeSpec } from "@netloom/model";
 import type { CompiledFabric, CompileInput, NodeConfig, TenantConfig, TenantInput } from "./config";
-import { HashFold } from "./hash";
+import { HashFold, hexOf } from "./hash";
 import {
   changeScope,
+  configHash,
   deriveTenant,
   nodeAffected,
   type TenantDerived,
@@ -39,6 +40,9 @@ interface TenantEntry {
 interface NodeTenant {
   id: string;
   config: TenantConfig;
+  /** The config's hash: halves (compared by an update) and hex text (folded into the node's). */
+  high: number;
+  low: number;
   hash: string;
 }
 
@@ -61,6 +65,8 @@ class CompilerState {
   private underlays = new Map<string, string>();
   private nodeOrder: string[] = [];
   private nodeIndex = new Map<string, number>();
+  /** Sorted fabric indexes of a tenant's node list, for the current fabric. */
+  private indexCache = new WeakMap<readonly string[], number[]>();
   private readonly tenants = new Map<string, TenantEntry>();
   /** Per node (by fabric index): its tenants' configs, sorted by tenant id. */
   private perNode: NodeTenant[][] = [];
@@ -114,6 +120,7 @@ class CompilerState {
     this.underlays = new Map(nodes.map((node) => [node.name, node.underlay]));
     this.nodeOrder = nodes.map((node) => node.name);
     this.nodeIndex = new Map(this.nodeOrder.map((node, index) => [node, index]));
+    this.indexCache = new WeakMap();
   }
 
   private derive(input: TenantInput, previous?: TenantDerived): TenantEntry {
@@ -130,9 +137,7 @@ class CompilerState {
         const index = this.nodeIndex.get(node);
         if (index === undefined) continue;
         const config = tenantConfigFor(entry.derived, node, undefined);
-        if (config !== undefined) {
-          this.perNode[index]?.push({ id, config: config.value, hash: config.hash });
-        }
+        if (config !== undefined) this.perNode[index]?.push(nodeTenant(id, config));
       }
     }
     for (const list of this.perNode) list.sort((a, b) => compareIds(a.id, b.id));
@@ -166,7 +171,8 @@ class CompilerState {
         : undefined;
     const changedNodes: string[] = [];
     let chunks: NodeResult[][] | undefined;
-    const copiedChunks = new Set<number>();
+    // Chunks copied by this update (one bit each; a fabric of 1,000 nodes has 32 chunks).
+    let copiedChunks: Uint8Array | undefined;
     // In fabric order, without walking the whole fabric.
     for (const index of this.touchedIndexes(previous, next)) {
       const node = this.nodeOrder[index];
@@ -181,22 +187,23 @@ class CompilerState {
         if (before === undefined) continue;
         tenantsHere.splice(position, 1);
       } else if (before === undefined) {
-        tenantsHere.splice(position, 0, { id, config: config.value, hash: config.hash });
-      } else if (before.hash === config.hash) {
+        tenantsHere.splice(position, 0, nodeTenant(id, config));
+      } else if (before.high === configHash[0] && before.low === configHash[1]) {
         // Same content: keep the old objects so unchanged nodes stay identical.
         continue;
       } else {
-        tenantsHere[position] = { id, config: config.value, hash: config.hash };
+        tenantsHere[position] = nodeTenant(id, config);
       }
       const assembled = this.assemble(index);
       chunks ??= this.chunks.slice();
+      copiedChunks ??= new Uint8Array(chunks.length);
       const chunk = index >> CHUNK_BITS;
       let results = chunks[chunk];
       if (results === undefined) continue;
-      if (!copiedChunks.has(chunk)) {
+      if (copiedChunks[chunk] !== 1) {
         results = results.slice();
         chunks[chunk] = results;
-        copiedChunks.add(chunk);
+        copiedChunks[chunk] = 1;
       }
       if (results[index & CHUNK_MASK]?.hash !== assembled.hash) changedNodes.push(node);
       results[index & CHUNK_MASK] = assembled;
@@ -212,7 +219,16 @@ class CompilerState {
   private touchedIndexes(
     previous: TenantEntry | undefined,
     next: TenantEntry | undefined,
-  ): number[] {
+  ): readonly number[] {
+    // The same node list as before (the derivation keeps it when equal): its indexes, once.
+    const nodes = next?.derived.nodes;
+    if (nodes !== undefined && previous?.derived.nodes === nodes) {
+      const known = this.indexCache.get(nodes);
+      if (known !== undefined) return known;
+      const indexes = this.indexesOf(nodes);
+      this.indexCache.set(nodes, indexes);
+      return indexes;
+    }
     const indexes: number[] = [];
     for (const node of previous?.derived.nodes ?? []) {
       const index = this.nodeIndex.get(node);
@@ -234,6 +250,16 @@ class CompilerState {
     return indexes;
   }
 
+  /** Fabric indexes of the nodes, ascending. */
+  private indexesOf(nodes: readonly string[]): number[] {
+    const indexes: number[] = [];
+    for (const node of nodes) {
+      const index = this.nodeIndex.get(node);
+      if (index !== undefined) indexes.push(index);
+    }
+    return indexes.sort((a, b) => a - b);
+  }
+
   /** A node's config and hash: FNV-1a 64 of `node,underlay,<tenant hashes, comma-separated>`. */
   private assemble(index: number): NodeResult {
     const node = this.nodeOrder[index] ?? "";
@@ -249,6 +275,13 @@ class CompilerState {
     });
     return { config: { node, underlay, tenants }, hash: fold.digest() };
   }
+}
+
+/** A tenant's entry on a node for the config tenantConfigFor has just returned. */
+function nodeTenant(id: string, config: TenantConfig): NodeTenant {
+  const high = configHash[0] ?? 0;
+  const low = configHash[1] ?? 0;
+  return { id, config, high, low, hash: hexOf(high, low) };
 }
 
 function compareIds(a: string, b: string): number {

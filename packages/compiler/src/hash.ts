@@ -27,11 +27,11 @@ export class HashFold {
 
   /** Mixes a string's code units, nothing after them. */
   chars(value: string): this {
-    streamHigh = this.high;
-    streamLow = this.low;
+    stream[0] = this.high;
+    stream[1] = this.low;
     feedChars(value);
-    this.high = streamHigh;
-    this.low = streamLow;
+    this.high = stream[0] ?? 0;
+    this.low = stream[1] ?? 0;
     return this;
   }
 
@@ -47,9 +47,21 @@ export class HashFold {
     this.word(0xffffffff);
   }
 
-  digest(): string {
-    return this.high.toString(16).padStart(8, "0") + this.low.toString(16).padStart(8, "0");
+  /** Back to the initial state, so one instance can fold one value after another. */
+  reset(): this {
+    this.high = 0xcbf29ce4;
+    this.low = 0x84222325;
+    return this;
   }
+
+  digest(): string {
+    return hexOf(this.high, this.low);
+  }
+}
+
+/** A 64-bit hash given as its two 32-bit halves, as 16 hex digits. */
+export function hexOf(high: number, low: number): string {
+  return high.toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0");
 }
 
 /*
@@ -57,12 +69,12 @@ export class HashFold {
  * it in locals (no object, no allocation). Not reentrant, and it need not be: every feed runs to
  * completion synchronously.
  */
-let streamHigh = 0;
-let streamLow = 0;
+/** The state's halves: typed-array slots, so writing one boxes no number (a `let` would). */
+const stream = new Uint32Array(2);
 
 function feedChars(text: string): void {
-  let high = streamHigh;
-  let low = streamLow;
+  let high = stream[0] ?? 0;
+  let low = stream[1] ?? 0;
   for (let i = 0; i < text.length; i++) {
     low = (low ^ text.charCodeAt(i)) >>> 0;
     const product = low * 0x1b3;
@@ -71,8 +83,8 @@ function feedChars(text: string): void {
     high = (high * 0x1b3 + carry + low * 256) >>> 0;
     low = nextLow;
   }
-  streamHigh = high;
-  streamLow = low;
+  stream[0] = high;
+  stream[1] = low;
 }
 
 /**
@@ -81,10 +93,10 @@ function feedChars(text: string): void {
  * measured 1.5-2x slower than native serialization plus hashing.
  */
 export function withJsonHash<T>(value: T): { value: T; high: number; low: number } {
-  streamHigh = 0xcbf29ce4;
-  streamLow = 0x84222325;
+  stream[0] = 0xcbf29ce4;
+  stream[1] = 0x84222325;
   feedChars(JSON.stringify(value));
-  return { value, high: streamHigh, low: streamLow };
+  return { value, high: stream[0] ?? 0, low: stream[1] ?? 0 };
 }
 
 /** FNV-1a 64 of a string's UTF-16 code units, as 16 hex digits. */
@@ -94,10 +106,10 @@ export function fnv1a64(text: string): string {
 
 /** FNV-1a 64 of a string as its two 32-bit halves. */
 export function fnv1a64Pair(text: string): [number, number] {
-  streamHigh = 0xcbf29ce4;
-  streamLow = 0x84222325;
+  stream[0] = 0xcbf29ce4;
+  stream[1] = 0x84222325;
   feedChars(text);
-  return [streamHigh, streamLow];
+  return [stream[0] ?? 0, stream[1] ?? 0];
 }
 
 /** The content hash of a JSON value: FNV-1a 64 of its JSON text. */

@@ -154,6 +154,15 @@ export interface TenantDerived {
   /** Hashed pieces by 53 bits of their content hash: a recompile reuses equal pieces. */
   memo: Map<number, MemoEntry>;
   memoGeneration: number;
+  /** The intent's workloads and pools the interfaces were derived from (compared, never changed). */
+  workloadInput: readonly unknown[];
+  poolInput: readonly unknown[];
+  /** The intent's routers the routes were derived from. */
+  routerInput: readonly unknown[];
+  /** Each group's member addresses (`<ip>/32`), in interface order. */
+  groupMembers: Map<string, string[]>;
+  /** The workloads' names in file order. */
+  workloadNames: string[];
   /** Interfaces by workload (those with an address), in interface order. */
   ifacesByWorkload: Map<string, IfaceInfo[]>;
   /** Each network's subnet CIDRs, by name (what a name in a rule stands for). */
@@ -205,9 +214,11 @@ class Hasher {
   /** Drops pieces no longer used once they outnumber the used ones. */
   prune(): void {
     if (this.memo.size <= 2 * this.used + 256) return;
-    for (const [key, entry] of this.memo) {
-      if (entry.generation !== this.generation) this.memo.delete(key);
-    }
+    const generation = this.generation;
+    const memo = this.memo;
+    memo.forEach((entry, key) => {
+      if (entry.generation !== generation) memo.delete(key);
+    });
   }
 }
 
@@ -255,10 +266,16 @@ export function deriveTenant(
   );
 
   const subnetsOf = new Map<string, string[]>();
-  for (const network of networks) {
+  for (let i = 0; i < networks.length; i++) {
+    const network = networks[i];
+    if (network === undefined) continue;
+    // The previous list when it names the same CIDRs (kept, not rebuilt).
+    const before = prior?.subnetsOf.get(network.name);
     subnetsOf.set(
       network.name,
-      network.subnets.map((subnet) => subnet.cidr),
+      before !== undefined && sameCidrs(before, network.subnets)
+        ? before
+        : network.subnets.map((subnet) => subnet.cidr),
     );
   }
   const groupNames = new Set<string>(groupsIn.map((group) => group.name));
@@ -304,28 +321,37 @@ export function deriveTenant(
   /** Whether every name the policy's rules use stands for the same subnets as last time. */
   const sameSubnetsNamed = (policy: Policy): boolean => {
     if (prior === undefined) return false;
-    for (const rule of policy.rules) {
-      for (const endpoint of [rule.source, rule.destination]) {
-        const before = prior.subnetsOf.get(endpoint);
-        const now = subnetsOf.get(endpoint);
-        if (
-          before !== now &&
-          (before === undefined || now === undefined || !sameStrings(before, now))
-        ) {
-          return false;
-        }
-      }
+    const named = (endpoint: string): boolean => {
+      const before = prior.subnetsOf.get(endpoint);
+      const now = subnetsOf.get(endpoint);
+      return (
+        before === now || (before !== undefined && now !== undefined && sameStrings(before, now))
+      );
+    };
+    for (let i = 0; i < policy.rules.length; i++) {
+      const rule = policy.rules[i];
+      if (rule !== undefined && !(named(rule.source) && named(rule.destination))) return false;
     }
     return true;
   };
   const policyCache = new Map<string, { input: Policy; compiled: PolicyEntries }>();
-  const aclOf = new Map<string, PolicyAclEntry[]>();
+  // Per network, the compiled policies attached to it, in order; its entry list is built only
+  // when its instance is (a cache hit needs the serials alone).
+  const aclParts = new Map<string, PolicyEntries[]>();
   const aclSerials = new Map<string, number[]>();
-  for (const network of networks) {
-    aclOf.set(network.name, []);
-    aclSerials.set(network.name, []);
+  for (let i = 0; i < networks.length; i++) {
+    const name = networks[i]?.name ?? "";
+    aclParts.set(name, []);
+    aclSerials.set(name, []);
   }
-  for (const policy of policies) {
+  const aclOfNetwork = (name: string): PolicyAclEntry[] => {
+    const acl: PolicyAclEntry[] = [];
+    for (const part of aclParts.get(name) ?? []) acl.push(...part.entries);
+    return acl;
+  };
+  for (let policyIndex = 0; policyIndex < policies.length; policyIndex++) {
+    const policy = policies[policyIndex];
+    if (policy === undefined) continue;
     const known = policyCache.get(policy.name) ?? prior?.policyCache.get(policy.name);
     let compiled =
       known !== undefined && sameJson(known.input, policy) && sameSubnetsNamed(policy)
@@ -348,12 +374,14 @@ export function deriveTenant(
         })),
       };
     }
+    // An equal input (sameJson) keeps the previous record, so the cache map can stay shared.
     policyCache.set(
       policy.name,
-      known?.input === policy && known.compiled === compiled ? known : { input: policy, compiled },
+      known !== undefined && known.compiled === compiled ? known : { input: policy, compiled },
     );
-    for (const attached of policy.attach) {
-      aclOf.get(attached)?.push(...compiled.entries);
+    for (let i = 0; i < policy.attach.length; i++) {
+      const attached = policy.attach[i] ?? "";
+      aclParts.get(attached)?.push(compiled);
       aclSerials.get(attached)?.push(compiled.serial);
     }
   }
@@ -369,14 +397,7 @@ export function deriveTenant(
         message: `no VNI allocated for ${network.name}`,
       });
     }
-    const netKey = [
-      order,
-      network.name,
-      vni,
-      network.external === true,
-      JSON.stringify(network.subnets),
-      (aclSerials.get(network.name) ?? []).join(","),
-    ].join("\u0001");
+    const netKey = `${order}\u0001${network.name}\u0001${vni}\u0001${network.external === true}\u0001${JSON.stringify(network.subnets)}\u0001${(aclSerials.get(network.name) ?? []).join(",")}`;
     const cached = prior?.netCache.get(netKey);
     if (cached !== undefined) {
       netCache.set(netKey, cached);
@@ -384,7 +405,7 @@ export function deriveTenant(
       netList.push(cached);
       return;
     }
-    const acl = aclOf.get(network.name) ?? [];
+    const acl = aclOfNetwork(network.name);
     const instance: NetworkInstance = {
       name: network.name,
       vni: vni ?? 0,
@@ -418,10 +439,25 @@ export function deriveTenant(
   });
 
   // Interfaces.
-  const ifacesByNet = new Map<string, IfaceInfo[]>();
-  const ifacesByNode = new Map<string, IfaceInfo[]>();
-  const ifacesByWorkload = new Map<string, IfaceInfo[]>();
-  const groupMembers = new Map<string, string[]>();
+  // Workloads, pools, fabric and every network's place and subnets as last time: every
+  // interface would be reused as it is, so the previous indexes are kept without a walk.
+  const floatingIpPools = intent.floatingIpPools ?? [];
+  const sameInterfaces =
+    prior !== undefined &&
+    prior.underlays === underlays &&
+    sameNetSlots(prior.netList, netList) &&
+    sameJson(prior.poolInput, floatingIpPools) &&
+    sameJson(prior.workloadInput, workloads);
+  let ifacesByNet = new Map<string, IfaceInfo[]>();
+  let ifacesByNode = new Map<string, IfaceInfo[]>();
+  let ifacesByWorkload = new Map<string, IfaceInfo[]>();
+  let groupMembers = new Map<string, string[]>();
+  if (sameInterfaces) {
+    ifacesByNet = prior.ifacesByNet;
+    ifacesByNode = prior.ifacesByNode;
+    ifacesByWorkload = prior.ifacesByWorkload;
+    groupMembers = prior.groupMembers;
+  }
   /** A new interface's pieces; port id and MAC come from its previous version when it had one. */
   const makeIface = (
     workloadName: string,
@@ -489,7 +525,15 @@ export function deriveTenant(
     }
     return info;
   };
-  workloads.forEach((workload, workloadIndex) => {
+  // Indexed loops, not forEach or for-of: this function runs too rarely to be optimized, and
+  // unoptimized iteration allocates a closure context or iterator results per step.
+  for (
+    let workloadIndex = 0;
+    !sameInterfaces && workloadIndex < workloads.length;
+    workloadIndex++
+  ) {
+    const workload = workloads[workloadIndex];
+    if (workload === undefined) continue;
     const node = workload.node;
     const underlay = node === undefined ? undefined : underlays.get(node);
     if (node === undefined) {
@@ -502,17 +546,19 @@ export function deriveTenant(
     }
     const list: IfaceInfo[] = [];
     const priorList = prior?.ifacesByWorkload.get(workload.name);
-    workload.interfaces.forEach((iface, index) => {
+    for (let index = 0; index < workload.interfaces.length; index++) {
+      const iface = workload.interfaces[index];
+      if (iface === undefined) continue;
       if (iface.ip === undefined) {
         problems.push({
           path: `workloads[${workloadIndex}].interfaces[${index}].ip`,
           message: "no address allocated",
         });
-        return;
+        continue;
       }
       const ip = iface.ip;
       const network = nets.get(iface.network);
-      const securityGroups = iface.securityGroups ?? [];
+      const securityGroups = iface.securityGroups ?? NO_GROUPS;
       const nodeName = node ?? "";
       const externalNetwork =
         iface.floatingIp === undefined ? "" : (pools.get(iface.floatingIp.pool) ?? "");
@@ -532,14 +578,15 @@ export function deriveTenant(
         before.node === nodeName &&
         before.remote.value.underlay === (underlay ?? "") &&
         before.network === iface.network &&
-        before.netIndex === (network?.order ?? -1) &&
         before.subnetsKey === (network?.subnetsKey ?? "") &&
         before.local.value.ip === ip &&
         sameStrings(before.local.value.securityGroups, securityGroups) &&
         before.floatingIp === floatingIp &&
         before.externalNetwork === externalNetwork
       ) {
-        info = before;
+        // Only its network's place in the list may have moved: no piece depends on it.
+        const netIndex = network?.order ?? -1;
+        info = before.netIndex === netIndex ? before : { ...before, netIndex };
       } else {
         info = makeIface(
           workload.name,
@@ -554,7 +601,8 @@ export function deriveTenant(
           before,
         );
       }
-      for (const group of securityGroups) {
+      for (let k = 0; k < securityGroups.length; k++) {
+        const group = securityGroups[k] ?? "";
         const members = groupMembers.get(group);
         if (members === undefined) groupMembers.set(group, [info.member]);
         else members.push(info.member);
@@ -562,9 +610,9 @@ export function deriveTenant(
       list.push(info);
       push(ifacesByNet, iface.network, info);
       push(ifacesByNode, nodeName, info);
-    });
+    }
     ifacesByWorkload.set(workload.name, list);
-  });
+  }
 
   /** A group's or firewall's piece: the previous one when its resolved rules are equal. */
   const namedRules = <R>(
@@ -680,67 +728,121 @@ export function deriveTenant(
   // Leaked routes: a router joins its networks; otherwise both lists need an allow rule that
   // can match some flow between the two networks.
   const mayAllowKey = netList.map((info) => info.key).join("\n");
-  const mayAllow =
+  let mayAllow =
     prior?.mayAllowKey === mayAllowKey
       ? prior.mayAllow
-      : computeMayAllow(netList, aclOf, policyCache);
-  const routerOf = new Map<string, Map<string, string>>();
-  for (const router of routers) {
-    for (const a of router.networks) {
-      let joined = routerOf.get(a);
-      if (joined === undefined) {
-        joined = new Map();
-        routerOf.set(a, joined);
-      }
-      for (const b of router.networks) {
-        if (a !== b && !joined.has(b)) joined.set(b, router.name);
-      }
-    }
+      : computeMayAllow(
+          netList,
+          new Map(netList.map((info) => [info.name, aclOfNetwork(info.name)])),
+          policyCache,
+        );
+  // The same reach from other inputs (a gateway, a rule that adds no pair): the previous map,
+  // so that the routes need no rebuild.
+  if (prior !== undefined && prior.mayAllow !== mayAllow && sameReach(prior.mayAllow, mayAllow)) {
+    mayAllow = prior.mayAllow;
   }
-  // Routes keep their objects while from, to, router and the target's index stay the same.
-  const routeCache = new Map<string, Map<string, RouteInfo>>();
-  const routesFrom = new Map<string, RouteInfo[]>();
-  const routesByIndex: RouteInfo[][] = [];
-  for (const from of netList) {
-    const priorRoutes = prior?.routeCache.get(from.name);
-    const cache = new Map<string, RouteInfo>();
-    const joined = routerOf.get(from.name);
-    const mayFrom = mayAllow.get(from.name);
-    const list: RouteInfo[] = [];
-    for (const to of netList) {
-      if (from === to) continue;
-      const router = joined?.get(to.name);
-      const viaRouter = router === undefined ? undefined : `router:${router}`;
-      if (
-        viaRouter === undefined &&
-        !(mayFrom?.has(to.name) && mayAllow.get(to.name)?.has(from.name))
-      ) {
-        continue;
+  // Same policy reach, routers and network places as last time: the same routes.
+  const sameRoutes =
+    prior !== undefined &&
+    prior.mayAllow === mayAllow &&
+    sameNetSlots(prior.netList, netList) &&
+    sameJson(prior.routerInput, routers);
+  let routeCache = new Map<string, Map<string, RouteInfo>>();
+  let routesFrom = new Map<string, RouteInfo[]>();
+  let routesByIndex: RouteInfo[][] = [];
+  if (sameRoutes) {
+    routeCache = prior.routeCache;
+    routesFrom = prior.routesFrom;
+    routesByIndex = prior.routesByIndex;
+  } else {
+    const routerOf = new Map<string, Map<string, string>>();
+    for (const router of routers) {
+      for (const a of router.networks) {
+        let joined = routerOf.get(a);
+        if (joined === undefined) {
+          joined = new Map();
+          routerOf.set(a, joined);
+        }
+        for (const b of router.networks) {
+          if (a !== b && !joined.has(b)) joined.set(b, router.name);
+        }
       }
-      let route = priorRoutes?.get(to.name);
-      if (
-        route === undefined ||
-        route.toIndex !== to.order ||
-        route.hashed.value.viaRouter !== viaRouter
-      ) {
-        const value: InterNetworkRoute =
-          viaRouter === undefined
-            ? { from: from.name, to: to.name, noMatch: "deny" }
-            : { from: from.name, to: to.name, noMatch: "allow", viaRouter };
-        route = { hashed: hashOnly(value), toIndex: to.order };
-      }
-      cache.set(to.name, route);
-      list.push(route);
     }
-    if (cache.size > 0) routeCache.set(from.name, cache);
-    if (list.length > 0) routesFrom.set(from.name, list);
-    routesByIndex.push(list);
+    // Routes keep their objects while from, to, router and the target's index stay the same.
+    for (let fromIndex = 0; fromIndex < netList.length; fromIndex++) {
+      const from = netList[fromIndex];
+      if (from === undefined) continue;
+      const priorRoutes = prior?.routeCache.get(from.name);
+      const cache = new Map<string, RouteInfo>();
+      const joined = routerOf.get(from.name);
+      const mayFrom = mayAllow.get(from.name);
+      const list: RouteInfo[] = [];
+      for (let toIndex = 0; toIndex < netList.length; toIndex++) {
+        const to = netList[toIndex];
+        if (to === undefined || from === to) continue;
+        const router = joined?.get(to.name);
+        const viaRouter = router === undefined ? undefined : `router:${router}`;
+        if (
+          viaRouter === undefined &&
+          !(mayFrom?.has(to.name) && mayAllow.get(to.name)?.has(from.name))
+        ) {
+          continue;
+        }
+        let route = priorRoutes?.get(to.name);
+        if (
+          route === undefined ||
+          route.toIndex !== to.order ||
+          route.hashed.value.viaRouter !== viaRouter
+        ) {
+          const value: InterNetworkRoute =
+            viaRouter === undefined
+              ? { from: from.name, to: to.name, noMatch: "deny" }
+              : { from: from.name, to: to.name, noMatch: "allow", viaRouter };
+          route = { hashed: hashOnly(value), toIndex: to.order };
+        }
+        cache.set(to.name, route);
+        list.push(route);
+      }
+      if (cache.size > 0) routeCache.set(from.name, cache);
+      if (list.length > 0) routesFrom.set(from.name, list);
+      routesByIndex.push(list);
+    }
   }
 
   // DNS records: each asker network sees each workload at its address on that network, else at
   // its first address on a network the asker's network has a route to.
+  const sharedByWorkload = reuseMapOfLists(prior?.ifacesByWorkload, ifacesByWorkload);
+  const sharedRoutesFrom = reuseMapOfLists(prior?.routesFrom, routesFrom);
+  let workloadNames: string[] = [];
+  for (let i = 0; i < workloads.length; i++) workloadNames.push(workloads[i]?.name ?? "");
+  if (prior !== undefined && sameStrings(prior.workloadNames, workloadNames)) {
+    workloadNames = prior.workloadNames;
+  }
+  // A zone's records derive from the workloads' order, their interfaces and the askers' routes:
+  // when all of those are the previous objects, so is the zone.
+  const sameRecordInputs =
+    prior !== undefined &&
+    prior.workloadNames === workloadNames &&
+    (prior.ifacesByWorkload === sharedByWorkload ||
+      sameAddresses(prior.ifacesByWorkload, sharedByWorkload, workloadNames));
   const dnsZones: TenantDerived["dnsZones"] = [];
-  for (const dns of dnsServices) {
+  for (let zoneIndex = 0; zoneIndex < dnsServices.length; zoneIndex++) {
+    const dns = dnsServices[zoneIndex];
+    if (dns === undefined) continue;
+    const askers = dns.networks.map((network) => indexOf(nets, network));
+    const before = prior?.dnsZones[zoneIndex];
+    if (
+      sameRecordInputs &&
+      before !== undefined &&
+      before.value.ruleId === `dns:${dns.name}` &&
+      before.value.domain === dns.domain &&
+      sameStrings(before.value.networks, dns.networks) &&
+      sameItems(before.networks, askers) &&
+      dns.networks.every((asker) => prior.routesFrom.get(asker) === sharedRoutesFrom.get(asker))
+    ) {
+      dnsZones.push(before);
+      continue;
+    }
     const records: DnsZone["records"] = [];
     for (const asker of dns.networks) {
       const routed = new Set((routesFrom.get(asker) ?? []).map((route) => route.hashed.value.to));
@@ -760,7 +862,7 @@ export function deriveTenant(
     }
     dnsZones.push({
       ...hashed({ ruleId: `dns:${dns.name}`, domain: dns.domain, networks: dns.networks, records }),
-      networks: dns.networks.map((network) => indexOf(nets, network)),
+      networks: askers,
     });
   }
 
@@ -768,49 +870,261 @@ export function deriveTenant(
   hasher.prune();
 
   ifacesByNode.delete("");
-  const ifacesByIndex = netList.map((info) => ifacesByNet.get(info.name) ?? []);
-  const nodes = [...ifacesByNode.keys()].sort();
-  // Peers by the tenant's node slots: a node config marks slots, no set and no sort.
-  const nodeSlot = new Map(nodes.map((nodeName, slot) => [nodeName, slot]));
-  const slotsByIndex = ifacesByIndex.map((list) =>
-    Int32Array.from(list, (iface) => nodeSlot.get(iface.node) ?? -1),
-  );
+  // Everything equal to the previous derivation is replaced by the previous object, so that an
+  // update keeps alive only what its edit changed: what survives a young-generation collection
+  // is what makes that collection slow.
+  const sharedNets = reuseMap(prior?.nets, nets);
+  const sharedNetList = reuseList(prior?.netList, netList);
+  const sharedByNet = reuseMapOfLists(prior?.ifacesByNet, ifacesByNet);
+  const sharedByNode = reuseMapOfLists(prior?.ifacesByNode, ifacesByNode);
+  const ifacesByIndex =
+    prior !== undefined &&
+    prior.ifacesByNet === sharedByNet &&
+    sameNetNames(prior.netList, sharedNetList)
+      ? prior.ifacesByIndex
+      : reuseList(
+          prior?.ifacesByIndex,
+          sharedNetList.map((info) => sharedByNet.get(info.name) ?? NO_IFACES),
+        );
+  let nodes: string[];
+  if (prior !== undefined && prior.ifacesByNode === sharedByNode) {
+    nodes = prior.nodes;
+  } else {
+    const sortedNodes = [...sharedByNode.keys()].sort();
+    nodes =
+      prior !== undefined && sameStrings(prior.nodes, sortedNodes) ? prior.nodes : sortedNodes;
+  }
+  let slotsByIndex: Int32Array[];
+  if (prior !== undefined && prior.nodes === nodes && prior.ifacesByIndex === ifacesByIndex) {
+    slotsByIndex = prior.slotsByIndex;
+  } else {
+    // Peers by the tenant's node slots: a node config marks slots, no set and no sort.
+    const nodeSlot = new Map<string, number>();
+    for (let slot = 0; slot < nodes.length; slot++) nodeSlot.set(nodes[slot] ?? "", slot);
+    slotsByIndex = [];
+    for (let index = 0; index < ifacesByIndex.length; index++) {
+      const list = ifacesByIndex[index] ?? NO_IFACES;
+      const slots = new Int32Array(list.length);
+      for (let k = 0; k < list.length; k++) slots[k] = nodeSlot.get(list[k]?.node ?? "") ?? -1;
+      const before = prior?.slotsByIndex[index];
+      slotsByIndex.push(before !== undefined && sameSlots(before, slots) ? before : slots);
+    }
+    slotsByIndex = reuseList(prior?.slotsByIndex, slotsByIndex);
+  }
   const peerList =
-    prior !== undefined && prior.underlays === underlays && sameStrings(prior.nodes, nodes)
+    prior !== undefined && prior.underlays === underlays && prior.nodes === nodes
       ? prior.peerList
       : peersOf(nodes, underlays);
+  const sharedGroups = reuseMap(prior?.groups, groups);
+  const sharedFirewalls = reuseMap(prior?.firewalls, firewalls);
+  let sharedRouteCache = routeCache;
+  let sharedRoutesByIndex = routesByIndex;
+  if (!sameRoutes) {
+    sharedRouteCache = new Map();
+    routeCache.forEach((cache, from) => {
+      sharedRouteCache.set(from, reuseMap(prior?.routeCache.get(from), cache));
+    });
+    sharedRouteCache = reuseMap(prior?.routeCache, sharedRouteCache);
+    sharedRoutesByIndex = reuseList(
+      prior?.routesByIndex,
+      routesByIndex.map((list, index) => reuseList(prior?.routesByIndex[index], list)),
+    );
+  }
   return {
     id: input.id,
     name: intent.tenant,
     key: tenantKeyOf(input.id),
-    nets,
-    netList,
-    ifacesByNet,
-    ifacesByNode,
+    nets: sharedNets,
+    netList: sharedNetList,
+    ifacesByNet: sharedByNet,
+    ifacesByNode: sharedByNode,
     memo: hasher.memo,
     memoGeneration: hasher.generation,
-    ifacesByWorkload,
-    subnetsOf,
-    policyCache,
-    netCache,
-    mayAllowKey,
+    ifacesByWorkload: sharedByWorkload,
+    workloadNames,
+    routerInput: sameRoutes ? prior.routerInput : routers,
+    workloadInput: sameInterfaces ? prior.workloadInput : workloads,
+    poolInput: sameInterfaces ? prior.poolInput : floatingIpPools,
+    groupMembers,
+    subnetsOf: reuseMapOfLists(prior?.subnetsOf, subnetsOf),
+    policyCache: reuseMap(prior?.policyCache, policyCache),
+    netCache: reuseMap(prior?.netCache, netCache),
+    mayAllowKey: prior?.mayAllowKey === mayAllowKey ? prior.mayAllowKey : mayAllowKey,
     mayAllow,
-    routeCache,
-    routesFrom,
-    routesByIndex,
-    groupList: byOrder(groups),
-    firewallList: byOrder(firewalls),
+    routeCache: sharedRouteCache,
+    routesFrom: sharedRoutesFrom,
+    routesByIndex: sharedRoutesByIndex,
+    groupList:
+      prior !== undefined && prior.groups === sharedGroups
+        ? prior.groupList
+        : reuseList(prior?.groupList, byOrder(sharedGroups)),
+    firewallList:
+      prior !== undefined && prior.firewalls === sharedFirewalls
+        ? prior.firewallList
+        : reuseList(prior?.firewallList, byOrder(sharedFirewalls)),
     ifacesByIndex,
-    groups,
-    firewalls,
-    nats,
-    loadBalancers,
-    dnsZones,
+    groups: sharedGroups,
+    firewalls: sharedFirewalls,
+    nats: reuseList(prior?.nats, reuseEach(prior?.nats, nats, sameNat)),
+    loadBalancers: reuseList(
+      prior?.loadBalancers,
+      reuseEach(prior?.loadBalancers, loadBalancers, sameBalancer),
+    ),
+    dnsZones: reuseList(prior?.dnsZones, reuseEach(prior?.dnsZones, dnsZones, sameZone)),
     nodes,
     slotsByIndex,
     peerList,
     underlays,
   };
+}
+
+const NO_IFACES: IfaceInfo[] = [];
+const NO_ROUTES: RouteInfo[] = [];
+/** An interface without groups (shared and frozen: pieces only read their groups). */
+const NO_GROUPS = Object.freeze([]) as unknown as string[];
+
+function sameCidrs(cidrs: readonly string[], subnets: readonly { cidr: string }[]): boolean {
+  if (cidrs.length !== subnets.length) return false;
+  for (let i = 0; i < cidrs.length; i++) if (cidrs[i] !== subnets[i]?.cidr) return false;
+  return true;
+}
+
+/** Whether each workload has the same interfaces' networks and addresses in both maps. */
+function sameAddresses(
+  before: ReadonlyMap<string, IfaceInfo[]>,
+  after: ReadonlyMap<string, IfaceInfo[]>,
+  workloads: readonly string[],
+): boolean {
+  for (let w = 0; w < workloads.length; w++) {
+    const name = workloads[w] ?? "";
+    const x = before.get(name);
+    const y = after.get(name);
+    if (x === y) continue;
+    if (x === undefined || y === undefined || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) {
+      const a = x[i];
+      const b = y[i];
+      if (a === undefined || b === undefined) return false;
+      if (a.network !== b.network || a.local.value.ip !== b.local.value.ip) return false;
+    }
+  }
+  return true;
+}
+
+/** Equal reach maps: the same networks, each with the same set. */
+function sameReach(
+  a: ReadonlyMap<string, Set<string>>,
+  b: ReadonlyMap<string, Set<string>>,
+): boolean {
+  if (a.size !== b.size) return false;
+  let same = true;
+  b.forEach((reach, name) => {
+    if (!same) return;
+    const other = a.get(name);
+    if (other === undefined || other.size !== reach.size) {
+      same = false;
+      return;
+    }
+    reach.forEach((target) => {
+      if (!other.has(target)) same = false;
+    });
+  });
+  return same;
+}
+
+/** The same network names in the same order. */
+function sameNetNames(before: readonly NetInfo[], after: readonly NetInfo[]): boolean {
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < before.length; i++) if (before[i]?.name !== after[i]?.name) return false;
+  return true;
+}
+
+/** The same networks at the same places with the same subnets (what interfaces derive from). */
+function sameNetSlots(before: readonly NetInfo[], after: readonly NetInfo[]): boolean {
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < before.length; i++) {
+    const x = before[i];
+    const y = after[i];
+    if (x === undefined || y === undefined) return false;
+    if (x.name !== y.name || x.subnetsKey !== y.subnetsKey || x.order !== y.order) return false;
+  }
+  return true;
+}
+
+/** The same elements (by identity) in the same order. */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `previous` when it holds the same elements as `list`, else `list`. */
+function reuseList<T>(previous: T[] | undefined, list: T[]): T[] {
+  return previous !== undefined && previous !== list && sameItems(previous, list) ? previous : list;
+}
+
+/**
+ * `previous` when it maps the same keys to the same values as `map` (insertion order may
+ * differ: every map kept here is read by key, or its values are sorted or order-carrying).
+ */
+function reuseMap<K, V>(previous: Map<K, V> | undefined, map: Map<K, V>): Map<K, V> {
+  if (previous === undefined || previous === map || previous.size !== map.size) return map;
+  let same = true;
+  map.forEach((value, key) => {
+    if (same && previous.get(key) !== value) same = false;
+  });
+  return same ? previous : map;
+}
+
+/** Like reuseMap, each list first replaced by the previous one when its elements are the same. */
+function reuseMapOfLists<K, V>(previous: Map<K, V[]> | undefined, map: Map<K, V[]>): Map<K, V[]> {
+  if (previous === undefined) return map;
+  map.forEach((list, key) => {
+    const before = previous.get(key);
+    if (before !== undefined && before !== list && sameItems(before, list)) map.set(key, before);
+  });
+  return reuseMap(previous, map);
+}
+
+/** Each element replaced by the previous list's element at its index when `same` says equal. */
+function reuseEach<T>(
+  previous: readonly T[] | undefined,
+  list: T[],
+  same: (a: T, b: T) => boolean,
+): T[] {
+  if (previous === undefined) return list;
+  for (let i = 0; i < list.length; i++) {
+    const before = previous[i];
+    const now = list[i];
+    if (before !== undefined && now !== undefined && before !== now && same(before, now)) {
+      list[i] = before;
+    }
+  }
+  return list;
+}
+
+function sameNat(a: TenantDerived["nats"][number], b: TenantDerived["nats"][number]): boolean {
+  return a.value === b.value && a.outside === b.outside && sameItems(a.inside, b.inside);
+}
+
+function sameBalancer(
+  a: TenantDerived["loadBalancers"][number],
+  b: TenantDerived["loadBalancers"][number],
+): boolean {
+  return a.value === b.value && a.network === b.network;
+}
+
+function sameZone(
+  a: TenantDerived["dnsZones"][number],
+  b: TenantDerived["dnsZones"][number],
+): boolean {
+  return a.value === b.value && sameItems(a.networks, b.networks);
+}
+
+function sameSlots(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** For each network: the networks its list has an allow rule for (in some orientation). */
@@ -939,9 +1253,13 @@ function peerHashesOf(underlays: ReadonlyMap<string, string>): Map<string, [numb
 class ListReuse<T> {
   private built: T[] | undefined;
   private count = 0;
+  private previous: readonly T[] | undefined;
 
-  constructor(private readonly previous: readonly T[] | undefined) {
-    if (previous === undefined) this.built = [];
+  /** Starts a new list (one instance serves every list in turn: no allocation per list). */
+  start(previous: readonly T[] | undefined): void {
+    this.previous = previous;
+    this.count = 0;
+    this.built = previous === undefined ? [] : undefined;
   }
 
   add(value: T): void {
@@ -957,17 +1275,30 @@ class ListReuse<T> {
   }
 
   result(): T[] {
-    if (this.built !== undefined) return this.built;
+    const built = this.built;
     const previous = this.previous ?? [];
+    this.built = undefined;
+    this.previous = undefined;
+    if (built !== undefined) return built;
     return previous.length === this.count ? (previous as T[]) : previous.slice(0, this.count);
   }
+}
+
+/** The one list builder of tenantConfigFor (never reentered: each list ends before the next). */
+const lists = new ListReuse<unknown>();
+
+/** `lists`, typed for one list's element type. */
+function listOf<T>(previous: readonly T[] | undefined): ListReuse<T> {
+  lists.start(previous);
+  return lists as ListReuse<T>;
 }
 
 /** Scratch for tenantConfigFor: per network, 1 local, 2 reached, 0 neither (never escapes). */
 let presence = new Uint8Array(64);
 
 /**
- * The TenantConfig of one node (undefined when the tenant has nothing there) and its hash.
+ * The TenantConfig of one node (undefined when the tenant has nothing there); its hash is left
+ * in `configHash`.
  * `previous` (the node's config of the tenant before an update) lends its lists where they come
  * out equal, so an update allocates only what changed on the node.
  */
@@ -975,10 +1306,10 @@ export function tenantConfigFor(
   derived: TenantDerived,
   node: string,
   previous: TenantConfig | undefined,
-): { value: TenantConfig; hash: string } | undefined {
+): TenantConfig | undefined {
   const local = derived.ifacesByNode.get(node);
   if (local === undefined || local.length === 0) return undefined;
-  const fold = new HashFold();
+  const fold = configFold.reset();
   fold.text(derived.id);
   fold.text(derived.name);
   fold.text(derived.key);
@@ -987,57 +1318,72 @@ export function tenantConfigFor(
   if (presence.length < netCount) presence = new Uint8Array(netCount * 2);
   const present = presence;
   present.fill(0, 0, netCount);
-  for (const iface of local) if (iface.netIndex >= 0) present[iface.netIndex] = 1;
-  const routes = new ListReuse(previous?.routes);
+  const localCount = local.length;
+  for (let i = 0; i < localCount; i++) {
+    const netIndex = local[i]?.netIndex ?? -1;
+    if (netIndex >= 0) present[netIndex] = 1;
+  }
+  const routeList = listOf(previous?.routes);
   fold.word(1);
   for (let from = 0; from < netCount; from++) {
     if (present[from] !== 1) continue;
-    for (const route of derived.routesByIndex[from] ?? []) {
+    const fromRoutes = derived.routesByIndex[from] ?? NO_ROUTES;
+    for (let r = 0; r < fromRoutes.length; r++) {
+      const route = fromRoutes[r];
+      if (route === undefined) continue;
       if (route.toIndex >= 0 && present[route.toIndex] === 0) present[route.toIndex] = 2;
-      routes.add(route.hashed.value);
+      routeList.add(route.hashed.value);
       fold.pair(route.hashed.high, route.hashed.low);
     }
   }
-  const floatingIps = new ListReuse(previous?.floatingIps);
+  const routes = routeList.result();
+  const floatingIpList = listOf(previous?.floatingIps);
   fold.word(2);
-  for (const iface of local) {
+  for (let i = 0; i < localCount; i++) {
+    const iface = local[i];
+    if (iface === undefined) continue;
     const floating = iface.floating;
     if (floating === undefined) continue;
-    floatingIps.add(floating.value);
+    floatingIpList.add(floating.value);
     fold.pair(floating.high, floating.low);
     const external = derived.nets.get(floating.value.externalNetwork)?.order ?? -1;
     if (external >= 0 && present[external] === 0) present[external] = 2;
   }
-  const sourceNats = new ListReuse(previous?.sourceNats);
+  const floatingIps = floatingIpList.result();
+  const sourceNatList = listOf(previous?.sourceNats);
   fold.word(3);
-  for (const nat of derived.nats) {
-    if (!nat.inside.some((network) => present[network] === 1)) continue;
-    sourceNats.add(nat.value);
+  for (let i = 0; i < derived.nats.length; i++) {
+    const nat = derived.nats[i];
+    if (nat === undefined) continue;
+    if (!anyLocal(present, nat.inside)) continue;
+    sourceNatList.add(nat.value);
     fold.pair(nat.high, nat.low);
     if (nat.outside >= 0 && present[nat.outside] === 0) present[nat.outside] = 2;
   }
 
-  const networks = new ListReuse(previous?.networks);
-  let chained: Set<string> | undefined;
+  const sourceNats = sourceNatList.result();
+  const networkList = listOf(previous?.networks);
+  let chained = false;
   fold.word(4);
   for (let index = 0; index < netCount; index++) {
     if (present[index] === 0) continue;
     const info = derived.netList[index];
     if (info === undefined) continue;
-    networks.add(info.instance.value);
+    networkList.add(info.instance.value);
     fold.pair(info.instance.high, info.instance.low);
-    if (info.services.size > 0) {
-      chained ??= new Set();
-      for (const service of info.services) chained.add(service);
-    }
+    if (info.services.size > 0) chained = true;
   }
-  const localInterfaces = new ListReuse(previous?.localInterfaces);
+  const networks = networkList.result();
+  const localInterfaceList = listOf(previous?.localInterfaces);
   fold.word(5);
-  for (const iface of local) {
-    localInterfaces.add(iface.local.value);
+  for (let i = 0; i < localCount; i++) {
+    const iface = local[i];
+    if (iface === undefined) continue;
+    localInterfaceList.add(iface.local.value);
     fold.pair(iface.local.high, iface.local.low);
   }
-  const remoteEndpoints = new ListReuse(previous?.remoteEndpoints);
+  const localInterfaces = localInterfaceList.result();
+  const remoteEndpoints = listOf(previous?.remoteEndpoints);
   const slotCount = derived.nodes.length;
   if (peerSeen.length < slotCount) peerSeen = new Uint8Array(slotCount * 2);
   const seen = peerSeen;
@@ -1060,7 +1406,7 @@ export function tenantConfigFor(
   // The peers are the remote endpoints' nodes, in node order.
   let peers = previous?.peers;
   if (previous === undefined || remotes !== previous.remoteEndpoints) {
-    const list = new ListReuse(previous?.peers);
+    const list = listOf(previous?.peers);
     for (let slot = 0; slot < slotCount; slot++) {
       const peer = derived.peerList[slot];
       if (seen[slot] === 1 && peer !== undefined) list.add(peer.value);
@@ -1073,57 +1419,122 @@ export function tenantConfigFor(
     if (seen[slot] === 1 && peer !== undefined) fold.pair(peer.high, peer.low);
   }
 
-  const securityGroups = new ListReuse(previous?.securityGroups);
+  const groupList = listOf(previous?.securityGroups);
   fold.word(8);
-  for (const group of derived.groupList) {
-    if (!local.some((iface) => iface.local.value.securityGroups.includes(group.value.name))) {
-      continue;
-    }
-    securityGroups.add(group.value);
+  for (let i = 0; i < derived.groupList.length; i++) {
+    const group = derived.groupList[i];
+    if (group === undefined) continue;
+    if (!usesGroup(local, group.value.name)) continue;
+    groupList.add(group.value);
     fold.pair(group.high, group.low);
   }
-  const firewalls = new ListReuse(previous?.firewalls);
+  const securityGroups = groupList.result();
+  const firewallList = listOf(previous?.firewalls);
   fold.word(9);
-  if (chained !== undefined) {
-    for (const firewall of derived.firewallList) {
-      if (!chained.has(firewall.value.name)) continue;
-      firewalls.add(firewall.value);
+  if (chained) {
+    for (let i = 0; i < derived.firewallList.length; i++) {
+      const firewall = derived.firewallList[i];
+      if (firewall === undefined) continue;
+      if (!chainedHere(derived, present, firewall.value.name)) continue;
+      firewallList.add(firewall.value);
       fold.pair(firewall.high, firewall.low);
     }
   }
 
-  const loadBalancers = new ListReuse(previous?.loadBalancers);
+  const firewalls = firewallList.result();
+  const balancerList = listOf(previous?.loadBalancers);
   fold.word(10);
-  for (const balancer of derived.loadBalancers) {
+  for (let i = 0; i < derived.loadBalancers.length; i++) {
+    const balancer = derived.loadBalancers[i];
+    if (balancer === undefined) continue;
     if (balancer.network < 0 || present[balancer.network] === 0) continue;
-    loadBalancers.add(balancer.value);
+    balancerList.add(balancer.value);
     fold.pair(balancer.high, balancer.low);
   }
-  const dnsZones = new ListReuse(previous?.dnsZones);
+  const loadBalancers = balancerList.result();
+  const zoneList = listOf(previous?.dnsZones);
   fold.word(11);
-  for (const zone of derived.dnsZones) {
-    if (!zone.networks.some((network) => present[network] === 1)) continue;
-    dnsZones.add(zone.value);
+  for (let i = 0; i < derived.dnsZones.length; i++) {
+    const zone = derived.dnsZones[i];
+    if (zone === undefined) continue;
+    if (!anyLocal(present, zone.networks)) continue;
+    zoneList.add(zone.value);
     fold.pair(zone.high, zone.low);
   }
 
+  const dnsZones = zoneList.result();
+  configHash[0] = fold.high;
+  configHash[1] = fold.low;
+  // Nothing changed on this node: the previous config itself, nothing allocated.
+  if (
+    previous !== undefined &&
+    previous.tenantId === derived.id &&
+    previous.tenant === derived.name &&
+    previous.tenantKey === derived.key &&
+    previous.networks === networks &&
+    previous.localInterfaces === localInterfaces &&
+    previous.remoteEndpoints === remotes &&
+    previous.peers === peers &&
+    previous.routes === routes &&
+    previous.securityGroups === securityGroups &&
+    previous.firewalls === firewalls &&
+    previous.floatingIps === floatingIps &&
+    previous.sourceNats === sourceNats &&
+    previous.loadBalancers === loadBalancers &&
+    previous.dnsZones === dnsZones
+  ) {
+    return previous;
+  }
   const config: TenantConfig = {
     tenantId: derived.id,
     tenant: derived.name,
     tenantKey: derived.key,
-    networks: networks.result(),
-    localInterfaces: localInterfaces.result(),
+    networks,
+    localInterfaces,
     remoteEndpoints: remotes,
     peers: peers ?? [],
-    routes: routes.result(),
-    securityGroups: securityGroups.result(),
-    firewalls: firewalls.result(),
-    floatingIps: floatingIps.result(),
-    sourceNats: sourceNats.result(),
-    loadBalancers: loadBalancers.result(),
-    dnsZones: dnsZones.result(),
+    routes,
+    securityGroups,
+    firewalls,
+    floatingIps,
+    sourceNats,
+    loadBalancers,
+    dnsZones,
   };
-  return { value: config, hash: fold.digest() };
+  return config;
+}
+
+/** The fold of tenantConfigFor (one at a time: it never reenters). */
+const configFold = new HashFold();
+
+/**
+ * The hash of the config tenantConfigFor returned last, as two 32-bit halves (read it before
+ * the next call): the caller compares numbers and makes the hex text only for a changed config.
+ */
+export const configHash = new Uint32Array(2);
+
+/** Whether one of the networks (by index) is local (marked 1 in `present`). */
+function anyLocal(present: Uint8Array, networks: readonly number[]): boolean {
+  for (let i = 0; i < networks.length; i++) if (present[networks[i] ?? -1] === 1) return true;
+  return false;
+}
+
+/** Whether one of the interfaces is a member of the group. */
+function usesGroup(ifaces: readonly IfaceInfo[], group: string): boolean {
+  for (let i = 0; i < ifaces.length; i++) {
+    if (ifaces[i]?.local.value.securityGroups.includes(group)) return true;
+  }
+  return false;
+}
+
+/** Whether a present network's policy list chains the service (marks in `present`). */
+function chainedHere(derived: TenantDerived, present: Uint8Array, service: string): boolean {
+  const count = derived.netList.length;
+  for (let index = 0; index < count; index++) {
+    if (present[index] === 0) continue;
+    if (derived.netList[index]?.services.has(service)) return true;
+  }
+  return false;
 }
 
 /** Scratch for tenantConfigFor: which node slots hold a remote endpoint (never escapes). */
@@ -1167,6 +1578,7 @@ export interface ChangeScope {
 
 /** Whether the networks both lists have appear in the same order in each. */
 function sameRelativeOrder(before: readonly NetInfo[], after: readonly NetInfo[]): boolean {
+  if (before === after) return true;
   const kept = new Set(after.map((info) => info.name));
   const common = before.filter((info) => kept.has(info.name)).map((info) => info.name);
   const present = new Set(common);
@@ -1175,6 +1587,17 @@ function sameRelativeOrder(before: readonly NetInfo[], after: readonly NetInfo[]
 }
 
 /** What decides which nodes hold a firewall, load balancer or zone, and in what order. */
+function sameServiceShape(before: TenantDerived, after: TenantDerived): boolean {
+  if (
+    before.firewalls === after.firewalls &&
+    before.loadBalancers === after.loadBalancers &&
+    before.dnsZones === after.dnsZones
+  ) {
+    return true;
+  }
+  return serviceShape(before) === serviceShape(after);
+}
+
 function serviceShape(derived: TenantDerived): string {
   return JSON.stringify([
     [...derived.firewalls].map(([name, firewall]) => [name, firewall.order]),
@@ -1219,6 +1642,14 @@ function sameIfaces(
   return true;
 }
 
+function localOf(iface: IfaceInfo): LocalInterface {
+  return iface.local.value;
+}
+
+function remoteOf(iface: IfaceInfo): RemoteEndpoint {
+  return iface.remote.value;
+}
+
 /** Compares two derivations piece by piece (pieces are memoized, so equal means identical). */
 export function changeScope(before: TenantDerived, after: TenantDerived): ChangeScope {
   const scope: ChangeScope = {
@@ -1233,13 +1664,15 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
     before.name !== after.name ||
     !sameRelativeOrder(before.netList, after.netList) ||
     !sameValues(before.nats, after.nats) ||
-    serviceShape(before) !== serviceShape(after)
+    !sameServiceShape(before, after)
   ) {
     scope.all = true;
     return scope;
   }
-  for (const [name, firewall] of after.firewalls) {
-    if (before.firewalls.get(name)?.value !== firewall.value) scope.services.add(name);
+  if (after.firewalls !== before.firewalls) {
+    after.firewalls.forEach((firewall, name) => {
+      if (before.firewalls.get(name)?.value !== firewall.value) scope.services.add(name);
+    });
   }
   after.loadBalancers.forEach((balancer, index) => {
     if (before.loadBalancers[index]?.value !== balancer.value)
@@ -1255,27 +1688,29 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
     if (
       old === undefined ||
       old.instance.value !== info.instance.value ||
-      !sameIfaces(
-        before.ifacesByNet.get(info.name),
-        after.ifacesByNet.get(info.name),
-        (i) => i.remote.value,
-      ) ||
+      !sameIfaces(before.ifacesByNet.get(info.name), after.ifacesByNet.get(info.name), remoteOf) ||
       !sameRoutes(before.routesFrom.get(info.name), after.routesFrom.get(info.name))
     ) {
       scope.networks.add(info.name);
     }
   }
-  for (const [name, group] of after.groups) {
-    const old = before.groups.get(name);
-    if (old?.value !== group.value || old.order !== group.order) scope.groups.add(name);
+  if (after.groups !== before.groups) {
+    after.groups.forEach((group, name) => {
+      const old = before.groups.get(name);
+      if (old?.value !== group.value || old.order !== group.order) scope.groups.add(name);
+    });
+    before.groups.forEach((_group, name) => {
+      if (!after.groups.has(name)) scope.groups.add(name);
+    });
   }
-  for (const name of before.groups.keys()) if (!after.groups.has(name)) scope.groups.add(name);
-  const localOf = (iface: IfaceInfo) => iface.local.value;
-  for (const [node, ifaces] of after.ifacesByNode) {
-    if (!sameIfaces(before.ifacesByNode.get(node), ifaces, localOf)) scope.nodes.add(node);
-  }
-  for (const node of before.ifacesByNode.keys()) {
-    if (!after.ifacesByNode.has(node)) scope.nodes.add(node);
+  // Maps shared with the previous derivation hold the same lists: nothing to compare.
+  if (after.ifacesByNode !== before.ifacesByNode) {
+    after.ifacesByNode.forEach((ifaces, node) => {
+      if (!sameIfaces(before.ifacesByNode.get(node), ifaces, localOf)) scope.nodes.add(node);
+    });
+    before.ifacesByNode.forEach((_ifaces, node) => {
+      if (!after.ifacesByNode.has(node)) scope.nodes.add(node);
+    });
   }
   return scope;
 }
@@ -1287,12 +1722,21 @@ export function nodeAffected(
   previous: TenantConfig | undefined,
 ): boolean {
   if (scope.all || previous === undefined || scope.nodes.has(node)) return true;
-  for (const network of previous.networks) if (scope.networks.has(network.name)) return true;
-  for (const group of previous.securityGroups) if (scope.groups.has(group.name)) return true;
+  if (anyNamed(previous.networks, scope.networks)) return true;
+  if (anyNamed(previous.securityGroups, scope.groups)) return true;
   if (scope.services.size === 0) return false;
-  for (const firewall of previous.firewalls) if (scope.services.has(firewall.name)) return true;
-  for (const balancer of previous.loadBalancers)
-    if (scope.services.has(balancer.ruleId)) return true;
-  for (const zone of previous.dnsZones) if (scope.services.has(zone.ruleId)) return true;
+  if (anyNamed(previous.firewalls, scope.services)) return true;
+  if (anyRuleId(previous.loadBalancers, scope.services)) return true;
+  if (anyRuleId(previous.dnsZones, scope.services)) return true;
+  return false;
+}
+
+function anyNamed(list: readonly { name: string }[], names: ReadonlySet<string>): boolean {
+  for (let i = 0; i < list.length; i++) if (names.has(list[i]?.name ?? "")) return true;
+  return false;
+}
+
+function anyRuleId(list: readonly { ruleId: string }[], ids: ReadonlySet<string>): boolean {
+  for (let i = 0; i < list.length; i++) if (ids.has(list[i]?.ruleId ?? "")) return true;
   return false;
 }
