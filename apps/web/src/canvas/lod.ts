@@ -1,5 +1,6 @@
 import { type ReactFlowState, useStoreApi } from "@xyflow/react";
-import { useEffect, useSyncExternalStore } from "react";
+import { useEffect } from "react";
+import { createExternalStore, useStoreSelector } from "../lib/externalStore";
 
 /**
  * Level of detail, decided once per view change for the whole canvas instead of by a selector
@@ -30,38 +31,15 @@ export const LABEL_BUDGET = 40;
 const LABEL_BUDGET_BACK = 32;
 const REDECIDE_EVERY_MS = 150;
 
-type Listener = () => void;
-
-function createLodStore() {
-  let state: LodState = { low: false, dense: false, hoveredEdge: null };
-  const listeners = new Set<Listener>();
-  return {
-    getState: () => state,
-    subscribe(listener: Listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    patch(part: Partial<LodState>) {
-      let changed = false;
-      for (const key of Object.keys(part) as (keyof LodState)[]) {
-        if (part[key] !== state[key]) changed = true;
-      }
-      if (!changed) return;
-      state = { ...state, ...part };
-      for (const listener of listeners) listener();
-    },
-  };
-}
-
-export const lodStore = createLodStore();
+export const lodStore = createExternalStore<LodState>({
+  low: false,
+  dense: false,
+  hoveredEdge: null,
+});
 
 /** Subscribes to one level-of-detail value; select a primitive so only flips re-render. */
 export function useLod<T>(selector: (state: LodState) => T): T {
-  return useSyncExternalStore(
-    lodStore.subscribe,
-    () => selector(lodStore.getState()),
-    () => selector(lodStore.getState()),
-  );
+  return useStoreSelector(lodStore, selector);
 }
 
 /** How many policy edges have their middle inside the view (stops counting past `limit`). */

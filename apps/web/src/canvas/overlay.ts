@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from "react";
+import { createExternalStore, useStoreSelector } from "../lib/externalStore";
 
 /**
  * What is drawn over the topology without being part of it: the traced path, live convergence
@@ -38,39 +38,17 @@ export interface OverlayState {
   search: ReadonlySet<string> | null;
 }
 
-type Listener = () => void;
-
-function createOverlayStore() {
-  let state: OverlayState = {
-    trace: null,
-    networks: {},
-    hits: {},
-    problems: new Set(),
-    fabric: null,
-    search: null,
-  };
-  const listeners = new Set<Listener>();
-  return {
-    getState: () => state,
-    subscribe(listener: Listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    patch(part: Partial<OverlayState>) {
-      state = { ...state, ...part };
-      for (const listener of listeners) listener();
-    },
-  };
-}
-
-export const overlayStore = createOverlayStore();
+export const overlayStore = createExternalStore<OverlayState>({
+  trace: null,
+  networks: {},
+  hits: {},
+  problems: new Set(),
+  fabric: null,
+  search: null,
+});
 
 export function useOverlay<T>(selector: (state: OverlayState) => T): T {
-  return useSyncExternalStore(
-    overlayStore.subscribe,
-    () => selector(overlayStore.getState()),
-    () => selector(overlayStore.getState()),
-  );
+  return useStoreSelector(overlayStore, selector);
 }
 
 /** How a node stands in the trace: on the path, where it was decided, or not involved. */

@@ -1,6 +1,6 @@
 import type { IntentFile, Problem, ResourceKind } from "@netloom/model";
-import { useSyncExternalStore } from "react";
 import { problemsUnder } from "../errors";
+import { createExternalStore, useStoreSelector } from "../lib/externalStore";
 import { listOf } from "./ops";
 
 /**
@@ -14,32 +14,15 @@ export interface ValidationState {
   message: string | null;
 }
 
-type Listener = () => void;
-
-function createValidationStore() {
-  let state: ValidationState = { status: "idle", doc: null, problems: [], message: null };
-  const listeners = new Set<Listener>();
-  return {
-    getState: () => state,
-    subscribe(listener: Listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    set(next: ValidationState) {
-      state = next;
-      for (const listener of listeners) listener();
-    },
-  };
-}
-
-export const validationStore = createValidationStore();
+export const validationStore = createExternalStore<ValidationState>({
+  status: "idle",
+  doc: null,
+  problems: [],
+  message: null,
+});
 
 export function useValidation<T>(selector: (state: ValidationState) => T): T {
-  return useSyncExternalStore(
-    validationStore.subscribe,
-    () => selector(validationStore.getState()),
-    () => selector(validationStore.getState()),
-  );
+  return useStoreSelector(validationStore, selector);
 }
 
 /** The problems of one object, paths relative to it (`subnets[0].cidr`). */
