@@ -323,12 +323,20 @@ export function startAgent(options: AgentOptions): Agent {
   };
 
   const heartbeat = async () => {
-    const counters = driverInstance ? await driverInstance.counters() : {};
+    const tenantCounters = driverInstance ? await driverInstance.tenantCounters() : {};
+    // The per-node sum stays on the wire for controllers that know only `counters`.
+    const counters: Record<string, number> = {};
+    for (const counts of Object.values(tenantCounters)) {
+      for (const [ruleId, packets] of Object.entries(counts)) {
+        counters[ruleId] = (counters[ruleId] ?? 0) + packets;
+      }
+    }
     const message: HeartbeatMessage = {
       type: "heartbeat",
       appliedGeneration: applied?.generation ?? 0,
       appliedHash: applied?.hash ?? null,
       counters,
+      tenantCounters,
       repaired: lastRepaired,
     };
     send(message);

@@ -273,6 +273,101 @@ describe("distribution", () => {
     });
   });
 
+  it("shows each tenant only its own hit counts, even under the same rule ids", async () => {
+    const { createServer } = await import("../src/server");
+    const { distributionFor } = await import("../src/distribution/index");
+    const { codeOf, userCaller } = await import("./helpers");
+    const server = await createServer({
+      dataDir: "memory://",
+      databaseUrl: "",
+      port: 0,
+      logger: false,
+      bootstrapToken: "nlt_hit-counts",
+    });
+    cleanups.push(() => server.close());
+    const url = await server.listen();
+    const admin = server.caller(
+      await server.services.auth.authenticate({ token: "nlt_hit-counts" }),
+    );
+    await admin.fabric.applyFile({
+      document: { apiVersion: "netloom/v1", kind: "Fabric", nodes: FABRIC },
+    });
+    // Both tenants have a policy web-app with a rule 0: the same rule id on the same node.
+    const withPolicy = (tenant: string) =>
+      ({
+        ...tenantIntent(tenant, { "web-1": "compute-1" }),
+        policies: [
+          {
+            name: "web-app",
+            attach: ["web"],
+            rules: [
+              { action: "allow", protocol: "tcp", source: "any", destination: "web", ports: "80" },
+            ],
+          },
+        ],
+      }) as IntentFile;
+    for (const tenant of ["acme", "globex"]) {
+      await admin.intent.applyFile({ document: withPolicy(tenant) });
+    }
+    const acmeAdmin = (
+      await userCaller(server, "acme-admin@x.y", { tenant: "acme", tenantRole: "tenant_admin" })
+    ).caller;
+    const globexAdmin = (
+      await userCaller(server, "globex-admin@x.y", { tenant: "globex", tenantRole: "tenant_admin" })
+    ).caller;
+    const distribution = distributionFor(server.services.events);
+    if (!distribution) throw new Error("distribution is not running");
+    const one = agent(url, "compute-1", await distribution.issueNodeToken("compute-1"));
+    await until(
+      "both tenants applied",
+      () => (one.driver.applied?.config.tenants.length ?? 0) === 2,
+    );
+    const tenantIds = (name: string) => server.services.store.tenant(name)?.id ?? "";
+    expect(one.driver.countHit("policy:web-app/0", 5, tenantIds("acme"))).toBe(true);
+    expect(one.driver.countHit("policy:web-app/0", 2, tenantIds("globex"))).toBe(true);
+
+    // Heartbeats come at the server's default period (5 s, first one at a random phase).
+    await until(
+      "acme's counts reported",
+      async () => {
+        const counts = await acmeAdmin.fabric.tenantHitCounts({ tenant: "acme" });
+        return counts["policy:web-app/0"] === 5;
+      },
+      20_000,
+    );
+    expect(await acmeAdmin.fabric.tenantHitCounts({ tenant: "acme" })).toEqual({
+      "policy:web-app/0": 5,
+    });
+    expect(await globexAdmin.fabric.tenantHitCounts({ tenant: "globex" })).toEqual({
+      "policy:web-app/0": 2,
+    });
+    // The node's sum is still there for the cloud view.
+    expect(await admin.fabric.hitCounts({ node: "compute-1" })).toEqual({ "policy:web-app/0": 7 });
+    // A foreign tenant answers exactly like a missing one.
+    const foreign = await codeOf(globexAdmin.fabric.tenantHitCounts({ tenant: "acme" }));
+    const missing = await codeOf(globexAdmin.fabric.tenantHitCounts({ tenant: "nosuch" }));
+    expect(foreign.code).toBe("NOT_FOUND");
+    expect(foreign.problems.map((p) => p.path)).toEqual(missing.problems.map((p) => p.path));
+
+    // Once the agent is gone the counts come from the database, still per tenant.
+    await one.agent.stop();
+    await until(
+      "agent disconnected",
+      () => !distribution.hub.connectedNodes().includes("compute-1"),
+    );
+    await until(
+      "persisted per tenant",
+      async () => {
+        const counts = await globexAdmin.fabric.tenantHitCounts({ tenant: "globex" });
+        return counts["policy:web-app/0"] === 2;
+      },
+      20_000,
+    );
+    expect(await acmeAdmin.fabric.tenantHitCounts({ tenant: "acme" })).toEqual({
+      "policy:web-app/0": 5,
+    });
+  });
+
   it("an agent holding a newer generation than the store (a reset store) is still converged", async () => {
     const ctl = await controller();
     await ctl.applyTenant(tenantIntent("acme", { "web-1": "compute-1" }));

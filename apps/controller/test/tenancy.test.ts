@@ -80,6 +80,7 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
     "fabric.nodeConfig": { scope: "admin", input: { node: "compute-1" } },
     "fabric.hitCounts": { scope: "admin", input: { node: "compute-1" } },
     "fabric.issueNodeToken": { scope: "admin", input: { node: "compute-1" } },
+    "fabric.tenantHitCounts": { scope: "tenant", input: { tenant: t } },
     "fabric.nodes.create": {
       scope: "admin",
       input: { spec: { name: "n9", underlay: "198.18.0.99" } },
@@ -226,6 +227,11 @@ describe("tenancy: every procedure", () => {
       });
     }
   }
+
+  it("tenant hit counts answer the tenant's own readers", async () => {
+    expect(await alphaViewer.fabric.tenantHitCounts({ tenant: "alpha" })).toEqual({});
+    expect(await cloudViewer.fabric.tenantHitCounts({ tenant: "beta" })).toEqual({});
+  });
 
   it("lists never leak other tenants", async () => {
     const tenants = await alphaAdmin.tenants.list();

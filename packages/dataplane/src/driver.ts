@@ -18,8 +18,13 @@ export interface DataplaneDriver {
   apply(config: NodeConfig, generation: number): Promise<void>;
   /** Compare actual with desired state and repair the difference. */
   reconcile(config: NodeConfig): Promise<RepairReport>;
-  /** Packet counts per rule id since the driver started. */
+  /** Packet counts per rule id since the driver started, summed over the node's tenants. */
   counters(): Promise<Record<RuleId, number>>;
+  /**
+   * Packet counts per tenant id (`TenantConfig.tenantId`), then per rule id. Rule ids carry no
+   * tenant (two tenants may both have a policy `web-app`), so only these may be shown to tenants.
+   */
+  tenantCounters(): Promise<Record<string, Record<RuleId, number>>>;
   /** Remove everything this driver made. */
   teardown(): Promise<void>;
 }

@@ -95,6 +95,11 @@ export interface HeartbeatMessage {
   appliedGeneration: number;
   appliedHash: string | null;
   counters: Record<RuleId, number>;
+  /**
+   * The same counts per tenant id, then per rule id. Optional on the wire: agents older than
+   * this field send only `counters`.
+   */
+  tenantCounters?: Record<string, Record<RuleId, number>>;
   /** What the last reconcile repaired, if anything. */
   repaired: string[];
 }
@@ -195,6 +200,10 @@ function isCounters(value: unknown): value is Record<string, number> {
   return isRecord(value) && Object.values(value).every((count) => typeof count === "number");
 }
 
+function isTenantCounters(value: unknown): value is Record<string, Record<string, number>> {
+  return isRecord(value) && Object.values(value).every(isCounters);
+}
+
 function isHashOrNull(value: unknown): value is string | null {
   return value === null || typeof value === "string";
 }
@@ -252,6 +261,9 @@ export function parseAgentMessage(text: string): AgentMessage | undefined {
             appliedGeneration: value.appliedGeneration,
             appliedHash: value.appliedHash,
             counters: value.counters,
+            ...(isTenantCounters(value.tenantCounters)
+              ? { tenantCounters: value.tenantCounters }
+              : {}),
             repaired: Array.isArray(value.repaired)
               ? value.repaired.filter((item): item is string => typeof item === "string")
               : [],

@@ -150,6 +150,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
 
   it("enforces ingress security groups at the destination and counts per rule id", async () => {
     const before = await lab.drivers[1]?.counters();
+    const beforeByTenant = await lab.drivers[1]?.tenantCounters();
     const allowed = await between(["t-red", "a"], ["t-red", "b"], "10.77.0.11", "tcp", 5000);
     const refused = await between(["t-red", "a"], ["t-red", "b"], "10.77.0.11", "tcp", 5001);
     // Replies of b's own flows pass as established although nothing allows them inbound.
@@ -160,6 +161,13 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
     const delta = (id: string) => (after?.[id] ?? 0) - (before?.[id] ?? 0);
     expect(delta("sg:guard/0")).toBeGreaterThanOrEqual(1);
     expect(delta("implicit:sg-default:guard")).toBeGreaterThanOrEqual(1);
+    // The same hits, keyed by the tenant whose table counted them; blue has no such rule.
+    const afterByTenant = await lab.drivers[1]?.tenantCounters();
+    const redDelta = (id: string) =>
+      (afterByTenant?.["t-red"]?.[id] ?? 0) - (beforeByTenant?.["t-red"]?.[id] ?? 0);
+    expect(redDelta("sg:guard/0")).toBe(delta("sg:guard/0"));
+    expect(afterByTenant?.["t-blue"]?.["sg:guard/0"]).toBeUndefined();
+    expect(Object.keys(afterByTenant ?? {}).sort()).toEqual(["t-blue", "t-red", "t-shop"]);
   });
 
   it("keeps two tenants with the same CIDR on the same nodes apart", async () => {

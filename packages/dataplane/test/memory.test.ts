@@ -104,6 +104,23 @@ describe("memory driver", () => {
     expect(driver.countHit("policy:p/0", 3)).toBe(true);
     expect(driver.countHit("policy:other/1")).toBe(false);
     expect(await driver.counters()).toEqual({ "policy:p/0": 3 });
+    expect(await driver.tenantCounters()).toEqual({ a: { "policy:p/0": 3 } });
+  });
+
+  it("keeps counts per tenant when two tenants share a rule id", async () => {
+    const driver = createMemoryDriver();
+    await driver.apply(
+      config([tenant("a", ["web"], "policy:p/0"), tenant("b", ["web"], "policy:p/0")]),
+      1,
+    );
+    expect(driver.countHit("policy:p/0", 3, "a")).toBe(true);
+    expect(driver.countHit("policy:p/0", 2, "b")).toBe(true);
+    expect(driver.countHit("policy:p/0", 1, "c")).toBe(false);
+    expect(await driver.tenantCounters()).toEqual({
+      a: { "policy:p/0": 3 },
+      b: { "policy:p/0": 2 },
+    });
+    expect(await driver.counters()).toEqual({ "policy:p/0": 5 });
   });
 });
 

@@ -36,6 +36,8 @@ export interface NodeStateRow {
   lastSeenAt: Date;
   /** Only when changed since the last save. */
   hitCounts?: Record<RuleId, number>;
+  /** With `hitCounts`: the same counts per tenant id (absent from agents that do not send them). */
+  tenantHitCounts?: Record<string, Record<RuleId, number>>;
 }
 
 /** Per node, what this controller knows from its own agent connection. */
@@ -46,6 +48,8 @@ export interface LocalNodeState {
   stale: boolean;
   connected: boolean;
   hitCounts: Record<RuleId, number>;
+  /** Per tenant id, then rule id: the only counts that may be shown to a tenant. */
+  tenantHitCounts: Record<string, Record<RuleId, number>>;
   lastError: string | null;
   repaired: string[];
 }
@@ -301,6 +305,7 @@ export class DistributionHub {
         stale: false,
         connected: true,
         hitCounts: {},
+        tenantHitCounts: {},
         lastError: null,
         repaired: [],
       };
@@ -373,9 +378,16 @@ export class DistributionHub {
         state.appliedGeneration = message.appliedGeneration;
         state.appliedHash = message.appliedHash;
         state.repaired = message.repaired;
-        if (!sameCounts(state.hitCounts, message.counters)) {
-          state.hitCounts = message.counters;
-          this.dirtyCounts.add(session.node);
+        {
+          const tenantCounts = message.tenantCounters ?? {};
+          if (
+            !sameCounts(state.hitCounts, message.counters) ||
+            !sameTenantCounts(state.tenantHitCounts, tenantCounts)
+          ) {
+            state.hitCounts = message.counters;
+            state.tenantHitCounts = tenantCounts;
+            this.dirtyCounts.add(session.node);
+          }
         }
         break;
       case "resync":
@@ -430,7 +442,10 @@ export class DistributionHub {
         appliedHash: state.appliedHash,
         lastSeenAt: new Date(state.lastSeen),
       };
-      if (this.dirtyCounts.has(node)) row.hitCounts = state.hitCounts;
+      if (this.dirtyCounts.has(node)) {
+        row.hitCounts = state.hitCounts;
+        row.tenantHitCounts = state.tenantHitCounts;
+      }
       rows.push(row);
     }
     this.dirty.clear();
@@ -476,6 +491,19 @@ export class DistributionHub {
     await this.flushing;
     await this.flush();
   }
+}
+
+function sameTenantCounts(
+  a: Record<string, Record<string, number>>,
+  b: Record<string, Record<string, number>>,
+): boolean {
+  const keys = Object.keys(b);
+  if (keys.length !== Object.keys(a).length) return false;
+  return keys.every((key) => {
+    const left = a[key];
+    const right = b[key];
+    return left !== undefined && right !== undefined && sameCounts(left, right);
+  });
 }
 
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {

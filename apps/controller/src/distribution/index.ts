@@ -98,6 +98,11 @@ export interface Distribution {
   onStatus(signal?: AbortSignal): AsyncGenerator<FabricStatus>;
   nodeConfig(node: string): NodeConfigView;
   hitCounts(node: string): Promise<Record<RuleId, number>>;
+  /**
+   * Packet hits per rule id of one tenant (by tenant id), summed over every node. The caller
+   * checks that the principal may read the tenant.
+   */
+  tenantHitCounts(tenantId: string): Promise<Record<RuleId, number>>;
   /** A fresh node token for `node` (revokes the previous one). */
   issueNodeToken(node: string): Promise<string>;
   /** Resolves once every change queued so far is compiled and sent. */
@@ -358,6 +363,24 @@ export async function registerDistribution(
         ]);
       }
       return row.hitCounts;
+    },
+    async tenantHitCounts(tenantId) {
+      // Nodes this controller serves report fresher counts than the database holds.
+      const perNode = new Map<string, Record<RuleId, number>>();
+      for (const row of await readNodeRows(deps.db.sql)) {
+        perNode.set(row.name, row.tenantHitCounts[tenantId] ?? {});
+      }
+      for (const node of hub.connectedNodes()) {
+        const local = hub.localState(node);
+        if (local) perNode.set(node, local.tenantHitCounts[tenantId] ?? {});
+      }
+      const totals: Record<RuleId, number> = {};
+      for (const counts of perNode.values()) {
+        for (const [ruleId, packets] of Object.entries(counts)) {
+          totals[ruleId] = (totals[ruleId] ?? 0) + packets;
+        }
+      }
+      return totals;
     },
     issueNodeToken: issue,
     settled: () => activeFeed.settled(),

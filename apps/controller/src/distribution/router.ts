@@ -1,6 +1,7 @@
 import { NetloomError, nameSchema } from "@netloom/model";
 import { z } from "zod";
 import { requireCloudAdmin, requireCloudReader } from "../auth/principal";
+import { tenantFor } from "../auth/tenancy";
 import type { ControllerEvents } from "../events";
 import { authedProcedure, router } from "../trpc";
 import type { Distribution } from "./index";
@@ -49,6 +50,17 @@ export const distributionProcedures = {
     requireCloudReader(ctx.principal);
     return distributionOf(ctx).hitCounts(input.node);
   }),
+  /**
+   * Packet hits per rule id of one tenant, summed over all nodes. Counts are kept per tenant
+   * id, so a tenant sees only its own even where another tenant has the same rule ids; a
+   * foreign tenant answers NOT_FOUND like a missing one.
+   */
+  tenantHitCounts: authedProcedure
+    .input(z.object({ tenant: nameSchema }))
+    .query(({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      return distributionOf(ctx).tenantHitCounts(state.id);
+    }),
   /** A new token for the node's agent; the previous one stops working. */
   issueNodeToken: authedProcedure.input(nodeInput).mutation(async ({ ctx, input }) => {
     requireCloudAdmin(ctx.principal);

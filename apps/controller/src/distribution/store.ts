@@ -27,7 +27,11 @@ export function createDistributionStore(sql: SqlRunner): DistributionStore {
           g: state.appliedGeneration,
           h: state.appliedHash,
           t: state.lastSeenAt.toISOString(),
-          c: state.hitCounts ?? null,
+          // Per-tenant counts sit under `byTenant` next to the per-rule sums, so readers of the
+          // old shape (rule id to number) still read the sums and skip the object.
+          c: state.hitCounts
+            ? { ...state.hitCounts, [BY_TENANT]: state.tenantHitCounts ?? {} }
+            : null,
         })),
       );
       // lastSeenAt is TIMESTAMP(3) holding UTC, as Prisma writes it.
@@ -43,6 +47,9 @@ export function createDistributionStore(sql: SqlRunner): DistributionStore {
   };
 }
 
+/** Key of the per-tenant counts inside `FabricNode.hitCounts`. */
+const BY_TENANT = "byTenant";
+
 /** A node as the status reads it from the database (written by whichever controller serves it). */
 export interface StoredNodeRow {
   name: string;
@@ -51,6 +58,8 @@ export interface StoredNodeRow {
   appliedHash: string | null;
   lastSeenAt: Date | null;
   hitCounts: Record<string, number>;
+  /** Per tenant id, then rule id; empty for rows written before counts were kept per tenant. */
+  tenantHitCounts: Record<string, Record<string, number>>;
 }
 
 /** Every fabric node with its last persisted applied state, by name. */
@@ -74,7 +83,19 @@ export async function readNodeRows(sql: SqlRunner): Promise<StoredNodeRow[]> {
     appliedHash: row.appliedHash,
     lastSeenAt: row.lastSeen ? new Date(row.lastSeen) : null,
     hitCounts: parseCounts(row.hitCounts),
+    tenantHitCounts: parseTenantCounts(row.hitCounts),
   }));
+}
+
+function parseTenantCounts(value: unknown): Record<string, Record<string, number>> {
+  const parsed: unknown = typeof value === "string" ? JSON.parse(value) : value;
+  const byTenant: Record<string, Record<string, number>> = {};
+  if (typeof parsed !== "object" || parsed === null) return byTenant;
+  const tenants: unknown = (parsed as Record<string, unknown>)[BY_TENANT];
+  if (typeof tenants !== "object" || tenants === null) return byTenant;
+  for (const [tenantId, counts] of Object.entries(tenants))
+    byTenant[tenantId] = parseCounts(counts);
+  return byTenant;
 }
 
 function parseCounts(value: unknown): Record<string, number> {

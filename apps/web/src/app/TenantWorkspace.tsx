@@ -74,7 +74,7 @@ export function TenantWorkspace({
   const doc = useDraft((s) => (s.tenant === tenant ? s.doc : null));
   const dirty = useDraft(isDirty);
   useDraftValidation(tenant, doc, dirty, !readOnly);
-  useLiveStatus(doc, me.globalRole !== "none");
+  useLiveStatus(tenant, doc);
   const validate = useValidator(tenant);
   const [tab, setTab] = useState<PanelTab>("inspect");
   const [pending, setPending] = useState<Pending | null>(null);

@@ -118,9 +118,9 @@ export function useDraftValidation(
  * Live fabric status by subscription: each network is converged when every node hosting it
  * (the nodes its workloads are placed on) has applied its newest config; a network with no
  * placed workload follows the fabric as a whole. Hit counts are not part of the status push;
- * they are read per node by the operator console.
+ * they are read for the tenant (`fabric.tenantHitCounts`) after status pushes.
  */
-export function useLiveStatus(doc: IntentFile | null, canReadHits: boolean) {
+export function useLiveStatus(tenant: string, doc: IntentFile | null) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const status = useSubscription(trpc.fabric.onStatus.subscriptionOptions(undefined));
@@ -158,32 +158,19 @@ export function useLiveStatus(doc: IntentFile | null, canReadHits: boolean) {
       },
     });
   }, [doc, data]);
-  // Hit counts per rule, read per hosting node after status pushes (at most every 5 s). Only
-  // cloud roles may read them (fabric.hitCounts); rule ids carry no tenant, so counts are read
-  // from the nodes hosting this tenant's workloads only.
+  // Hit counts per rule of this tenant, summed over every node, read after status pushes (at
+  // most every 5 s). The controller keeps counts per tenant, so every user who may read the
+  // tenant (its members and cloud roles) sees its own counts and never another tenant's.
   const lastHits = useRef(0);
   useEffect(() => {
-    if (!canReadHits || !doc || !data) return;
+    if (!doc || !data) return;
     const now = Date.now();
     if (now - lastHits.current < 5000) return;
     lastHits.current = now;
-    const hosting = new Set<string>(
-      (doc.workloads ?? [])
-        .map((w) => w.node)
-        .filter((n): n is NonNullable<typeof n> => Boolean(n)),
-    );
-    const nodes = data.nodes.filter((n) => hosting.has(n.name) && n.connected);
-    if (nodes.length === 0) return;
-    void Promise.all(
-      nodes.map((n) => client.fabric.hitCounts.query({ node: n.name }).catch(() => ({}))),
-    ).then((all) => {
-      const hits: Record<string, number> = {};
-      for (const counts of all) {
-        for (const [rule, count] of Object.entries(counts as Record<string, number>))
-          hits[rule] = (hits[rule] ?? 0) + count;
-      }
-      overlayStore.patch({ hits });
-    });
-  }, [canReadHits, doc, data, client]);
+    void client.fabric.tenantHitCounts
+      .query({ tenant })
+      .then((hits) => overlayStore.patch({ hits }))
+      .catch(() => undefined);
+  }, [tenant, doc, data, client]);
   return { status: data, error: status.error ? failureOf(status.error) : null };
 }

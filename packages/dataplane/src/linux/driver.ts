@@ -13,7 +13,7 @@ import {
   runCommand,
   setSysctls,
 } from "./exec";
-import { nodeLayout, type TenantLayout } from "./layout";
+import { type NodeLayout, nodeLayout, type TenantLayout } from "./layout";
 import {
   NAMESPACE_PREFIX,
   NFT_TABLE,
@@ -174,6 +174,8 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
   const appliedRules = new Map<string, string>();
   const appliedTenantIp = new Map<string, string>();
   const appliedWorkloads = new Map<string, string>();
+  /** Tenant namespace to its tenant id, from the last config applied or reconciled. */
+  const namespaceTenants = new Map<string, string>();
   let serial: Promise<unknown> = Promise.resolve();
   let nodeChecked = false;
 
@@ -284,6 +286,12 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
     appliedWorkloads.delete(namespace);
   }
 
+  function rememberTenants(layout: NodeLayout) {
+    namespaceTenants.clear();
+    for (const tenant of layout.tenants)
+      namespaceTenants.set(tenant.namespace, tenant.tenant.tenantId);
+  }
+
   async function applyNow(config: NodeConfig) {
     if (config.node !== options.node) {
       throw new NetloomError(
@@ -292,6 +300,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
       );
     }
     const layout = nodeLayout(config, prefix, outsideUnderlay || undefined);
+    rememberTenants(layout);
     const present = new Set(await listNamespaces(ownPrefix));
     const missing = [...layout.namespaces].filter((ns) => !present.has(ns));
     await ipBatch(
@@ -357,6 +366,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
 
   async function reconcileNow(config: NodeConfig): Promise<RepairReport> {
     const layout = nodeLayout(config, prefix, outsideUnderlay || undefined);
+    rememberTenants(layout);
     const repaired: string[] = [];
     const present = new Set(await listNamespaces(ownPrefix));
     for (const ns of layout.namespaces) {
@@ -405,8 +415,23 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
 
   async function countersNow(): Promise<Record<RuleId, number>> {
     const totals: Record<RuleId, number> = {};
+    for (const counts of Object.values(await tenantCountersNow())) {
+      for (const [ruleId, packets] of Object.entries(counts)) {
+        totals[ruleId] = (totals[ruleId] ?? 0) + packets;
+      }
+    }
+    return totals;
+  }
+
+  async function tenantCountersNow(): Promise<Record<string, Record<RuleId, number>>> {
+    const byTenant: Record<string, Record<RuleId, number>> = {};
     const namespaces = await listNamespaces(ownPrefix);
     await inParallel(namespaces, parallelism, async (ns) => {
+      // Only tenant namespaces hold a table; their tenant is known from the last apply or
+      // reconcile. After a restart, before either, nothing can be attributed and nothing is
+      // counted (workload namespaces, which have no table, are skipped the same way).
+      const tenantId = namespaceTenants.get(ns);
+      if (tenantId === undefined) return;
       const result = await runCommand([
         "ip",
         "netns",
@@ -421,11 +446,13 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
         NFT_TABLE,
       ]);
       if (result.code !== 0) return;
+      const counts = byTenant[tenantId] ?? {};
+      byTenant[tenantId] = counts;
       for (const [ruleId, packets] of Object.entries(parseCounters(result.stdout))) {
-        totals[ruleId] = (totals[ruleId] ?? 0) + packets;
+        counts[ruleId] = (counts[ruleId] ?? 0) + packets;
       }
     });
-    return totals;
+    return byTenant;
   }
 
   async function teardownNow() {
@@ -450,6 +477,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
     apply: (config) => exclusive(() => applyNow(config)),
     reconcile: (config) => exclusive(() => reconcileNow(config)),
     counters: () => exclusive(countersNow),
+    tenantCounters: () => exclusive(tenantCountersNow),
     teardown: () => exclusive(teardownNow),
   };
 }

@@ -37,9 +37,10 @@ export interface MemoryDriver extends DataplaneDriver {
   holdApplies(): () => void;
   /**
    * Counts `packets` hits on `ruleId`, as the kernel would when a packet matches that rule;
-   * a rule the applied config does not contain cannot match and is not counted.
+   * a rule the applied config does not contain cannot match and is not counted. `tenantId`
+   * names the tenant whose rule matched (default: the first applied tenant holding the rule id).
    */
-  countHit(ruleId: RuleId, packets?: number): boolean;
+  countHit(ruleId: RuleId, packets?: number, tenantId?: string): boolean;
 }
 
 /**
@@ -99,17 +100,20 @@ class Drifted {
 
 function ruleIdsOf(config: NodeConfig): Set<RuleId> {
   const ids = new Set<RuleId>();
-  for (const tenant of config.tenants) {
-    for (const network of tenant.networks) for (const entry of network.acl) ids.add(entry.ruleId);
-    for (const group of tenant.securityGroups) for (const rule of group.rules) ids.add(rule.ruleId);
-    for (const firewall of tenant.firewalls)
-      for (const rule of firewall.rules) ids.add(rule.ruleId);
-    for (const route of tenant.routes) if (route.viaRouter) ids.add(route.viaRouter);
-    for (const fip of tenant.floatingIps) ids.add(fip.ruleId);
-    for (const nat of tenant.sourceNats) ids.add(nat.ruleId);
-    for (const lb of tenant.loadBalancers) ids.add(lb.ruleId);
-    for (const zone of tenant.dnsZones) ids.add(zone.ruleId);
-  }
+  for (const tenant of config.tenants) for (const id of ruleIdsOfTenant(tenant)) ids.add(id);
+  return ids;
+}
+
+function ruleIdsOfTenant(tenant: TenantConfig): Set<RuleId> {
+  const ids = new Set<RuleId>();
+  for (const network of tenant.networks) for (const entry of network.acl) ids.add(entry.ruleId);
+  for (const group of tenant.securityGroups) for (const rule of group.rules) ids.add(rule.ruleId);
+  for (const firewall of tenant.firewalls) for (const rule of firewall.rules) ids.add(rule.ruleId);
+  for (const route of tenant.routes) if (route.viaRouter) ids.add(route.viaRouter);
+  for (const fip of tenant.floatingIps) ids.add(fip.ruleId);
+  for (const nat of tenant.sourceNats) ids.add(nat.ruleId);
+  for (const lb of tenant.loadBalancers) ids.add(lb.ruleId);
+  for (const zone of tenant.dnsZones) ids.add(zone.ruleId);
   return ids;
 }
 
@@ -123,7 +127,7 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
   let applyCount = 0;
   let pendingFailure: string | undefined;
   let hold: Promise<void> | undefined;
-  const counters: Record<RuleId, number> = {};
+  const countersByTenant: Record<string, Record<RuleId, number>> = {};
 
   return {
     kind: "memory",
@@ -159,7 +163,18 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
       return { repaired };
     },
     async counters() {
-      return { ...counters };
+      const totals: Record<RuleId, number> = {};
+      for (const counts of Object.values(countersByTenant)) {
+        for (const [ruleId, packets] of Object.entries(counts)) {
+          totals[ruleId] = (totals[ruleId] ?? 0) + packets;
+        }
+      }
+      return totals;
+    },
+    async tenantCounters() {
+      return Object.fromEntries(
+        Object.entries(countersByTenant).map(([tenantId, counts]) => [tenantId, { ...counts }]),
+      );
     },
     async teardown() {
       actual = new Map();
@@ -197,11 +212,20 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
       });
       return release;
     },
-    countHit(ruleId, packets = 1) {
+    countHit(ruleId, packets = 1, tenantId) {
       if (!applied) return false;
       appliedRuleIds ??= ruleIdsOf(applied.config);
       if (!appliedRuleIds.has(ruleId)) return false;
-      counters[ruleId] = (counters[ruleId] ?? 0) + packets;
+      // Without a tenant id the hit goes to the first tenant holding the rule id.
+      const tenant = applied.config.tenants.find(
+        (candidate) =>
+          (tenantId === undefined || candidate.tenantId === tenantId) &&
+          ruleIdsOfTenant(candidate).has(ruleId),
+      );
+      if (!tenant) return false;
+      const counts = countersByTenant[tenant.tenantId] ?? {};
+      countersByTenant[tenant.tenantId] = counts;
+      counts[ruleId] = (counts[ruleId] ?? 0) + packets;
       return true;
     },
   };
