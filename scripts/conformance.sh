@@ -8,7 +8,8 @@ data=$(mktemp -d /tmp/netloom-conformance.XXXXXX)
 port=$(node -e 'const s=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')
 export NETLOOM_PORT=$port NETLOOM_DATA=$data NETLOOM_BOOTSTRAP_TOKEN=conformance-$RANDOM$RANDOM
 export NETLOOM_SERVER=http://127.0.0.1:$port NETLOOM_TOKEN=$NETLOOM_BOOTSTRAP_TOKEN
-npx --no-install netloom-controller >"$data/controller.log" 2>&1 &
+# The bin itself, not through npx, so that $! is the controller and the trap stops it.
+node apps/controller/bin/netloom-controller.js >"$data/controller.log" 2>&1 &
 controller=$!
 cleanup() {
   npx --no-install netloom lab down >/dev/null 2>&1 || true
