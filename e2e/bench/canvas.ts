@@ -140,8 +140,8 @@ async function emptyPanePoint(page: Page): Promise<{ x: number; y: number }> {
   return point;
 }
 
-async function pan(page: Page): Promise<number[]> {
-  const start = await emptyPanePoint(page);
+/** The scripted pan gesture from `start`, timed; the same script runs on the canvas and the floor. */
+function panFrom(page: Page, start: { x: number; y: number }): Promise<number[]> {
   return recordFrames(page, async () => {
     await page.mouse.move(start.x, start.y);
     await page.mouse.down();
@@ -153,6 +153,10 @@ async function pan(page: Page): Promise<number[]> {
     }
     await page.mouse.up();
   });
+}
+
+async function pan(page: Page): Promise<number[]> {
+  return panFrom(page, await emptyPanePoint(page));
 }
 
 /**
@@ -168,18 +172,7 @@ async function floor(page: Page): Promise<number[]> {
   await page.evaluate(`document.addEventListener("mousemove", (e) => {
     document.getElementById("box").style.transform = "translate(" + e.clientX + "px," + e.clientY + "px)";
   })`);
-  const start = { x: 300, y: 300 };
-  return recordFrames(page, async () => {
-    await page.mouse.move(start.x, start.y);
-    await page.mouse.down();
-    for (let i = 1; i <= 90; i++) {
-      await page.mouse.move(
-        start.x + (i % 30 < 15 ? 1 : -1) * 6 * (i % 15),
-        start.y + (i % 20) * 2,
-      );
-    }
-    await page.mouse.up();
-  });
+  return panFrom(page, { x: 300, y: 300 });
 }
 
 async function drag(page: Page): Promise<number[]> {
