@@ -1,4 +1,10 @@
-import type { FabricNodeSpec, IntentFile, Protocol, Verdict } from "@netloom/model";
+import type {
+  FabricExternalNetworkSpec,
+  FabricNodeSpec,
+  IntentFile,
+  Protocol,
+  Verdict,
+} from "@netloom/model";
 
 /**
  * The contract between the compiler and everything below it (dataplane drivers, the agent, the
@@ -34,7 +40,7 @@ export const RULE_ID_KINDS = [
 
 /** Everything the compiler reads: the fabric and every tenant's resolved intent. */
 export interface CompileInput {
-  fabric: { nodes: FabricNodeSpec[] };
+  fabric: { nodes: FabricNodeSpec[]; externalNetworks?: FabricExternalNetworkSpec[] };
   tenants: TenantInput[];
 }
 
@@ -114,6 +120,11 @@ export interface LocalInterface {
   mac: string;
   /** Security group names; empty = unfiltered (spec section 2 rule 4). */
   securityGroups: string[];
+  /**
+   * Port security (spec section 1.2, rule 0): extra source prefixes this port may send from
+   * besides `ip`. The port may send only from `ip` or these, and only with `mac`.
+   */
+  allowedAddresses: string[];
 }
 
 /** A workload interface on another node that local networks can reach. */

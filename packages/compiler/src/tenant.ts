@@ -465,6 +465,7 @@ export function deriveTenant(
     networkName: string,
     ip: string,
     securityGroups: string[],
+    allowedAddresses: string[],
     node: string,
     underlay: string,
     floatingIp: string,
@@ -500,6 +501,7 @@ export function deriveTenant(
         gateway: subnet?.gateway ?? "",
         mac,
         securityGroups,
+        allowedAddresses,
       }),
       remote: hashed({
         portId,
@@ -559,6 +561,7 @@ export function deriveTenant(
       const ip = iface.ip;
       const network = nets.get(iface.network);
       const securityGroups = iface.securityGroups ?? NO_GROUPS;
+      const allowedAddresses = iface.allowedAddresses ?? NO_GROUPS;
       const nodeName = node ?? "";
       const externalNetwork =
         iface.floatingIp === undefined ? "" : (pools.get(iface.floatingIp.pool) ?? "");
@@ -581,6 +584,7 @@ export function deriveTenant(
         before.subnetsKey === (network?.subnetsKey ?? "") &&
         before.local.value.ip === ip &&
         sameStrings(before.local.value.securityGroups, securityGroups) &&
+        sameStrings(before.local.value.allowedAddresses, allowedAddresses) &&
         before.floatingIp === floatingIp &&
         before.externalNetwork === externalNetwork
       ) {
@@ -594,6 +598,7 @@ export function deriveTenant(
           iface.network,
           ip,
           securityGroups,
+          allowedAddresses,
           nodeName,
           underlay ?? "",
           floatingIp,

@@ -46,6 +46,7 @@ const tenant = (cidrs: number): TenantConfig => ({
       gateway: "10.1.0.1",
       mac: "02:00:00:00:00:01",
       securityGroups: ["sg"],
+      allowedAddresses: [],
     },
   ],
   remoteEndpoints: [],

@@ -36,9 +36,64 @@ export class NetloomError extends Error {
     this.problems = problems;
   }
 
+  /**
+   * Reads a failed call back into a NetloomError: the controller carries `{code, problems}` in
+   * `error.data.netloom` (tRPC) or as the JSON body's `error` (REST). Anything else (network
+   * down, a proxy's page, a bug) becomes INTERNAL with the original message, never lost.
+   */
+  static fromWire(error: unknown): NetloomError {
+    if (error instanceof NetloomError) return error;
+    const message =
+      isRecord(error) && typeof error.message === "string" ? error.message : String(error);
+    const data = isRecord(error) && isRecord(error.data) ? error.data : undefined;
+    const wire = data && isRecord(data.netloom) ? data.netloom : undefined;
+    if (wire === undefined) {
+      const fallback =
+        data && typeof data.code === "string" ? trpcCodeToErrorCode(data.code) : undefined;
+      return new NetloomError(fallback ?? "INTERNAL", message);
+    }
+    const code = isErrorCode(wire.code) ? wire.code : "INTERNAL";
+    const problems: Problem[] = Array.isArray(wire.problems)
+      ? wire.problems.filter(isRecord).map((problem) => ({
+          path: typeof problem.path === "string" ? problem.path : "",
+          message: typeof problem.message === "string" ? problem.message : "",
+        }))
+      : [];
+    return new NetloomError(code, message, problems);
+  }
+
   /** An INVALID error listing problems; its message is the problems, one a line. */
   static invalid(problems: readonly Problem[]): NetloomError {
     return new NetloomError("INVALID", problems.map(formatProblem).join("\n"), problems);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** Whether a wire value is one of our codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** For errors that reached the client without `data.netloom` (e.g. tRPC's own input checks). */
+function trpcCodeToErrorCode(code: string): ErrorCode | undefined {
+  switch (code) {
+    case "BAD_REQUEST":
+      return "INVALID";
+    case "NOT_FOUND":
+      return "NOT_FOUND";
+    case "CONFLICT":
+      return "CONFLICT";
+    case "UNAUTHORIZED":
+      return "UNAUTHENTICATED";
+    case "FORBIDDEN":
+      return "FORBIDDEN";
+    case "PAYLOAD_TOO_LARGE":
+      return "TOO_LARGE";
+    default:
+      return undefined;
   }
 }
 

@@ -117,6 +117,11 @@ export const interfaceSchema = z.strictObject({
   ip: ipv4Schema.optional(),
   securityGroups: z.array(nameSchema).optional(),
   floatingIp: floatingIpRefSchema.optional(),
+  /**
+   * Spec section 1.2: prefixes inside the network's subnets this interface may also send from
+   * (Neutron's allowed address pairs). Port security drops every other source.
+   */
+  allowedAddresses: z.array(cidrSchema).optional(),
 });
 export type Interface = z.infer<typeof interfaceSchema>;
 
@@ -323,11 +328,23 @@ export const fabricNodeSchema = z.strictObject({
 });
 export type FabricNodeSpec = z.infer<typeof fabricNodeSchema>;
 
-/** The operator's fabric file: forwarding nodes and their underlay addresses. */
+/**
+ * Spec section 1.1: an external network the operator declares for the whole fabric. Tenants use
+ * it by name (a pool's `network`, a nat service's `outside`); `tenants` limits who may.
+ */
+export const fabricExternalNetworkSchema = z.strictObject({
+  name: nameSchema,
+  subnets: z.array(subnetSchema).min(1, { message: "needs at least one subnet" }),
+  tenants: z.array(nameSchema).optional(),
+});
+export type FabricExternalNetworkSpec = z.infer<typeof fabricExternalNetworkSchema>;
+
+/** The operator's fabric file: forwarding nodes, their underlay addresses, external networks. */
 export const fabricFileSchema = z.strictObject({
   apiVersion: z.literal("netloom/v1"),
   kind: z.literal("Fabric"),
   nodes: z.array(fabricNodeSchema),
+  externalNetworks: z.array(fabricExternalNetworkSchema).optional(),
 });
 export type FabricFile = z.infer<typeof fabricFileSchema>;
 
