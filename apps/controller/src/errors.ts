@@ -29,6 +29,16 @@ export function trpcCodeOf(code: ErrorCode): TRPC_ERROR_CODE_KEY {
       return "PRECONDITION_FAILED";
     case "TOO_LARGE":
       return "PAYLOAD_TOO_LARGE";
+    case "UNSUPPORTED_MEDIA_TYPE":
+      return "UNSUPPORTED_MEDIA_TYPE";
+    case "PRECONDITION_FAILED":
+      return "PRECONDITION_FAILED";
+    case "RATE_LIMITED":
+      return "TOO_MANY_REQUESTS";
+    case "BUDGET_EXCEEDED":
+      return "UNPROCESSABLE_CONTENT";
+    case "UNAVAILABLE":
+      return "SERVICE_UNAVAILABLE";
     case "INTERNAL":
       return "INTERNAL_SERVER_ERROR";
     default:

@@ -20,6 +20,11 @@ export const ERROR_CODES = [
   "EXHAUSTED", // no address or VNI left to allocate
   "ASSERTION_FAILED", // the change would break a stored reachability assertion
   "TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE", // a body that is not JSON where JSON is required
+  "PRECONDITION_FAILED", // a conditional request (e.g. If-Match) whose condition does not hold
+  "RATE_LIMITED", // too many attempts (e.g. logins); retry after the interval the error names
+  "BUDGET_EXCEEDED", // an analysis over its time or memory budget; narrow the question
+  "UNAVAILABLE", // the database or another dependency is away; safe to retry
   "INTERNAL",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -92,6 +97,14 @@ function trpcCodeToErrorCode(code: string): ErrorCode | undefined {
       return "FORBIDDEN";
     case "PAYLOAD_TOO_LARGE":
       return "TOO_LARGE";
+    case "UNSUPPORTED_MEDIA_TYPE":
+      return "UNSUPPORTED_MEDIA_TYPE";
+    case "PRECONDITION_FAILED":
+      return "PRECONDITION_FAILED";
+    case "TOO_MANY_REQUESTS":
+      return "RATE_LIMITED";
+    case "SERVICE_UNAVAILABLE":
+      return "UNAVAILABLE";
     default:
       return undefined;
   }
