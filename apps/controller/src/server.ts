@@ -80,6 +80,16 @@ export function bearerOf(request: FastifyRequest): string | undefined {
   return header.slice(7).trim() || undefined;
 }
 
+/**
+ * info-level JSON logs (NETLOOM_LOG_LEVEL) on stdout, or appended to NETLOOM_LOG_FILE: the quick
+ * start sends them there so its login banner stays readable.
+ */
+function defaultLogger(): { level: string; file?: string } {
+  const level = process.env.NETLOOM_LOG_LEVEL ?? "info";
+  const file = process.env.NETLOOM_LOG_FILE;
+  return file ? { level, file } : { level };
+}
+
 /** A tRPC error body in the shape clients parse, for errors raised outside tRPC. */
 function errorBody(error: NetloomError, httpStatus: number, trpcCode: string, jsonRpcCode: number) {
   return {
@@ -114,10 +124,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   const bootstrap = await auth.bootstrap(
     options.bootstrapToken ?? process.env.NETLOOM_BOOTSTRAP_TOKEN,
   );
-  const demo = options.demo && store.listTenants().length === 0 ? await seedDemo(services) : null;
+  const demo =
+    options.demo && store.listTenants().length === 0
+      ? await seedDemo(services, bootstrap?.email)
+      : null;
 
   const app = Fastify({
-    logger: options.logger ?? { level: process.env.NETLOOM_LOG_LEVEL ?? "info" },
+    logger: options.logger ?? defaultLogger(),
     bodyLimit: BODY_LIMIT,
     // tRPC batches put procedure names in the path; 10 procedures of 60 chars fit.
     routerOptions: { maxParamLength: 1000 },

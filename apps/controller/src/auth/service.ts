@@ -183,14 +183,29 @@ export class AuthService {
     return { ...user, memberships: [] };
   }
 
+  /** Sets (or replaces) a user's login password. */
+  async setPassword(email: string, password: string): Promise<void> {
+    const user = await this.db.prisma.user.findUnique({ where: { email } });
+    if (!user) throw userNotFound(email);
+    const passwordHash = await hashPassword(password);
+    await this.db.prisma.user.update({ where: { id: user.id }, data: { passwordHash } });
+  }
+
+  /** Sets a user's cloud-wide role. NOT_FOUND (path `email`) for an unknown user. */
+  async setGlobalRole(email: string, globalRole: GlobalRole): Promise<UserView> {
+    const user = await this.db.prisma.user.findUnique({ where: { email } });
+    if (!user) throw userNotFound(email);
+    await this.db.prisma.user.update({ where: { id: user.id }, data: { globalRole } });
+    this.cache.clear();
+    const view = (await this.listUsers()).find((candidate) => candidate.id === user.id);
+    if (!view) throw userNotFound(email);
+    return view;
+  }
+
   /** Gives (or with role null, takes away) a user's role in a tenant. */
   async grant(email: string, tenantId: string, role: TenantRole | null): Promise<void> {
     const user = await this.db.prisma.user.findUnique({ where: { email } });
-    if (!user) {
-      throw new NetloomError("NOT_FOUND", `user ${email} not found`, [
-        { path: "email", message: `user ${email} not found` },
-      ]);
-    }
+    if (!user) throw userNotFound(email);
     if (role === null) {
       await this.db.prisma.membership.deleteMany({ where: { userId: user.id, tenantId } });
     } else {
@@ -207,6 +222,12 @@ export class AuthService {
   invalidate(): void {
     this.cache.clear();
   }
+}
+
+function userNotFound(email: string): NetloomError {
+  return new NetloomError("NOT_FOUND", `user ${email} not found`, [
+    { path: "email", message: `user ${email} not found` },
+  ]);
 }
 
 function tokenView(row: {
