@@ -244,7 +244,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
         loadTenantInput: async (tenantId) =>
           store.compileInput().tenants.find((tenant) => tenant.id === tenantId) ?? null,
         // Changes committed through another controller: re-read them before compiling.
-        refresh: async () => store.reload(),
+        refresh: (change) => store.refresh(change),
       });
       services.fabricStatus = () => registered.status();
       app.addHook("onClose", async () => {
