@@ -211,13 +211,17 @@ export function unavailableOr(error: unknown): unknown {
 }
 
 function logConnectionError(error: Error, context: string): void {
-  process.stderr.write(
-    `${JSON.stringify({
-      level: 40,
-      time: Date.now(),
-      msg: "database connection error (the store carries on)",
-      context,
-      err: { message: error.message, code: (error as { code?: unknown }).code },
-    })}\n`,
-  );
+  logStoreError(error, context, "database connection error (the store carries on)");
+}
+
+/**
+ * One pino-shaped JSON line on stderr for an error the store carries on after (a background
+ * write, a dropped connection): the store opens before the server's logger exists.
+ */
+export function logStoreError(error: unknown, context: string, msg = "store error"): void {
+  const err =
+    error instanceof Error
+      ? { message: error.message, code: (error as { code?: unknown }).code }
+      : { message: String(error) };
+  process.stderr.write(`${JSON.stringify({ level: 40, time: Date.now(), msg, context, err })}\n`);
 }

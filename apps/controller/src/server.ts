@@ -180,10 +180,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     const token = bearerOf(req);
     const session = cookieOf(req, SESSION_COOKIE);
     const principal = await auth.authenticate({ token, session: token ? undefined : session });
+    const idempotencyKey = req.headers["idempotency-key"];
     return {
       services,
       principal,
       session,
+      idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey[0] : idempotencyKey,
       setSession(value) {
         const attributes = `Path=/; HttpOnly; SameSite=Strict${secureCookies ? "; Secure" : ""}`;
         res.header(

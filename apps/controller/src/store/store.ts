@@ -9,12 +9,19 @@ import {
   RESOURCE_KINDS,
   type ResourceKind,
 } from "@netloom/model";
-import { type Db, unavailableOr } from "../db";
+import { type Db, logStoreError, unavailableOr } from "../db";
 import type { ControllerEvents } from "../events";
 import type { Prisma } from "../generated/prisma/client";
 import type { SqlRunner } from "../migrate";
 import { type AssertionChecker, noAssertionChecker } from "./assertions";
 import { diffResources, documentOf, objectsOf, parseStoredSpec } from "./document";
+import {
+  findKeyedAnswer,
+  type IdempotentRequest,
+  type KeyedAnswer,
+  purgeExpiredKeys,
+  recordKeyedAnswer,
+} from "./idempotency";
 import { validateTenantIntent } from "./model";
 import { KeyedMutex, Semaphore } from "./mutex";
 import {
@@ -140,7 +147,10 @@ export class Store {
       let written = 0;
       while (written < this.raiseTo) {
         const target = this.raiseTo;
-        await this.db.sql.query(RAISE_FABRIC_SQL, [target]).catch(() => undefined);
+        await this.db.sql.query(RAISE_FABRIC_SQL, [target]).catch((error: unknown) => {
+          // The sequence stays ahead; the next open (reloadFabric) raises the row from it.
+          logStoreError(error, `raising FabricState to ${target}`);
+        });
         written = target;
       }
     })().finally(() => {
@@ -364,11 +374,28 @@ export class Store {
   // ---------------------------------------------------------------- tenant lifecycle
 
   /** Creates an empty tenant. CONFLICT when the name is taken. */
-  async createTenant(name: string, actor: string): Promise<TenantState> {
-    return this.locks.run(`tenant:${name}`, () => this.createTenantLocked(name, actor));
+  async createTenant(
+    name: string,
+    actor: string,
+    idempotency?: IdempotentRequest,
+  ): Promise<TenantState> {
+    return this.locks.run(`tenant:${name}`, async () => {
+      const replay = idempotency && (await findKeyedAnswer(this.db.sql, idempotency));
+      if (replay) {
+        const state =
+          this.tenantById(replay.tenantId) ?? (await this.refreshTenant(replay.tenantId));
+        if (!state) throw notFound("tenant", name, "tenant");
+        return state;
+      }
+      return this.createTenantLocked(name, actor, idempotency);
+    });
   }
 
-  private async createTenantLocked(name: string, actor: string): Promise<TenantState> {
+  private async createTenantLocked(
+    name: string,
+    actor: string,
+    idempotency?: IdempotentRequest,
+  ): Promise<TenantState> {
     const exists = () =>
       new NetloomError("CONFLICT", `tenant ${name} exists`, [
         { path: "tenant", message: `tenant ${name} exists` },
@@ -393,6 +420,15 @@ export class Store {
           document: { apiVersion: "netloom/v1", tenant: name },
         },
       });
+      if (idempotency) {
+        const answer: KeyedAnswer = {
+          tenantId: created.id,
+          generation: 0,
+          fabricGeneration: this.fabricGenerationValue,
+          changes: [],
+        };
+        await tx.$executeRawUnsafe(RECORD_KEY_SQL, ...keyRow(idempotency, answer));
+      }
       return created;
     }).catch(async (error: unknown) => {
       // Created meanwhile through another controller: the database's unique name decides.
@@ -479,12 +515,17 @@ export class Store {
     mutate: (state: TenantState, document: IntentFile) => IntentFile;
     createTenant?: boolean;
     dryRun?: boolean;
+    /** A keyed request: a retry with the same key answers what the first one committed. */
+    idempotency?: IdempotentRequest | undefined;
   }): Promise<ChangeOutcome> {
+    const keyed = args.dryRun ? undefined : args.idempotency;
     return this.locks.run(`tenant:${args.tenant}`, async () => {
+      const replay = keyed && (await findKeyedAnswer(this.db.sql, keyed));
+      if (replay) return this.replayed(args.tenant, replay);
       let state = await this.tenantForChange(args);
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.changeOnce(state, args);
+          return await this.changeOnce(state, { ...args, idempotency: keyed });
         } catch (error) {
           // A refusal (CONFLICT on a revision, NOT_FOUND, INVALID...) judged against a cache
           // that another controller has overtaken is re-judged against the database's state.
@@ -502,11 +543,42 @@ export class Store {
             );
           }
           await pause(attempt);
+          // The same keyed request may have committed through another controller meanwhile.
+          const committed = keyed && (await findKeyedAnswer(this.db.sql, keyed));
+          if (committed) return this.replayed(args.tenant, committed);
           const reloaded = await this.refreshTenant(state.id);
           if (!reloaded) throw notFound("tenant", args.tenant, "tenant");
           state = reloaded;
         }
       }
+    });
+  }
+
+  /** The answer of a keyed change that already committed, rebuilt from its key's row. */
+  private async replayed(tenant: string, answer: KeyedAnswer): Promise<ChangeOutcome> {
+    const state = this.tenantById(answer.tenantId) ?? (await this.refreshTenant(answer.tenantId));
+    const document = state ? documentOf(state) : documentOf(emptyTenant(tenant));
+    return {
+      tenant,
+      tenantId: answer.tenantId,
+      generation: answer.generation,
+      fabricGeneration: answer.fabricGeneration,
+      changes: answer.changes.map((change) => ({ ...change, before: null, after: null })),
+      document,
+      dryRun: false,
+      before: document,
+      natAddresses: { ...(state?.natAddresses ?? {}) },
+      brokenAssertions: [],
+    };
+  }
+
+  /** Once an hour, keys older than a day go (after a keyed commit, never in its way). */
+  private lastKeyPurge = 0;
+  private purgeKeysNowAndThen(): void {
+    if (Date.now() - this.lastKeyPurge < 60 * 60 * 1000) return;
+    this.lastKeyPurge = Date.now();
+    purgeExpiredKeys(this.db.sql).catch((error: unknown) => {
+      logStoreError(error, "purging expired idempotency keys");
     });
   }
 
@@ -537,6 +609,7 @@ export class Store {
       actor: string;
       mutate: (state: TenantState, document: IntentFile) => IntentFile;
       dryRun?: boolean;
+      idempotency?: IdempotentRequest | undefined;
     },
   ): Promise<ChangeOutcome> {
     const before = documentOf(state);
@@ -727,6 +800,16 @@ export class Store {
         if (row.kind === "networks") vnis[row.name] = await allocateVni(tx, row.id);
       }
       const fabric = written;
+      if (args.idempotency) {
+        const answer: KeyedAnswer = {
+          tenantId: state.id,
+          generation,
+          fabricGeneration: fabric[0]?.generation ?? 0,
+          changes: diff.changes,
+        };
+        // Taken meanwhile: the same request committed elsewhere; the retry answers from it.
+        if (!(await recordKeyedAnswer(tx, args.idempotency, answer))) throw new StaleState();
+      }
       const next: TenantState = {
         ...state,
         generation,
@@ -737,6 +820,7 @@ export class Store {
       return { next, fabricGeneration: fabric[0]?.generation ?? 0 };
     });
     this.cacheTenant(committed.next);
+    if (args.idempotency) this.purgeKeysNowAndThen();
     this.fabricGenerationValue = Math.max(this.fabricGenerationValue, committed.fabricGeneration);
     this.raiseFabricState(committed.fabricGeneration);
     this.events.emit("changed", {
@@ -1077,6 +1161,23 @@ async function allocateVni(tx: SqlRunner, networkId: string): Promise<number> {
     }
   }
   throw new NetloomError("EXHAUSTED", "could not allocate a VNI");
+}
+
+/** A key recorded with a tenant's creation (Prisma transaction; see idempotency.ts). */
+const RECORD_KEY_SQL = `INSERT INTO "IdempotencyKey"
+  (scope, key, "requestHash", "tenantId", generation, "fabricGeneration", changes)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (scope, key) DO NOTHING`;
+
+function keyRow(request: IdempotentRequest, answer: KeyedAnswer): unknown[] {
+  return [
+    request.scope,
+    request.key,
+    request.requestHash,
+    answer.tenantId,
+    answer.generation,
+    answer.fabricGeneration,
+    JSON.stringify(answer.changes),
+  ];
 }
 
 const NEXT_FABRIC_GENERATION_SQL = `SELECT nextval('"fabric_generation_seq"')::int AS generation`;
