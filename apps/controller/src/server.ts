@@ -180,10 +180,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     const token = bearerOf(req);
     const session = cookieOf(req, SESSION_COOKIE);
     const principal = await auth.authenticate({ token, session: token ? undefined : session });
+    const idempotencyKey = req.headers["idempotency-key"];
     return {
       services,
       principal,
       session,
+      idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey[0] : idempotencyKey,
       setSession(value) {
         const attributes = `Path=/; HttpOnly; SameSite=Strict${secureCookies ? "; Secure" : ""}`;
         res.header(
@@ -244,7 +246,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
         loadTenantInput: async (tenantId) =>
           store.compileInput().tenants.find((tenant) => tenant.id === tenantId) ?? null,
         // Changes committed through another controller: re-read them before compiling.
-        refresh: async () => store.reload(),
+        refresh: (change) => store.refresh(change),
       });
       services.fabricStatus = () => registered.status();
       app.addHook("onClose", async () => {

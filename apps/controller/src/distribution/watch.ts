@@ -52,19 +52,29 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
       }
     });
     next.on("error", () => {
-      if (closed) return;
+      if (closed || client !== next) return;
       client = undefined;
       next.end().catch(() => undefined);
-      reconnectTimer = setTimeout(() => {
-        // Anything may have been missed while the listener was down.
-        listen()
-          .then(() => options.onRemote("full"))
-          .catch(() => undefined);
-      }, 1000);
+      resubscribe();
     });
-    await next.connect();
-    await next.query(`LISTEN ${CHANNEL}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      next.end().catch(() => undefined);
+      throw error;
+    }
     client = next;
+  };
+  // Until the database takes the LISTEN again (a restart can take a while), try every second;
+  // then catch up on anything committed while the listener was down.
+  const resubscribe = (): void => {
+    if (closed) return;
+    reconnectTimer = setTimeout(() => {
+      listen()
+        .then(() => options.onRemote("full"))
+        .catch(resubscribe);
+    }, 1000);
   };
   await listen();
 

@@ -8,6 +8,7 @@ import {
   parseIntentFile,
 } from "@netloom/model";
 import type { Reach } from "../reach";
+import type { IdempotentRequest } from "../store/idempotency";
 import type { Store } from "../store/store";
 import type { ObjectChange, TenantState } from "../store/types";
 
@@ -52,7 +53,12 @@ export async function applyIntent(
   store: Store,
   reach: Reach,
   file: IntentFile,
-  options: { actor: string; dryRun: boolean; createTenant: boolean },
+  options: {
+    actor: string;
+    dryRun: boolean;
+    createTenant: boolean;
+    idempotency?: IdempotentRequest | undefined;
+  },
 ): Promise<ApplyResult> {
   const before = store.tenant(file.tenant);
   const outcome = await store.change({
@@ -60,6 +66,7 @@ export async function applyIntent(
     actor: options.actor,
     dryRun: options.dryRun,
     createTenant: options.createTenant,
+    idempotency: options.idempotency,
     mutate: () => structuredClone(file),
   });
   let fabricPlan: FabricPlan | null = null;
