@@ -15,6 +15,7 @@ export {
 } from "./compile";
 export * from "./config";
 export { fnv1a64, hashJson } from "./hash";
+export { portIdOf, tenantKeyOf } from "./ids";
 export {
   type FabricPlan,
   formatPlan,
@@ -26,5 +27,4 @@ export {
   type PlanKind,
   plan,
 } from "./plan";
-export { portIdOf, tenantKeyOf } from "./tenant";
 export { trace } from "./trace";
