@@ -7,6 +7,15 @@ export {
   checkAssertions,
 } from "./check";
 export {
+  type ClassMatrix,
+  classOfWorkload,
+  classVerdict,
+  type ExpandedMatrix,
+  expandMatrix,
+  type FlowClass,
+  reachClasses,
+} from "./classes";
+export {
   type CompileChange,
   type CompileUpdate,
   compile,
