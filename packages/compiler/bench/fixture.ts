@@ -429,14 +429,15 @@ export function editTenant(
 
 /**
  * A tenant at the default quotas' edge: 2,000 workloads on 20 networks over 50 nodes, 20,000
- * rules (40 groups of 3 rules, 497 policies of 40 rules), within the 500-policy quota.
+ * rules (40 groups of 3 rules, 2 firewall rules, 497 policies of up to 40 rules), within the
+ * 500-policy quota.
  */
 export const QUOTA_MAX_SIZE: FixtureSize = {
   tenants: 1,
   nodes: 50,
   networksPerTenant: 20,
   workloadsPerTenant: 2000,
-  rulesPerTenant: 20_000 - 40 * 3,
+  rulesPerTenant: 20_000 - 40 * 3 - 2,
   groupsPerTenant: 40,
   nodesPerTenant: 50,
   rulesPerPolicy: 40,

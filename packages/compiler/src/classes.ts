@@ -272,7 +272,9 @@ class VerdictFactors {
 
   private bits(pass: (k: number) => boolean): FlowBits {
     const bits = new Int32Array(this.words);
-    for (let k = 0; k < this.flows.length; k++) if (pass(k)) bits[k >> 5] |= 1 << (k & 31);
+    for (let k = 0; k < this.flows.length; k++) {
+      if (pass(k)) bits[k >> 5] = (bits[k >> 5] ?? 0) | (1 << (k & 31));
+    }
     return bits;
   }
 

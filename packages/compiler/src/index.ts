@@ -36,4 +36,15 @@ export {
   type PlanKind,
   plan,
 } from "./plan";
+export {
+  diffIntent,
+  type FieldChange,
+  formatReview,
+  type ObjectDiff,
+  type ReachDelta,
+  type ReachFlip,
+  type Review,
+  reachDelta,
+  review,
+} from "./review";
 export { trace } from "./trace";
