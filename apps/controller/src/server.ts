@@ -5,6 +5,7 @@ import fastifyStatic from "@fastify/static";
 import { NetloomError } from "@netloom/model";
 import { TRPCError } from "@trpc/server";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { type AnalysisBudget, AnalysisPool, DEFAULT_BUDGET } from "./analysis/pool";
 import type { Principal } from "./auth/principal";
 import { AuthService, SESSION_TTL_MS } from "./auth/service";
 import { type Db, openDb } from "./db";
@@ -41,6 +42,8 @@ export interface ServerOptions {
   webDist?: string;
   /** Serve agents (distribution); default true. */
   distribution?: boolean;
+  /** Time and memory budget of trace, check, matrix and plan (default DEFAULT_BUDGET). */
+  analysis?: Partial<AnalysisBudget>;
 }
 
 export interface NetloomServer {
@@ -107,7 +110,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   });
   const events = new ControllerEvents();
   const store = await Store.open(db, events);
-  const reach = new Reach(store);
+  // Analysis failures are logged by the app's logger (made below; the pool logs only later).
+  const pool = new AnalysisPool({ ...DEFAULT_BUDGET, ...options.analysis }, (message, context) =>
+    app.log.warn(context, message),
+  );
+  const reach = new Reach(store, pool);
   store.assertionChecker = reach.assertionChecker;
   const auth = new AuthService(db);
   const services: Services = { store, auth, events, reach };
@@ -280,6 +287,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
       if (closed) return;
       closed = true;
       await app.close();
+      await reach.close();
       await store.flushFabricState();
       await db.close();
     },
