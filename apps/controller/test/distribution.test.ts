@@ -2,13 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Agent, startAgent } from "@netloom/agent";
-import {
-  type ControllerMessage,
-  createMemoryDriver,
-  type MemoryDriver,
-  PROTOCOL_VERSION,
-} from "@netloom/dataplane";
+import { createMemoryDriver, type MemoryDriver } from "@netloom/dataplane";
 import type { IntentFile } from "@netloom/model";
+import { type ControllerMessage, PROTOCOL_VERSION } from "@netloom/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {

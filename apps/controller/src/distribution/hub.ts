@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { CompiledFabric, NodeConfig, RuleId } from "@netloom/compiler";
+import { asNodeId, assertNever } from "@netloom/model";
 import {
   type AgentMessage,
+  messageText,
   PROTOCOL_VERSION,
   parseAgentMessage,
   type WelcomeMessage,
-} from "@netloom/dataplane";
-import { assertNever } from "@netloom/model";
+} from "@netloom/protocol";
 import type { WebSocket } from "ws";
 import { deltaText, diffTenants, snapshotText } from "./messages";
 
@@ -16,7 +17,22 @@ export interface DesiredNode {
   hash: string;
   /** Fabric generation at which this node's hash last changed. */
   generation: number;
+  /** Tenant generation compiled into this config, per tenant id on the node. */
+  tenantGenerations: Record<string, number>;
 }
+
+/** Drift the agent's reconcile found and repaired on its node, as it reported. */
+export interface DriftState {
+  /** Objects repaired since the agent started. */
+  count: number;
+  /** The last object repaired (`kind name`), null when none yet. */
+  lastRepaired: string | null;
+  /** When it was repaired (ISO time), null when none yet. */
+  at: string | null;
+}
+
+/** Desired configs remembered per node, to tell which tenant generations an applied hash holds. */
+const HISTORY_PER_NODE = 8;
 
 /** What the hub needs from the database; implemented over Prisma/SQL in store.ts. */
 export interface DistributionStore {
@@ -52,6 +68,7 @@ export interface LocalNodeState {
   tenantHitCounts: Record<string, Record<RuleId, number>>;
   lastError: string | null;
   repaired: string[];
+  drift: DriftState;
 }
 
 /** Timing of liveness checks. */
@@ -103,6 +120,12 @@ export interface HubObserver {
 export class DistributionHub {
   readonly controllerId = randomUUID();
   private readonly desired = new Map<string, DesiredNode>();
+  /** Per node, tenant generations of its recent desired configs by hash (newest last). */
+  private readonly history = new Map<string, Map<string, Record<string, number>>>();
+  /** Per tenant id, the nodes whose desired config holds it. */
+  private readonly tenantNodes = new Map<string, Set<string>>();
+  /** Per tenant id, the tenant generation the installed compile holds. */
+  private readonly tenantCompiled = new Map<string, number>();
   private readonly sessions = new Map<string, Session>();
   private readonly local = new Map<string, LocalNodeState>();
   private readonly dirty = new Set<string>();
@@ -145,6 +168,25 @@ export class DistributionHub {
     return this.desired;
   }
 
+  /** Nodes whose desired config holds the tenant (by id). */
+  nodesOfTenant(tenantId: string): ReadonlySet<string> {
+    return this.tenantNodes.get(tenantId) ?? new Set();
+  }
+
+  /** The tenant generation the installed compile holds (0 when unknown or absent). */
+  compiledTenantGeneration(tenantId: string): number {
+    return this.tenantCompiled.get(tenantId) ?? 0;
+  }
+
+  /**
+   * Tenant generations held by the node's config with `hash`, when it is one of the node's
+   * recent desired configs (compiles are deterministic, so hashes agree across controllers).
+   */
+  tenantGenerationsOf(node: string, hash: string | null): Record<string, number> | undefined {
+    if (hash === null) return undefined;
+    return this.history.get(node)?.get(hash);
+  }
+
   localState(node: string): LocalNodeState | undefined {
     return this.local.get(node);
   }
@@ -183,25 +225,80 @@ export class DistributionHub {
    * generation and are sent a delta; nodes no longer in the fabric are disconnected.
    * `incremental`: made by an incremental update, so unchanged tenants are the same objects.
    */
-  install(compiled: CompiledFabric, generation: number, incremental = false): void {
+  install(
+    compiled: CompiledFabric,
+    generation: number,
+    incremental = false,
+    tenantGenerations: ReadonlyMap<string, number> = new Map(),
+  ): void {
     this.compareContent = !incremental;
     if (generation < this.generation) generation = this.generation;
     this.generation = generation;
+    for (const [tenantId, tenantGeneration] of tenantGenerations) {
+      const known = this.tenantCompiled.get(tenantId) ?? 0;
+      if (tenantGeneration > known) this.tenantCompiled.set(tenantId, tenantGeneration);
+    }
     for (const [node, config] of Object.entries(compiled.nodes)) {
       const hash = compiled.hashes[node];
       if (hash === undefined) continue;
       const previous = this.desired.get(node);
       if (previous && previous.hash === hash) continue;
-      this.desired.set(node, { config, hash, generation });
+      const held: Record<string, number> = {};
+      for (const tenant of config.tenants) {
+        held[tenant.tenantId] = this.tenantCompiled.get(tenant.tenantId) ?? 0;
+      }
+      this.indexTenants(node, previous?.config, config);
+      this.remember(node, hash, held);
+      this.desired.set(node, { config, hash, generation, tenantGenerations: held });
       const session = this.sessions.get(node);
       if (session?.ready) this.sendUpdate(session);
     }
-    for (const node of [...this.desired.keys()]) {
+    for (const [node, desired] of [...this.desired]) {
       if (compiled.nodes[node]) continue;
+      this.indexTenants(node, desired.config, undefined);
+      this.history.delete(node);
       this.desired.delete(node);
       this.sessions.get(node)?.socket.close(4404, "node removed from the fabric");
     }
     this.changed();
+  }
+
+  /** Keeps the tenant index in step with one node's desired config. */
+  private indexTenants(
+    node: string,
+    before: NodeConfig | undefined,
+    after: NodeConfig | undefined,
+  ) {
+    const kept = new Set(after?.tenants.map((tenant) => tenant.tenantId));
+    for (const tenant of before?.tenants ?? []) {
+      if (kept.has(tenant.tenantId)) continue;
+      const nodes = this.tenantNodes.get(tenant.tenantId);
+      nodes?.delete(node);
+      if (nodes?.size === 0) this.tenantNodes.delete(tenant.tenantId);
+    }
+    for (const tenantId of kept) {
+      let nodes = this.tenantNodes.get(tenantId);
+      if (!nodes) {
+        nodes = new Set();
+        this.tenantNodes.set(tenantId, nodes);
+      }
+      nodes.add(node);
+    }
+  }
+
+  private remember(node: string, hash: string, tenantGenerations: Record<string, number>): void {
+    let recent = this.history.get(node);
+    if (!recent) {
+      recent = new Map();
+      this.history.set(node, recent);
+    }
+    recent.delete(hash);
+    recent.set(hash, tenantGenerations);
+    while (recent.size > HISTORY_PER_NODE) {
+      const oldest = recent.keys().next();
+      if (oldest.done) break;
+      recent.delete(oldest.value);
+    }
   }
 
   /** Sends the agent what it lacks: a snapshot when it holds nothing known, else a delta. */
@@ -271,11 +368,11 @@ export class DistributionHub {
     this.sessions.set(node, session);
     const welcome: WelcomeMessage = {
       type: "welcome",
-      node,
+      node: asNodeId(node),
       controllerId: this.controllerId,
       heartbeatMs: this.timing.heartbeatMs,
     };
-    socket.send(JSON.stringify(welcome));
+    socket.send(messageText(welcome));
     socket.on("message", (data, isBinary) => {
       if (isBinary) return;
       const message = parseAgentMessage(data.toString());
@@ -308,6 +405,7 @@ export class DistributionHub {
         tenantHitCounts: {},
         lastError: null,
         repaired: [],
+        drift: { count: 0, lastRepaired: null, at: null },
       };
       this.local.set(node, state);
     }
@@ -378,6 +476,7 @@ export class DistributionHub {
         state.appliedGeneration = message.appliedGeneration;
         state.appliedHash = message.appliedHash;
         state.repaired = message.repaired;
+        if (message.drift) state.drift = message.drift;
         {
           const tenantCounts = message.tenantCounters ?? {};
           if (

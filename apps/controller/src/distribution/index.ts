@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { NodeConfig, RuleId } from "@netloom/compiler";
-import { AGENT_PATH, type RegisteredMessage } from "@netloom/dataplane";
-import { type FabricNodeSpec, fabricNodeSchema, NetloomError } from "@netloom/model";
+import { asNodeId, type FabricNodeSpec, fabricNodeSchema, NetloomError } from "@netloom/model";
+import { AGENT_PATH, messageText, type RegisteredMessage } from "@netloom/protocol";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
 import type { Principal } from "../auth/principal";
@@ -228,10 +228,10 @@ export async function registerDistribution(
           if (admitted.registeredToken) {
             const registered: RegisteredMessage = {
               type: "registered",
-              node: admitted.node,
+              node: asNodeId(admitted.node),
               token: admitted.registeredToken,
             };
-            ws.send(JSON.stringify(registered));
+            ws.send(messageText(registered));
           }
           hub.attach(admitted.node, ws);
         });
