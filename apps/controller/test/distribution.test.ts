@@ -477,7 +477,7 @@ describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
     // A sees B's agent as converged through the database.
     await until("A sees it converged", async () => {
       const row = (await a.distribution.status()).nodes.find((n) => n.name === "compute-1");
-      return row?.converged === true && row.connected === false;
+      return row?.converged === true && row.servedHere === false && row.connected === true;
     });
     expect(a.distribution.hub.desiredOf("compute-1")?.hash).toBe(
       b.distribution.hub.desiredOf("compute-1")?.hash,

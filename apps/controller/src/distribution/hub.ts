@@ -40,6 +40,8 @@ export interface DistributionStore {
   fabricGeneration(): Promise<number>;
   /** Raises FabricState.generation to at least `generation` (never lowers it); returns it. */
   raiseFabricGeneration(generation: number): Promise<number>;
+  /** Every tenant's committed generation, by tenant id. */
+  tenantGenerations(): Promise<Map<string, number>>;
   /** Persists applied state, last-seen times and hit counts of nodes, in one round trip. */
   saveNodeStates(states: NodeStateRow[]): Promise<void>;
 }
@@ -54,7 +56,21 @@ export interface NodeStateRow {
   hitCounts?: Record<RuleId, number>;
   /** With `hitCounts`: the same counts per tenant id (absent from agents that do not send them). */
   tenantHitCounts?: Record<string, Record<RuleId, number>>;
+  /** What other controllers show of this node: whether its agent is connected, and its reports. */
+  report: NodeReport;
 }
+
+/** A node's agent-reported state beyond generations, shared through the database. */
+export interface NodeReport {
+  /** False once the agent's connection closed (until a controller hears from it again). */
+  connected: boolean;
+  lastError: string | null;
+  drift: DriftState;
+  errors: Record<string, number>;
+}
+
+/** Where the hub reports failures it cannot hand to a caller: logged with context, counted. */
+export type FailureSink = (kind: string, error: unknown, context: Record<string, unknown>) => void;
 
 /** Per node, what this controller knows from its own agent connection. */
 export interface LocalNodeState {
@@ -69,6 +85,8 @@ export interface LocalNodeState {
   lastError: string | null;
   repaired: string[];
   drift: DriftState;
+  /** Failures the agent counted since it started, by kind. */
+  errors: Record<string, number>;
 }
 
 /** Timing of liveness checks. */
@@ -150,6 +168,7 @@ export class DistributionHub {
     readonly timing: HubTiming,
     /** Asks the owner to recompile from the database (after raising the generation). */
     private readonly requestRefresh: () => Promise<void>,
+    private readonly onFailure: FailureSink = () => {},
   ) {
     this.staleTimer = setInterval(() => this.checkStaleness(), Math.min(timing.heartbeatMs, 1000));
     this.staleTimer.unref();
@@ -194,6 +213,11 @@ export class DistributionHub {
   /** Nodes with an agent connected to this controller. */
   connectedNodes(): string[] {
     return [...this.sessions.keys()];
+  }
+
+  /** Whether an agent for `node` is connected to this controller. */
+  isServing(node: string): boolean {
+    return this.sessions.has(node);
   }
 
   onEvent(listener: (event: HubEvent) => void): () => void {
@@ -347,7 +371,7 @@ export class DistributionHub {
       }
       for (const session of this.sessions.values()) if (session.ready) this.sendUpdate(session);
     })().catch((error: unknown) => {
-      console.error("distribution: raising the fabric generation failed", error);
+      this.onFailure("raise-generation", error, { above: generation });
     });
   }
 
@@ -386,10 +410,18 @@ export class DistributionHub {
       if (this.sessions.get(node) !== session) return;
       this.sessions.delete(node);
       const state = this.local.get(node);
-      if (state) state.connected = false;
+      if (state) {
+        state.connected = false;
+        // Other controllers learn of the disconnect through the database, now.
+        this.dirty.add(node);
+        this.scheduleFlush(true);
+      }
       this.changed();
     });
-    socket.on("error", () => {});
+    socket.on("error", (error) => {
+      // The close that follows ends the session; the cause is worth a log line.
+      this.onFailure("agent-socket", error, { node });
+    });
   }
 
   private stateOf(node: string): LocalNodeState {
@@ -406,6 +438,7 @@ export class DistributionHub {
         lastError: null,
         repaired: [],
         drift: { count: 0, lastRepaired: null, at: null },
+        errors: {},
       };
       this.local.set(node, state);
     }
@@ -477,6 +510,7 @@ export class DistributionHub {
         state.appliedHash = message.appliedHash;
         state.repaired = message.repaired;
         if (message.drift) state.drift = message.drift;
+        if (message.errors) state.errors = message.errors;
         {
           const tenantCounts = message.tenantCounters ?? {};
           if (
@@ -540,6 +574,12 @@ export class DistributionHub {
         appliedGeneration: state.appliedGeneration,
         appliedHash: state.appliedHash,
         lastSeenAt: new Date(state.lastSeen),
+        report: {
+          connected: state.connected,
+          lastError: state.lastError,
+          drift: state.drift,
+          errors: state.errors,
+        },
       };
       if (this.dirtyCounts.has(node)) {
         row.hitCounts = state.hitCounts;
@@ -547,17 +587,27 @@ export class DistributionHub {
       }
       rows.push(row);
     }
+    const countsToSave = new Set(this.dirtyCounts);
     this.dirty.clear();
     this.dirtyCounts.clear();
+    let saved = 0;
     try {
       // In slices: on PGlite each statement runs on this thread, and acks must not wait long.
       for (let start = 0; start < rows.length; start += FLUSH_SLICE) {
         await this.store.saveNodeStates(rows.slice(start, start + FLUSH_SLICE));
+        saved = start + FLUSH_SLICE;
         if (start + FLUSH_SLICE < rows.length)
           await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
-      if (!this.closed) console.error("distribution: saving node states failed", error);
+      // Not written: keep those nodes dirty so the next flush writes them (newest state then).
+      const unsaved = rows.slice(saved);
+      for (const row of unsaved) {
+        this.dirty.add(row.name);
+        if (countsToSave.has(row.name)) this.dirtyCounts.add(row.name);
+      }
+      this.onFailure("save-node-states", error, { nodes: unsaved.length });
+      if (!this.closed) this.scheduleFlush(false);
     }
   }
 
