@@ -522,20 +522,19 @@ describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
     const two = agent(b.url, "compute-2", token);
     await until("snapshot applied", () => two.driver.applied !== undefined);
 
-    await a.server.services.store.change({
-      tenant: "acme",
-      actor: "test",
-      createTenant: true,
-      mutate: () => tenantIntent("acme", { "db-1": "compute-2" }),
-    });
+    // Through tRPC on A, as a client would, not through A's store.
+    await adminOnA.intent.applyFile({ document: tenantIntent("acme", { "db-1": "compute-2" }) });
     await until(
       "agent on B has acme",
       () => two.driver.applied?.config.tenants.some((t) => t.tenant === "acme") === true,
     );
+    expect(two.driver.applied?.config.tenants.map((t) => t.tenant)).toContain("acme");
     // A sees B's agent converged through the database.
     await until("A sees compute-2 converged", async () => {
       const status = await adminOnA.fabric.status();
       return status.nodes.find((n) => n.name === "compute-2")?.converged === true;
     });
+    const status = await adminOnA.fabric.status();
+    expect(status.nodes.find((n) => n.name === "compute-2")?.converged).toBe(true);
   });
 });
