@@ -456,10 +456,8 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
         "nft",
         "-j",
         "list",
+        // Every table's: port security counts in the arp table too.
         "counters",
-        "table",
-        "inet",
-        NFT_TABLE,
       ]);
       if (result.code !== 0) return;
       const counts = byTenant[tenantId] ?? {};

@@ -16,7 +16,10 @@ import { counterName, NFT_TABLE, portDevice, vxlanDevice } from "./names";
  * "allow" sets meta mark 1 and returns; its caller drops when the mark is not set.
  */
 export interface TenantRuleset {
-  /** `table inet netloom { ... }` with every object, ready to follow a flush. */
+  /**
+   * `table inet netloom { ... }` and `table arp netloom { ... }` with every object, ready to
+   * follow a flush of both.
+   */
   definition: string;
   chains: Map<string, number>;
   sets: Set<string>;
@@ -26,6 +29,9 @@ export interface TenantRuleset {
 }
 
 const ALLOWED = "meta mark set 1 return";
+
+/** The rule id port security's drops count under (trace names the same). */
+export const ANTI_SPOOFING_RULE: RuleId = "implicit:anti-spoofing";
 
 class Builder {
   readonly chains = new Map<string, string[]>();
@@ -123,6 +129,22 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
   const networkIndex = new Map(tenant.networks.map((network, index) => [network.name, index]));
   const firewallIndex = new Map(tenant.firewalls.map((firewall, index) => [firewall.name, index]));
   const groupIndex = new Map(tenant.securityGroups.map((group, index) => [group.name, index]));
+
+  // Port security (spec 1.2, rule 0): before conntrack and every other rule, a packet from a
+  // workload's port must carry that port's MAC and one of its addresses.
+  const guard = b.chain("guard", "type filter hook prerouting priority raw; policy accept;");
+  const guardPorts: string[] = [];
+  const antiSpoofing = b.counter(ANTI_SPOOFING_RULE);
+  tenant.localInterfaces.forEach((port, k) => {
+    const chain = `sp_${k}`;
+    b.chain(chain).push(
+      `ether saddr != ${port.mac.toLowerCase()} ${antiSpoofing} drop`,
+      `meta nfproto ipv4 ip saddr != { ${portSources(port).join(", ")} } ${antiSpoofing} drop`,
+    );
+    guardPorts.push(`${quote(portDevice(port.portId))} : jump ${chain}`);
+  });
+  b.maps.set("guard_ports", { type: "ifname : verdict", flags: "", elements: guardPorts });
+  guard.push("iifname vmap @guard_ports");
 
   const forward = b.chain("forward", "type filter hook forward priority filter; policy accept;");
   forward.push("ct state established,related accept", "ct state invalid drop");
@@ -365,7 +387,7 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     if (rules.length === 0) continue;
     lines.push(`  chain ${name} {`, ...rules.map((rule) => `    ${rule}`), "  }");
   }
-  lines.push("}");
+  lines.push("}", ...arpGuard(tenant));
 
   return {
     definition: `${lines.join("\n")}\n`,
@@ -374,6 +396,41 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     maps: new Set(b.maps.keys()),
     counters: new Map(b.counters),
   };
+}
+
+/** The addresses a port may send from: its own and its allowed ones, as disjoint elements. */
+function portSources(port: TenantConfig["localInterfaces"][number]): string[] {
+  return mergedElements([`${port.ip}/32`, ...port.allowedAddresses]);
+}
+
+/**
+ * ARP of port security: a workload's ARP must name its own MAC and one of its addresses as the
+ * sender, so it can neither poison the tenant namespace's neighbours nor answer for another's
+ * address. ARP is rare: one pair of rules per port is cheap, and the table has no sets, so
+ * flushing it replaces it whole.
+ */
+function arpGuard(tenant: TenantConfig): string[] {
+  const counter = counterName(ANTI_SPOOFING_RULE);
+  const rules = tenant.localInterfaces.flatMap((port) => {
+    const device = quote(portDevice(port.portId));
+    const mac = port.mac.toLowerCase();
+    return [
+      `iifname ${device} ether saddr != ${mac} counter name ${counter} drop`,
+      `iifname ${device} arp saddr ether != ${mac} counter name ${counter} drop`,
+      `iifname ${device} arp saddr ip != { ${portSources(port).join(", ")} } counter name ${counter} drop`,
+    ];
+  });
+  return [
+    `table arp ${NFT_TABLE} {`,
+    `  counter ${counter} {`,
+    `    comment ${quote(ANTI_SPOOFING_RULE)}`,
+    "  }",
+    "  chain guard {",
+    "    type filter hook input priority filter; policy accept;",
+    ...rules.map((rule) => `    ${rule}`),
+    "  }",
+    "}",
+  ];
 }
 
 /** What a namespace's table holds, as the driver last wrote it or as `nft -j` reports it. */
@@ -390,7 +447,12 @@ export interface TableObjects {
  * counter objects that stay keep their counts.
  */
 export function replaceTableScript(previous: TableObjects | undefined, next: TenantRuleset) {
-  const lines = [`add table inet ${NFT_TABLE}`, `flush table inet ${NFT_TABLE}`];
+  const lines = [
+    `add table inet ${NFT_TABLE}`,
+    `flush table inet ${NFT_TABLE}`,
+    `add table arp ${NFT_TABLE}`,
+    `flush table arp ${NFT_TABLE}`,
+  ];
   if (previous) {
     for (const set of previous.sets) lines.push(`flush set inet ${NFT_TABLE} ${set}`);
     for (const map of previous.maps) lines.push(`flush map inet ${NFT_TABLE} ${map}`);
