@@ -30,6 +30,28 @@ export interface TenantRuleset {
 
 const ALLOWED = "meta mark set 1 return";
 
+/**
+ * The packet mark while a flow runs through two networks' policy lists: bit 0 "allowed by this
+ * list", bit 1 "the router already counted", bits 8 and up the tag of the rule that allowed it.
+ */
+const MARK_ALLOWED = 0x1;
+const MARK_ROUTER = 0x2;
+const MARK_TAG_UNIT = 0x100;
+const MARK_TAGS = 0xffffff00;
+
+/** Rule ids in more than one network's list (a policy attached to both ends). */
+function rulesInSeveralLists(tenant: TenantConfig): Set<RuleId> {
+  const seen = new Set<RuleId>();
+  const shared = new Set<RuleId>();
+  for (const network of tenant.networks) {
+    for (const ruleId of new Set(network.acl.map((entry) => entry.ruleId))) {
+      if (seen.has(ruleId)) shared.add(ruleId);
+      seen.add(ruleId);
+    }
+  }
+  return shared;
+}
+
 /** The rule id port security's drops count under (trace names the same). */
 export const ANTI_SPOOFING_RULE: RuleId = "implicit:anti-spoofing";
 
@@ -161,33 +183,51 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     rules.push("drop");
   });
 
-  // Each network's ordered policy list (spec 2 rule 2): allow marks, deny drops.
+  // Each network's ordered policy list (spec 2 rule 2): allow marks, deny drops. A flow between
+  // two networks runs through both ends' lists, and a policy attached to both sits in both: the
+  // rule that allowed it in the first list leaves its tag in the mark, so the same rule deciding
+  // again in the second list neither counts again nor runs its services again (issue 8 §6).
+  const shared = rulesInSeveralLists(tenant);
+  const tags = new Map<RuleId, number>();
+  const tagOf = (ruleId: RuleId) => {
+    let tag = tags.get(ruleId);
+    if (tag === undefined) {
+      tag = (tags.size + 1) * MARK_TAG_UNIT;
+      tags.set(ruleId, tag);
+    }
+    return tag;
+  };
   tenant.networks.forEach((network, n) => {
     const rules = b.chain(`a_${n}`);
     network.acl.forEach((entry, e) => {
       const name = `a${n}_${e}`;
+      const allowedBy = `meta mark set ${tagOf(entry.ruleId) + MARK_ALLOWED} return`;
       let verdict: string;
       if (entry.action === "deny") verdict = "drop";
-      else if (entry.services.length === 0) verdict = ALLOWED;
+      else if (entry.services.length === 0) verdict = allowedBy;
       else {
         const chain = b.chain(`s_${n}_${e}`);
         for (const service of entry.services) {
           const f = firewallIndex.get(service);
           if (f !== undefined) chain.push(`jump f_${f}`);
         }
-        chain.push("meta mark set 1");
+        chain.push(`meta mark set ${tagOf(entry.ruleId) + MARK_ALLOWED}`);
         verdict = `goto s_${n}_${e}`;
       }
       const directions = entry.bidirectional ? [false, true] : [false];
       for (const swapped of directions) {
         const match = flowMatches(b, name, entry, swapped);
         if (match === undefined) continue;
+        if (entry.action === "allow" && shared.has(entry.ruleId)) {
+          rules.push(`${match} meta mark & ${MARK_TAGS} == ${tagOf(entry.ruleId)} ${allowedBy}`);
+        }
         rules.push(`${match} ${b.counter(entry.ruleId)} ${verdict}`.trim());
       }
     });
   });
 
-  // Network pairs: both ends' lists must allow; a router turns "no match" into allow.
+  // Network pairs: both ends' lists must allow; a router turns "no match" into allow (and counts
+  // once for the flow, even when it decides for both ends).
   const pairChain = (x: number, y: number) => {
     const name = `p_${x}_${y}`;
     if (b.chains.has(name)) return name;
@@ -201,11 +241,22 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     );
     for (const end of [nx, ny]) {
       const index = end === nx ? x : y;
-      rules.push("meta mark set 0", `jump a_${index}`);
+      // The second end keeps the first's tag and router bit; only "allowed" starts again.
+      rules.push(
+        end === nx ? "meta mark set 0" : `meta mark set meta mark & ${~MARK_ALLOWED >>> 0}`,
+        `jump a_${index}`,
+      );
       if (route?.noMatch === "allow") {
-        if (route.viaRouter) rules.push(`meta mark != 1 ${b.counter(route.viaRouter)}`);
+        if (route.viaRouter) {
+          rules.push(
+            `meta mark & ${MARK_ALLOWED | MARK_ROUTER} == 0 ${b.counter(route.viaRouter)} ` +
+              `meta mark set meta mark | ${MARK_ROUTER}`,
+          );
+        }
       } else {
-        rules.push(`meta mark != 1 ${b.counter(`implicit:no-match:${end.name}`)} drop`);
+        rules.push(
+          `meta mark & ${MARK_ALLOWED} == 0 ${b.counter(`implicit:no-match:${end.name}`)} drop`,
+        );
       }
     }
     return name;
