@@ -13,6 +13,7 @@ import { ControllerEvents } from "./events";
 import { registerTrpcHttp } from "./fastpath";
 import { Metrics } from "./metrics";
 import { registerOpenApi } from "./openapi";
+import { registerOpenStack } from "./openstack/index";
 import { Reach } from "./reach";
 import { appRouter } from "./router/index";
 import { Store } from "./store/store";
@@ -216,6 +217,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   });
 
   await registerOpenApi(app, createContext);
+  await registerOpenStack(app, { store, auth, db });
 
   const webDist = options.webDist ?? path.resolve(here, "../../web/dist");
   if (existsSync(path.join(webDist, "index.html"))) {
