@@ -30,13 +30,18 @@ export async function startOpenStackFixture(databaseUrl = ""): Promise<OpenStack
     [
       { name: "compute-1", underlay: "198.18.0.11" },
       { name: "compute-2", underlay: "198.18.0.12" },
-    ] as Parameters<typeof store.applyFabric>[0],
+    ],
     { prune: false, mode: "create" },
   );
   const alpha = await store.createTenant("alpha", "fixture");
   const beta = await store.createTenant("beta", "fixture");
   const user = async (name: string, globalRole: "none" | "cloud_admin") =>
-    auth.createUser({ email: `${name}@example.org`, displayName: name, password: PASSWORD, globalRole });
+    auth.createUser({
+      email: `${name}@example.org`,
+      displayName: name,
+      password: PASSWORD,
+      globalRole,
+    });
   await user("cloud", "cloud_admin");
   await user("alice", "none");
   await user("rita", "none");
