@@ -50,7 +50,7 @@ async function tokenOf(user: string, project: string): Promise<string> {
   return token;
 }
 
-const tokens: Record<string, string> = {};
+const tokens = { alice: "", rita: "", bob: "" };
 
 beforeAll(async () => {
   fixture = await startOpenStackFixture();
