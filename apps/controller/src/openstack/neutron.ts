@@ -67,6 +67,11 @@ interface Collection {
   plural: string;
   /** Side-table kinds its views read. */
   kinds: SideKind[];
+  /**
+   * Side-table kinds a create reads: fewer than a view's where the collection is long (a port
+   * create never reads the other ports' rows).
+   */
+  createKinds: SideKind[];
   list(ws: Workspace): Json[];
   show(ws: Workspace, id: string): Json;
   /** The side row an id names (tags), with the name it falls back to. */
@@ -97,6 +102,7 @@ const COLLECTIONS: Collection[] = [
     singular: "network",
     plural: "networks",
     kinds: ["network", "subnet"],
+    createKinds: ["network", "subnet"],
     list: (ws) => networkRefs(ws).map((ref) => networkView(ws, ref)),
     show: (ws, id) => networkView(ws, findNetwork(ws, id, "id")),
     locate: (ws, id) => {
@@ -112,6 +118,7 @@ const COLLECTIONS: Collection[] = [
     singular: "subnet",
     plural: "subnets",
     kinds: ["network", "subnet"],
+    createKinds: ["network", "subnet"],
     list: (ws) => subnetRefs(ws).map((ref) => subnetView(ws, ref)),
     show: (ws, id) => subnetView(ws, findSubnet(ws, id, "id")),
     locate: (ws, id) => ({ kind: "subnet", key: findSubnet(ws, id, "id").key, fallback: "" }),
@@ -124,6 +131,7 @@ const COLLECTIONS: Collection[] = [
     singular: "port",
     plural: "ports",
     kinds: ["network", "subnet", "port"],
+    createKinds: ["network", "subnet", "security_group"],
     list: (ws) => portRefs(ws).map((ref) => portView(ws, ref)),
     show: (ws, id) => portView(ws, findPort(ws, id, "id")),
     locate: (ws, id) => {
@@ -142,6 +150,7 @@ const COLLECTIONS: Collection[] = [
     singular: "security_group",
     plural: "security_groups",
     kinds: ["security_group", "security_group_rule"],
+    createKinds: ["security_group", "security_group_rule"],
     list: (ws) => ws.peek("securityGroups").map((group) => groupView(ws, group)),
     show: (ws, id) => groupView(ws, findGroup(ws, id, "id")),
     locate: (ws, id) => {
@@ -157,6 +166,7 @@ const COLLECTIONS: Collection[] = [
     singular: "security_group_rule",
     plural: "security_group_rules",
     kinds: ["security_group_rule"],
+    createKinds: ["security_group", "security_group_rule"],
     list: (ws) => allRuleRefs(ws).map((ref) => ruleView(ws, ref)),
     show: (ws, id) => ruleView(ws, findRule(ws, id)),
     locate: (ws, id) => ({ kind: "security_group_rule", key: findRule(ws, id).key, fallback: "" }),
@@ -168,6 +178,7 @@ const COLLECTIONS: Collection[] = [
     singular: "router",
     plural: "routers",
     kinds: ["network", "subnet", "router"],
+    createKinds: ["network", "subnet", "router"],
     list: (ws) => {
       const networks = networkRefs(ws);
       return routerRefs(ws).map((ref) => routerView(ws, ref, networks));
@@ -186,6 +197,7 @@ const COLLECTIONS: Collection[] = [
     singular: "floatingip",
     plural: "floatingips",
     kinds: ["network", "subnet", "port", "router", "floatingip"],
+    createKinds: ["network", "subnet", "router", "floatingip"],
     list: (ws) => {
       const networks = networkRefs(ws);
       return floatingIpRefs(ws).map((ref) => floatingIpView(ws, ref, networks));
@@ -336,6 +348,7 @@ class SideOnly extends Error {
 export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
   const { store, auth, side } = deps;
   const locks = new KeyedMutex();
+  const listCache = new AnswerCache(256);
 
   const credentialsOf = async (
     request: FastifyRequest,
@@ -379,15 +392,21 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
     );
   };
 
-  /** Runs `plan` as one change: inside the store's change when it touches the intent. */
+  /**
+   * Runs `plan` as one change: inside the store's change when it touches the intent (so the
+   * store validates, allocates, checks quotas and assertions, audits and records history), else
+   * only on side rows. Answers the plan's value and a workspace of the committed state to
+   * answer views from.
+   */
   const write = async <T>(
     credentials: Credentials & { project: TenantState },
+    kinds: readonly SideKind[],
     plan: (ws: Workspace) => T,
-  ): Promise<T> => {
+  ): Promise<{ value: T; after: Workspace }> => {
     const project = current(credentials.project);
     authorizeTenant(credentials.principal, project, "write");
     return locks.run(project.id, async () => {
-      const rows = await side.rowsOf(project.id, ALL_KINDS);
+      const rows = await side.rowsOf(project.id, kinds);
       const now = neutronTime(new Date());
       const fabric = fabricExternalNetworks(store);
       let outcome: { workspace: Workspace; value: T };
@@ -418,7 +437,16 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
         outcome = { workspace: error.workspace, value: error.value as T };
       }
       await side.write(outcome.workspace.writes);
-      return outcome.value;
+      const committed = current(project);
+      const after = new Workspace(
+        credentials.principal,
+        committed,
+        readOnlyDocument(store, committed),
+        outcome.workspace.side,
+        fabric,
+        now,
+      );
+      return { value: outcome.value, after };
     });
   };
 
@@ -431,7 +459,7 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
       if (error instanceof NetloomError && error.code === "FORBIDDEN") return; // readers see what exists
       throw error;
     }
-    await write(credentials, (ws) => ensureDefaultGroup(ws));
+    await write(credentials, ["security_group"], (ws) => ensureDefaultGroup(ws));
   };
 
   const fail = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
@@ -512,17 +540,32 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
 
     app.get(
       base,
-      handle(async (request) => {
+      handle(async (request, reply) => {
         const credentials = await credentialsOf(request);
         if (collection.singular.startsWith("security_group")) await ensureDefault(credentials);
+        const state = current(credentials.project);
+        authorizeTenant(credentials.principal, state, "read");
+        // A list answer depends on the tenant's intent (its generation), its side rows (their
+        // version), the fabric's external networks and the URL: cached on exactly those.
+        const version = await side.version(state.id);
+        const fabric = fabricExternalNetworks(store);
+        const cacheKey = `${state.id}|${state.generation}|${version}|${JSON.stringify(fabric)}|${request.url}`;
+        const cached = listCache.get(cacheKey);
+        if (cached !== undefined) return reply.type("application/json").send(cached);
         const ws = await readWorkspace(credentials, collection.kinds);
         const query = (request.query ?? {}) as Query;
-        return applyListQuery(
-          collection.list(ws),
-          query,
-          collection.plural,
-          `${baseUrlOf(request)}${base}`,
+        const answer = JSON.stringify(
+          applyListQuery(
+            collection.list(ws),
+            query,
+            collection.plural,
+            `${baseUrlOf(request)}${base}`,
+          ),
         );
+        // Only when nothing changed while it was built (else a stale answer would be kept).
+        if (current(credentials.project).generation === state.generation)
+          listCache.set(cacheKey, answer);
+        return reply.type("application/json").send(answer);
       }),
     );
 
@@ -561,15 +604,14 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
               : new Set<string>();
           if (collection.singular === "port") await ensureDefault(credentials);
           // All or nothing: every item of a bulk create is planned in one change.
-          const ids = await write(credentials, (ws) =>
+          const { value: ids, after } = await write(credentials, collection.createKinds, (ws) =>
             items.map((item) => {
               const fields = item as Json;
               refuseForeignProject(fields, ws);
               return create(ws, fields, { reservedElsewhere });
             }),
           );
-          const ws = await readWorkspace(credentials, collection.kinds);
-          const views = ids.map((id) => collection.show(ws, id));
+          const views = ids.map((id) => collection.show(after, id));
           reply.status(201);
           return bulk ? { [collection.plural]: views } : { [collection.singular]: views[0] };
         }),
@@ -587,12 +629,11 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
           if (typeof body !== "object" || body === null) {
             throw NeutronFault.badRequest(`Resource body required: ${collection.singular}`);
           }
-          await write(credentials, (ws) => {
+          const { after } = await write(credentials, ALL_KINDS, (ws) => {
             checkIfMatch(request, collection.show(ws, id));
             update(ws, id, body as Json);
           });
-          const ws = await readWorkspace(credentials, collection.kinds);
-          return { [collection.singular]: collection.show(ws, id) };
+          return { [collection.singular]: collection.show(after, id) };
         }),
       );
     }
@@ -604,7 +645,7 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
         handle(async (request, reply) => {
           const credentials = await credentialsOf(request);
           const id = (request.params as { id: string }).id;
-          await write(credentials, (ws) => {
+          await write(credentials, ALL_KINDS, (ws) => {
             checkIfMatch(request, collection.show(ws, id));
             remove(ws, id);
           });
@@ -621,7 +662,7 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
       handle(async (request, reply) => {
         const credentials = await credentialsOf(request);
         const id = (request.params as { id: string }).id;
-        const tags = await write(credentials, (ws) => {
+        const { value: tags } = await write(credentials, ALL_KINDS, (ws) => {
           const { kind, key, fallback } = collection.locate(ws, id);
           const next = change(ws.side.get(kind, key)?.tags ?? [], request);
           ws.touch(kind, key, { tags: next }, fallback);
@@ -684,14 +725,34 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
         const credentials = await credentialsOf(request);
         const id = (request.params as { id: string }).id;
         const body = (request.body ?? {}) as Json;
-        return write(credentials, (ws) => {
+        const { value } = await write(credentials, ALL_KINDS, (ws) => {
           const router = findRouter(ws, id);
           return action === "add_router_interface"
             ? addInterface(ws, router, body)
             : removeInterface(ws, router, body);
         });
+        return value;
       }),
     );
+  }
+}
+
+/** Serialized list answers, the oldest dropped first. */
+class AnswerCache {
+  private readonly answers = new Map<string, string>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: string): string | undefined {
+    return this.answers.get(key);
+  }
+
+  set(key: string, answer: string): void {
+    if (this.answers.size >= this.limit) {
+      const [oldest] = this.answers.keys();
+      if (oldest !== undefined) this.answers.delete(oldest);
+    }
+    this.answers.set(key, answer);
   }
 }
 

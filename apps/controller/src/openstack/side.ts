@@ -28,6 +28,9 @@ export type SideKind =
   | "router"
   | "floatingip";
 
+/** The row holding a tenant's side-table version (never a Neutron kind). */
+const VERSION_KIND = "_version";
+
 const CREATE_SQL = `CREATE TABLE IF NOT EXISTS "OpenStackAttribute" (
   "tenantId" text NOT NULL REFERENCES "Tenant"(id) ON DELETE CASCADE,
   kind text NOT NULL,
@@ -87,10 +90,32 @@ export class SideTable {
     );
   }
 
-  /** Writes (upserts or deletes) rows in one transaction. */
+  /**
+   * The tenant's side-table version: grows with every write, so cached list answers know
+   * when a change (made through any controller) has made them stale.
+   */
+  async version(tenantId: string): Promise<number> {
+    const rows = await this.sql.query<{ version: number | string }>(
+      `SELECT (attributes->>'revision')::int AS version FROM "OpenStackAttribute"
+       WHERE "tenantId" = $1 AND kind = '${VERSION_KIND}' AND key = ''`,
+      [tenantId],
+    );
+    return Number(rows[0]?.version ?? 0);
+  }
+
+  /** Writes (upserts or deletes) rows in one transaction and bumps each tenant's version. */
   async write(writes: readonly SideWrite[]): Promise<void> {
     if (writes.length === 0) return;
     await this.sql.transaction(async (tx) => {
+      for (const tenantId of new Set(writes.map((write) => write.tenantId))) {
+        await tx.query(
+          `INSERT INTO "OpenStackAttribute" ("tenantId", kind, key, attributes)
+           VALUES ($1, '${VERSION_KIND}', '', '{"revision": 1}'::jsonb)
+           ON CONFLICT ("tenantId", kind, key) DO UPDATE SET attributes =
+             jsonb_build_object('revision', ("OpenStackAttribute".attributes->>'revision')::int + 1)`,
+          [tenantId],
+        );
+      }
       for (const write of writes) {
         if (write.attributes === null) {
           await tx.query(
