@@ -62,7 +62,6 @@ const OPTIONS = {
   token: { type: "string" },
   email: { type: "string" },
   password: { type: "string" },
-  name: { type: "string" },
   role: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
