@@ -8,6 +8,7 @@ import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { type AnalysisBudget, AnalysisPool, DEFAULT_BUDGET } from "./analysis/pool";
 import { type Principal, seesAllTenants } from "./auth/principal";
 import { AuthService, SESSION_TTL_MS } from "./auth/service";
 import { type Db, openDb } from "./db";
@@ -19,6 +20,7 @@ import { parseBoundedJson } from "./http/body";
 import { isHttps, refuseCrossSite, SECURITY_HEADERS } from "./http/guards";
 import { Metrics, withoutTenantSeries } from "./metrics";
 import { registerOpenApi } from "./openapi";
+import { registerOpenStack } from "./openstack/index";
 import { Reach } from "./reach";
 import { appRouter } from "./router/index";
 import { Store } from "./store/store";
@@ -48,6 +50,8 @@ export interface ServerOptions {
   webDist?: string;
   /** Serve agents (distribution); default true. */
   distribution?: boolean;
+  /** Time and memory budget of trace, check, matrix and plan (default DEFAULT_BUDGET). */
+  analysis?: Partial<AnalysisBudget>;
 }
 
 export interface NetloomServer {
@@ -158,7 +162,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   });
   const events = new ControllerEvents();
   const store = await Store.open(db, events);
-  const reach = new Reach(store);
+  // Analysis failures are logged by the app's logger (made below; the pool logs only later).
+  const pool = new AnalysisPool({ ...DEFAULT_BUDGET, ...options.analysis }, (message, context) =>
+    app.log.warn(context, message),
+  );
+  const reach = new Reach(store, pool);
   store.assertionChecker = reach.assertionChecker;
   const auth = new AuthService(db);
   const services: Services = { store, auth, events, reach };
@@ -248,10 +256,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     const credentials = { token, session: token ? undefined : session };
     const principal = await auth.authenticate(credentials);
     const secure = alwaysSecureCookies || isHttps(req);
+    const idempotencyKey = req.headers["idempotency-key"];
     return {
       services,
       principal,
       session,
+      idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey[0] : idempotencyKey,
       credential: principal ? auth.credentialKey(credentials) : undefined,
       clientAddress: req.ip,
       requestId: req.id,
@@ -300,6 +310,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   });
 
   await registerOpenApi(app, createContext, logUnexpected);
+  await registerOpenStack(app, { store, auth, db });
 
   const webDist = options.webDist ?? path.resolve(here, "../../web/dist");
   if (existsSync(path.join(webDist, "index.html"))) {
@@ -328,7 +339,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
         loadTenantInput: async (tenantId) =>
           store.compileInput().tenants.find((tenant) => tenant.id === tenantId) ?? null,
         // Changes committed through another controller: re-read them before compiling.
-        refresh: async () => store.reload(),
+        refresh: (change) => store.refresh(change),
       });
       services.fabricStatus = () => registered.status();
       app.addHook("onClose", async () => {
@@ -362,6 +373,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
       if (closed) return;
       closed = true;
       await app.close();
+      await reach.close();
       await store.flushFabricState();
       await db.close();
     },

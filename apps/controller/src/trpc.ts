@@ -7,6 +7,7 @@ import { ZodError } from "zod";
 import type { Principal } from "./auth/principal";
 import type { AuthService } from "./auth/service";
 import { untilAborted } from "./auth/streams";
+import { unavailableOr } from "./db";
 import { domainErrorOf, type NetloomErrorData, trpcCodeOf } from "./errors";
 import type { ControllerEvents } from "./events";
 import type { Reach } from "./reach";
@@ -30,6 +31,8 @@ export interface Context {
   principal: Principal | null;
   /** The session cookie as received (logout). */
   session?: string | undefined;
+  /** The request's `Idempotency-Key` header: creates and applies answer a retry once. */
+  idempotencyKey?: string | undefined;
   /** Which credential authenticated the call (`AuthService.credentialKey`): ends its streams. */
   credential?: string | undefined;
   /** The caller's address (rate limits, audit); absent for in-process callers. */
@@ -97,8 +100,9 @@ export const createCallerFactory = t.createCallerFactory;
  */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof NetloomError) {
-    const cause = result.error.cause;
+  // A lost database connection is UNAVAILABLE (retryable), whatever layer noticed it.
+  const cause = result.ok ? undefined : unavailableOr(result.error.cause);
+  if (!result.ok && cause instanceof NetloomError) {
     throw new TRPCError({ code: trpcCodeOf(cause.code), message: cause.message, cause });
   }
   return result;

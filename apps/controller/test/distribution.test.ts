@@ -2,13 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Agent, startAgent } from "@netloom/agent";
-import {
-  type ControllerMessage,
-  createMemoryDriver,
-  type MemoryDriver,
-  PROTOCOL_VERSION,
-} from "@netloom/dataplane";
+import { createMemoryDriver, type MemoryDriver } from "@netloom/dataplane";
 import type { IntentFile } from "@netloom/model";
+import { type ControllerMessage, PROTOCOL_VERSION } from "@netloom/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
@@ -481,7 +477,7 @@ describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
     // A sees B's agent as converged through the database.
     await until("A sees it converged", async () => {
       const row = (await a.distribution.status()).nodes.find((n) => n.name === "compute-1");
-      return row?.converged === true && row.connected === false;
+      return row?.converged === true && row.servedHere === false && row.connected === true;
     });
     expect(a.distribution.hub.desiredOf("compute-1")?.hash).toBe(
       b.distribution.hub.desiredOf("compute-1")?.hash,

@@ -80,8 +80,11 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
     },
     "fabric.nodes.list": { scope: "fabric-read", input: undefined },
     "fabric.nodes.get": { scope: "fabric-read", input: { name: "compute-1" } },
-    "fabric.status": { scope: "fabric-read", input: undefined },
-    "fabric.onStatus": { scope: "fabric-read", input: undefined },
+    // Underlay, node errors and the fabric generation: cloud readers only.
+    "fabric.status": { scope: "admin", input: undefined },
+    "fabric.onStatus": { scope: "admin", input: undefined },
+    "fabric.tenantStatus": { scope: "tenant", input: { tenant: t } },
+    "fabric.onTenantStatus": { scope: "tenant", input: { tenant: t } },
     "fabric.nodeConfig": { scope: "admin", input: { node: "compute-1" } },
     "fabric.hitCounts": { scope: "admin", input: { node: "compute-1" } },
     "fabric.issueNodeToken": { scope: "admin", input: { node: "compute-1" } },
