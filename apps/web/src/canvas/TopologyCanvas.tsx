@@ -27,6 +27,7 @@ import { autoLayout, gridPosition, loadPositions, quickLayout, savePositions } f
 import { lodStore, useLodTracker } from "./lod";
 import { CanvasMiniMap } from "./MiniMap";
 import { nodeTypes } from "./nodes";
+import "./canvas.css";
 import { useOverlay } from "./overlay";
 
 /** What the canvas asks its owner to do: creating things needs a dialog the owner renders. */
