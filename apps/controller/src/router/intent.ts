@@ -116,6 +116,17 @@ export const intentRouter = router({
       const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
       return ctx.services.store.history(state, { before: input.before, limit: input.limit });
     }),
+  /** The intent as it was at `generation`: what a restore would apply, for review first. */
+  snapshot: authedProcedure
+    .input(tenantRef.extend({ generation: z.number().int().min(0) }))
+    .output(
+      z.object({ tenant: z.string(), generation: z.number().int(), document: intentFileSchema }),
+    )
+    .query(async ({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      const document = await ctx.services.store.snapshot(state, input.generation);
+      return { tenant: state.name, generation: input.generation, document };
+    }),
   /** Makes the intent what it was at `generation` (as a new generation). */
   restore: authedProcedure
     .input(tenantRef.extend({ generation: z.number().int().min(0) }))

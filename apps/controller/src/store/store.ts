@@ -678,6 +678,12 @@ export class Store {
 
   /** Makes the tenant's intent what it was at `generation` (a new generation, audited). */
   async restore(state: TenantState, generation: number, actor: string) {
+    const document = await this.snapshot(state, generation);
+    return this.change({ tenant: state.name, actor, mutate: () => structuredClone(document) });
+  }
+
+  /** The tenant's intent as it was at `generation` (what `restore` would make it again). */
+  async snapshot(state: TenantState, generation: number): Promise<IntentFile> {
     const snapshot = await this.db.prisma.intentSnapshot.findUnique({
       where: { tenantId_generation: { tenantId: state.id, generation } },
     });
@@ -686,8 +692,7 @@ export class Store {
         { path: "generation", message: `no snapshot at generation ${generation}` },
       ]);
     }
-    const document = snapshot.document as unknown as IntentFile;
-    return this.change({ tenant: state.name, actor, mutate: () => structuredClone(document) });
+    return snapshot.document as unknown as IntentFile;
   }
 
   // ---------------------------------------------------------------- fabric

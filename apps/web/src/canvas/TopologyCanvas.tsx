@@ -12,6 +12,7 @@ import {
 } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { draftStore, useDraft } from "../draft/store";
+import { fabricState, fabricSummary } from "../lib/convergence";
 import { EdgeLabelLayer, edgeTypes, hoverEdge } from "./edges";
 import { estimateSize, handlesFor } from "./geometry";
 import {
@@ -452,20 +453,18 @@ function sameData(a: object, b: object): boolean {
   return true;
 }
 
-/** Live fabric state over the canvas, pushed by the status subscription. */
+/** Live fabric state over the canvas, pushed by the status subscription (lib/convergence). */
 function FabricBadge() {
   const fabric = useOverlay((s) => s.fabric);
   if (!fabric) return null;
-  const state = fabric.converged ? "converged" : fabric.stale > 0 ? "stale" : "applying";
+  const state = fabricState(fabric);
   return (
-    <div className={`fabric-badge health-${state}`} role="status" aria-label={`fabric ${state}`}>
-      <span className="conv-dot" /> Fabric{" "}
-      {fabric.converged
-        ? "converged"
-        : fabric.stale > 0
-          ? `converging, ${fabric.stale} node${fabric.stale === 1 ? "" : "s"} not reporting`
-          : "converging"}{" "}
-      · gen {fabric.generation} · {fabric.convergedNodes}/{fabric.nodes} nodes applied
+    <div
+      className={`fabric-badge health-${state}`}
+      role="status"
+      aria-label={fabricSummary(fabric)}
+    >
+      <span className="conv-dot" /> {fabricSummary(fabric)}
     </div>
   );
 }

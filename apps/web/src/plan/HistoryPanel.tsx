@@ -1,21 +1,33 @@
 import type { RouterOutputs } from "@netloom/controller";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { kindLabel } from "../draft/ops";
-import { useDraft } from "../draft/store";
+import { kindLabel, normalizeDocument } from "../draft/ops";
+import { draftStore, useDraft } from "../draft/store";
 import { failureOf } from "../errors";
-import { useTRPC } from "../trpc";
+import { useTRPC, useTRPCClient } from "../trpc";
 
 type AuditEvent = RouterOutputs["intent"]["history"]["events"][number];
 
-/** The audit log, newest first, and restoring the intent of an earlier generation. */
-export function HistoryPanel({ tenant, readOnly }: { tenant: string; readOnly: boolean }) {
+/**
+ * The audit log, newest first. Restoring an earlier generation loads it as the draft and opens
+ * the review (plan, field diff, reachability delta), where the restore is confirmed explicitly.
+ */
+export function HistoryPanel({
+  tenant,
+  readOnly,
+  onReview,
+}: {
+  tenant: string;
+  readOnly: boolean;
+  /** Opens the review, where a restore is planned and confirmed like any change. */
+  onReview: () => void;
+}) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const client = useTRPCClient();
+  const [loading, setLoading] = useState<number | null>(null);
   const generation = useDraft((s) => s.baseGeneration);
   // Refetched by the `intent.changes` subscription (useTenantDocument) after every commit.
   const history = useQuery(trpc.intent.history.queryOptions({ tenant, limit: 200 }));
-  const restore = useMutation(trpc.intent.restore.mutationOptions());
   const [message, setMessage] = useState<string | null>(null);
   const events = history.data?.events ?? [];
   const generations = [...new Set(events.map((e) => e.generation))];
@@ -47,21 +59,25 @@ export function HistoryPanel({ tenant, readOnly }: { tenant: string; readOnly: b
                 <button
                   type="button"
                   className="small-button"
-                  aria-label={`Restore generation ${g}`}
-                  disabled={restore.isPending}
+                  disabled={loading !== null}
                   onClick={async () => {
+                    setLoading(g);
+                    setMessage(null);
                     try {
-                      const result = await restore.mutateAsync({ tenant, generation: g });
-                      setMessage(`Restored generation ${g} as generation ${result.generation}.`);
-                      await queryClient.invalidateQueries({
-                        queryKey: trpc.intent.export.queryKey({ tenant }),
+                      const snapshot = await client.intent.snapshot.query({
+                        tenant,
+                        generation: g,
                       });
+                      draftStore.loadForRestore(normalizeDocument(snapshot.document), g);
+                      onReview();
                     } catch (error) {
-                      setMessage(`Restore refused: ${failureOf(error).message}`);
+                      setMessage(`Generation ${g} cannot be loaded: ${failureOf(error).message}`);
+                    } finally {
+                      setLoading(null);
                     }
                   }}
                 >
-                  Restore
+                  Review restore of generation {g}
                 </button>
               )}
             </div>
