@@ -47,8 +47,11 @@ describe("one convergence definition", () => {
     expect(fabric.converged).toBe(false);
     expect(fabric.convergedNodes).toBe(1);
     expect(fabric.behind).toEqual([{ name: "compute-2", health: "stale" }]);
-    expect(fabricSummary(fabric)).toContain("compute-2 not reporting");
-    expect(unreachableNodes(status)).toEqual(["compute-2"]);
+    expect(fabricSummary(fabric)).toBe("Not converged: compute-2 not reporting · 1/2 nodes · gen 3");
+    expect(unreachableNodes(status, doc)).toEqual(["compute-2"]);
+    // Only the nodes that hold the tenant: a dead node hosting nothing of it is not named.
+    const onlyWeb = { ...doc, workloads: doc.workloads?.slice(0, 1) } as IntentFile;
+    expect(unreachableNodes(status, onlyWeb)).toEqual([]);
   });
 
   it("a reporting node that has not acked is lagging", () => {

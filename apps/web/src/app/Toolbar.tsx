@@ -216,7 +216,7 @@ export function Toolbar({
                 return;
               }
               draftStore.replaceDocument(normalizeDocument(outcome.doc));
-              announce(`Imported ${file.name} into the draft: review and apply to make it real.`, {
+              announce(`Imported ${file.name}. Review and apply to make it real.`, {
                 label: "Undo import",
                 run: () => draftStore.undo(),
               });

@@ -7,7 +7,7 @@ import { type Convergence, overlayStore } from "../canvas/overlay";
 import { draftStore, useDraft } from "../draft/store";
 import { objectOfPath, validationStore } from "../draft/validation";
 import { failedWith, failureOf } from "../errors";
-import { fabricConvergence, type NodeBehind, networkConvergence } from "../lib/convergence";
+import { type NodeBehind, networkConvergence, tenantConvergence } from "../lib/convergence";
 import { useTRPC, useTRPCClient } from "../trpc";
 import { useFabricStatus } from "./useFabricStatus";
 
@@ -131,7 +131,12 @@ export function useLiveStatus(tenant: string, doc: IntentFile | null) {
       networks[name] = view.state;
       lagging[name] = view.behind;
     }
-    overlayStore.patch({ networks, lagging, fabric: data ? fabricConvergence(data) : null });
+    // The pill speaks for this tenant: the nodes that hold its config (lib/convergence).
+    overlayStore.patch({
+      networks,
+      lagging,
+      fabric: data ? tenantConvergence(data, applied ?? doc) : null,
+    });
   }, [doc, applied, data]);
   // Hit counts per rule of this tenant, summed over every node, read after status pushes (at
   // most every 5 s). The controller keeps counts per tenant, so every user who may read the

@@ -153,14 +153,15 @@ export function describeBehind(behind: readonly NodeBehind[]): string {
 }
 
 /**
- * The nodes a change would not reach now: every node not reporting (it receives nothing until it
- * reconnects). The review warns about these before apply.
+ * The nodes a change to `doc` would not reach now: those that should hold the tenant's config
+ * and are not reporting (they receive nothing until they reconnect). The review warns about
+ * these before apply.
  */
-export function unreachableNodes(status: StatusReport | undefined): string[] {
-  return (status?.nodes ?? [])
-    .filter((node) => nodeHealth(node) === "stale")
-    .map((node) => node.name)
-    .sort();
+export function unreachableNodes(status: StatusReport | undefined, doc: IntentFile): string[] {
+  if (!status) return [];
+  return tenantConvergence(status, doc)
+    .behind.filter((node) => node.health === "stale")
+    .map((node) => node.name);
 }
 
 /** The pill's and badge's state word: converged, or why not (a node not reporting wins). */
@@ -172,9 +173,9 @@ export function fabricState(fabric: FabricConvergence): "converged" | "stale" | 
 /** One line for the pill and the operator badge, naming the nodes that are behind. */
 export function fabricSummary(fabric: FabricConvergence): string {
   if (fabric.nodes === 0) return "No forwarding nodes registered";
-  const counts = `gen ${fabric.generation} · ${fabric.convergedNodes}/${fabric.nodes} nodes converged`;
-  if (fabric.converged) return `Fabric converged · ${counts}`;
-  return `Fabric not converged: ${describeBehind(fabric.behind)} · ${counts}`;
+  const counts = `${fabric.convergedNodes}/${fabric.nodes} nodes · gen ${fabric.generation}`;
+  if (fabric.converged) return `Converged · ${counts}`;
+  return `Not converged: ${describeBehind(fabric.behind)} · ${counts}`;
 }
 
 /**

@@ -37,7 +37,7 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
   const client = useTRPCClient();
   const apply = useMutation(trpc.intent.applyFile.mutationOptions());
   const { status } = useFabricStatus();
-  const unreachable = unreachableNodes(status);
+  const unreachable = doc ? unreachableNodes(status, doc) : [];
 
   // Re-plan whenever the draft changes and the controller finds it valid.
   useEffect(() => {

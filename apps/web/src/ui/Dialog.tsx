@@ -11,7 +11,7 @@ function appRoot(): HTMLElement | null {
 
 /**
  * A modal dialog (WCAG 2.2 dialog pattern): rendered above the app, which turns inert; focus goes
- * to the first field (the close button only when there is none), Tab and Shift+Tab cycle inside,
+ * to the first field (or, with none, the first action; the close button last), Tab and Shift+Tab cycle inside,
  * Escape closes, and focus returns to whatever opened it.
  */
 export function Dialog({
@@ -37,7 +37,11 @@ export function Dialog({
     const field = dialog?.querySelector<HTMLElement>(
       "input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled])",
     );
-    (field ?? dialog?.querySelector<HTMLElement>(FOCUSABLE))?.focus();
+    // No field (a confirmation): its first action, the close button only as a last resort.
+    const action = dialog?.querySelector<HTMLElement>(
+      `.dialog-body-start ~ :is(${FOCUSABLE}), .dialog-body-start ~ * :is(${FOCUSABLE})`,
+    );
+    (field ?? action ?? dialog?.querySelector<HTMLElement>(FOCUSABLE))?.focus();
     return () => {
       root?.removeAttribute("inert");
       // The opener may be gone (a deleted row): then focus the main landmark, never <body>.
@@ -82,6 +86,7 @@ export function Dialog({
             ×
           </button>
         </div>
+        <span className="dialog-body-start" hidden />
         {children}
       </div>
     </div>,

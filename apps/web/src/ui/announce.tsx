@@ -18,14 +18,20 @@ export function announce(message: string, action?: Announcement["action"]): void
   announcements.set({ current: { id: nextId++, message, ...(action ? { action } : {}) } });
 }
 
-/** Moves focus to `element` (or the first match of a selector), as after an action. */
+/**
+ * Moves focus to `target` (an element or a selector), as after an action. What the action opens
+ * may still be rendering (a lazy panel): a selector is looked for on each frame for about a
+ * second.
+ */
 export function focusAfter(target: HTMLElement | string | null | undefined): void {
-  // After React has rendered what the action changed.
-  requestAnimationFrame(() => {
+  let frames = 0;
+  const seek = () => {
     const element =
       typeof target === "string" ? document.querySelector<HTMLElement>(target) : target;
-    element?.focus();
-  });
+    if (element) element.focus();
+    else if (++frames < 60) requestAnimationFrame(seek);
+  };
+  requestAnimationFrame(seek);
 }
 
 /**
