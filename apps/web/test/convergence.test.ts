@@ -47,7 +47,9 @@ describe("one convergence definition", () => {
     expect(fabric.converged).toBe(false);
     expect(fabric.convergedNodes).toBe(1);
     expect(fabric.behind).toEqual([{ name: "compute-2", health: "stale" }]);
-    expect(fabricSummary(fabric)).toBe("Not converged: compute-2 not reporting · 1/2 nodes · gen 3");
+    expect(fabricSummary(fabric)).toBe(
+      "Not converged: compute-2 not reporting · 1/2 nodes · gen 3",
+    );
     expect(unreachableNodes(status, doc)).toEqual(["compute-2"]);
     // Only the nodes that hold the tenant: a dead node hosting nothing of it is not named.
     const onlyWeb = { ...doc, workloads: doc.workloads?.slice(0, 1) } as IntentFile;

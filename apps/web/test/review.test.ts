@@ -4,7 +4,7 @@ import { readIntentFile } from "../src/app/Toolbar";
 import { failureOf, pathOf } from "../src/errors";
 import { suggestCidr } from "../src/inspector/CreateDialogs";
 import { documentDiff, fieldChanges } from "../src/lib/fieldDiff";
-import { flowClass, reachDeltaOf } from "../src/lib/reachDelta";
+import { flowClass, type ReachFlip, reachDeltaOf } from "../src/lib/reachDelta";
 
 const base = {
   apiVersion: "netloom/v1",
@@ -62,7 +62,7 @@ describe("field-level diff", () => {
 
 describe("reachability delta", () => {
   it("reads the controller's flips and refuses malformed ones", () => {
-    const flip = {
+    const flip: ReachFlip = {
       from: "web-1",
       to: "db-1",
       protocol: "tcp",
@@ -74,7 +74,8 @@ describe("reachability delta", () => {
     expect(reachDeltaOf({ reachability: { flips: [flip] } })).toEqual([flip]);
     expect(reachDeltaOf({})).toBeNull();
     expect(reachDeltaOf({ reachability: [{ from: "x" }] })).toBeNull();
-    expect(flowClass({ ...flip, port: undefined, protocol: "icmp" })).toBe("icmp");
+    const { port: _port, ...portless } = flip;
+    expect(flowClass({ ...portless, protocol: "icmp" })).toBe("icmp");
     expect(flowClass(flip)).toBe("tcp/5432");
   });
 });
