@@ -10,13 +10,15 @@ import { type CommandIo, EXIT, type ExitCode, reportError, UsageError } from "./
 
 export const USAGE = `usage: netloom <command> [options]
 
-  apply -f FILE [--dry-run]           make the tenant's (or the fabric's) stored intent equal to FILE
+  apply -f FILE [--dry-run] [--wait [--timeout S]]
+                                      make the tenant's (or the fabric's) stored intent equal to FILE;
+                                      --wait: until its nodes applied it (exit 1 naming those that did not)
   export --tenant T                   print a file that applies back to the same state
   trace --tenant T --from A --to B --protocol P [--port N]
                                       why A can or cannot reach B
   check --tenant T -f EXPECT [--dataplane]
                                       check expected verdicts (exit 1 on any mismatch)
-  status                              forwarding nodes and config convergence
+  status [--tenant T]                 forwarding nodes and config convergence (of one tenant)
   lab up --nodes N | lab down         a real Linux fabric on this machine (root)
   login (--token T | --email E --password P)
                                       save a token for the server
@@ -27,6 +29,8 @@ every command: --server URL (or NETLOOM_SERVER), --json; token from NETLOOM_TOKE
 const OPTIONS = {
   file: { type: "string", short: "f" },
   "dry-run": { type: "boolean" },
+  wait: { type: "boolean" },
+  timeout: { type: "string" },
   tenant: { type: "string" },
   from: { type: "string" },
   to: { type: "string" },

@@ -5,6 +5,7 @@ import fastifyStatic from "@fastify/static";
 import { NetloomError } from "@netloom/model";
 import { TRPCError } from "@trpc/server";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { type AnalysisBudget, AnalysisPool, DEFAULT_BUDGET } from "./analysis/pool";
 import type { Principal } from "./auth/principal";
 import { AuthService, SESSION_TTL_MS } from "./auth/service";
 import { type Db, openDb } from "./db";
@@ -41,6 +42,8 @@ export interface ServerOptions {
   webDist?: string;
   /** Serve agents (distribution); default true. */
   distribution?: boolean;
+  /** Time and memory budget of trace, check, matrix and plan (default DEFAULT_BUDGET). */
+  analysis?: Partial<AnalysisBudget>;
 }
 
 export interface NetloomServer {
@@ -107,7 +110,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   });
   const events = new ControllerEvents();
   const store = await Store.open(db, events);
-  const reach = new Reach(store);
+  // Analysis failures are logged by the app's logger (made below; the pool logs only later).
+  const pool = new AnalysisPool({ ...DEFAULT_BUDGET, ...options.analysis }, (message, context) =>
+    app.log.warn(context, message),
+  );
+  const reach = new Reach(store, pool);
   store.assertionChecker = reach.assertionChecker;
   const auth = new AuthService(db);
   const services: Services = { store, auth, events, reach };
@@ -180,10 +187,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     const token = bearerOf(req);
     const session = cookieOf(req, SESSION_COOKIE);
     const principal = await auth.authenticate({ token, session: token ? undefined : session });
+    const idempotencyKey = req.headers["idempotency-key"];
     return {
       services,
       principal,
       session,
+      idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey[0] : idempotencyKey,
       setSession(value) {
         const attributes = `Path=/; HttpOnly; SameSite=Strict${secureCookies ? "; Secure" : ""}`;
         res.header(
@@ -244,7 +253,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
         loadTenantInput: async (tenantId) =>
           store.compileInput().tenants.find((tenant) => tenant.id === tenantId) ?? null,
         // Changes committed through another controller: re-read them before compiling.
-        refresh: async () => store.reload(),
+        refresh: (change) => store.refresh(change),
       });
       services.fabricStatus = () => registered.status();
       app.addHook("onClose", async () => {
@@ -278,6 +287,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
       if (closed) return;
       closed = true;
       await app.close();
+      await reach.close();
       await store.flushFabricState();
       await db.close();
     },

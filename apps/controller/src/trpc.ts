@@ -5,6 +5,7 @@ import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import type { Principal } from "./auth/principal";
 import type { AuthService } from "./auth/service";
+import { unavailableOr } from "./db";
 import { domainErrorOf, type NetloomErrorData, trpcCodeOf } from "./errors";
 import type { ControllerEvents } from "./events";
 import type { Reach } from "./reach";
@@ -26,6 +27,8 @@ export interface Context {
   principal: Principal | null;
   /** The session cookie as received (logout). */
   session?: string | undefined;
+  /** The request's `Idempotency-Key` header: creates and applies answer a retry once. */
+  idempotencyKey?: string | undefined;
   /** Sets (value) or clears (null) the session cookie; absent for in-process callers. */
   setSession?: ((value: string | null) => void) | undefined;
 }
@@ -77,8 +80,9 @@ export const createCallerFactory = t.createCallerFactory;
  */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof NetloomError) {
-    const cause = result.error.cause;
+  // A lost database connection is UNAVAILABLE (retryable), whatever layer noticed it.
+  const cause = result.ok ? undefined : unavailableOr(result.error.cause);
+  if (!result.ok && cause instanceof NetloomError) {
     throw new TRPCError({ code: trpcCodeOf(cause.code), message: cause.message, cause });
   }
   return result;

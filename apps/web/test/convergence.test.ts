@@ -1,25 +1,26 @@
 import type { IntentFile } from "@netloom/model";
 import { describe, expect, it } from "vitest";
 import {
+  convergenceOf,
+  convergenceSummary,
   describeBehind,
-  fabricConvergence,
-  fabricSummary,
-  type NodeReport,
+  type NodeState,
   networkConvergence,
-  tenantConvergence,
+  type StatusReport,
   unreachableNodes,
 } from "../src/lib/convergence";
 
-function node(name: string, over: Partial<NodeReport> = {}): NodeReport {
+/** A status answer as the controller sends it: verdict and names derived from node states. */
+function status(states: Record<string, NodeState>, compileCurrent = true): StatusReport {
+  const nodes = Object.entries(states).map(([name, state]) => ({ name, state }));
   return {
-    name,
-    converged: true,
-    stale: false,
-    connected: true,
-    appliedGeneration: 3,
-    desiredGeneration: 3,
-    lastError: null,
-    ...over,
+    generation: 3,
+    converged: compileCurrent && nodes.every((n) => n.state === "converged"),
+    lagging: nodes.filter((n) => n.state === "lagging").map((n) => n.name),
+    stale: nodes
+      .filter((n) => n.state === "stale" || n.state === "disconnected")
+      .map((n) => n.name),
+    nodes,
   };
 }
 
@@ -36,60 +37,47 @@ const doc = {
   ],
 } as unknown as IntentFile;
 
-describe("one convergence definition", () => {
-  it("a node that acked but stopped reporting is not converged, and is named", () => {
-    // The server's own `converged` says true (it acked); stale must still win.
-    const status = {
-      generation: 3,
-      nodes: [node("compute-1"), node("compute-2", { stale: true, connected: false })],
-    };
-    const fabric = fabricConvergence(status);
-    expect(fabric.converged).toBe(false);
-    expect(fabric.convergedNodes).toBe(1);
-    expect(fabric.behind).toEqual([{ name: "compute-2", health: "stale" }]);
-    expect(fabricSummary(fabric)).toBe(
+describe("the controller's convergence, worded once", () => {
+  it("names a node that stopped reporting in the pill and the review warning", () => {
+    const report = status({ "compute-1": "converged", "compute-2": "disconnected" });
+    const view = convergenceOf(report);
+    expect(view.converged).toBe(false);
+    expect(view.convergedNodes).toBe(1);
+    expect(convergenceSummary(view)).toBe(
       "Not converged: compute-2 not reporting · 1/2 nodes · gen 3",
     );
-    expect(unreachableNodes(status, doc)).toEqual(["compute-2"]);
-    // Only the nodes that hold the tenant: a dead node hosting nothing of it is not named.
-    const onlyWeb = { ...doc, workloads: doc.workloads?.slice(0, 1) } as IntentFile;
-    expect(unreachableNodes(status, onlyWeb)).toEqual([]);
+    expect(unreachableNodes(report)).toEqual(["compute-2"]);
   });
 
-  it("a reporting node that has not acked is lagging", () => {
-    const fabric = fabricConvergence({
-      generation: 4,
-      nodes: [node("compute-1", { converged: false }), node("compute-2")],
-    });
-    expect(fabric.behind).toEqual([{ name: "compute-1", health: "lagging" }]);
-    expect(describeBehind(fabric.behind)).toBe("compute-1 applying");
+  it("lists nodes not reporting before nodes still applying", () => {
+    const view = convergenceOf(
+      status({ "compute-1": "lagging", "compute-2": "stale", "compute-3": "converged" }),
+    );
+    expect(describeBehind(view.behind)).toBe("compute-2 not reporting, compute-1 applying");
   });
 
-  it("no nodes is not converged", () => {
-    expect(fabricConvergence({ generation: 1, nodes: [] }).converged).toBe(false);
+  it("never calls a pending compile converged, even with every node at its config", () => {
+    const view = convergenceOf(status({ "compute-1": "converged" }, false));
+    expect(view.converged).toBe(false);
+    expect(convergenceSummary(view)).toBe("Not converged: compiling · 1/1 nodes · gen 3");
   });
 
-  it("networks follow only the nodes that hold them", () => {
-    const status = {
-      generation: 3,
-      nodes: [node("compute-1"), node("compute-2", { stale: true })],
-    };
-    const view = networkConvergence(status, doc, doc);
+  it("narrows to a network the nodes that host it", () => {
+    const report = status({ "compute-1": "converged", "compute-2": "stale" });
+    const view = networkConvergence(report, doc, doc);
     expect(view.web).toEqual({ state: "converged", behind: [] });
     expect(view.db).toEqual({ state: "pending", behind: [{ name: "compute-2", health: "stale" }] });
-    expect(tenantConvergence(status, doc).converged).toBe(false);
   });
 
-  it("draft networks are not applied, never converged", () => {
-    const status = { generation: 3, nodes: [node("compute-1"), node("compute-2")] };
+  it("calls draft and edited networks not applied, never converged", () => {
+    const report = status({ "compute-1": "converged", "compute-2": "converged" });
     const draft = {
       ...doc,
       networks: [...(doc.networks ?? []), { name: "cache", subnets: [{ cidr: "10.3.0.0/24" }] }],
     } as IntentFile;
-    const view = networkConvergence(status, draft, doc);
+    const view = networkConvergence(report, draft, doc);
     expect(view.cache?.state).toBe("not-applied");
     expect(view.web?.state).toBe("converged");
-    // An edited network is not applied either until the edit is.
     const edited = {
       ...doc,
       networks: [
@@ -97,12 +85,7 @@ describe("one convergence definition", () => {
         ...(doc.networks ?? []).slice(1),
       ],
     } as IntentFile;
-    expect(networkConvergence(status, edited, doc).web?.state).toBe("not-applied");
-  });
-
-  it("a workload placed on an unknown node keeps its network unconverged", () => {
-    const status = { generation: 3, nodes: [node("compute-1")] };
-    const view = networkConvergence(status, doc, doc);
-    expect(view.db).toEqual({ state: "pending", behind: [{ name: "compute-2", health: "stale" }] });
+    expect(networkConvergence(report, edited, doc).web?.state).toBe("not-applied");
+    expect(networkConvergence(undefined, doc, doc).web?.state).toBe("unknown");
   });
 });

@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { readIntentFile } from "../src/app/Toolbar";
 import { failureOf, pathOf } from "../src/errors";
 import { suggestCidr } from "../src/inspector/CreateDialogs";
-import { documentDiff, fieldChanges } from "../src/lib/fieldDiff";
-import { flowClass, type ReachFlip, reachDeltaOf } from "../src/lib/reachDelta";
+import { flowClass, valueText, workloadsText } from "../src/lib/reachDelta";
 
 const base = {
   apiVersion: "netloom/v1",
@@ -22,61 +21,15 @@ const base = {
   ],
 } as unknown as IntentFile;
 
-describe("field-level diff", () => {
-  it("lists before and after of each changed field", () => {
-    expect(fieldChanges({ a: 1, b: [1, 2] }, { a: 2, b: [1] })).toEqual([
-      { path: "a", before: "1", after: "2" },
-      { path: "b[1]", before: "2", after: undefined },
-    ]);
-  });
-
-  it("names created, updated and deleted objects with their fields", () => {
-    const draft = {
-      ...base,
-      networks: [
-        { name: "web", subnets: [{ cidr: "10.1.0.0/24" }] },
-        { name: "app", subnets: [{ cidr: "10.3.0.0/24" }] },
-      ],
-      policies: [
-        {
-          name: "web-db",
-          attach: ["web", "db"],
-          rules: [
-            { action: "deny", protocol: "tcp", source: "web", destination: "db", ports: 5432 },
-          ],
-        },
-      ],
-    } as unknown as IntentFile;
-    const diffs = documentDiff(base, draft);
-    expect(diffs.map((d) => `${d.action} ${d.kind}/${d.name}`)).toEqual([
-      "create networks/app",
-      "delete networks/db",
-      "update policies/web-db",
-    ]);
-    expect(diffs[2]?.fields).toEqual([
-      { path: "rules[0].action", before: '"allow"', after: '"deny"' },
-    ]);
-    expect(documentDiff(base, base)).toEqual([]);
-  });
-});
-
-describe("reachability delta", () => {
-  it("reads the controller's flips and refuses malformed ones", () => {
-    const flip: ReachFlip = {
-      from: "web-1",
-      to: "db-1",
-      protocol: "tcp",
-      port: 5432,
-      before: "allow",
-      after: "deny",
-    };
-    expect(reachDeltaOf({ reachability: [flip] })).toEqual([flip]);
-    expect(reachDeltaOf({ reachability: { flips: [flip] } })).toEqual([flip]);
-    expect(reachDeltaOf({})).toBeNull();
-    expect(reachDeltaOf({ reachability: [{ from: "x" }] })).toBeNull();
-    const { port: _port, ...portless } = flip;
-    expect(flowClass({ ...portless, protocol: "icmp" })).toBe("icmp");
-    expect(flowClass(flip)).toBe("tcp/5432");
+describe("review wording", () => {
+  it("prints flow classes and workload classes as the review lists them", () => {
+    expect(flowClass({ flow: { protocol: "tcp", port: 5432 } })).toBe("tcp/5432");
+    expect(flowClass({ flow: { protocol: "udp", port: 53, portTo: 60 } })).toBe("udp/53-60");
+    expect(flowClass({ flow: { protocol: "icmp" } })).toBe("icmp");
+    expect(workloadsText(["a", "b"])).toBe("a, b");
+    expect(workloadsText(["a", "b", "c", "d", "e"])).toBe("a, b, c and 2 more");
+    expect(valueText("deny")).toBe('"deny"');
+    expect(valueText(undefined)).toBeUndefined();
   });
 });
 

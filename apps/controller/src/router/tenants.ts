@@ -2,6 +2,7 @@ import { nameSchema } from "@netloom/model";
 import { z } from "zod";
 import { requireCloudAdmin } from "../auth/principal";
 import { tenantFor, visibleTenants } from "../auth/tenancy";
+import { idempotentRequest } from "../store/idempotency";
 import type { Store } from "../store/store";
 import { QUOTA_NAMES, type Quotas, type TenantState } from "../store/types";
 import { authedProcedure, router } from "../trpc";
@@ -47,7 +48,11 @@ export const tenantsRouter = router({
     .output(tenantSchema)
     .mutation(async ({ ctx, input }) => {
       requireCloudAdmin(ctx.principal);
-      const state = await ctx.services.store.createTenant(input.name, ctx.principal.email);
+      const state = await ctx.services.store.createTenant(
+        input.name,
+        ctx.principal.email,
+        idempotentRequest(ctx.idempotencyKey, `${ctx.principal.userId}:tenants.create`, input),
+      );
       return detail(ctx.services.store, state);
     }),
   delete: authedProcedure

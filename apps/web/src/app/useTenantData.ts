@@ -7,9 +7,9 @@ import { type Convergence, overlayStore } from "../canvas/overlay";
 import { draftStore, useDraft } from "../draft/store";
 import { objectOfPath, validationStore } from "../draft/validation";
 import { failedWith, failureOf } from "../errors";
-import { type NodeBehind, networkConvergence, tenantConvergence } from "../lib/convergence";
+import { convergenceOf, type NodeBehind, networkConvergence } from "../lib/convergence";
 import { useTRPC, useTRPCClient } from "../trpc";
-import { useFabricStatus } from "./useFabricStatus";
+import { useTenantStatus } from "./useConvergenceStatus";
 
 /**
  * Loads the tenant's stored document into the draft and keeps it current: a committed change
@@ -121,7 +121,7 @@ export function useDraftValidation(
  */
 export function useLiveStatus(tenant: string, doc: IntentFile | null) {
   const client = useTRPCClient();
-  const { status: data, error } = useFabricStatus();
+  const { status: data, error } = useTenantStatus(tenant);
   const applied = useDraft((s) => (s.tenant === tenant ? s.base : null));
   useEffect(() => {
     if (!doc) return;
@@ -131,11 +131,11 @@ export function useLiveStatus(tenant: string, doc: IntentFile | null) {
       networks[name] = view.state;
       lagging[name] = view.behind;
     }
-    // The pill speaks for this tenant: the nodes that hold its config (lib/convergence).
+    // The pill speaks for this tenant: the nodes that hold its config.
     overlayStore.patch({
       networks,
       lagging,
-      fabric: data ? tenantConvergence(data, applied ?? doc) : null,
+      fabric: data ? convergenceOf(data) : null,
     });
   }, [doc, applied, data]);
   // Hit counts per rule of this tenant, summed over every node, read after status pushes (at

@@ -12,7 +12,7 @@ import {
 } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { draftStore, useDraft } from "../draft/store";
-import { fabricState, fabricSummary } from "../lib/convergence";
+import { convergenceState, convergenceSummary } from "../lib/convergence";
 import { EdgeLabelLayer, edgeTypes, hoverEdge } from "./edges";
 import { estimateSize, handlesFor } from "./geometry";
 import {
@@ -457,14 +457,14 @@ function sameData(a: object, b: object): boolean {
 function FabricBadge() {
   const fabric = useOverlay((s) => s.fabric);
   if (!fabric) return null;
-  const state = fabricState(fabric);
+  const state = convergenceState(fabric);
   return (
     <div
       className={`fabric-badge health-${state}`}
       role="status"
-      aria-label={fabricSummary(fabric)}
+      aria-label={convergenceSummary(fabric)}
     >
-      <span className="conv-dot" /> {fabricSummary(fabric)}
+      <span className="conv-dot" /> {convergenceSummary(fabric)}
     </div>
   );
 }

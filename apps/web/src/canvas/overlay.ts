@@ -1,4 +1,4 @@
-import type { FabricConvergence, NetworkState, NodeBehind } from "../lib/convergence";
+import type { ConvergenceView, NetworkState, NodeBehind } from "../lib/convergence";
 import { createExternalStore, useStoreSelector } from "../lib/externalStore";
 import type { ReachFlip } from "../lib/reachDelta";
 
@@ -32,7 +32,7 @@ export interface OverlayState {
   /** Canvas node ids of objects with problems. */
   problems: ReadonlySet<string>;
   /** The fabric as a whole, from the status subscription; null until the first push. */
-  fabric: FabricConvergence | null;
+  fabric: ConvergenceView | null;
   /**
    * The reviewed draft's reachability delta (pairs whose verdict flips), for the canvas to draw;
    * null when no review is open.

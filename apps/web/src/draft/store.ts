@@ -18,7 +18,7 @@ export interface DraftState {
   selection: ObjectRef | null;
   /** Read-only views (operator, viewer role) never edit the draft. */
   readOnly: boolean;
-  /** Set while the draft is an earlier generation loaded for review before a restore. */
+  /** Set while the review of restoring this earlier generation is open. */
   restoring: number | null;
 }
 
@@ -69,7 +69,7 @@ function createDraftStore() {
         future: sameTenant ? state.future : [],
         selection: sameTenant ? state.selection : null,
         readOnly,
-        restoring: dirty ? state.restoring : null,
+        restoring: sameTenant && generation === state.baseGeneration ? state.restoring : null,
       });
     },
     /**
@@ -89,6 +89,7 @@ function createDraftStore() {
         doc: next,
         past: merge ? state.past : [...state.past.slice(-HISTORY_LIMIT + 1), state.doc],
         future: [],
+        restoring: null,
       });
     },
     replaceDocument(doc: IntentFile) {
@@ -96,12 +97,12 @@ function createDraftStore() {
       set({ ...state, doc, past: [...state.past, state.doc], future: [], restoring: null });
     },
     /**
-     * Loads the document of an earlier generation as the draft, for review: nothing is applied
-     * until the review's explicit confirmation; undo brings the previous draft back.
+     * Opens (or, with null, closes) the review of restoring an earlier generation. The draft is
+     * left alone: the review is the controller's dry-run restore, applied only on confirmation.
      */
-    loadForRestore(doc: IntentFile, generation: number) {
-      if (!state.doc || state.readOnly) return;
-      set({ ...state, doc, past: [...state.past, state.doc], future: [], restoring: generation });
+    reviewRestore(generation: number | null) {
+      if (state.readOnly) return;
+      set({ ...state, restoring: generation });
     },
     undo() {
       const previous = state.past.at(-1);

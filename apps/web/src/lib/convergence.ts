@@ -1,30 +1,27 @@
 import { assertNever, type IntentFile } from "@netloom/model";
 
 /**
- * The portal's one reading of convergence. A node holds its config when it is reporting (a
- * heartbeat within the controller's stale bound) and has acked the generation it was sent; an
- * object is converged when every node that should hold its config does. Objects of the draft
- * that were never applied are "not applied", never converged. The pill, the operator badge, the
- * network inspector, the node view and the review all read it from here.
+ * The portal's reading of the controller's one definition of convergence
+ * (distribution/convergence.ts): a node is converged when its agent is connected, heard from
+ * within the stale bound, and has acked the config it should hold. The controller computes each
+ * node's state and the verdict; this module only words it and narrows it to a network, so the
+ * pill, the operator badge, the network inspector, the node view and the review say the same.
+ * Objects of the draft that were never applied are "not applied", never converged.
  */
 
-/** One node as the controller's status reports it (the fields this reading needs). */
-export interface NodeReport {
-  name: string;
-  converged: boolean;
-  stale: boolean;
-  connected: boolean;
-  appliedGeneration: number;
-  desiredGeneration: number | null;
-  lastError: string | null;
-}
+/** A node's state as the controller computes it. */
+export type NodeState = "converged" | "lagging" | "stale" | "disconnected";
 
+/** What every status answer (fabric-wide or one tenant's) says, in the fields read here. */
 export interface StatusReport {
   generation: number;
-  nodes: readonly NodeReport[];
+  converged: boolean;
+  lagging: readonly string[];
+  stale: readonly string[];
+  nodes: readonly { name: string; state: NodeState }[];
 }
 
-/** Why a node does not hold its config: not reporting, or reporting but not acked yet. */
+/** Why a node does not hold its config: not reporting (stale or gone), or not acked yet. */
 export type NodeHealth = "converged" | "stale" | "lagging";
 
 export interface NodeBehind {
@@ -32,9 +29,18 @@ export interface NodeBehind {
   health: Exclude<NodeHealth, "converged">;
 }
 
-export function nodeHealth(node: NodeReport): NodeHealth {
-  if (node.stale) return "stale";
-  return node.converged ? "converged" : "lagging";
+export function healthOf(state: NodeState): NodeHealth {
+  switch (state) {
+    case "converged":
+      return "converged";
+    case "lagging":
+      return "lagging";
+    case "stale":
+    case "disconnected":
+      return "stale";
+    default:
+      return assertNever(state);
+  }
 }
 
 /** Words for one node's health, as every view prints it. */
@@ -51,46 +57,27 @@ export function healthLabel(health: NodeHealth): string {
   }
 }
 
-export interface FabricConvergence {
+export interface ConvergenceView {
   converged: boolean;
   generation: number;
   nodes: number;
   convergedNodes: number;
-  /** Nodes that do not hold their config, by name. */
+  /** Nodes that do not hold their config, by name: not reporting first. */
   behind: NodeBehind[];
 }
 
-/** The fabric as a whole: converged when every registered node holds its config. */
-export function fabricConvergence(status: StatusReport): FabricConvergence {
-  return convergenceOver(status, status.nodes);
-}
-
-function convergenceOver(status: StatusReport, nodes: readonly NodeReport[]): FabricConvergence {
-  const behind: NodeBehind[] = [];
-  for (const node of nodes) {
-    const health = nodeHealth(node);
-    if (health !== "converged") behind.push({ name: node.name, health });
-  }
-  behind.sort((a, b) => a.name.localeCompare(b.name));
+/** The controller's verdict over a status answer, with the nodes behind named. */
+export function convergenceOf(status: StatusReport): ConvergenceView {
+  const behind: NodeBehind[] = [
+    ...[...status.stale].sort().map((name) => ({ name, health: "stale" as const })),
+    ...[...status.lagging].sort().map((name) => ({ name, health: "lagging" as const })),
+  ];
   return {
-    converged: nodes.length > 0 && behind.length === 0,
+    converged: status.converged,
     generation: status.generation,
-    nodes: nodes.length,
-    convergedNodes: nodes.length - behind.length,
+    nodes: status.nodes.length,
+    convergedNodes: status.nodes.filter((node) => node.state === "converged").length,
     behind,
-  };
-}
-
-/** A workload placed on a node the fabric does not know: that node holds nothing. */
-function unknownNode(name: string): NodeReport {
-  return {
-    name,
-    converged: false,
-    stale: true,
-    connected: false,
-    appliedGeneration: 0,
-    desiredGeneration: null,
-    lastError: null,
   };
 }
 
@@ -103,8 +90,8 @@ export interface NetworkConvergence {
 }
 
 /**
- * The nodes that should hold a network's config: those hosting a workload on it. A network with
- * no placed workload is held by every node (its routes and policies are compiled everywhere).
+ * The nodes that hold a network's config, among `all` (the tenant's nodes): those hosting a
+ * workload on it; a network with no placed workload is held by all of them.
  */
 export function nodesHolding(doc: IntentFile, network: string, all: readonly string[]): string[] {
   const hosts = new Set<string>();
@@ -112,12 +99,14 @@ export function nodesHolding(doc: IntentFile, network: string, all: readonly str
     if (!workload.node) continue;
     if (workload.interfaces.some((iface) => iface.network === network)) hosts.add(workload.node);
   }
-  return hosts.size > 0 ? [...hosts].sort() : [...all];
+  const held = all.filter((name) => hosts.has(name));
+  return held.length > 0 ? held : [...all];
 }
 
 /**
- * Every network of the draft `doc`: one that is not in the applied document `applied` (or
- * differs from it) is "not applied"; otherwise converged when every node holding it is.
+ * Every network of the draft `doc`, from the tenant's status: one that is not in the applied
+ * document `applied` (or differs from it) is "not applied"; otherwise converged when the tenant
+ * is, or when every node holding it is.
  */
 export function networkConvergence(
   status: StatusReport | undefined,
@@ -125,8 +114,7 @@ export function networkConvergence(
   applied: IntentFile | null,
 ): Record<string, NetworkConvergence> {
   const appliedNetworks = new Map((applied?.networks ?? []).map((n) => [n.name, n]));
-  const byName = new Map((status?.nodes ?? []).map((node) => [node.name, node]));
-  const all = [...byName.keys()];
+  const states = new Map((status?.nodes ?? []).map((node) => [node.name, node.state]));
   const out: Record<string, NetworkConvergence> = {};
   for (const network of doc.networks ?? []) {
     const stored = appliedNetworks.get(network.name);
@@ -134,15 +122,17 @@ export function networkConvergence(
       out[network.name] = { state: "not-applied", behind: [] };
       continue;
     }
-    if (!status || all.length === 0) {
+    if (!status) {
       out[network.name] = { state: "unknown", behind: [] };
       continue;
     }
-    const holders = nodesHolding(applied ?? doc, network.name, all).map(
-      (name) => byName.get(name) ?? unknownNode(name),
-    );
-    const view = convergenceOver(status, holders);
-    out[network.name] = { state: view.converged ? "converged" : "pending", behind: view.behind };
+    const behind: NodeBehind[] = [];
+    for (const name of nodesHolding(applied ?? doc, network.name, [...states.keys()])) {
+      const health = healthOf(states.get(name) ?? "disconnected");
+      if (health !== "converged") behind.push({ name, health });
+    }
+    const converged = status.converged || (states.size > 0 && behind.length === 0);
+    out[network.name] = { state: converged ? "converged" : "pending", behind };
   }
   return out;
 }
@@ -153,40 +143,23 @@ export function describeBehind(behind: readonly NodeBehind[]): string {
 }
 
 /**
- * The nodes a change to `doc` would not reach now: those that should hold the tenant's config
- * and are not reporting (they receive nothing until they reconnect). The review warns about
- * these before apply.
+ * The nodes a change would not reach now: those of the tenant's status that are not reporting
+ * (they receive nothing until they reconnect). The review warns about these before apply.
  */
-export function unreachableNodes(status: StatusReport | undefined, doc: IntentFile): string[] {
-  if (!status) return [];
-  return tenantConvergence(status, doc)
-    .behind.filter((node) => node.health === "stale")
-    .map((node) => node.name);
+export function unreachableNodes(status: StatusReport | undefined): string[] {
+  return status ? [...status.stale].sort() : [];
 }
 
 /** The pill's and badge's state word: converged, or why not (a node not reporting wins). */
-export function fabricState(fabric: FabricConvergence): "converged" | "stale" | "applying" {
-  if (fabric.converged) return "converged";
-  return fabric.behind.some((node) => node.health === "stale") ? "stale" : "applying";
+export function convergenceState(view: ConvergenceView): "converged" | "stale" | "applying" {
+  if (view.converged) return "converged";
+  return view.behind.some((node) => node.health === "stale") ? "stale" : "applying";
 }
 
 /** One line for the pill and the operator badge, naming the nodes that are behind. */
-export function fabricSummary(fabric: FabricConvergence): string {
-  if (fabric.nodes === 0) return "No forwarding nodes registered";
-  const counts = `${fabric.convergedNodes}/${fabric.nodes} nodes · gen ${fabric.generation}`;
-  if (fabric.converged) return `Converged · ${counts}`;
-  return `Not converged: ${describeBehind(fabric.behind)} · ${counts}`;
-}
-
-/**
- * A whole tenant: converged when every node hosting one of its workloads holds its config (with
- * no placed workload, every node does: its routes and policies are compiled everywhere).
- */
-export function tenantConvergence(status: StatusReport, doc: IntentFile): FabricConvergence {
-  const hosts = new Set<string>();
-  for (const workload of doc.workloads ?? []) if (workload.node) hosts.add(workload.node);
-  if (hosts.size === 0) return fabricConvergence(status);
-  const byName = new Map(status.nodes.map((node) => [node.name, node]));
-  const holders = [...hosts].sort().map((name) => byName.get(name) ?? unknownNode(name));
-  return convergenceOver(status, holders);
+export function convergenceSummary(view: ConvergenceView): string {
+  const counts = `${view.convergedNodes}/${view.nodes} nodes · gen ${view.generation}`;
+  if (view.converged) return `Converged · ${counts}`;
+  if (view.behind.length === 0) return `Not converged: compiling · ${counts}`;
+  return `Not converged: ${describeBehind(view.behind)} · ${counts}`;
 }

@@ -1,7 +1,7 @@
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { useFabricStatus } from "../app/useFabricStatus";
-import { fabricConvergence, healthLabel, nodeHealth } from "../lib/convergence";
+import { useFabricStatus } from "../app/useConvergenceStatus";
+import { convergenceOf, healthLabel, healthOf } from "../lib/convergence";
 import { useTRPC } from "../trpc";
 import { ConvergenceBadge } from "../ui/ConvergenceBadge";
 
@@ -28,7 +28,7 @@ export function NodesSection() {
     }
     return map;
   }, [exports]);
-  const fabric = status ? fabricConvergence(status) : undefined;
+  const fabric = status ? convergenceOf(status) : undefined;
   return (
     <section aria-labelledby="nodes-heading">
       <h1 id="nodes-heading">Forwarding nodes</h1>
@@ -50,7 +50,7 @@ export function NodesSection() {
         <tbody>
           {(status?.nodes ?? []).map((n) => {
             const h = hosted.get(n.name);
-            const health = nodeHealth(n);
+            const health = healthOf(n.state);
             return (
               <tr key={n.name}>
                 <th scope="row">{n.name}</th>
@@ -70,6 +70,7 @@ export function NodesSection() {
                 <td>
                   <span className={`health health-${health === "lagging" ? "applying" : health}`}>
                     <span className="conv-dot" aria-hidden="true" /> {healthLabel(health)}
+                    {n.state === "disconnected" ? " (disconnected)" : ""}
                   </span>
                 </td>
                 <td className="small">

@@ -1,7 +1,6 @@
 import type { RouterOutputs } from "@netloom/controller";
 import { useQueries, useQuery } from "@tanstack/react-query";
-import { useFabricStatus } from "../app/useFabricStatus";
-import { type FabricConvergence, tenantConvergence } from "../lib/convergence";
+import { type ConvergenceView, convergenceOf } from "../lib/convergence";
 import { useTRPC } from "../trpc";
 
 type TenantDetail = RouterOutputs["tenants"]["get"];
@@ -12,14 +11,13 @@ export interface TenantHealth {
   name: string;
   generation: number;
   detail: TenantDetail | undefined;
-  convergence: FabricConvergence | undefined;
+  convergence: ConvergenceView | undefined;
   lastChange: { at: string; actor: string } | undefined;
 }
 
 /**
  * Usage and health of every tenant the caller can see, for the picker cards and the operator's
- * tenant table. Convergence is the portal's one definition (lib/convergence) over the nodes that
- * host each tenant's workloads.
+ * tenant table. Convergence is the controller's one definition, per tenant (`fabric.tenantStatus`).
  */
 export function useTenantHealth(): { pending: boolean; rows: TenantHealth[] } {
   const trpc = useTRPC();
@@ -28,22 +26,25 @@ export function useTenantHealth(): { pending: boolean; rows: TenantHealth[] } {
   const details = useQueries({
     queries: tenants.map((t) => trpc.tenants.get.queryOptions({ tenant: t.name })),
   });
-  const exports = useQueries({
-    queries: tenants.map((t) => trpc.intent.export.queryOptions({ tenant: t.name })),
+  // Polled rather than subscribed: one SSE stream per tenant card would not scale.
+  const statuses = useQueries({
+    queries: tenants.map((t) => ({
+      ...trpc.fabric.tenantStatus.queryOptions({ tenant: t.name }),
+      refetchInterval: 3000,
+    })),
   });
   const histories = useQueries({
     queries: tenants.map((t) => trpc.intent.history.queryOptions({ tenant: t.name, limit: 1 })),
   });
-  const { status } = useFabricStatus();
   const rows = tenants.map((tenant, index): TenantHealth => {
-    const doc = exports[index]?.data?.document;
+    const status = statuses[index]?.data;
     const last = histories[index]?.data?.events[0];
     return {
       id: tenant.id,
       name: tenant.name,
       generation: tenant.generation,
       detail: details[index]?.data,
-      convergence: status && doc ? tenantConvergence(status, doc) : undefined,
+      convergence: status ? convergenceOf(status) : undefined,
       lastChange: last ? { at: last.at, actor: last.actor } : undefined,
     };
   });

@@ -1,11 +1,9 @@
-import { draftStore, useDraft } from "../draft/store";
-import { documentDiff } from "../lib/fieldDiff";
+import { draftStore } from "../draft/store";
 import { announce } from "../ui/announce";
 import { ConfirmDialog } from "../ui/Dialog";
 
 /** Asks before dropping the draft; the toast after it offers Undo. */
 export function DiscardDialog({ onDone }: { onDone: () => void }) {
-  const count = useDraft((s) => (s.doc && s.base ? documentDiff(s.base, s.doc).length : 0));
   return (
     <ConfirmDialog
       title="Discard the draft?"
@@ -15,14 +13,14 @@ export function DiscardDialog({ onDone }: { onDone: () => void }) {
       onConfirm={() => {
         draftStore.discard();
         onDone();
-        announce(`Discarded ${count} unapplied change${count === 1 ? "" : "s"}.`, {
+        announce("Discarded the draft.", {
           label: "Undo discard",
           run: () => draftStore.undo(),
         });
       }}
     >
       <p>
-        {count} unapplied object change{count === 1 ? "" : "s"} will be dropped. You can undo this
+        Every unapplied change is dropped and the canvas shows what is applied. You can undo this
         right after.
       </p>
     </ConfirmDialog>

@@ -1,10 +1,13 @@
 import { kindLabel } from "../draft/ops";
-import type { ObjectDiff } from "../lib/fieldDiff";
+import { type ObjectReview, valueText } from "../lib/reachDelta";
 
 const ACTION_MARK = { create: "+", update: "~", delete: "−" } as const;
 
-/** Object changes with each changed field's before and after, as `kubectl diff` shows them. */
-export function FieldDiff({ diffs }: { diffs: readonly ObjectDiff[] }) {
+/**
+ * Object changes with each changed field's before and after, as `kubectl diff` shows them (the
+ * controller's review of the dry run).
+ */
+export function FieldDiff({ diffs }: { diffs: readonly ObjectReview[] }) {
   return (
     <section aria-labelledby="object-changes-heading">
       <h3 id="object-changes-heading">Object changes ({diffs.length})</h3>
@@ -33,27 +36,31 @@ export function FieldDiff({ diffs }: { diffs: readonly ObjectDiff[] }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {diff.fields.map((field) => (
-                    <tr key={field.path}>
-                      <th scope="row">
-                        <code>{field.path || "(value)"}</code>
-                      </th>
-                      <td className="diff-before">
-                        {field.before === undefined ? (
-                          <span className="muted">absent</span>
-                        ) : (
-                          <code>{field.before}</code>
-                        )}
-                      </td>
-                      <td className="diff-after">
-                        {field.after === undefined ? (
-                          <span className="muted">absent</span>
-                        ) : (
-                          <code>{field.after}</code>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
+                  {diff.fields.map((field) => {
+                    const before = valueText(field.before);
+                    const after = valueText(field.after);
+                    return (
+                      <tr key={field.path}>
+                        <th scope="row">
+                          <code>{field.path || "(value)"}</code>
+                        </th>
+                        <td className="diff-before">
+                          {before === undefined ? (
+                            <span className="muted">absent</span>
+                          ) : (
+                            <code>{before}</code>
+                          )}
+                        </td>
+                        <td className="diff-after">
+                          {after === undefined ? (
+                            <span className="muted">absent</span>
+                          ) : (
+                            <code>{after}</code>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
                 </tbody>
               </table>
             </details>

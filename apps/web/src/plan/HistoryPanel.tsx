@@ -1,16 +1,14 @@
 import type { RouterOutputs } from "@netloom/controller";
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
-import { kindLabel, normalizeDocument } from "../draft/ops";
-import { draftStore, useDraft } from "../draft/store";
-import { failureOf } from "../errors";
-import { useTRPC, useTRPCClient } from "../trpc";
+import { kindLabel } from "../draft/ops";
+import { draftStore, isDirty, useDraft } from "../draft/store";
+import { useTRPC } from "../trpc";
 
 type AuditEvent = RouterOutputs["intent"]["history"]["events"][number];
 
 /**
- * The audit log, newest first. Restoring an earlier generation loads it as the draft and opens
- * the review (plan, field diff, reachability delta), where the restore is confirmed explicitly.
+ * The audit log, newest first. Restoring an earlier generation opens its review (the controller's
+ * dry-run restore: plan, field diff, reachability delta), where it is confirmed explicitly.
  */
 export function HistoryPanel({
   tenant,
@@ -23,22 +21,15 @@ export function HistoryPanel({
   onReview: () => void;
 }) {
   const trpc = useTRPC();
-  const client = useTRPCClient();
-  const [loading, setLoading] = useState<number | null>(null);
+  const dirty = useDraft(isDirty);
   const generation = useDraft((s) => s.baseGeneration);
   // Refetched by the `intent.changes` subscription (useTenantDocument) after every commit.
   const history = useQuery(trpc.intent.history.queryOptions({ tenant, limit: 200 }));
-  const [message, setMessage] = useState<string | null>(null);
   const events = history.data?.events ?? [];
   const generations = [...new Set(events.map((e) => e.generation))];
   return (
     <div className="history">
       <h2>History</h2>
-      {message ? (
-        <div className="applied-note" role="status">
-          {message}
-        </div>
-      ) : null}
       {history.isPending ? <p className="muted">Loading…</p> : null}
       {history.error ? (
         <div className="field-error" role="alert">
@@ -59,22 +50,11 @@ export function HistoryPanel({
                 <button
                   type="button"
                   className="small-button"
-                  disabled={loading !== null}
-                  onClick={async () => {
-                    setLoading(g);
-                    setMessage(null);
-                    try {
-                      const snapshot = await client.intent.snapshot.query({
-                        tenant,
-                        generation: g,
-                      });
-                      draftStore.loadForRestore(normalizeDocument(snapshot.document), g);
-                      onReview();
-                    } catch (error) {
-                      setMessage(`Generation ${g} cannot be loaded: ${failureOf(error).message}`);
-                    } finally {
-                      setLoading(null);
-                    }
+                  disabled={dirty}
+                  title={dirty ? "Apply or discard the draft first" : undefined}
+                  onClick={() => {
+                    draftStore.reviewRestore(g);
+                    onReview();
                   }}
                 >
                   Review restore of generation {g}

@@ -1,43 +1,40 @@
 import type { ResourceKind } from "@netloom/model";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
-import { useFabricStatus } from "../app/useFabricStatus";
-import { overlayStore } from "../canvas/overlay";
+import { useTenantStatus } from "../app/useConvergenceStatus";
 import { kindLabel } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";
 import { objectOfPath, useValidation } from "../draft/validation";
 import { failureOf } from "../errors";
 import { unreachableNodes } from "../lib/convergence";
-import { documentDiff } from "../lib/fieldDiff";
-import { reachDeltaOf } from "../lib/reachDelta";
 import { useTRPC, useTRPCClient } from "../trpc";
 import { announce, focusAfter } from "../ui/announce";
-import { ConfirmDialog } from "../ui/Dialog";
 import { DiscardDialog } from "./DiscardDialog";
 import { type ApplyResult, PlanView } from "./PlanView";
+import { RestoreReview, useReachOverlay } from "./RestoreReview";
+import { StaleWarning } from "./StaleWarning";
 
 /**
  * The review before apply: the dry run of the draft (reachability delta, field-level diff per
  * object, per-node config changes, broken assertions), which nodes would not receive it now,
- * then apply or discard. A draft loaded from history (a restore) is reviewed the same way and
+ * then apply or discard. A restore from history is reviewed the same way (RestoreReview) and
  * applied only after an explicit confirmation.
  */
 export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const doc = useDraft((s) => s.doc);
-  const base = useDraft((s) => s.base);
   const restoring = useDraft((s) => s.restoring);
   const dirty = useDraft(isDirty);
   const validation = useValidation((s) => s);
   const [plan, setPlan] = useState<ApplyResult | null>(null);
   const [applied, setApplied] = useState<ApplyResult | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState<"apply" | "discard" | null>(null);
+  const [discarding, setDiscarding] = useState(false);
   const client = useTRPCClient();
   const apply = useMutation(trpc.intent.applyFile.mutationOptions());
-  const { status } = useFabricStatus();
-  const unreachable = doc ? unreachableNodes(status, doc) : [];
+  const { status } = useTenantStatus(tenant);
+  const unreachable = unreachableNodes(status);
 
   // Re-plan whenever the draft changes and the controller finds it valid.
   useEffect(() => {
@@ -59,14 +56,7 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
     };
   }, [client, doc, dirty, readOnly, validation, tenant]);
 
-  const flips = useMemo(() => (plan ? reachDeltaOf(plan) : null), [plan]);
-  // The canvas draws the delta while the review is open.
-  useEffect(() => {
-    overlayStore.patch({ reachDelta: flips });
-    return () => overlayStore.patch({ reachDelta: null });
-  }, [flips]);
-
-  const diffs = useMemo(() => (doc && base ? documentDiff(base, doc) : []), [doc, base]);
+  useReachOverlay(plan);
 
   const problemObjects = useMemo(() => {
     const counts = new Map<string, { kind: ResourceKind | null; name: string; count: number }>();
@@ -97,9 +87,7 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
       const result = await apply.mutateAsync({ tenant, document: doc, dryRun: false });
       draftStore.markApplied(result.generation);
       setApplied(result);
-      announce(
-        `${restoring === null ? "Applied" : `Restored generation ${restoring}`} as generation ${result.generation}.`,
-      );
+      announce(`Applied as generation ${result.generation}.`);
       focusAfter("#applied-note");
       await queryClient.invalidateQueries({ queryKey: trpc.intent.export.queryKey({ tenant }) });
     } catch (error) {
@@ -113,6 +101,7 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
   };
 
   if (readOnly) return <p className="muted">Read-only: nothing to apply.</p>;
+  if (restoring !== null) return <RestoreReview tenant={tenant} generation={restoring} />;
   if (!dirty) {
     return (
       <div className="plan">
@@ -129,14 +118,8 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
   return (
     <div className="plan">
       <h2 id="review-heading" tabIndex={-1}>
-        {restoring === null ? "Review changes" : `Review restore of generation ${restoring}`}
+        Review changes
       </h2>
-      {restoring !== null ? (
-        <p className="restore-note" role="note">
-          The draft is generation {restoring} as it was stored. Nothing changes until you confirm
-          the restore; Undo brings your previous draft back.
-        </p>
-      ) : null}
       {validation.status === "checking" ? <p className="muted">Checking the draft…</p> : null}
       {validation.status === "error" ? (
         <div className="field-error" role="alert">
@@ -174,19 +157,9 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
           ))}
         </section>
       ) : null}
-      {unreachable.length > 0 ? (
-        <div className="stale-warning" role="alert">
-          <strong>
-            {unreachable.length === 1 ? "1 node" : `${unreachable.length} nodes`} will not receive
-            this change now:
-          </strong>{" "}
-          {unreachable.join(", ")} {unreachable.length === 1 ? "is" : "are"} not reporting. The
-          change is stored and reaches {unreachable.length === 1 ? "it" : "them"} on reconnect;
-          until then the fabric is not converged.
-        </div>
-      ) : null}
+      <StaleWarning nodes={unreachable} />
       {plan ? (
-        <PlanView plan={plan} diffs={diffs} />
+        <PlanView plan={plan} />
       ) : validation.status === "valid" ? (
         <p className="muted">Planning…</p>
       ) : null}
@@ -205,36 +178,15 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
             apply.isPending ||
             (plan?.brokenAssertions.length ?? 0) > 0
           }
-          onClick={() => {
-            if (restoring !== null) setConfirming("apply");
-            else void runApply();
-          }}
+          onClick={() => void runApply()}
         >
-          {apply.isPending ? "Applying…" : restoring === null ? "Apply" : "Restore…"}
+          {apply.isPending ? "Applying…" : "Apply"}
         </button>
-        <button type="button" onClick={() => setConfirming("discard")}>
+        <button type="button" onClick={() => setDiscarding(true)}>
           Discard draft
         </button>
       </div>
-      {confirming === "apply" && restoring !== null ? (
-        <ConfirmDialog
-          title={`Restore generation ${restoring}?`}
-          confirmLabel={`Restore generation ${restoring}`}
-          onCancel={() => setConfirming(null)}
-          onConfirm={() => {
-            setConfirming(null);
-            void runApply();
-          }}
-        >
-          <p>
-            The tenant's intent becomes what it was at generation {restoring}: {diffs.length} object
-            change{diffs.length === 1 ? "" : "s"}
-            {flips ? `, ${flips.length} reachability change${flips.length === 1 ? "" : "s"}` : ""}.
-            It is applied as a new generation; history keeps the current one.
-          </p>
-        </ConfirmDialog>
-      ) : null}
-      {confirming === "discard" ? <DiscardDialog onDone={() => setConfirming(null)} /> : null}
+      {discarding ? <DiscardDialog onDone={() => setDiscarding(false)} /> : null}
     </div>
   );
 }

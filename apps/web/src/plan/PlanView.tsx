@@ -1,7 +1,5 @@
 import type { RouterOutputs } from "@netloom/controller";
 import { Icon } from "../canvas/icons";
-import type { ObjectDiff } from "../lib/fieldDiff";
-import { reachDeltaOf } from "../lib/reachDelta";
 import { FieldDiff } from "./FieldDiff";
 import { ReachDelta } from "./ReachDelta";
 
@@ -11,7 +9,7 @@ export type ApplyResult = RouterOutputs["intent"]["applyFile"];
  * What a change does, in the order a reviewer reads it: broken assertions, the reachability
  * delta, each object's field-level diff, then the per-node config changes.
  */
-export function PlanView({ plan, diffs }: { plan: ApplyResult; diffs: readonly ObjectDiff[] }) {
+export function PlanView({ plan }: { plan: ApplyResult }) {
   return (
     <div className="plan-view">
       {plan.brokenAssertions.length > 0 ? (
@@ -29,8 +27,8 @@ export function PlanView({ plan, diffs }: { plan: ApplyResult; diffs: readonly O
           </ul>
         </section>
       ) : null}
-      <ReachDelta flips={reachDeltaOf(plan)} />
-      <FieldDiff diffs={diffs} />
+      <ReachDelta reachability={plan.review?.reachability ?? null} />
+      <FieldDiff diffs={plan.review?.objects ?? []} />
       <NodeChanges plan={plan} />
     </div>
   );

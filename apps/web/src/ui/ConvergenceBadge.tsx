@@ -1,8 +1,8 @@
 import {
+  type ConvergenceView,
+  convergenceState,
+  convergenceSummary,
   describeBehind,
-  type FabricConvergence,
-  fabricState,
-  fabricSummary,
 } from "../lib/convergence";
 
 /**
@@ -13,17 +13,17 @@ export function ConvergenceBadge({
   convergence,
   long,
 }: {
-  convergence: FabricConvergence | undefined;
+  convergence: ConvergenceView | undefined;
   long?: boolean;
 }) {
   if (!convergence) return <span className="health health-unknown">status unknown</span>;
-  const state = fabricState(convergence);
+  const state = convergenceState(convergence);
   const text = long
-    ? fabricSummary(convergence)
-    : convergence.nodes === 0
-      ? "no nodes"
-      : convergence.converged
-        ? "converged"
+    ? convergenceSummary(convergence)
+    : convergence.converged
+      ? "converged"
+      : convergence.behind.length === 0
+        ? "not converged: compiling"
         : `not converged: ${describeBehind(convergence.behind)}`;
   return (
     <span className={`health health-${state}`}>
