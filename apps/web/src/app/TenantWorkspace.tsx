@@ -44,7 +44,7 @@ const HistoryPanel = lazy(() =>
 type PanelTab = "inspect" | "groups" | "reach" | "plan" | "history";
 
 type Pending =
-  | { kind: "create"; item: PaletteItem; at: { x: number; y: number } }
+  | { kind: "create"; item: PaletteItem; at: { x: number; y: number }; onto?: { network: string } }
   | {
       kind: "chain";
       item: "firewall" | "load-balancer" | "nat";
@@ -91,7 +91,8 @@ export function TenantWorkspace({
 
   const intents = useMemo<CanvasIntents>(
     () => ({
-      onCreate: (item, at) => setPending({ kind: "create", item, at }),
+      onCreate: (item, at, onto) =>
+        setPending({ kind: "create", item, at, ...(onto ? { onto } : {}) }),
       onDropOnPolicy: (item, policy, at) => {
         if (item === "firewall" || item === "load-balancer" || item === "nat") {
           setPending({ kind: "chain", item, policy, at });
@@ -299,6 +300,7 @@ function PendingDialog({
       return (
         <WorkloadDialog
           {...shared}
+          {...(pending.onto ? { network: pending.onto.network } : {})}
           onDone={done((name) => ({
             nodeId: nodeId.workload(name),
             ref: { kind: "workloads", name },
