@@ -271,7 +271,7 @@ export function TopologyCanvas({
     };
     attempt();
     return () => cancelAnimationFrame(handle);
-  }, [activeStop, nodes, edges]);
+  }, [activeStop]);
 
   // First view of a tenant without a stored layout: the layered layout (in a worker), stored
   // for everyone when the viewer may write. Later, objects the layout does not know yet (added
