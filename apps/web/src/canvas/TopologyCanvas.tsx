@@ -13,6 +13,7 @@ import {
 } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { draftStore, useDraft } from "../draft/store";
+import { convergenceState, convergenceSummary } from "../lib/convergence";
 import { useTRPCClient } from "../trpc";
 import { EdgeLabelLayer, edgeTypes, hoverEdge } from "./edges";
 import { estimateSize, handlesFor } from "./geometry";
@@ -762,20 +763,18 @@ function sameData(a: object, b: object): boolean {
   return true;
 }
 
-/** Live fabric state over the canvas, pushed by the status subscription. */
+/** Live fabric state over the canvas, pushed by the status subscription (lib/convergence). */
 function FabricBadge() {
   const fabric = useOverlay((s) => s.fabric);
   if (!fabric) return null;
-  const state = fabric.converged ? "converged" : fabric.stale > 0 ? "stale" : "applying";
+  const state = convergenceState(fabric);
   return (
-    <div className={`fabric-badge health-${state}`} role="status" aria-label={`fabric ${state}`}>
-      <span className="conv-dot" /> Fabric{" "}
-      {fabric.converged
-        ? "converged"
-        : fabric.stale > 0
-          ? `converging, ${fabric.stale} node${fabric.stale === 1 ? "" : "s"} not reporting`
-          : "converging"}{" "}
-      · gen {fabric.generation} · {fabric.convergedNodes}/{fabric.nodes} nodes applied
+    <div
+      className={`fabric-badge health-${state}`}
+      role="status"
+      aria-label={convergenceSummary(fabric)}
+    >
+      <span className="conv-dot" /> {convergenceSummary(fabric)}
     </div>
   );
 }
