@@ -183,10 +183,11 @@ export function TopologyCanvas({
   }, [sync, tenant, fixedPositions]);
 
   const graph: Graph = useMemo(() => {
-    void layoutVersion;
     if (!doc || layoutLoaded !== tenant) return { nodes: [], edges: [] };
     return buildGraph(doc, positionsRef.current, gridPosition);
-  }, [doc, layoutVersion, layoutLoaded, tenant]);
+    // Positions are read from positionsRef by the node merge below: moving nodes (a layout, a
+    // drag) must not rebuild the graph and every edge with it.
+  }, [doc, layoutLoaded, tenant]);
 
   // Merge the derived graph into the current nodes: untouched nodes keep their object (and so
   // their measurements and render), changed ones keep their measured size to avoid a re-measure.
@@ -197,6 +198,7 @@ export function TopologyCanvas({
   const activeStop =
     tabStop !== null && graphIds.has(tabStop) ? tabStop : (graph.nodes[0]?.id ?? null);
   useEffect(() => {
+    void layoutVersion; // positions live in positionsRef: a new version means they moved
     const selectedId = selection ? nodeOfRef(selection.kind, selection.name) : null;
     setNodes((previous) => {
       const byId = new Map(previous.map((node) => [node.id, node]));
@@ -232,7 +234,7 @@ export function TopologyCanvas({
         } as TopologyNode;
       });
     });
-  }, [graph, selection, activeStop]);
+  }, [graph, selection, activeStop, layoutVersion]);
 
   const edges = useMemo(() => {
     const selectedPolicy = selection?.kind === "policies" ? selection.name : null;
@@ -589,7 +591,7 @@ export function TopologyCanvas({
         sync?.replace(positions);
         setLayoutUndo(before);
         setLayoutVersion((v) => v + 1);
-        setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }), 60);
+        setOpening({ count: graph.nodes.length, positions });
         return ms;
       },
       placeNode: (id, at) => {
