@@ -75,7 +75,7 @@ function SkipLinks() {
 }
 
 type Pending =
-  | { kind: "create"; item: PaletteItem; at: { x: number; y: number } }
+  | { kind: "create"; item: PaletteItem; at: { x: number; y: number }; onto?: { network: string } }
   | {
       kind: "chain";
       item: "firewall" | "load-balancer" | "nat";
@@ -122,7 +122,8 @@ export function TenantWorkspace({
 
   const intents = useMemo<CanvasIntents>(
     () => ({
-      onCreate: (item, at) => setPending({ kind: "create", item, at }),
+      onCreate: (item, at, onto) =>
+        setPending({ kind: "create", item, at, ...(onto ? { onto } : {}) }),
       onDropOnPolicy: (item, policy, at) => {
         if (item === "firewall" || item === "load-balancer" || item === "nat") {
           setPending({ kind: "chain", item, policy, at });
@@ -315,6 +316,7 @@ function PendingDialog({
       return (
         <WorkloadDialog
           {...shared}
+          {...(pending.onto ? { network: pending.onto.network } : {})}
           onDone={done((name) => ({
             nodeId: nodeId.workload(name),
             ref: { kind: "workloads", name },
