@@ -4,7 +4,13 @@ import { fnv1a64Pair } from "../hash";
 import { tenantKeyOf } from "../ids";
 import { deriveDnsZones } from "./dns";
 import { deriveInterfaces, type InterfaceStage } from "./interfaces";
-import { deriveNetworks, derivePolicies, deriveSubnets, type NetworkStage } from "./networks";
+import {
+  deriveNetworks,
+  derivePolicies,
+  deriveSubnets,
+  type NetworkStage,
+  networksWithFabricExternals,
+} from "./networks";
 import {
   byOrder,
   type FabricView,
@@ -53,7 +59,7 @@ export function deriveTenant(
   );
   const intent = input.intent;
   const problems: Problem[] = [];
-  const networks = intent.networks ?? [];
+  const networks = networksWithFabricExternals(intent, fabric.externals);
   const workloads = intent.workloads ?? [];
 
   const subnetsOf = deriveSubnets(networks, prior);
