@@ -8,6 +8,7 @@ import {
   parseIntentFile,
 } from "@netloom/model";
 import type { Reach } from "../reach";
+import type { IdempotentRequest } from "../store/idempotency";
 import type { Store } from "../store/store";
 import type { ObjectChange, TenantState } from "../store/types";
 
@@ -54,7 +55,12 @@ export async function applyIntent(
   store: Store,
   reach: Reach,
   file: IntentFile,
-  options: { actor: string; dryRun: boolean; createTenant: boolean },
+  options: {
+    actor: string;
+    dryRun: boolean;
+    createTenant: boolean;
+    idempotency?: IdempotentRequest | undefined;
+  },
 ): Promise<ApplyResult> {
   const before = store.tenant(file.tenant);
   const outcome = await store.change({
@@ -62,6 +68,7 @@ export async function applyIntent(
     actor: options.actor,
     dryRun: options.dryRun,
     createTenant: options.createTenant,
+    idempotency: options.idempotency,
     mutate: () => structuredClone(file),
   });
   return resultOf(store, reach, before, outcome, options.dryRun);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { isCloudAdmin, seesAllTenants, tenantNotFound } from "../auth/principal";
 import { tenantFor } from "../auth/tenancy";
 import { applyIntent, exportIntent, parseTenantDocument, resultOf } from "../domain/intent";
+import { idempotentRequest } from "../store/idempotency";
 import { authedProcedure, router } from "../trpc";
 import { api, problemSchema, tenantRef } from "./schemas";
 
@@ -128,6 +129,11 @@ export const intentRouter = router({
         actor: ctx.principal.email,
         dryRun: input.dryRun,
         createTenant: isCloudAdmin(ctx.principal),
+        idempotency: idempotentRequest(
+          ctx.idempotencyKey,
+          `${ctx.principal.userId}:intent.applyFile`,
+          input,
+        ),
       });
     }),
   /** The tenant's intent as a file that applies back to the same state. */
