@@ -91,7 +91,7 @@ describe("review", () => {
       >[number],
     );
     const web3 = afterIntent.workloads?.at(-1)?.interfaces[0];
-    if (web3) web3.ip = "10.10.1.12";
+    if (web3) web3.ip = "10.10.1.12" as typeof web3.ip;
     const after = compile(inputOf([afterIntent], 3));
     const delta = reachDelta(reachClasses(before, "shop"), reachClasses(after, "shop"));
     // Nothing that existed changes; every flip involves web-3 and goes deny -> allow.
