@@ -20,6 +20,7 @@ import { parseBoundedJson } from "./http/body";
 import { isHttps, refuseCrossSite, SECURITY_HEADERS } from "./http/guards";
 import { Metrics, withoutTenantSeries } from "./metrics";
 import { registerOpenApi } from "./openapi";
+import { registerOpenStack } from "./openstack/index";
 import { Reach } from "./reach";
 import { appRouter } from "./router/index";
 import { Store } from "./store/store";
@@ -309,6 +310,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   });
 
   await registerOpenApi(app, createContext, logUnexpected);
+  await registerOpenStack(app, { store, auth, db });
 
   const webDist = options.webDist ?? path.resolve(here, "../../web/dist");
   if (existsSync(path.join(webDist, "index.html"))) {
