@@ -106,4 +106,39 @@ describe("review", () => {
     );
     expect(toApp?.from).toEqual(["web-3"]);
   });
+
+  it("reviews a new tenant: every object created, every allowed flow a flip from deny", () => {
+    const input = inputOf([threeTier], 3);
+    const after = compile(input);
+    const result = review(
+      "shop",
+      { intent: undefined, compiled: compile({ fabric: input.fabric, tenants: [] }) },
+      { intent: threeTier, compiled: after },
+    );
+    expect(result.objects.every((object) => object.action === "create")).toBe(true);
+    expect(result.objects.length).toBe(
+      (threeTier.networks?.length ?? 0) +
+        (threeTier.workloads?.length ?? 0) +
+        (threeTier.securityGroups?.length ?? 0) +
+        (threeTier.policies?.length ?? 0),
+    );
+    expect(result.reachability.flips.length).toBeGreaterThan(0);
+    for (const flip of result.reachability.flips) {
+      expect(flip).toMatchObject({ before: "deny", after: "allow" });
+    }
+    const webToApp = trace(after, "shop", {
+      tenant: "shop",
+      from: "web-1",
+      to: "app-1",
+      protocol: "tcp",
+      port: 8080,
+    });
+    expect(webToApp.verdict).toBe("allow");
+    expect(
+      result.reachability.flips.some(
+        (flip) =>
+          flip.from.includes("web-1") && flip.to.includes("app-1") && flip.flow.port === 8080,
+      ),
+    ).toBe(true);
+  });
 });
