@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { CompileInput, TenantInput } from "@netloom/compiler";
 import {
   canonicalIntent,
+  type FabricExternalNetworkSpec,
   type FabricNodeSpec,
   type IntentFile,
   NetloomError,
@@ -15,6 +16,19 @@ import type { Prisma } from "../generated/prisma/client";
 import type { SqlRunner } from "../migrate";
 import { type AssertionChecker, noAssertionChecker } from "./assertions";
 import { diffResources, documentOf, objectsOf, parseStoredSpec } from "./document";
+import {
+  type ExternalNetworkView,
+  FABRIC_TENANT,
+  fabricNetworksUsed,
+  foreignExternalSubnets,
+  heldByOthers,
+  heldInDatabase,
+  loadExternalNetworks,
+  planExternalNetworks,
+  specOf,
+  usableBy,
+  writeExternalNetworks,
+} from "./external";
 import {
   findKeyedAnswer,
   type IdempotentRequest,
@@ -113,6 +127,8 @@ export class Store {
   /** The cacheSequence of the last local write (change, create, delete) of each tenant id. */
   private readonly writtenAt = new Map<string, number>();
   private nodes: FabricNodeView[] = [];
+  /** The fabric's external networks (spec 1.1), by name order. */
+  private externalNetworks: ExternalNetworkView[] = [];
   private fabricGenerationValue = 0;
   private compileInputCache: CompileInput | null = null;
   private readonly locks = new KeyedMutex();
@@ -281,6 +297,7 @@ export class Store {
     );
     const rows = await this.db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
     this.nodes = rows.map(nodeView);
+    this.externalNetworks = await loadExternalNetworks(this.db.sql);
     const fabric = await this.db.prisma.fabricState.findUnique({ where: { id: 1 } });
     this.fabricGenerationValue = fabric?.generation ?? 0;
     this.compileInputCache = null;
@@ -344,12 +361,20 @@ export class Store {
     return this.nodes;
   }
 
+  /** The fabric's external networks (spec 1.1) with their fabric-wide VNIs. */
+  fabricExternalNetworks(): ExternalNetworkView[] {
+    return this.externalNetworks;
+  }
+
   /** The compiler's input: every tenant and node, allocations made. Cached between changes. */
   compileInput(): CompileInput {
     if (!this.compileInputCache) {
       this.compileInputCache = {
-        fabric: { nodes: this.nodes.map(nodeSpec) },
-        tenants: this.listTenants().map(tenantInput),
+        fabric: {
+          nodes: this.nodes.map(nodeSpec),
+          externalNetworks: this.externalNetworks.map(specOf),
+        },
+        tenants: this.listTenants().map((state) => tenantInput(state, this.externalNetworks)),
       };
     }
     return this.compileInputCache;
@@ -525,7 +550,7 @@ export class Store {
       let state = await this.tenantForChange(args);
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.changeOnce(state, { ...args, idempotency: keyed });
+          return await this.changeOnce(state, { ...args, idempotency: keyed, attempt });
         } catch (error) {
           // A refusal (CONFLICT on a revision, NOT_FOUND, INVALID...) judged against a cache
           // that another controller has overtaken is re-judged against the database's state.
@@ -610,11 +635,24 @@ export class Store {
       mutate: (state: TenantState, document: IntentFile) => IntentFile;
       dryRun?: boolean;
       idempotency?: IdempotentRequest | undefined;
+      attempt: number;
     },
   ): Promise<ChangeOutcome> {
     const before = documentOf(state);
     const desired = args.mutate(state, structuredClone(before));
-    const prepared = this.prepare(state, before, desired);
+    // Outside addresses others hold: the caches first; after a clash, the database's word.
+    // (Only for tenants that use fabric external networks: the scan covers every tenant.)
+    const usesFabric = fabricNetworksUsed(desired, this.externalNetworks).length > 0;
+    const held = usesFabric
+      ? heldByOthers(this.externalNetworks, this.tenants.values(), state.id)
+      : new Map<string, Set<number>>();
+    if (usesFabric && args.attempt > 1) {
+      for (const [network, addresses] of await heldInDatabase(this.db.sql, state.id)) {
+        const set = held.get(network);
+        if (set) for (const address of addresses) set.add(address);
+      }
+    }
+    const prepared = this.prepare(state, before, desired, held);
     const diff = diffResources(state, prepared.intent);
     const natChanged = JSON.stringify(prepared.natAddresses) !== JSON.stringify(state.natAddresses);
     const result = (generation: number, fabricGeneration: number, dryRun: boolean) => ({
@@ -699,6 +737,10 @@ export class Store {
       const deletedIds = new Set(diff.deletes.map((gone) => gone.id));
       const rewritten: string[] = [];
       const wantedRows: unknown[][] = [];
+      // Addresses on a fabric external network are held fabric-wide (unique across tenants).
+      const ownNetworks = new Set<string>(
+        objectsOf(prepared.intent, "networks").map((n) => n.name),
+      );
       for (const resource of resources.values()) {
         const wanted = addressesOf(resource, poolNetworks, prepared.natAddresses);
         const previous = state.resources.get(resourceKey(resource.kind, resource.name));
@@ -710,7 +752,8 @@ export class Store {
         if (had.length > 0) rewritten.push(resource.id);
         if (deletedIds.has(resource.id)) continue;
         for (const row of wanted) {
-          wantedRows.push([state.id, row.network, row.ip, resource.id, row.purpose]);
+          const holder = ownNetworks.has(row.network) ? state.id : FABRIC_TENANT;
+          wantedRows.push([holder, row.network, row.ip, resource.id, row.purpose]);
         }
       }
       if (rewritten.length > 0) {
@@ -833,7 +876,12 @@ export class Store {
   }
 
   /** Validation, scheduling, allocation, quotas and assertions of a candidate document. */
-  private prepare(state: TenantState, before: IntentFile, desired: IntentFile) {
+  private prepare(
+    state: TenantState,
+    before: IntentFile,
+    desired: IntentFile,
+    held: ReadonlyMap<string, ReadonlySet<number>>,
+  ) {
     if (desired.tenant !== state.name) {
       throw NetloomError.invalid([
         { path: "tenant", message: `is ${desired.tenant}, the call is for tenant ${state.name}` },
@@ -841,14 +889,27 @@ export class Store {
     }
     const candidate = carryOverAllocations(before, desired);
     const nodeNames = this.nodes.map((node) => node.name);
-    const problems = validateTenantIntent(candidate, nodeNames);
+    const usable = usableBy(this.externalNetworks, state.name);
+    const problems = validateTenantIntent(candidate, nodeNames, {
+      fabricExternalNetworks: usable,
+      // (Only for tenants with external networks of their own: the scan covers every tenant.)
+      foreignExternalSubnets: objectsOf(candidate, "networks").some((network) => network.external)
+        ? foreignExternalSubnets(this.externalNetworks, this.tenants.values(), state.id)
+        : [],
+    });
     if (problems.length > 0) throw NetloomError.invalid(problems);
     const scheduling = scheduleWorkloads(candidate, {
       nodes: nodeNames,
       otherLoad: this.loadExcept(state.id),
     });
     if (scheduling.length > 0) throw NetloomError.invalid(scheduling);
-    const allocated = allocateAddresses(candidate, state.natAddresses);
+    const externalPools = new Map(
+      usable.map((network) => [
+        network.name,
+        { subnets: network.subnets, held: held.get(network.name) ?? new Set<number>() },
+      ]),
+    );
+    const allocated = allocateAddresses(candidate, state.natAddresses, externalPools);
     // Stored specs are canonical (schema key order, empty optional lists dropped), so that a
     // spec compares equal to its own export.
     const prepared = { ...allocated, intent: canonicalIntent(allocated.intent) };
@@ -870,6 +931,9 @@ export class Store {
     let provisional = 16_000_000;
     for (const network of objectsOf(prepared.intent, "networks")) {
       vnis[network.name] = state.vnis[network.name] ?? provisional++;
+    }
+    for (const network of fabricNetworksUsed(prepared.intent, this.externalNetworks)) {
+      vnis[network.name] = network.vni;
     }
     const replacement: TenantInput = {
       id: state.id,
@@ -922,11 +986,22 @@ export class Store {
       expectedRevision?: number | undefined;
       mode: "upsert" | "create" | "update";
       dryRun?: boolean;
+      /** The Fabric file's external networks (spec 1.1); absent: left as they are. */
+      externalNetworks?: readonly FabricExternalNetworkSpec[] | undefined;
     },
   ): Promise<{ changed: string[]; fabricGeneration: number }> {
     return this.locks.run("fabric", async () => {
       // Another controller may have changed the nodes since this one last read them.
       await this.refreshFabricNodes();
+      this.externalNetworks = await loadExternalNetworks(this.db.sql);
+      const external = options.externalNetworks
+        ? planExternalNetworks(
+            options.externalNetworks,
+            this.externalNetworks,
+            this.listTenants(),
+            options.prune,
+          )
+        : { upserts: [], removed: [] };
       const byName = new Map(this.nodes.map((node) => [node.name, node]));
       const seen = new Set<string>();
       const problems: Problem[] = [];
@@ -973,11 +1048,14 @@ export class Store {
           .filter((node) => byName.get(node.name)?.underlay !== node.underlay)
           .map((n) => n.name),
         ...removed.map((node) => node.name),
+        ...external.upserts.map((network) => network.name),
+        ...external.removed,
       ];
       if (changed.length === 0 || options.dryRun) {
         return { changed, fabricGeneration: this.fabricGenerationValue };
       }
       const fabricGeneration = await this.commitFabric(async (tx) => {
+        await writeExternalNetworks(tx, external);
         if (removed.length > 0) {
           await tx.fabricNode.deleteMany({
             where: { name: { in: removed.map((node) => node.name) } },
@@ -1294,13 +1372,15 @@ function nodeSpec(node: FabricNodeView): FabricNodeSpec {
   return { name: node.name, underlay: node.underlay } as FabricNodeSpec;
 }
 
-function tenantInput(state: TenantState): TenantInput {
-  return {
-    id: state.id,
-    intent: documentOf(state),
-    vnis: { ...state.vnis },
-    natAddresses: { ...state.natAddresses },
-  };
+/**
+ * A tenant as the compiler takes it. `vnis` holds the tenant's own networks' VNIs and, for each
+ * fabric external network it uses (spec 1.1), that network's fabric-wide VNI.
+ */
+function tenantInput(state: TenantState, external: readonly ExternalNetworkView[]): TenantInput {
+  const intent = documentOf(state);
+  const vnis = { ...state.vnis };
+  for (const network of fabricNetworksUsed(intent, external)) vnis[network.name] = network.vni;
+  return { id: state.id, intent, vnis, natAddresses: { ...state.natAddresses } };
 }
 
 /** Reads one tenant with its objects, VNIs and nat addresses from the database. */
@@ -1330,8 +1410,9 @@ async function loadTenant(
     });
     if (row.vni) vnis[row.name] = row.vni.vni;
   }
+  // By owner: a nat address on a fabric external network is held under the fabric's id.
   const nat = await prisma.ipAllocation.findMany({
-    where: { tenantId, purpose: "nat" },
+    where: { owner: { tenantId }, purpose: "nat" },
     include: { owner: true },
   });
   const natAddresses: Record<string, string> = {};
@@ -1353,11 +1434,18 @@ async function loadTenant(
  */
 export async function loadCompileInput(db: Db): Promise<CompileInput> {
   const tenants = await db.prisma.tenant.findMany({ orderBy: { name: "asc" } });
+  const external = await loadExternalNetworks(db.sql);
   const inputs: TenantInput[] = [];
   for (const tenant of tenants) {
     const state = await loadTenant(db.prisma, tenant.id);
-    if (state) inputs.push(tenantInput(state));
+    if (state) inputs.push(tenantInput(state, external));
   }
   const nodes = await db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
-  return { fabric: { nodes: nodes.map((node) => nodeSpec(nodeView(node))) }, tenants: inputs };
+  return {
+    fabric: {
+      nodes: nodes.map((node) => nodeSpec(nodeView(node))),
+      externalNetworks: external.map(specOf),
+    },
+    tenants: inputs,
+  };
 }
