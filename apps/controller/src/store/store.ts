@@ -1,6 +1,5 @@
 import type { CompileInput, TenantInput } from "@netloom/compiler";
 import {
-  canonicalIntent,
   type FabricExternalNetworkSpec,
   type IntentFile,
   NetloomError,
@@ -13,20 +12,18 @@ import type { Prisma } from "../generated/prisma/client";
 import type { SqlRunner } from "../migrate";
 import { type AssertionChecker, noAssertionChecker } from "./assertions";
 import { emptyTenant, newerOf, placeholderId, TenantCache } from "./cache";
+import { type FabricContext, outsideAddressesHeld, prepareCandidate } from "./candidate";
 import { commitChange } from "./commit";
 import { diffResources, documentOf, objectsOf } from "./document";
 import {
   type ExternalNetworkView,
   fabricNetworksUsed,
-  foreignExternalSubnets,
-  heldByOthers,
-  heldInDatabase,
   loadExternalNetworks,
   planExternalNetworks,
   specOf,
-  usableBy,
   writeExternalNetworks,
 } from "./external";
+import { planNodes } from "./fabric";
 import {
   isForeignKeyViolation,
   isUniqueViolation,
@@ -44,16 +41,8 @@ import {
   RECORD_KEY_SQL,
 } from "./idempotency";
 import { loadTenant, nodeSpec, nodeView, tenantInput } from "./load";
-import { validateTenantIntent } from "./model";
 import { KeyedMutex, Semaphore } from "./mutex";
-import {
-  allocateAddresses,
-  carryOverAllocations,
-  checkQuotas,
-  effectiveQuotas,
-  scheduleWorkloads,
-  usageOf,
-} from "./prepare";
+import { effectiveQuotas, usageOf } from "./prepare";
 import { type AuditRow, auditView, bumpFabric, HISTORY_SQL, RAISE_FABRIC_SQL } from "./sql";
 import {
   type AuditView,
@@ -587,19 +576,9 @@ export class Store {
   ): Promise<ChangeOutcome> {
     const before = documentOf(state);
     const desired = args.mutate(state, structuredClone(before));
-    // Outside addresses others hold: the caches first; after a clash, the database's word.
-    // (Only for tenants that use fabric external networks: the scan covers every tenant.)
-    const usesFabric = fabricNetworksUsed(desired, this.externalNetworks).length > 0;
-    const held = usesFabric
-      ? heldByOthers(this.externalNetworks, this.cache.values(), state.id)
-      : new Map<string, Set<number>>();
-    if (usesFabric && args.attempt > 1) {
-      for (const [network, addresses] of await heldInDatabase(this.db.sql, state.id)) {
-        const set = held.get(network);
-        if (set) for (const address of addresses) set.add(address);
-      }
-    }
-    const prepared = this.prepare(state, before, desired, held);
+    const fabric = this.fabricContext();
+    const held = await outsideAddressesHeld(fabric, this.db.sql, state, desired, args.attempt);
+    const prepared = prepareCandidate(fabric, state, before, desired, held);
     const diff = diffResources(state, prepared.intent);
     const natChanged = JSON.stringify(prepared.natAddresses) !== JSON.stringify(state.natAddresses);
     const result = (generation: number, fabricGeneration: number, dryRun: boolean) => ({
@@ -650,50 +629,15 @@ export class Store {
     return result(committed.next.generation, committed.fabricGeneration, false);
   }
 
-  /** Validation, scheduling, allocation, quotas and assertions of a candidate document. */
-  private prepare(
-    state: TenantState,
-    before: IntentFile,
-    desired: IntentFile,
-    held: ReadonlyMap<string, ReadonlySet<number>>,
-  ) {
-    if (desired.tenant !== state.name) {
-      throw NetloomError.invalid([
-        { path: "tenant", message: `is ${desired.tenant}, the call is for tenant ${state.name}` },
-      ]);
-    }
-    const candidate = carryOverAllocations(before, desired);
-    const nodeNames = this.nodes.map((node) => node.name);
-    const usable = usableBy(this.externalNetworks, state.name);
-    const problems = validateTenantIntent(candidate, nodeNames, {
-      fabricExternalNetworks: usable,
-      // (Only for tenants with external networks of their own: the scan covers every tenant.)
-      foreignExternalSubnets: objectsOf(candidate, "networks").some((network) => network.external)
-        ? foreignExternalSubnets(this.externalNetworks, this.cache.values(), state.id)
-        : [],
-    });
-    if (problems.length > 0) throw NetloomError.invalid(problems);
-    const scheduling = scheduleWorkloads(candidate, {
-      nodes: nodeNames,
-      otherLoad: this.loadExcept(state.id),
-    });
-    if (scheduling.length > 0) throw NetloomError.invalid(scheduling);
-    const externalPools = new Map(
-      usable.map((network) => [
-        network.name,
-        { subnets: network.subnets, held: held.get(network.name) ?? new Set<number>() },
-      ]),
-    );
-    const allocated = allocateAddresses(candidate, state.natAddresses, externalPools);
-    // Stored specs are canonical (schema key order, empty optional lists dropped), so that a
-    // spec compares equal to its own export.
-    const prepared = { ...allocated, intent: canonicalIntent(allocated.intent) };
-    checkQuotas(before, prepared.intent, effectiveQuotas(state));
-    const broken =
-      (prepared.intent.assertions?.length ?? 0) > 0
-        ? this.assertionChecker.check(this.candidateInput(state, prepared), state.name)
-        : [];
-    return { ...prepared, broken };
+  /** The candidate stage's view of the fabric around a tenant. */
+  private fabricContext(): FabricContext {
+    return {
+      nodeNames: this.nodes.map((node) => node.name),
+      externalNetworks: this.externalNetworks,
+      tenants: () => this.cache.values(),
+      brokenAssertions: (state, candidate) =>
+        this.assertionChecker.check(this.candidateInput(state, candidate), state.name),
+    };
   }
 
   /** The compile input with one tenant replaced by a candidate (dry runs, assertions). */
@@ -718,20 +662,6 @@ export class Store {
     };
     const others = current.tenants.filter((tenant) => tenant.id !== state.id);
     return { fabric: current.fabric, tenants: [...others, replacement] };
-  }
-
-  /** Workloads per node of every tenant but one (the scheduler's view of the others). */
-  private loadExcept(tenantId: string): Map<string, number> {
-    const load = new Map<string, number>();
-    for (const tenant of this.cache.values()) {
-      if (tenant.id === tenantId) continue;
-      for (const resource of tenant.resources.values()) {
-        if (resource.kind !== "workloads") continue;
-        const node = (resource.spec as { node?: string }).node;
-        if (node) load.set(node, (load.get(node) ?? 0) + 1);
-      }
-    }
-    return load;
   }
 
   /** Makes the tenant's intent what it was at `generation` (a new generation, audited). */
@@ -778,46 +708,7 @@ export class Store {
           )
         : { upserts: [], removed: [] };
       const byName = new Map(this.nodes.map((node) => [node.name, node]));
-      const seen = new Set<string>();
-      const problems: Problem[] = [];
-      nodes.forEach((node, index) => {
-        if (seen.has(node.name)) {
-          problems.push({ path: `nodes[${index}].name`, message: `${node.name} is listed twice` });
-        }
-        seen.add(node.name);
-        const existing = byName.get(node.name);
-        if (options.mode === "create" && existing) {
-          throw new NetloomError("CONFLICT", `node ${node.name} exists`, [
-            { path: "name", message: `node ${node.name} exists` },
-          ]);
-        }
-        if (options.mode === "update" && !existing) throw notFound("node", node.name, "name");
-        if (
-          existing &&
-          options.expectedRevision !== undefined &&
-          existing.revision !== options.expectedRevision
-        ) {
-          throw staleRevision("node", node.name, existing.revision);
-        }
-      });
-      const removed = options.prune ? this.nodes.filter((node) => !seen.has(node.name)) : [];
-      for (const node of removed) problems.push(...this.hostedWorkloads(node.name));
-      // Underlays must stay unique in the fabric the change leaves behind.
-      const final = new Map(
-        this.nodes.filter((node) => !removed.includes(node)).map((n) => [n.name, n.underlay]),
-      );
-      for (const node of nodes) final.set(node.name, node.underlay);
-      nodes.forEach((node, index) => {
-        for (const [other, underlay] of final) {
-          if (other !== node.name && underlay === node.underlay) {
-            problems.push({
-              path: `nodes[${index}].underlay`,
-              message: `${node.underlay} is the underlay of node ${other}`,
-            });
-          }
-        }
-      });
-      if (problems.length > 0) throw NetloomError.invalid(problems);
+      const removed = planNodes(nodes, this.nodes, options, (node) => this.hostedWorkloads(node));
       const changed = [
         ...nodes
           .filter((node) => byName.get(node.name)?.underlay !== node.underlay)
