@@ -665,7 +665,7 @@ export class Store {
   }
 
   /** Makes the tenant's intent what it was at `generation` (a new generation, audited). */
-  async restore(state: TenantState, generation: number, actor: string) {
+  async restore(state: TenantState, generation: number, actor: string, dryRun = false) {
     const snapshot = await this.db.prisma.intentSnapshot.findUnique({
       where: { tenantId_generation: { tenantId: state.id, generation } },
     });
@@ -675,7 +675,12 @@ export class Store {
       ]);
     }
     const document = snapshot.document as unknown as IntentFile;
-    return this.change({ tenant: state.name, actor, mutate: () => structuredClone(document) });
+    return this.change({
+      tenant: state.name,
+      actor,
+      dryRun,
+      mutate: () => structuredClone(document),
+    });
   }
 
   // ---------------------------------------------------------------- fabric
