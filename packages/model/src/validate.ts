@@ -33,6 +33,17 @@ import { formatPath, type LocatedProblem, type Path, sortProblems } from "./path
 export interface ValidationContext {
   /** Names of the fabric's forwarding nodes; when given, `workloads[].node` must be one. */
   nodes?: ReadonlySet<string>;
+  /**
+   * Spec section 1.1: the fabric's external networks this tenant may use by name (as a
+   * floating IP pool's `network` or a nat service's `outside`) without declaring them.
+   */
+  fabricExternalNetworks?: readonly { name: string; subnets: readonly Subnet[] }[];
+  /**
+   * Subnets (CIDRs) of every external network declared outside this tenant file: the fabric's
+   * and other tenants'. The tenant's own `external: true` networks may not overlap them; whose
+   * they are is deliberately not given.
+   */
+  foreignExternalSubnets?: readonly string[];
 }
 
 /** What a rule's source, destination or remote stands for, by its form. */
@@ -108,6 +119,8 @@ interface SubnetInfo {
 
 interface NetworkInfo {
   index: number;
+  /** A fabric external network (spec 1.1), not declared in this file. */
+  fabric?: boolean;
   network: Network;
   subnets: SubnetInfo[];
   /** Paths of what needs an address allocated on this network. */
@@ -180,6 +193,7 @@ export function validateIntent(file: IntentFile, context: ValidationContext = {}
       `${formatCidr(subnet.prefix)} overlaps ${formatCidr(earlier.prefix)} of network ${earlier.networkName} (${formatPath(earlier.path)})`,
     );
   }
+  checkExternalSpace(file, networkInfo, context, report);
 
   // Fixed addresses: inside their network's subnets, not reserved, not taken twice.
   const taken = new Map<number, string>();
@@ -319,7 +333,7 @@ export function validateIntent(file: IntentFile, context: ValidationContext = {}
   (file.services ?? []).forEach((service, serviceIndex) => {
     const base: Path = ["services", serviceIndex];
     const requireNetwork = (path: Path, name: string) => {
-      if (!networks.has(name)) {
+      if (!networks.has(name) && !networkInfo.get(name)?.fabric) {
         report(path, `network "${name}" does not exist`);
         return undefined;
       }
@@ -387,8 +401,12 @@ export function validateIntent(file: IntentFile, context: ValidationContext = {}
   (file.floatingIpPools ?? []).forEach((pool, poolIndex) => {
     const path: Path = ["floatingIpPools", poolIndex, "network"];
     const network = networkInfo.get(pool.network)?.network;
-    if (!network) report(path, `network "${pool.network}" does not exist`);
-    else if (!network.external) {
+    if (!network) {
+      report(
+        path,
+        `network "${pool.network}" does not exist (nor is it a fabric external network)`,
+      );
+    } else if (!network.external) {
       report(path, `network ${pool.network} is not external: a floating IP pool needs one`);
     }
   });
@@ -400,7 +418,8 @@ export function validateIntent(file: IntentFile, context: ValidationContext = {}
   });
 
   // Addresses left to allocate, per network (after every fixed address is placed).
-  for (const info of networkInfo.values()) checkExhaustion(info, report);
+  // A fabric network's free addresses depend on other tenants: the allocator reports those.
+  for (const info of networkInfo.values()) if (!info.fabric) checkExhaustion(info, report);
 
   return capProblems(sortProblems(problems, file));
 }
@@ -534,6 +553,67 @@ function checkExhaustion(info: NetworkInfo, report: Report): void {
     path,
     `no address left to allocate: ${needed} needed (${shown}${more}), ${free} free in ${cidrs}`,
   );
+}
+
+/**
+ * Spec section 1.1, outside addresses are one space: the fabric's external networks this tenant
+ * may use join `networkInfo` (a tenant network of the same name would shadow one, so that is
+ * refused), and the tenant's own external networks may not overlap any external network
+ * declared elsewhere (reported without saying whose).
+ */
+function checkExternalSpace(
+  file: IntentFile,
+  networkInfo: Map<string, NetworkInfo>,
+  context: ValidationContext,
+  report: Report,
+): void {
+  for (const fabric of context.fabricExternalNetworks ?? []) {
+    const index = (file.networks ?? []).findIndex((network) => network.name === fabric.name);
+    if (index >= 0) {
+      report(
+        ["networks", index, "name"],
+        `${fabric.name} is a fabric external network: use it by name without declaring it`,
+      );
+      continue;
+    }
+    const subnets: SubnetInfo[] = [];
+    for (const subnet of fabric.subnets) {
+      const prefix = parseCidr(subnet.cidr);
+      if (!prefix.ok) continue; // the fabric file was checked when it was applied
+      const gateway =
+        subnet.gateway === undefined ? defaultGateway(prefix.value) : parseIpv4(subnet.gateway);
+      subnets.push({ prefix: prefix.value, gateway, path: [], networkName: fabric.name, fixed: 0 });
+    }
+    networkInfo.set(fabric.name, {
+      index: -1,
+      fabric: true,
+      network: { name: fabric.name, external: true, subnets: [...fabric.subnets] } as Network,
+      subnets,
+      allocations: [],
+    });
+  }
+  const foreign: Ipv4Prefix[] = [];
+  for (const cidr of context.foreignExternalSubnets ?? []) {
+    const prefix = parseCidr(cidr);
+    if (prefix.ok) foreign.push(prefix.value);
+  }
+  if (foreign.length === 0) return;
+  for (const info of networkInfo.values()) {
+    if (info.fabric || !info.network.external) continue;
+    for (const subnet of info.subnets) {
+      const clash = foreign.find((other) => prefixesOverlap(other, subnet.prefix));
+      if (clash) {
+        report(
+          [...subnet.path, "cidr"],
+          `${formatCidr(subnet.prefix)} overlaps ${formatCidr(clash)}, an external network declared outside this tenant: outside addresses are one space for the whole fabric`,
+        );
+      }
+    }
+  }
+}
+
+function prefixesOverlap(a: Ipv4Prefix, b: Ipv4Prefix): boolean {
+  return prefixContains(a, b.network) || prefixContains(b, a.network);
 }
 
 /** "network address" or "broadcast address" when the address is one of them, else undefined. */

@@ -89,6 +89,7 @@ export const fabricRouter = router({
         prune: input.prune,
         mode: "upsert",
         dryRun: input.dryRun,
+        externalNetworks: parsed.value.externalNetworks,
       });
       return { ...result, dryRun: input.dryRun };
     }),

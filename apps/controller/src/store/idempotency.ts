@@ -123,3 +123,20 @@ export async function purgeExpiredKeys(sql: SqlRunner): Promise<void> {
     [IDEMPOTENCY_TTL_MS],
   );
 }
+
+/** A key recorded with a tenant's creation (Prisma transaction; see idempotency.ts). */
+export const RECORD_KEY_SQL = `INSERT INTO "IdempotencyKey"
+  (scope, key, "requestHash", "tenantId", generation, "fabricGeneration", changes)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (scope, key) DO NOTHING`;
+
+export function keyRow(request: IdempotentRequest, answer: KeyedAnswer): unknown[] {
+  return [
+    request.scope,
+    request.key,
+    request.requestHash,
+    answer.tenantId,
+    answer.generation,
+    answer.fabricGeneration,
+    JSON.stringify(answer.changes),
+  ];
+}

@@ -39,6 +39,9 @@ export function carryOverAllocations(current: IntentFile, desired: IntentFile): 
   const result = clone(desired);
   const previous = new Map<string, Workload>();
   for (const workload of current.workloads ?? []) previous.set(workload.name, workload);
+  // A pool moved to another network hands out new addresses.
+  const poolNetwork = (file: IntentFile, pool: string) =>
+    file.floatingIpPools?.find((candidate) => candidate.name === pool)?.network;
   for (const workload of result.workloads ?? []) {
     const before = previous.get(workload.name);
     if (!before) continue;
@@ -51,7 +54,8 @@ export function carryOverAllocations(current: IntentFile, desired: IntentFile): 
         iface.floatingIp &&
         iface.floatingIp.ip === undefined &&
         old.floatingIp?.pool === iface.floatingIp.pool &&
-        old.floatingIp.ip !== undefined
+        old.floatingIp.ip !== undefined &&
+        poolNetwork(current, old.floatingIp.pool) === poolNetwork(result, iface.floatingIp.pool)
       ) {
         iface.floatingIp.ip = old.floatingIp.ip;
       }
@@ -100,6 +104,14 @@ export function scheduleWorkloads(intent: IntentFile, fabric: FabricView): Probl
 interface Pool {
   subnets: { cidr: string; gateway: number | undefined }[];
   taken: Set<number>;
+  /** On a fabric external network: the addresses other tenants hold. */
+  heldElsewhere?: ReadonlySet<number>;
+}
+
+/** A fabric external network as the allocator sees it: its subnets, what others hold. */
+export interface ExternalPool {
+  subnets: readonly { cidr: string; gateway?: string | undefined }[];
+  held: ReadonlySet<number>;
 }
 
 /**
@@ -109,8 +121,20 @@ interface Pool {
 export function allocateAddresses(
   intent: IntentFile,
   currentNat: Record<string, string>,
+  external: ReadonlyMap<string, ExternalPool> = new Map(),
 ): Prepared {
   const pools = new Map<string, Pool>();
+  // Fabric external networks (spec 1.1) first: a network of the tenant's own takes precedence.
+  for (const [name, network] of external) {
+    pools.set(name, {
+      subnets: network.subnets.map((subnet) => ({
+        cidr: subnet.cidr,
+        gateway: subnet.gateway === undefined ? undefined : parseIpv4(subnet.gateway),
+      })),
+      taken: new Set(network.held),
+      heldElsewhere: network.held,
+    });
+  }
   for (const network of intent.networks ?? []) {
     pools.set(network.name, {
       subnets: network.subnets.map((subnet) => ({
@@ -120,18 +144,27 @@ export function allocateAddresses(
       taken: new Set(),
     });
   }
-  const take = (network: string, ip: string | undefined) => {
+  const heldProblems: Problem[] = [];
+  const take = (network: string, ip: string | undefined, path?: string) => {
     const address = ip === undefined ? undefined : parseIpv4(ip);
-    if (address !== undefined) pools.get(network)?.taken.add(address);
+    if (address === undefined) return;
+    const pool = pools.get(network);
+    if (path && pool?.heldElsewhere?.has(address)) {
+      // Another tenant's: say so without saying whose (spec 1.1).
+      heldProblems.push({ path, message: `${ip} on ${network} is already held in the fabric` });
+    }
+    pool?.taken.add(address);
   };
   const poolNetwork = new Map((intent.floatingIpPools ?? []).map((p) => [p.name, p.network]));
-  for (const workload of intent.workloads ?? []) {
-    for (const iface of workload.interfaces) {
+  (intent.workloads ?? []).forEach((workload, w) => {
+    workload.interfaces.forEach((iface, i) => {
       take(iface.network, iface.ip);
       const fipNetwork = iface.floatingIp ? poolNetwork.get(iface.floatingIp.pool) : undefined;
-      if (fipNetwork) take(fipNetwork, iface.floatingIp?.ip);
-    }
-  }
+      const fipPath = `workloads[${w}].interfaces[${i}].floatingIp.ip`;
+      if (fipNetwork) take(fipNetwork, iface.floatingIp?.ip, fipPath);
+    });
+  });
+  if (heldProblems.length > 0) throw NetloomError.invalid(heldProblems);
   const natAddresses: Record<string, string> = {};
   for (const service of intent.services ?? []) {
     if (service.type === "load-balancer") take(service.network, service.vip);

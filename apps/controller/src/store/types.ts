@@ -78,3 +78,27 @@ export interface ChangeResult {
   document: IntentFile;
   dryRun: boolean;
 }
+
+/** A forwarding node as the store keeps it. */
+export interface FabricNodeView {
+  id: string;
+  name: string;
+  underlay: string;
+  revision: number;
+  appliedGeneration: number;
+  appliedHash: string | null;
+  lastSeenAt: string | null;
+}
+
+/** One audit event, as history pages show it. */
+export interface AuditView {
+  id: string;
+  actor: string;
+  action: string;
+  kind: string;
+  name: string;
+  before: unknown;
+  after: unknown;
+  generation: number;
+  at: string;
+}

@@ -1,0 +1,109 @@
+import { NetloomError } from "@netloom/model";
+import type { Prisma } from "../generated/prisma/client";
+import type { SqlRunner } from "../migrate";
+import type { AuditView } from "./types";
+
+/** The SQL the store writes with: fabric generations, VNIs, multi-row inserts, history. */
+
+type Tx = Prisma.TransactionClient;
+
+/** The first VNI handed out; lower ones are left for the operator's own use. */
+export const FIRST_VNI = 4096;
+
+/** Takes the next fabric generation and records it in FabricState (rare fabric-wide changes). */
+export async function bumpFabric(tx: Tx): Promise<number> {
+  const rows = await tx.$queryRawUnsafe<{ generation: number }[]>(NEXT_FABRIC_GENERATION_SQL);
+  const generation = rows[0]?.generation ?? 0;
+  await tx.$executeRawUnsafe(RAISE_FABRIC_SQL, generation);
+  return generation;
+}
+
+export async function allocateVni(tx: SqlRunner, networkId: string): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const rows = await tx.query<{ vni: number }>(
+      `INSERT INTO "VniAllocation" (vni, "networkId")
+       SELECT GREATEST(COALESCE(MAX(vni) + 1, $1), $1), $2 FROM "VniAllocation"
+       ON CONFLICT (vni) DO NOTHING
+       RETURNING vni`,
+      [FIRST_VNI, networkId],
+    );
+    const vni = rows[0]?.vni;
+    if (vni !== undefined) {
+      if (vni > 16_777_215) throw new NetloomError("EXHAUSTED", "no VNI left in the fabric");
+      return vni;
+    }
+  }
+  throw new NetloomError("EXHAUSTED", "could not allocate a VNI");
+}
+
+export const NEXT_FABRIC_GENERATION_SQL = `SELECT nextval('"fabric_generation_seq"')::int AS generation`;
+
+/** Raises FabricState.generation to at least $1 (never lowers it). */
+export const RAISE_FABRIC_SQL = `INSERT INTO "FabricState" (id, generation) VALUES (1, $1)
+  ON CONFLICT (id) DO UPDATE SET generation = GREATEST("FabricState".generation, EXCLUDED.generation)`;
+
+/** A multi-row INSERT in chunks under the parameter limit; answers the rows RETURNING gave. */
+export async function insertChunks(
+  tx: SqlRunner,
+  head: string,
+  rows: [unknown, string][][],
+  suffix = "",
+  tail = "",
+): Promise<number> {
+  let count = 0;
+  const perChunk = Math.max(1, Math.floor(30_000 / Math.max(1, rows[0]?.length ?? 1)));
+  for (let start = 0; start < rows.length; start += perChunk) {
+    const statement = new Statement();
+    const tuples = rows
+      .slice(start, start + perChunk)
+      .map((cells) => statement.tuple(cells, suffix));
+    const returned = await tx.query(
+      `${head} VALUES ${tuples.join(", ")} ${tail}`,
+      statement.params,
+    );
+    count += returned.length;
+  }
+  return count;
+}
+
+/** Parameters of one SQL statement, each cast to its type where it is used. */
+export class Statement {
+  readonly params: unknown[] = [];
+
+  value(value: unknown, type: string): string {
+    this.params.push(value);
+    return `$${this.params.length}::${type}`;
+  }
+
+  values(...cells: [unknown, string][]): string {
+    return cells.map(([value, type]) => this.value(value, type)).join(", ");
+  }
+
+  /** One row of a VALUES list; `suffix` appends literal cells (`, now()`). */
+  tuple(cells: [unknown, string][], suffix = ""): string {
+    return `(${this.values(...cells)}${suffix})`;
+  }
+}
+
+export const HISTORY_SQL = `SELECT id, actor, action, kind, name, before, after, generation, at
+  FROM "AuditEvent" WHERE "tenantId" = $1`;
+
+/** An AuditEvent row as the driver returns it: the id and time not yet made text. */
+export type AuditRow = Omit<AuditView, "id" | "at"> & {
+  id: bigint | string | number;
+  at: Date | string;
+};
+
+export function auditView(row: AuditRow): AuditView {
+  return {
+    id: row.id.toString(),
+    actor: row.actor,
+    action: row.action,
+    kind: row.kind,
+    name: row.name,
+    before: row.before ?? null,
+    after: row.after ?? null,
+    generation: row.generation,
+    at: (row.at instanceof Date ? row.at : new Date(row.at)).toISOString(),
+  };
+}
