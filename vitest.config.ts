@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // A test that asserts nothing passes whatever the code does: make it fail instead.
+    expect: { requireAssertions: true },
   },
 });

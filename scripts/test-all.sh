@@ -7,6 +7,14 @@ eval "$(bash scripts/test-deps.sh)"
 export NETLOOM_TEST_DATABASE_URL
 echo "== typecheck"; npm run typecheck
 echo "== lint"; npm run lint
-echo "== unit and integration tests"; npx vitest run
+echo "== unit and integration tests"
+report=$(mktemp --suffix=.json)
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report"
+# A suite that skipped (no PostgreSQL, not root, a missing package) is a failure here, not a pass.
+npx tsx scripts/no-skips.ts "$report"
+if [ -n "${NETLOOM_SKIP_DATAPLANE:-}" ]; then
+  echo "NETLOOM_SKIP_DATAPLANE is set: the run must send real packets; unset it" >&2
+  exit 1
+fi
 echo "== conformance (shared examples through the netloom command)"; bash scripts/conformance.sh
 echo "== end to end (Playwright, Debian chromium)"; npm run test:e2e

@@ -1,29 +1,47 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import type { NodeConfig } from "@netloom/compiler";
 import {
+  createLinuxDriver,
+  createMemoryDriver,
+  type DataplaneDriver,
+  type LinuxDriverOptions,
+} from "@netloom/dataplane";
+import { asGeneration, assertNever, type Generation } from "@netloom/model";
+import {
   type AckMessage,
   AGENT_PATH,
   type AgentMessage,
   applyDelta,
   type ControllerMessage,
-  createMemoryDriver,
-  type DataplaneDriver,
+  type DriftReport,
   type HeartbeatMessage,
   type HelloMessage,
+  messageText,
   type NackMessage,
   type NackReason,
   PROTOCOL_VERSION,
   parseControllerMessage,
-} from "@netloom/dataplane";
-import { assertNever } from "@netloom/model";
+  snapshotMessageSchema,
+} from "@netloom/protocol";
 import WebSocket from "ws";
 
 /** How to build the dataplane: a driver name, or a driver instance (tests, benchmarks). */
 export type DriverChoice = "memory" | "linux" | DataplaneDriver;
 
+/** Where the agent logs: pino's shape (`logger.error({ err, ... }, "message")`). */
+export interface AgentLogger {
+  info(context: Record<string, unknown>, message: string): void;
+  warn(context: Record<string, unknown>, message: string): void;
+  error(context: Record<string, unknown>, message: string): void;
+}
+
 export interface AgentOptions {
-  /** Controller base URL: `http://host:7070` (or `ws://...`). */
-  controller: string;
+  /**
+   * Controller base URLs: `http://host:7070` (or `ws://...`), one or several (a list, or one
+   * string with commas). The agent starts at one picked by its node name (spreading nodes over
+   * the controllers) and moves to the next when the connection fails or falls silent.
+   */
+  controller: string | readonly string[];
   node: string;
   /** Node token, or a cloud admin token to register the node (then `underlay` is needed). */
   token: string;
@@ -31,7 +49,7 @@ export interface AgentOptions {
   /** The node's underlay address: for self-registration, and the Linux driver. */
   underlay?: string;
   /** Extra options of the Linux driver (e.g. `nodeNamespace` in the lab). */
-  linux?: Record<string, unknown>;
+  linux?: Omit<Partial<LinuxDriverOptions>, "node" | "underlayIp">;
   /** Compare desired with actual state this often (ms, default 10000). */
   resyncMs?: number;
   /** Reconnect backoff bounds (ms, default 100 to 5000, doubling, with jitter). */
@@ -39,18 +57,26 @@ export interface AgentOptions {
   backoffMaxMs?: number;
   /** Heartbeat period before the controller says otherwise (ms, default 5000). */
   heartbeatMs?: number;
+  /**
+   * A connection that brings nothing (no message, no pong) for this long is dead: the agent
+   * drops it and moves to the next controller (ms; default 1.5 heartbeat periods).
+   */
+  silentAfterMs?: number;
   /** Keeps the last applied config here so a restarted agent reconciles before reconnecting. */
   stateFile?: string;
   /** Called with the node token when the controller issued one (self-registration). */
   onToken?: (token: string) => void;
+  /** Plain log lines (tests); `logger` takes precedence when given. */
   log?: (line: string) => void;
+  /** Structured logger (pino); failures are logged here with their context. */
+  logger?: AgentLogger;
   /** Sees every message from the controller before it is handled (tests, debugging). */
   onMessage?: (message: ControllerMessage) => void;
 }
 
 /** A config the agent holds: accepted from the controller, or applied to the dataplane. */
 export interface HeldConfig {
-  generation: number;
+  generation: Generation;
   hash: string;
   config: NodeConfig;
 }
@@ -64,38 +90,18 @@ export interface Agent {
   /** Last config the driver applied. */
   readonly applied: HeldConfig | undefined;
   readonly connected: boolean;
+  /** The controller URL of the current (or last) connection. */
+  readonly controller: string | undefined;
+  /** Drift repaired so far (reported in heartbeats). */
+  readonly drift: DriftReport;
+  /** Failures since start, by kind (reported in heartbeats). */
+  readonly errors: Readonly<Record<string, number>>;
   /** Resolves when `predicate` holds after some state change (or at once). */
   waitFor(predicate: (agent: Agent) => boolean, timeoutMs?: number): Promise<void>;
   /** Runs a reconcile now (as the periodic resync does). */
   resync(): Promise<string[]>;
   /** Disconnects and stops; the dataplane keeps forwarding unless `teardown` is set. */
   stop(options?: { teardown?: boolean }): Promise<void>;
-}
-
-interface LinuxModule {
-  createLinuxDriver(options: Record<string, unknown>): DataplaneDriver;
-}
-
-function isLinuxModule(value: unknown): value is LinuxModule {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "createLinuxDriver" in value &&
-    typeof value.createLinuxDriver === "function"
-  );
-}
-
-/**
- * Loads the Linux driver at run time, so the agent neither needs it to build nor loads it when
- * running on the memory driver.
- */
-async function loadLinuxDriver(options: Record<string, unknown>): Promise<DataplaneDriver> {
-  const dataplane: unknown = await import("@netloom/dataplane");
-  if (isLinuxModule(dataplane)) return dataplane.createLinuxDriver(options);
-  const linuxUrl = new URL("./linux/index.ts", import.meta.resolve("@netloom/dataplane"));
-  const linux: unknown = await import(linuxUrl.href);
-  if (!isLinuxModule(linux)) throw new Error("the Linux driver does not export createLinuxDriver");
-  return linux.createLinuxDriver(options);
 }
 
 function agentUrl(controller: string, node: string, underlay: string | undefined): string {
@@ -108,6 +114,28 @@ function agentUrl(controller: string, node: string, underlay: string | undefined
   return url.href;
 }
 
+/** The controller URLs of `--controller`: a list, or comma-separated, without blanks. */
+export function controllerUrls(controller: string | readonly string[]): string[] {
+  const list = typeof controller === "string" ? [controller] : [...controller];
+  return list
+    .flatMap((entry) => entry.split(","))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+}
+
+/** Where a node starts in the controller list: stable per node, spread over the list. */
+function firstController(node: string, count: number): number {
+  let hash = 0;
+  for (const char of node) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return count === 0 ? 0 : hash % count;
+}
+
+const GENERATION_ZERO = asGeneration(0);
+
+function isMissingFile(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT";
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -116,7 +144,26 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * (level-triggered) whether or not the controller is reachable.
  */
 export function startAgent(options: AgentOptions): Agent {
-  const log = options.log ?? (() => {});
+  const controllers = controllerUrls(options.controller);
+  if (controllers.length === 0) throw new Error("agent: at least one controller URL is needed");
+  const logLine = options.log ?? (() => {});
+  const logger = options.logger;
+  const log = (line: string) => {
+    if (logger) logger.info({ node: options.node }, line);
+    else logLine(line);
+  };
+  const errors: Record<string, number> = {};
+  /** Every failure goes through here: logged with its context, counted by kind. */
+  const report = (kind: string, error: unknown, context: Record<string, unknown> = {}) => {
+    errors[kind] = (errors[kind] ?? 0) + 1;
+    const message = error instanceof Error ? error.message : String(error);
+    if (logger)
+      logger.error({ node: options.node, kind, err: error, ...context }, `${kind} failed`);
+    else logLine(`${kind} failed: ${message}`);
+  };
+  let controllerIndex = firstController(options.node, controllers.length);
+  /** Connections tried since one last got a welcome: a whole round failed means back off. */
+  let failedInRow = 0;
   const resyncMs = options.resyncMs ?? 10_000;
   const backoffMin = options.backoffMinMs ?? 100;
   const backoffMax = options.backoffMaxMs ?? 5000;
@@ -126,6 +173,9 @@ export function startAgent(options: AgentOptions): Agent {
   let accepted: HeldConfig | undefined;
   let applied: HeldConfig | undefined;
   let lastRepaired: string[] = [];
+  const drift: DriftReport = { count: 0, lastRepaired: null, at: null };
+  let silenceTimer: NodeJS.Timeout | undefined;
+  let lastHeard = 0;
   let socket: WebSocket | undefined;
   let connected = false;
   let stopped = false;
@@ -145,13 +195,15 @@ export function startAgent(options: AgentOptions): Agent {
       underlay = accepted?.config.underlay;
       if (stopped) throw new Error("agent stopped");
     }
-    return loadLinuxDriver({ node: options.node, underlayIp: underlay, ...options.linux });
+    return createLinuxDriver({ node: options.node, underlayIp: underlay, ...options.linux });
   })();
   driverReady.then(
     (driver) => {
       driverInstance = driver;
     },
-    () => undefined,
+    (error: unknown) => {
+      if (!stopped) report("driver", error);
+    },
   );
 
   const notify = () => {
@@ -162,7 +214,7 @@ export function startAgent(options: AgentOptions): Agent {
   };
 
   const send = (message: AgentMessage) => {
-    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+    if (socket?.readyState === WebSocket.OPEN) socket.send(messageText(message));
   };
 
   // Applies and reconciles run one at a time; a config that arrives meanwhile waits its turn
@@ -195,7 +247,10 @@ export function startAgent(options: AgentOptions): Agent {
         }
         applyFailed = false;
         applied = target;
-        await saveState(target);
+        // The dataplane holds it whether or not the state file could be written: ack anyway.
+        await saveState(target).catch((error: unknown) =>
+          report("state-file", error, { file: options.stateFile, generation: target.generation }),
+        );
         if (accepted === target) {
           const ack: AckMessage = { type: "ack", generation: target.generation, hash: target.hash };
           send(ack);
@@ -211,15 +266,15 @@ export function startAgent(options: AgentOptions): Agent {
     await rename(temporary, options.stateFile);
   };
 
-  const nack = (generation: number, reason: NackReason, message: string) => {
+  const nack = (generation: Generation, reason: NackReason, message: string) => {
     const refusal: NackMessage = {
       type: "nack",
       generation,
       reason,
       message,
-      appliedGeneration: applied?.generation ?? 0,
+      appliedGeneration: applied?.generation ?? GENERATION_ZERO,
       appliedHash: applied?.hash ?? null,
-      acceptedGeneration: accepted?.generation ?? applied?.generation ?? 0,
+      acceptedGeneration: accepted?.generation ?? applied?.generation ?? GENERATION_ZERO,
       acceptedHash: accepted?.hash ?? applied?.hash ?? null,
     };
     send(refusal);
@@ -229,16 +284,19 @@ export function startAgent(options: AgentOptions): Agent {
     serially(async () => {
       const driver = await driverReady;
       if (!applied || stopped) return [];
-      const report = await driver.reconcile(applied.config);
-      if (report.repaired.length > 0) {
-        lastRepaired = report.repaired;
-        log(`reconcile repaired ${report.repaired.length}: ${report.repaired.join(", ")}`);
+      const repairs = await driver.reconcile(applied.config);
+      if (repairs.repaired.length > 0) {
+        lastRepaired = repairs.repaired;
+        drift.count += repairs.repaired.length;
+        drift.lastRepaired = repairs.repaired[repairs.repaired.length - 1] ?? null;
+        drift.at = new Date().toISOString();
+        log(`reconcile repaired ${repairs.repaired.length}: ${repairs.repaired.join(", ")}`);
       }
-      return report.repaired;
+      return repairs.repaired;
     });
 
   /** Takes a config from the controller if it is not older than what the agent holds. */
-  const accept = (generation: number, hash: string, config: () => NodeConfig | undefined) => {
+  const accept = (generation: Generation, hash: string, config: () => NodeConfig | undefined) => {
     const held = accepted ?? applied;
     if (held && hash === held.hash) {
       // The same config again (reconnect, or another controller): check the dataplane, re-ack.
@@ -251,7 +309,7 @@ export function startAgent(options: AgentOptions): Agent {
         .then(() => {
           if (applied?.hash === hash) send({ type: "ack", generation: applied.generation, hash });
         })
-        .catch(() => undefined);
+        .catch((error: unknown) => report("reconcile", error, { generation, hash }));
       return;
     }
     if (held && generation <= held.generation) {
@@ -267,7 +325,7 @@ export function startAgent(options: AgentOptions): Agent {
     if (!next) return;
     accepted = { generation, hash, config: next };
     notify();
-    converge().catch(() => undefined);
+    converge().catch((error: unknown) => report("apply", error, { generation, hash }));
   };
 
   const receive = (message: ControllerMessage) => {
@@ -275,12 +333,13 @@ export function startAgent(options: AgentOptions): Agent {
       case "welcome": {
         heartbeatMs = message.heartbeatMs;
         backoff = backoffMin;
+        failedInRow = 0;
         const hello: HelloMessage = {
           type: "hello",
           protocol: PROTOCOL_VERSION,
-          appliedGeneration: applied?.generation ?? 0,
+          appliedGeneration: applied?.generation ?? GENERATION_ZERO,
           appliedHash: applied?.hash ?? null,
-          acceptedGeneration: accepted?.generation ?? applied?.generation ?? 0,
+          acceptedGeneration: accepted?.generation ?? applied?.generation ?? GENERATION_ZERO,
           acceptedHash: accepted?.hash ?? applied?.hash ?? null,
         };
         send(hello);
@@ -316,7 +375,7 @@ export function startAgent(options: AgentOptions): Agent {
   const startHeartbeats = () => {
     if (heartbeatTimer) clearTimeout(heartbeatTimer);
     const beat = () => {
-      heartbeat().catch(() => undefined);
+      heartbeat().catch((error: unknown) => report("heartbeat", error));
       heartbeatTimer = setTimeout(beat, heartbeatMs);
     };
     heartbeatTimer = setTimeout(beat, Math.random() * heartbeatMs);
@@ -333,58 +392,110 @@ export function startAgent(options: AgentOptions): Agent {
     }
     const message: HeartbeatMessage = {
       type: "heartbeat",
-      appliedGeneration: applied?.generation ?? 0,
+      appliedGeneration: applied?.generation ?? GENERATION_ZERO,
       appliedHash: applied?.hash ?? null,
       counters,
       tenantCounters,
       repaired: lastRepaired,
+      drift: { ...drift },
+      errors: { ...errors },
     };
     send(message);
   };
 
+  const stopSilenceWatch = () => {
+    if (silenceTimer) clearInterval(silenceTimer);
+    silenceTimer = undefined;
+  };
+
+  /**
+   * Watches the open connection: pings the controller (ws answers pings by itself) and drops
+   * the connection when nothing came back for `silentAfterMs`, so a black-holed controller is
+   * left as surely as a dead one.
+   */
+  const watchSilence = (ws: WebSocket) => {
+    stopSilenceWatch();
+    lastHeard = Date.now();
+    const tick = Math.max(20, Math.floor(heartbeatMs / 4));
+    silenceTimer = setInterval(() => {
+      const silentAfter = options.silentAfterMs ?? Math.round(1.5 * heartbeatMs);
+      if (Date.now() - lastHeard > silentAfter) {
+        log(`controller ${controllerUrl(ws)} silent for ${Date.now() - lastHeard} ms: leaving it`);
+        stopSilenceWatch();
+        ws.terminate();
+        return;
+      }
+      if (ws.readyState === WebSocket.OPEN) ws.ping();
+    }, tick);
+  };
+
+  const socketUrls = new WeakMap<WebSocket, string>();
+  const controllerUrl = (ws: WebSocket) => socketUrls.get(ws) ?? "?";
+  let currentController: string | undefined;
+
   const connect = () => {
     if (stopped) return;
-    const ws = new WebSocket(agentUrl(options.controller, options.node, options.underlay), {
+    const base = controllers[controllerIndex % controllers.length] ?? controllers[0] ?? "";
+    currentController = base;
+    const ws = new WebSocket(agentUrl(base, options.node, options.underlay), {
       headers: { authorization: `Bearer ${token}` },
       perMessageDeflate: false,
     });
+    socketUrls.set(ws, base);
     socket = ws;
+    let welcomed = false;
     ws.on("open", () => {
       connected = true;
-      log(`connected to ${options.controller}`);
+      log(`connected to ${base}`);
+      watchSilence(ws);
       notify();
     });
+    ws.on("pong", () => {
+      lastHeard = Date.now();
+    });
     ws.on("message", (data, isBinary) => {
+      lastHeard = Date.now();
       if (isBinary) return;
       const message = parseControllerMessage(data.toString());
       if (!message) {
-        log("ignored a malformed message");
+        report("protocol", new Error("malformed message from the controller"), {
+          controller: base,
+        });
         return;
       }
+      if (message.type === "welcome") welcomed = true;
       options.onMessage?.(message);
       receive(message);
     });
     ws.on("unexpected-response", (_request, response) => {
-      log(`controller refused the connection: HTTP ${response.statusCode}`);
+      log(`controller ${base} refused the connection: HTTP ${response.statusCode}`);
       ws.terminate();
     });
     ws.on("error", (error) => {
-      log(`connection error: ${error.message}`);
+      log(`connection to ${base} failed: ${error.message}`);
     });
     ws.on("close", () => {
       if (socket === ws) socket = undefined;
+      stopSilenceWatch();
       connected = false;
       if (heartbeatTimer) clearTimeout(heartbeatTimer);
       heartbeatTimer = undefined;
       notify();
       if (stopped) return;
-      // Headless: the dataplane keeps the last config; reconnect with jittered backoff.
-      const delay = backoff / 2 + Math.random() * (backoff / 2);
-      backoff = Math.min(backoff * 2, backoffMax);
+      // Headless: the dataplane keeps the last config. Move on to the next controller at once;
+      // only when a whole round of them failed, wait (jittered, doubling backoff).
+      if (!welcomed) failedInRow += 1;
+      controllerIndex = (controllerIndex + 1) % controllers.length;
+      let delay = 0;
+      if (controllers.length === 1 || failedInRow >= controllers.length) {
+        delay = backoff / 2 + Math.random() * (backoff / 2);
+        backoff = Math.min(backoff * 2, backoffMax);
+        if (failedInRow >= controllers.length) failedInRow = 0;
+      }
       reconnectTimer = setTimeout(() => {
         // Level-triggered: check the dataplane before taking new orders.
         reconcile()
-          .catch(() => undefined)
+          .catch((error: unknown) => report("reconcile", error, { when: "reconnect" }))
           .finally(connect);
       }, delay);
     });
@@ -394,24 +505,47 @@ export function startAgent(options: AgentOptions): Agent {
   const resyncTick = () => {
     // A failed apply is retried; an applied config is checked against the dataplane.
     const retry = applyFailed || (accepted !== undefined && accepted.hash !== applied?.hash);
-    (retry ? converge() : reconcile().then(() => undefined)).catch(() => undefined);
+    (retry ? converge() : reconcile().then(() => undefined)).catch((error: unknown) =>
+      report(retry ? "apply" : "reconcile", error, { when: "resync" }),
+    );
     if (!stopped) resyncTimer = setTimeout(resyncTick, resyncMs);
   };
   resyncTimer = setTimeout(resyncTick, resyncMs / 2 + Math.random() * resyncMs);
 
+  const stateFileSchema = snapshotMessageSchema.pick({
+    generation: true,
+    hash: true,
+    config: true,
+  });
   (async () => {
     if (options.stateFile) {
+      let text: string | undefined;
       try {
-        const held = JSON.parse(await readFile(options.stateFile, "utf8")) as HeldConfig;
-        accepted = held;
-        applied = held;
-        await reconcile();
-      } catch {
+        text = await readFile(options.stateFile, "utf8");
+      } catch (error) {
         // No state yet: the controller's snapshot will bring it.
+        if (!isMissingFile(error)) report("state-file", error, { file: options.stateFile });
+      }
+      if (text !== undefined) {
+        let parsed: ReturnType<typeof stateFileSchema.safeParse> | undefined;
+        try {
+          parsed = stateFileSchema.safeParse(JSON.parse(text));
+        } catch (error) {
+          report("state-file", error, { file: options.stateFile });
+        }
+        if (parsed && !parsed.success) {
+          report("state-file", parsed.error, { file: options.stateFile });
+        } else if (parsed?.success) {
+          accepted = parsed.data;
+          applied = parsed.data;
+          await reconcile().catch((error: unknown) =>
+            report("reconcile", error, { when: "start" }),
+          );
+        }
       }
     }
     connect();
-  })().catch((error: unknown) => log(`start failed: ${String(error)}`));
+  })().catch((error: unknown) => report("start", error));
 
   const agent: Agent = {
     node: options.node,
@@ -424,6 +558,15 @@ export function startAgent(options: AgentOptions): Agent {
     },
     get connected() {
       return connected;
+    },
+    get controller() {
+      return currentController;
+    },
+    get drift() {
+      return { ...drift };
+    },
+    get errors() {
+      return { ...errors };
     },
     async waitFor(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
@@ -443,6 +586,7 @@ export function startAgent(options: AgentOptions): Agent {
       if (resyncTimer) clearTimeout(resyncTimer);
       if (heartbeatTimer) clearTimeout(heartbeatTimer);
       if (reconnectTimer) clearTimeout(reconnectTimer);
+      stopSilenceWatch();
       notify();
       const ws = socket;
       if (ws && ws.readyState !== WebSocket.CLOSED) {

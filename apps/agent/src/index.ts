@@ -1,6 +1,8 @@
 export {
   type Agent,
+  type AgentLogger,
   type AgentOptions,
+  controllerUrls,
   type DriverChoice,
   type HeldConfig,
   startAgent,

@@ -1,8 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startAgent } from "./agent";
+import pino from "pino";
+import { controllerUrls, startAgent } from "./agent";
 
-const USAGE = `netloom-agent --controller URL --node NAME --driver linux|memory [--token T]
+const USAGE = `netloom-agent --controller URL[,URL...] --node NAME --driver linux|memory [--token T]
+  --controller URL     a controller; repeat it or list several with commas: the agent moves to
+                       the next one when its controller dies or falls silent (env NETLOOM_SERVER)
   --token T            node token, or a cloud admin token to register the node (env NETLOOM_AGENT_TOKEN)
   --underlay IP        the node's underlay address (registration, Linux driver)
   --node-namespace NS  Linux driver: the namespace standing for the node's host (the lab)
@@ -17,7 +20,7 @@ function fail(message: string): never {
 
 const { values } = parseArgs({
   options: {
-    controller: { type: "string" },
+    controller: { type: "string", multiple: true },
     node: { type: "string" },
     driver: { type: "string", default: "linux" },
     token: { type: "string" },
@@ -34,8 +37,8 @@ if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const controller =
-  values.controller ?? process.env.NETLOOM_SERVER ?? fail("--controller is required");
+const controllers = controllerUrls(values.controller ?? process.env.NETLOOM_SERVER ?? []);
+if (controllers.length === 0) fail("--controller is required");
 const node = values.node ?? fail("--node is required");
 const token = values.token ?? process.env.NETLOOM_AGENT_TOKEN ?? fail("--token is required");
 const driver = values.driver;
@@ -46,8 +49,9 @@ if (!Number.isInteger(resyncMs) || resyncMs < 100)
 
 const tokenFile = values["token-file"];
 const nodeNamespace = values["node-namespace"];
+const logger = pino({ name: "netloom-agent", base: { node } }, pino.destination(2));
 const agent = startAgent({
-  controller,
+  controller: controllers,
   node,
   token,
   driver,
@@ -58,13 +62,16 @@ const agent = startAgent({
   onToken: (issued) => {
     if (tokenFile) writeFileSync(tokenFile, `${issued}\n`, { mode: 0o600 });
   },
-  log: (line) => process.stderr.write(`netloom-agent ${node}: ${line}\n`),
+  logger,
 });
 
 const shutdown = () => {
   agent.stop().then(
     () => process.exit(0),
-    () => process.exit(1),
+    (error: unknown) => {
+      logger.error({ err: error }, "stopping failed");
+      process.exit(1);
+    },
   );
 };
 process.on("SIGINT", shutdown);

@@ -1,11 +1,11 @@
 import type { AddressInfo } from "node:net";
 import type { NodeConfig } from "@netloom/compiler";
+import { createMemoryDriver } from "@netloom/dataplane";
 import {
   type AgentMessage,
-  type ControllerMessage,
-  createMemoryDriver,
   parseAgentMessage,
-} from "@netloom/dataplane";
+  type WireControllerMessage,
+} from "@netloom/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type Agent, startAgent } from "../src/index";
@@ -24,7 +24,7 @@ async function fakeController() {
       const message = parseAgentMessage(data.toString());
       if (message) received.push(message);
     });
-    const welcome: ControllerMessage = {
+    const welcome: WireControllerMessage = {
       type: "welcome",
       node: "compute-1",
       controllerId: "fake",
@@ -37,7 +37,7 @@ async function fakeController() {
     url: `http://127.0.0.1:${port}`,
     received,
     requests,
-    send(message: ControllerMessage) {
+    send(message: WireControllerMessage) {
       for (const socket of sockets) socket.send(JSON.stringify(message));
     },
     dropAll() {
@@ -112,7 +112,9 @@ async function setup(options: { resyncMs?: number } = {}) {
 }
 
 const acks = (received: AgentMessage[]) =>
-  received.filter((m) => m.type === "ack").map((m) => (m.type === "ack" ? m.generation : -1));
+  received
+    .filter((m) => m.type === "ack")
+    .map((m): number => (m.type === "ack" ? m.generation : -1));
 
 describe("agent", () => {
   it("connects to /agent with its node name and token and says what it holds", async () => {

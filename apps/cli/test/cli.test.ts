@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createServer, type NetloomServer } from "@netloom/controller";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SHARED_EXAMPLES } from "../../../test-support/shared";
 import { run } from "../src/run";
 
-const examples = path.resolve(__dirname, "../../../../shared/examples");
+const examples = SHARED_EXAMPLES;
 const TOKEN = "cli-test-token-0123456789";
 
 let server: NetloomServer;

@@ -2,13 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Agent, startAgent } from "@netloom/agent";
-import {
-  type ControllerMessage,
-  createMemoryDriver,
-  type MemoryDriver,
-  PROTOCOL_VERSION,
-} from "@netloom/dataplane";
+import { createMemoryDriver, type MemoryDriver } from "@netloom/dataplane";
 import type { IntentFile } from "@netloom/model";
+import { type ControllerMessage, PROTOCOL_VERSION } from "@netloom/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
@@ -481,7 +477,7 @@ describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
     // A sees B's agent as converged through the database.
     await until("A sees it converged", async () => {
       const row = (await a.distribution.status()).nodes.find((n) => n.name === "compute-1");
-      return row?.converged === true && row.connected === false;
+      return row?.converged === true && row.servedHere === false && row.connected === true;
     });
     expect(a.distribution.hub.desiredOf("compute-1")?.hash).toBe(
       b.distribution.hub.desiredOf("compute-1")?.hash,
@@ -526,20 +522,19 @@ describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
     const two = agent(b.url, "compute-2", token);
     await until("snapshot applied", () => two.driver.applied !== undefined);
 
-    await a.server.services.store.change({
-      tenant: "acme",
-      actor: "test",
-      createTenant: true,
-      mutate: () => tenantIntent("acme", { "db-1": "compute-2" }),
-    });
+    // Through tRPC on A, as a client would, not through A's store.
+    await adminOnA.intent.applyFile({ document: tenantIntent("acme", { "db-1": "compute-2" }) });
     await until(
       "agent on B has acme",
       () => two.driver.applied?.config.tenants.some((t) => t.tenant === "acme") === true,
     );
+    expect(two.driver.applied?.config.tenants.map((t) => t.tenant)).toContain("acme");
     // A sees B's agent converged through the database.
     await until("A sees compute-2 converged", async () => {
       const status = await adminOnA.fabric.status();
       return status.nodes.find((n) => n.name === "compute-2")?.converged === true;
     });
+    const status = await adminOnA.fabric.status();
+    expect(status.nodes.find((n) => n.name === "compute-2")?.converged).toBe(true);
   });
 });

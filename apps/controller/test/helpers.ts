@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { NetloomError, parseDocument } from "@netloom/model";
 import { TRPCError } from "@trpc/server";
+import { readSharedExample } from "../../../test-support/shared";
 import type { Principal } from "../src/auth/principal";
 import { type AppCaller, createServer, type NetloomServer } from "../src/server";
 
@@ -103,7 +103,5 @@ export async function codeOf(
 
 /** An example of ../shared/examples (beside the clone, see decision 0001), decoded. */
 export function example(name: string): unknown {
-  return parseDocument(
-    readFileSync(new URL(`../../../../shared/examples/${name}`, import.meta.url), "utf8"),
-  );
+  return parseDocument(readSharedExample(name));
 }

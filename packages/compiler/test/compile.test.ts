@@ -1,10 +1,11 @@
 import { NetloomError } from "@netloom/model";
 import { describe, expect, it } from "vitest";
+import { sharedExample } from "../../../test-support/shared";
 import { makeFixture } from "../bench/fixture";
 import { allPairs, compile, fnv1a64, formatPlan, matrixVerdict, plan, trace } from "../src";
 import { fabricOf, inputOf, intent, loadIntent, resolveTenant } from "./helpers";
 
-const threeTier = loadIntent("/work/shared/examples/three-tier.yaml");
+const threeTier = loadIntent(sharedExample("three-tier.yaml"));
 
 describe("compile", () => {
   it("is deterministic: the same input twice gives byte-identical JSON", () => {

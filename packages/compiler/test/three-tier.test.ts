@@ -1,9 +1,10 @@
 import { assertionSchema, expectFileSchema } from "@netloom/model";
 import { describe, expect, it } from "vitest";
+import { SHARED_EXAMPLES } from "../../../test-support/shared";
 import { check, checkAssertions, compile, trace } from "../src";
 import { fabricOf, loadIntent, readYaml, resolveTenant } from "./helpers";
 
-const examples = "/work/shared/examples";
+const examples = SHARED_EXAMPLES;
 
 describe("three-tier example", () => {
   const fabric = fabricOf(3);

@@ -1,4 +1,3 @@
 export * from "./driver";
 export * from "./linux";
 export * from "./memory/index";
-export * from "./protocol";

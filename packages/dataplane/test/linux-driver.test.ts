@@ -4,6 +4,7 @@ import type { NodeConfig } from "@netloom/compiler";
 import { check, trace } from "@netloom/compiler";
 import { type Protocol, parseDocument, parseExpectFileOrThrow } from "@netloom/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SHARED_EXAMPLES } from "../../../test-support/shared";
 import {
   destroyAllNamespaces,
   listAllNamespaces,
@@ -29,7 +30,7 @@ const skipReason = await linuxSkipReason();
 if (skipReason) console.warn(`linux dataplane tests skipped: ${skipReason}`);
 
 /** The shared examples when this machine has them, else the copies next to this test. */
-const SHARED = "/work/shared/examples";
+const SHARED = SHARED_EXAMPLES;
 const example = (file: string) =>
   existsSync(`${SHARED}/${file}`)
     ? `${SHARED}/${file}`

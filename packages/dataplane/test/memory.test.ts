@@ -1,6 +1,6 @@
 import type { NodeConfig, TenantConfig } from "@netloom/compiler";
 import { describe, expect, it } from "vitest";
-import { applyDelta, createMemoryDriver, type DeltaMessage } from "../src/index";
+import { createMemoryDriver } from "../src/index";
 
 function tenant(id: string, networks: string[], rule = "policy:p/0"): TenantConfig {
   return {
@@ -121,27 +121,5 @@ describe("memory driver", () => {
       b: { "policy:p/0": 2 },
     });
     expect(await driver.counters()).toEqual({ "policy:p/0": 5 });
-  });
-});
-
-describe("applyDelta", () => {
-  it("replaces, removes, appends and orders tenants as the delta says", () => {
-    const base = config([tenant("a", ["web"]), tenant("b", ["x"]), tenant("c", ["y"])]);
-    const delta: DeltaMessage = {
-      type: "delta",
-      generation: 2,
-      baseHash: "h1",
-      hash: "h2",
-      replace: [tenant("b", ["x", "z"]), tenant("aa", ["q"])],
-      remove: ["c"],
-      order: ["a", "aa", "b"],
-    };
-    const next = applyDelta(base, delta);
-    expect(next.tenants.map((t) => t.tenantId)).toEqual(["a", "aa", "b"]);
-    expect(next.tenants[2]?.networks.map((n) => n.name)).toEqual(["x", "z"]);
-    expect(next.tenants[0]).toBe(base.tenants[0]);
-    expect(applyDelta(base, { ...delta, order: undefined }).tenants.map((t) => t.tenantId)).toEqual(
-      ["a", "b", "aa"],
-    );
   });
 });

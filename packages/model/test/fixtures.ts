@@ -3,5 +3,5 @@
 // the model package (tests included) is kept free of node:fs by biome.json.
 import threeTierText from "../../../../shared/examples/three-tier.yaml?raw";
 
-/** The text of /work/shared/examples/three-tier.yaml. */
+/** The text of ../shared/examples/three-tier.yaml (beside the clone). */
 export const THREE_TIER_YAML: string = threeTierText;

@@ -1,13 +1,93 @@
+import type { RouterOutputs } from "@netloom/controller";
 import { createClient } from "../client";
 import { resolveConnection } from "../connection";
-import { formatStatus } from "../format";
 import { type CommandIo, EXIT, type ExitCode } from "../io";
 import type { ParsedArgs } from "../run";
 
-/** `netloom status`: each node's applied generation against the newest, and convergence. */
+type FabricStatus = RouterOutputs["fabric"]["status"];
+type TenantStatus = RouterOutputs["fabric"]["tenantStatus"];
+
+/**
+ * `netloom status [--tenant T]`: the fabric's nodes (operators), or one tenant's nodes, by the
+ * controller's one definition of convergence. Stale and lagging nodes are named; the summary
+ * never counts a silent node as converged.
+ */
 export async function statusCommand(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
   const client = createClient(resolveConnection(io, args.values.server));
-  const status = await client.fabric.status.query();
-  io.stdout(args.values.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+  const tenant = args.values.tenant;
+  const status =
+    tenant !== undefined
+      ? await client.fabric.tenantStatus.query({ tenant })
+      : await client.fabric.status.query();
+  if (args.values.json) io.stdout(`${JSON.stringify(status, null, 2)}\n`);
+  else if ("tenant" in status) io.stdout(formatTenantStatus(status));
+  else io.stdout(formatFabricStatus(status));
   return EXIT.ok;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+/** "stale: compute-2; lagging: compute-1", or "" when every node is converged. */
+export function namedProblems(summary: { stale: string[]; lagging: string[] }): string {
+  const parts: string[] = [];
+  if (summary.stale.length > 0) parts.push(`stale: ${summary.stale.join(", ")}`);
+  if (summary.lagging.length > 0) parts.push(`lagging: ${summary.lagging.join(", ")}`);
+  return parts.join("; ");
+}
+
+/** Human output of `status`: a table of nodes, then the verdict, naming the nodes behind it. */
+export function formatFabricStatus(status: FabricStatus): string {
+  const rows = status.nodes.map((node) => [
+    node.name,
+    node.underlay,
+    `${node.appliedGeneration}/${node.desiredGeneration ?? status.generation}`,
+    node.state,
+    node.drift.count > 0 ? `${node.drift.count} (last ${node.drift.lastRepaired ?? "?"})` : "-",
+    node.lastError ?? "",
+  ]);
+  const lines = table(["NODE", "UNDERLAY", "APPLIED/DESIRED", "STATE", "DRIFT", "ERROR"], rows);
+  const problems = namedProblems(status);
+  const verdict = status.converged
+    ? `converged (${status.counts.converged}/${status.counts.nodes} nodes)`
+    : `not converged (${status.counts.converged}/${status.counts.nodes} nodes converged${problems ? `; ${problems}` : ""})`;
+  lines.push(`fabric generation ${status.generation}: ${verdict}`);
+  if (status.compiledGeneration < status.generation) {
+    lines.push(`compiling: generation ${status.compiledGeneration} compiled so far`);
+  }
+  if (status.compileError) {
+    lines.push(`compile failed at ${status.compileError.at}: ${status.compileError.message}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Human output of `status --tenant T`: the tenant's nodes and what each applied. */
+export function formatTenantStatus(status: TenantStatus): string {
+  const rows = status.nodes.map((node) => [
+    node.name,
+    node.appliedGeneration === null ? "?" : String(node.appliedGeneration),
+    node.state,
+  ]);
+  const lines = table(["NODE", "APPLIED", "STATE"], rows);
+  const problems = namedProblems(status);
+  const converged = status.nodes.filter((node) => node.converged).length;
+  const verdict = status.converged
+    ? `converged (${converged}/${status.nodes.length} nodes)`
+    : `not converged (${converged}/${status.nodes.length} nodes converged${problems ? `; ${problems}` : ""})`;
+  lines.push(
+    `tenant ${status.tenant} generation ${status.generation}, applied ${status.appliedGeneration}: ${verdict}`,
+  );
+  if (status.compiledGeneration < status.generation) {
+    lines.push(`compiling: generation ${status.compiledGeneration} compiled so far`);
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -23,7 +23,18 @@ export interface CompileSource {
 export interface FabricChange {
   tenantId: string | null;
   fabricGeneration: number;
+  /** The tenant's generation after the change, when known (tenant changes). */
+  tenantGeneration?: number;
 }
+
+/** Why the last compile failed, until one succeeds (shown in `fabric.status`). */
+export interface CompileFailure {
+  message: string;
+  at: string;
+}
+
+/** Where the feed reports a failed compile: logged with context and counted by its owner. */
+export type CompileFailureSink = (error: unknown, context: Record<string, unknown>) => void;
 
 /**
  * Turns committed changes into installed compiles, one at a time, coalescing changes that arrive
@@ -33,6 +44,10 @@ export interface FabricChange {
 export class FabricFeed {
   /** Where the last tenant change's time went (metrics, the benchmark). */
   lastTimings = { loadMs: 0, compileMs: 0, installMs: 0 };
+  /** The last compile's failure, null once a compile succeeded again. */
+  lastFailure: CompileFailure | null = null;
+  /** Tenant generations of changes queued but not yet compiled, by tenant id. */
+  private readonly pendingTenantGenerations = new Map<string, number>();
   private compiler: IncrementalCompiler | undefined;
   private readonly pendingTenants = new Set<string>();
   private pendingFull = false;
@@ -47,6 +62,7 @@ export class FabricFeed {
     private readonly hub: DistributionHub,
     private readonly store: DistributionStore,
     private readonly source: CompileSource,
+    private readonly onFailure: CompileFailureSink = () => {},
   ) {}
 
   /** Highest generation installed or about to be. */
@@ -62,6 +78,12 @@ export class FabricFeed {
     if (remote) this.pendingRemote.add(change === "full" ? null : change.tenantId);
     if (change === "full" || change.tenantId === null) this.pendingFull = true;
     else this.pendingTenants.add(change.tenantId);
+    if (change !== "full" && change.tenantId !== null && change.tenantGeneration !== undefined) {
+      const known = this.pendingTenantGenerations.get(change.tenantId) ?? 0;
+      if (change.tenantGeneration > known) {
+        this.pendingTenantGenerations.set(change.tenantId, change.tenantGeneration);
+      }
+    }
     if (change !== "full") {
       this.pendingGeneration = Math.max(this.pendingGeneration, change.fabricGeneration);
     }
@@ -92,36 +114,67 @@ export class FabricFeed {
       const tenants = [...this.pendingTenants];
       const generation = this.pendingGeneration;
       const remote = [...this.pendingRemote];
+      const tenantGenerations = new Map(this.pendingTenantGenerations);
       this.pendingFull = false;
       this.pendingTenants.clear();
       this.pendingRemote.clear();
+      this.pendingTenantGenerations.clear();
       if (this.closed) return;
       try {
+        if (full) {
+          // Read before the input is re-read and loaded: the compile holds at least these.
+          for (const [tenantId, stored] of await this.store.tenantGenerations()) {
+            tenantGenerations.set(tenantId, Math.max(stored, tenantGenerations.get(tenantId) ?? 0));
+          }
+        }
         if (this.source.refresh && remote.length > 0) {
           if (remote.includes(null)) await this.source.refresh("full");
           else for (const tenantId of remote) await this.source.refresh({ tenantId });
         }
-        if (full) await this.compileAll(generation);
-        else await this.compileTenants(tenants, generation);
+        if (full) await this.compileAll(generation, tenantGenerations);
+        else await this.compileTenants(tenants, generation, tenantGenerations);
+        this.lastFailure = null;
       } catch (error) {
         // Keep serving the last good compile; the next change (or poll) recompiles everything.
         this.compiler = undefined;
-        if (!this.closed) console.error("distribution: compile failed", error);
+        this.pendingFull = true;
+        if (!this.closed) {
+          this.lastFailure = {
+            message: error instanceof Error ? error.message : String(error),
+            at: new Date().toISOString(),
+          };
+          this.onFailure(error, { full, tenants, generation });
+        }
+        // Queued again so that the next change or poll compiles it; not retried in a loop.
+        this.scheduled = false;
+        return;
       }
     } while ((this.scheduled || this.pendingFull || this.pendingTenants.size > 0) && !this.closed);
   }
 
-  private async compileAll(eventGeneration: number): Promise<void> {
+  private async compileAll(
+    eventGeneration: number,
+    tenantGenerations: ReadonlyMap<string, number>,
+  ): Promise<void> {
     // Read before loading: the input is at least as new as the generation it is tagged with.
     const stored = await this.store.fabricGeneration();
     const input = await this.source.loadCompileInput();
     this.compiler = createIncrementalCompiler(input);
-    this.hub.install(this.compiler.current(), Math.max(stored, eventGeneration));
+    this.hub.install(
+      this.compiler.current(),
+      Math.max(stored, eventGeneration),
+      false,
+      tenantGenerations,
+    );
   }
 
-  private async compileTenants(tenantIds: string[], generation: number): Promise<void> {
+  private async compileTenants(
+    tenantIds: string[],
+    generation: number,
+    tenantGenerations: ReadonlyMap<string, number>,
+  ): Promise<void> {
     const compiler = this.compiler;
-    if (!compiler) return this.compileAll(generation);
+    if (!compiler) return this.compileAll(generation, tenantGenerations);
     const started = performance.now();
     let inputs: Map<string, TenantInput | null>;
     const loadTenant = this.source.loadTenantInput?.bind(this.source);
@@ -138,7 +191,7 @@ export class FabricFeed {
       compiler.update(tenant ? { kind: "tenant", tenant } : { kind: "removeTenant", tenantId });
     }
     const compiled = performance.now();
-    this.hub.install(compiler.current(), generation, true);
+    this.hub.install(compiler.current(), generation, true, tenantGenerations);
     this.lastTimings = {
       loadMs: loaded - started,
       compileMs: compiled - loaded,

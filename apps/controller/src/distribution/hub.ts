@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { CompiledFabric, NodeConfig, RuleId } from "@netloom/compiler";
+import { asNodeId, assertNever } from "@netloom/model";
 import {
   type AgentMessage,
+  messageText,
   PROTOCOL_VERSION,
   parseAgentMessage,
   type WelcomeMessage,
-} from "@netloom/dataplane";
-import { assertNever } from "@netloom/model";
+} from "@netloom/protocol";
 import type { WebSocket } from "ws";
 import { deltaText, diffTenants, snapshotText } from "./messages";
 
@@ -16,7 +17,22 @@ export interface DesiredNode {
   hash: string;
   /** Fabric generation at which this node's hash last changed. */
   generation: number;
+  /** Tenant generation compiled into this config, per tenant id on the node. */
+  tenantGenerations: Record<string, number>;
 }
+
+/** Drift the agent's reconcile found and repaired on its node, as it reported. */
+export interface DriftState {
+  /** Objects repaired since the agent started. */
+  count: number;
+  /** The last object repaired (`kind name`), null when none yet. */
+  lastRepaired: string | null;
+  /** When it was repaired (ISO time), null when none yet. */
+  at: string | null;
+}
+
+/** Desired configs remembered per node, to tell which tenant generations an applied hash holds. */
+const HISTORY_PER_NODE = 8;
 
 /** What the hub needs from the database; implemented over Prisma/SQL in store.ts. */
 export interface DistributionStore {
@@ -24,6 +40,8 @@ export interface DistributionStore {
   fabricGeneration(): Promise<number>;
   /** Raises FabricState.generation to at least `generation` (never lowers it); returns it. */
   raiseFabricGeneration(generation: number): Promise<number>;
+  /** Every tenant's committed generation, by tenant id. */
+  tenantGenerations(): Promise<Map<string, number>>;
   /** Persists applied state, last-seen times and hit counts of nodes, in one round trip. */
   saveNodeStates(states: NodeStateRow[]): Promise<void>;
 }
@@ -38,7 +56,21 @@ export interface NodeStateRow {
   hitCounts?: Record<RuleId, number>;
   /** With `hitCounts`: the same counts per tenant id (absent from agents that do not send them). */
   tenantHitCounts?: Record<string, Record<RuleId, number>>;
+  /** What other controllers show of this node: whether its agent is connected, and its reports. */
+  report: NodeReport;
 }
+
+/** A node's agent-reported state beyond generations, shared through the database. */
+export interface NodeReport {
+  /** False once the agent's connection closed (until a controller hears from it again). */
+  connected: boolean;
+  lastError: string | null;
+  drift: DriftState;
+  errors: Record<string, number>;
+}
+
+/** Where the hub reports failures it cannot hand to a caller: logged with context, counted. */
+export type FailureSink = (kind: string, error: unknown, context: Record<string, unknown>) => void;
 
 /** Per node, what this controller knows from its own agent connection. */
 export interface LocalNodeState {
@@ -52,6 +84,9 @@ export interface LocalNodeState {
   tenantHitCounts: Record<string, Record<RuleId, number>>;
   lastError: string | null;
   repaired: string[];
+  drift: DriftState;
+  /** Failures the agent counted since it started, by kind. */
+  errors: Record<string, number>;
 }
 
 /** Timing of liveness checks. */
@@ -103,6 +138,12 @@ export interface HubObserver {
 export class DistributionHub {
   readonly controllerId = randomUUID();
   private readonly desired = new Map<string, DesiredNode>();
+  /** Per node, tenant generations of its recent desired configs by hash (newest last). */
+  private readonly history = new Map<string, Map<string, Record<string, number>>>();
+  /** Per tenant id, the nodes whose desired config holds it. */
+  private readonly tenantNodes = new Map<string, Set<string>>();
+  /** Per tenant id, the tenant generation the installed compile holds. */
+  private readonly tenantCompiled = new Map<string, number>();
   private readonly sessions = new Map<string, Session>();
   private readonly local = new Map<string, LocalNodeState>();
   private readonly dirty = new Set<string>();
@@ -127,6 +168,7 @@ export class DistributionHub {
     readonly timing: HubTiming,
     /** Asks the owner to recompile from the database (after raising the generation). */
     private readonly requestRefresh: () => Promise<void>,
+    private readonly onFailure: FailureSink = () => {},
   ) {
     this.staleTimer = setInterval(() => this.checkStaleness(), Math.min(timing.heartbeatMs, 1000));
     this.staleTimer.unref();
@@ -145,6 +187,25 @@ export class DistributionHub {
     return this.desired;
   }
 
+  /** Nodes whose desired config holds the tenant (by id). */
+  nodesOfTenant(tenantId: string): ReadonlySet<string> {
+    return this.tenantNodes.get(tenantId) ?? new Set();
+  }
+
+  /** The tenant generation the installed compile holds (0 when unknown or absent). */
+  compiledTenantGeneration(tenantId: string): number {
+    return this.tenantCompiled.get(tenantId) ?? 0;
+  }
+
+  /**
+   * Tenant generations held by the node's config with `hash`, when it is one of the node's
+   * recent desired configs (compiles are deterministic, so hashes agree across controllers).
+   */
+  tenantGenerationsOf(node: string, hash: string | null): Record<string, number> | undefined {
+    if (hash === null) return undefined;
+    return this.history.get(node)?.get(hash);
+  }
+
   localState(node: string): LocalNodeState | undefined {
     return this.local.get(node);
   }
@@ -152,6 +213,11 @@ export class DistributionHub {
   /** Nodes with an agent connected to this controller. */
   connectedNodes(): string[] {
     return [...this.sessions.keys()];
+  }
+
+  /** Whether an agent for `node` is connected to this controller. */
+  isServing(node: string): boolean {
+    return this.sessions.has(node);
   }
 
   onEvent(listener: (event: HubEvent) => void): () => void {
@@ -183,25 +249,80 @@ export class DistributionHub {
    * generation and are sent a delta; nodes no longer in the fabric are disconnected.
    * `incremental`: made by an incremental update, so unchanged tenants are the same objects.
    */
-  install(compiled: CompiledFabric, generation: number, incremental = false): void {
+  install(
+    compiled: CompiledFabric,
+    generation: number,
+    incremental = false,
+    tenantGenerations: ReadonlyMap<string, number> = new Map(),
+  ): void {
     this.compareContent = !incremental;
     if (generation < this.generation) generation = this.generation;
     this.generation = generation;
+    for (const [tenantId, tenantGeneration] of tenantGenerations) {
+      const known = this.tenantCompiled.get(tenantId) ?? 0;
+      if (tenantGeneration > known) this.tenantCompiled.set(tenantId, tenantGeneration);
+    }
     for (const [node, config] of Object.entries(compiled.nodes)) {
       const hash = compiled.hashes[node];
       if (hash === undefined) continue;
       const previous = this.desired.get(node);
       if (previous && previous.hash === hash) continue;
-      this.desired.set(node, { config, hash, generation });
+      const held: Record<string, number> = {};
+      for (const tenant of config.tenants) {
+        held[tenant.tenantId] = this.tenantCompiled.get(tenant.tenantId) ?? 0;
+      }
+      this.indexTenants(node, previous?.config, config);
+      this.remember(node, hash, held);
+      this.desired.set(node, { config, hash, generation, tenantGenerations: held });
       const session = this.sessions.get(node);
       if (session?.ready) this.sendUpdate(session);
     }
-    for (const node of [...this.desired.keys()]) {
+    for (const [node, desired] of [...this.desired]) {
       if (compiled.nodes[node]) continue;
+      this.indexTenants(node, desired.config, undefined);
+      this.history.delete(node);
       this.desired.delete(node);
       this.sessions.get(node)?.socket.close(4404, "node removed from the fabric");
     }
     this.changed();
+  }
+
+  /** Keeps the tenant index in step with one node's desired config. */
+  private indexTenants(
+    node: string,
+    before: NodeConfig | undefined,
+    after: NodeConfig | undefined,
+  ) {
+    const kept = new Set(after?.tenants.map((tenant) => tenant.tenantId));
+    for (const tenant of before?.tenants ?? []) {
+      if (kept.has(tenant.tenantId)) continue;
+      const nodes = this.tenantNodes.get(tenant.tenantId);
+      nodes?.delete(node);
+      if (nodes?.size === 0) this.tenantNodes.delete(tenant.tenantId);
+    }
+    for (const tenantId of kept) {
+      let nodes = this.tenantNodes.get(tenantId);
+      if (!nodes) {
+        nodes = new Set();
+        this.tenantNodes.set(tenantId, nodes);
+      }
+      nodes.add(node);
+    }
+  }
+
+  private remember(node: string, hash: string, tenantGenerations: Record<string, number>): void {
+    let recent = this.history.get(node);
+    if (!recent) {
+      recent = new Map();
+      this.history.set(node, recent);
+    }
+    recent.delete(hash);
+    recent.set(hash, tenantGenerations);
+    while (recent.size > HISTORY_PER_NODE) {
+      const oldest = recent.keys().next();
+      if (oldest.done) break;
+      recent.delete(oldest.value);
+    }
   }
 
   /** Sends the agent what it lacks: a snapshot when it holds nothing known, else a delta. */
@@ -250,7 +371,7 @@ export class DistributionHub {
       }
       for (const session of this.sessions.values()) if (session.ready) this.sendUpdate(session);
     })().catch((error: unknown) => {
-      console.error("distribution: raising the fabric generation failed", error);
+      this.onFailure("raise-generation", error, { above: generation });
     });
   }
 
@@ -271,11 +392,11 @@ export class DistributionHub {
     this.sessions.set(node, session);
     const welcome: WelcomeMessage = {
       type: "welcome",
-      node,
+      node: asNodeId(node),
       controllerId: this.controllerId,
       heartbeatMs: this.timing.heartbeatMs,
     };
-    socket.send(JSON.stringify(welcome));
+    socket.send(messageText(welcome));
     socket.on("message", (data, isBinary) => {
       if (isBinary) return;
       const message = parseAgentMessage(data.toString());
@@ -289,10 +410,18 @@ export class DistributionHub {
       if (this.sessions.get(node) !== session) return;
       this.sessions.delete(node);
       const state = this.local.get(node);
-      if (state) state.connected = false;
+      if (state) {
+        state.connected = false;
+        // Other controllers learn of the disconnect through the database, now.
+        this.dirty.add(node);
+        this.scheduleFlush(true);
+      }
       this.changed();
     });
-    socket.on("error", () => {});
+    socket.on("error", (error) => {
+      // The close that follows ends the session; the cause is worth a log line.
+      this.onFailure("agent-socket", error, { node });
+    });
   }
 
   private stateOf(node: string): LocalNodeState {
@@ -308,6 +437,8 @@ export class DistributionHub {
         tenantHitCounts: {},
         lastError: null,
         repaired: [],
+        drift: { count: 0, lastRepaired: null, at: null },
+        errors: {},
       };
       this.local.set(node, state);
     }
@@ -378,6 +509,8 @@ export class DistributionHub {
         state.appliedGeneration = message.appliedGeneration;
         state.appliedHash = message.appliedHash;
         state.repaired = message.repaired;
+        if (message.drift) state.drift = message.drift;
+        if (message.errors) state.errors = message.errors;
         {
           const tenantCounts = message.tenantCounters ?? {};
           if (
@@ -441,6 +574,12 @@ export class DistributionHub {
         appliedGeneration: state.appliedGeneration,
         appliedHash: state.appliedHash,
         lastSeenAt: new Date(state.lastSeen),
+        report: {
+          connected: state.connected,
+          lastError: state.lastError,
+          drift: state.drift,
+          errors: state.errors,
+        },
       };
       if (this.dirtyCounts.has(node)) {
         row.hitCounts = state.hitCounts;
@@ -448,17 +587,27 @@ export class DistributionHub {
       }
       rows.push(row);
     }
+    const countsToSave = new Set(this.dirtyCounts);
     this.dirty.clear();
     this.dirtyCounts.clear();
+    let saved = 0;
     try {
       // In slices: on PGlite each statement runs on this thread, and acks must not wait long.
       for (let start = 0; start < rows.length; start += FLUSH_SLICE) {
         await this.store.saveNodeStates(rows.slice(start, start + FLUSH_SLICE));
+        saved = start + FLUSH_SLICE;
         if (start + FLUSH_SLICE < rows.length)
           await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
-      if (!this.closed) console.error("distribution: saving node states failed", error);
+      // Not written: keep those nodes dirty so the next flush writes them (newest state then).
+      const unsaved = rows.slice(saved);
+      for (const row of unsaved) {
+        this.dirty.add(row.name);
+        if (countsToSave.has(row.name)) this.dirtyCounts.add(row.name);
+      }
+      this.onFailure("save-node-states", error, { nodes: unsaved.length });
+      if (!this.closed) this.scheduleFlush(false);
     }
   }
 

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { NodeConfig, RuleId } from "@netloom/compiler";
-import { AGENT_PATH, type RegisteredMessage } from "@netloom/dataplane";
-import { type FabricNodeSpec, fabricNodeSchema, NetloomError } from "@netloom/model";
+import { asNodeId, type FabricNodeSpec, fabricNodeSchema, NetloomError } from "@netloom/model";
+import { AGENT_PATH, messageText, type RegisteredMessage } from "@netloom/protocol";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
 import type { Principal } from "../auth/principal";
@@ -11,6 +11,7 @@ import type { ChangedEvent } from "../events";
 import { type CompileSource, FabricFeed } from "./feed";
 import { DEFAULT_TIMING, DistributionHub, type HubTiming } from "./hub";
 import { bindDistribution } from "./router";
+import { type FabricStatus, fabricStatus, type TenantStatus, tenantStatus } from "./status";
 import { createDistributionStore, readNodeRows, type StoredNodeRow } from "./store";
 import { createNodeTokenVerifier, issueNodeToken } from "./tokens";
 import { type CrossControllerWatch, startWatch } from "./watch";
@@ -23,6 +24,12 @@ export {
   distributionProcedures,
   distributionRouter,
 } from "./router";
+export type {
+  FabricStatus,
+  NodeStatus,
+  TenantNodeStatus,
+  TenantStatus,
+} from "./status";
 export { issueNodeToken, verifyNodeToken } from "./tokens";
 
 /**
@@ -50,43 +57,19 @@ export interface DistributionDeps extends CompileSource {
   pollMs?: number;
 }
 
-/** One node as `fabric.status` shows it. */
-export interface NodeStatus {
-  name: string;
-  underlay: string;
-  appliedGeneration: number;
-  appliedHash: string | null;
-  /** Generation at which the node's desired config last changed. */
-  desiredGeneration: number | null;
-  desiredHash: string | null;
-  /** The node applied exactly its desired config. */
-  converged: boolean;
-  /** No heartbeat for longer than the stale period (or never connected). */
-  stale: boolean;
-  /** Connected to the controller that answered. */
-  connected: boolean;
-  lastSeenAt: string | null;
-  /** Why the last config was refused or failed, until the next ack. */
-  lastError: string | null;
-}
-
-/** `fabric.status`: every node, and whether the whole fabric has converged. */
-export interface FabricStatus {
-  /** Newest committed fabric generation. */
-  generation: number;
-  /** Newest generation this controller has compiled. */
-  compiledGeneration: number;
-  converged: boolean;
-  counts: { nodes: number; converged: number; stale: number; connected: number };
-  nodes: NodeStatus[];
-}
-
 /** A node's current desired config, for the lab and `check --dataplane`. */
 export interface NodeConfigView {
   node: string;
   generation: number;
   hash: string;
   config: NodeConfig;
+}
+
+/** A tenant as the caller's store knows it: the convergence query needs its committed generation. */
+export interface TenantRef {
+  id: string;
+  name: string;
+  generation: number;
 }
 
 /** The distribution of a running controller. */
@@ -96,6 +79,12 @@ export interface Distribution {
   status(): Promise<FabricStatus>;
   /** Status now, then again on every ack, heartbeat or staleness change, until `signal` aborts. */
   onStatus(signal?: AbortSignal): AsyncGenerator<FabricStatus>;
+  /** One tenant's convergence (what its users may see). */
+  tenantStatus(tenant: TenantRef): Promise<TenantStatus>;
+  /** The same, pushed on every change; `tenant` is re-read each time (its generation moves). */
+  onTenantStatus(tenant: () => TenantRef, signal?: AbortSignal): AsyncGenerator<TenantStatus>;
+  /** Failures distribution logged, by kind (compile, save-node-states...): for /metrics. */
+  readonly failures: Readonly<Record<string, number>>;
   nodeConfig(node: string): NodeConfigView;
   hitCounts(node: string): Promise<Record<RuleId, number>>;
   /**
@@ -132,9 +121,22 @@ export async function registerDistribution(
 ): Promise<Distribution> {
   const timing: HubTiming = { ...DEFAULT_TIMING, ...deps.timing };
   const store = createDistributionStore(deps.db.sql);
+  const failures: Record<string, number> = {};
+  let shuttingDown = false;
+  /** Every failure nobody awaits: logged with its context and counted (/metrics). */
+  const fail = (kind: string, error: unknown, context: Record<string, unknown> = {}) => {
+    if (shuttingDown) return;
+    failures[kind] = (failures[kind] ?? 0) + 1;
+    app.log.error({ err: error, kind, ...context }, `distribution: ${kind} failed`);
+  };
   let feed: FabricFeed | undefined;
-  const hub = new DistributionHub(store, timing, () => feed?.schedule("full") ?? Promise.resolve());
-  feed = new FabricFeed(hub, store, deps);
+  const hub = new DistributionHub(
+    store,
+    timing,
+    () => feed?.schedule("full") ?? Promise.resolve(),
+    fail,
+  );
+  feed = new FabricFeed(hub, store, deps, (error, context) => fail("compile", error, context));
   const activeFeed = feed;
 
   const watch: CrossControllerWatch = await startWatch({
@@ -143,16 +145,20 @@ export async function registerDistribution(
     pollMs: deps.db.backend === "postgres" ? (deps.pollMs ?? 2000) : 0,
     knownGeneration: () => activeFeed.knownGeneration,
     onRemote: (change) => {
-      activeFeed.schedule(change, true).catch(() => undefined);
+      // The feed reports its own compile failures; this catches anything else it throws.
+      activeFeed.schedule(change, true).catch((error: unknown) => fail("schedule", error));
     },
+    onFailure: fail,
   });
 
   const offChanged = deps.events.on("changed", (event) => {
-    const change = { tenantId: event.tenantId, fabricGeneration: event.fabricGeneration };
-    activeFeed.schedule(change).catch(() => undefined);
-    watch.publish(change).catch((error: unknown) => {
-      console.error("distribution: NOTIFY failed", error);
-    });
+    const change = {
+      tenantId: event.tenantId,
+      fabricGeneration: event.fabricGeneration,
+      ...(event.tenantId !== null ? { tenantGeneration: event.generation } : {}),
+    };
+    activeFeed.schedule(change).catch((error: unknown) => fail("schedule", error));
+    watch.publish(change).catch((error: unknown) => fail("notify", error, { change }));
   });
 
   const registerNode =
@@ -228,16 +234,16 @@ export async function registerDistribution(
           if (admitted.registeredToken) {
             const registered: RegisteredMessage = {
               type: "registered",
-              node: admitted.node,
+              node: asNodeId(admitted.node),
               token: admitted.registeredToken,
             };
-            ws.send(JSON.stringify(registered));
+            ws.send(messageText(registered));
           }
           hub.attach(admitted.node, ws);
         });
       })
       .catch((error: unknown) => {
-        console.error("distribution: agent admission failed", error);
+        fail("agent-admission", error, { url: request.url });
         refuse(socket, 500, "internal error");
       });
   };
@@ -258,50 +264,27 @@ export async function registerDistribution(
     return rowsCache.rows;
   };
 
-  const status = async (): Promise<FabricStatus> => {
+  const inputs = async () => {
     const [rows, generation] = await readRows();
-    const now = Date.now();
-    const connected = new Set(hub.connectedNodes());
-    const nodes: NodeStatus[] = rows.map((row) => {
-      const local = hub.localState(row.name);
-      const desired = hub.desiredOf(row.name);
-      // This controller's view is fresher for its own agents; the database for the others'.
-      const useLocal =
-        local !== undefined &&
-        (connected.has(row.name) || local.lastSeen >= (row.lastSeenAt?.getTime() ?? 0));
-      const appliedGeneration = useLocal ? local.appliedGeneration : row.appliedGeneration;
-      const appliedHash = useLocal ? local.appliedHash : row.appliedHash;
-      const lastSeen = useLocal ? local.lastSeen : (row.lastSeenAt?.getTime() ?? null);
-      return {
-        name: row.name,
-        underlay: row.underlay,
-        appliedGeneration,
-        appliedHash,
-        desiredGeneration: desired?.generation ?? null,
-        desiredHash: desired?.hash ?? null,
-        converged: desired !== undefined && appliedHash === desired.hash,
-        stale: lastSeen === null || now - lastSeen > timing.staleAfterMs,
-        connected: connected.has(row.name),
-        lastSeenAt: lastSeen === null ? null : new Date(lastSeen).toISOString(),
-        lastError: useLocal ? local.lastError : null,
-      };
-    });
-    const convergedCount = nodes.filter((node) => node.converged).length;
     return {
-      generation: Math.max(generation, hub.newestGeneration),
-      compiledGeneration: hub.newestGeneration,
-      converged: convergedCount === nodes.length && hub.newestGeneration >= generation,
-      counts: {
-        nodes: nodes.length,
-        converged: convergedCount,
-        stale: nodes.filter((node) => node.stale).length,
-        connected: connected.size,
-      },
-      nodes,
+      generation,
+      inputs: { hub, rows, now: Date.now(), staleAfterMs: timing.staleAfterMs },
     };
   };
 
-  async function* onStatus(signal?: AbortSignal): AsyncGenerator<FabricStatus> {
+  const status = async (): Promise<FabricStatus> => {
+    const read = await inputs();
+    return fabricStatus(read.inputs, read.generation, activeFeed.lastFailure);
+  };
+
+  const tenantStatusOf = async (tenant: TenantRef): Promise<TenantStatus> =>
+    tenantStatus((await inputs()).inputs, tenant);
+
+  /**
+   * `compute` now, then again on every ack, heartbeat, staleness change or compile (and now
+   * and then, for nodes other controllers serve), each time it differs, until `signal` aborts.
+   */
+  async function* pushes<T>(compute: () => Promise<T>, signal?: AbortSignal): AsyncGenerator<T> {
     let pending = true;
     let wake: (() => void) | undefined;
     const poke = () => {
@@ -309,8 +292,8 @@ export async function registerDistribution(
       wake?.();
     };
     const off = hub.onEvent(poke);
-    // Nodes served by other controllers change only in the database: look now and then.
-    const timer = setInterval(poke, Math.max(1000, timing.heartbeatMs));
+    // Nodes served by other controllers change only in the database; staleness only with time.
+    const timer = setInterval(poke, Math.max(250, Math.min(1000, timing.heartbeatMs)));
     signal?.addEventListener("abort", poke);
     let last = "";
     try {
@@ -323,7 +306,7 @@ export async function registerDistribution(
           continue;
         }
         pending = false;
-        const current = await status();
+        const current = await compute();
         const text = JSON.stringify(current);
         if (text !== last) {
           last = text;
@@ -343,7 +326,10 @@ export async function registerDistribution(
     hub,
     feed: activeFeed,
     status,
-    onStatus,
+    onStatus: (signal) => pushes(status, signal),
+    tenantStatus: tenantStatusOf,
+    onTenantStatus: (tenant, signal) => pushes(() => tenantStatusOf(tenant()), signal),
+    failures,
     nodeConfig(node) {
       const desired = hub.desiredOf(node);
       if (!desired) {
@@ -355,7 +341,7 @@ export async function registerDistribution(
     },
     async hitCounts(node) {
       const local = hub.localState(node);
-      if (local && hub.connectedNodes().includes(node)) return { ...local.hitCounts };
+      if (local && hub.isServing(node)) return { ...local.hitCounts };
       const row = (await readNodeRows(deps.db.sql)).find((candidate) => candidate.name === node);
       if (!row) {
         throw new NetloomError("NOT_FOUND", `node ${node} not found`, [
@@ -385,6 +371,7 @@ export async function registerDistribution(
     issueNodeToken: issue,
     settled: () => activeFeed.settled(),
     async close() {
+      shuttingDown = true;
       unbind();
       offChanged();
       app.server.off("upgrade", onUpgrade);

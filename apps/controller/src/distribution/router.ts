@@ -31,15 +31,112 @@ function distributionOf(ctx: { services: { events: ControllerEvents } }): Distri
 
 const nodeInput = z.object({ node: nameSchema });
 
+function tenantRef(state: { id: string; name: string; generation: number }) {
+  return { id: state.id, name: state.name, generation: state.generation };
+}
+
+const nodeStateSchema = z.enum(["converged", "lagging", "stale", "disconnected"]);
+
+/** `fabric.tenantStatus`: what a tenant's users may see of convergence. */
+export const tenantStatusSchema = z.object({
+  tenant: z.string(),
+  generation: z.number().int(),
+  compiledGeneration: z.number().int(),
+  appliedGeneration: z.number().int(),
+  converged: z.boolean(),
+  lagging: z.array(z.string()),
+  stale: z.array(z.string()),
+  nodes: z.array(
+    z.object({
+      name: z.string(),
+      state: nodeStateSchema,
+      converged: z.boolean(),
+      appliedGeneration: z.number().int().nullable(),
+    }),
+  ),
+});
+
+const driftSchema = z.object({
+  count: z.number().int(),
+  lastRepaired: z.string().nullable(),
+  at: z.string().nullable(),
+});
+
+/** `fabric.status`: every node by the one definition of convergence (cloud readers only). */
+export const fabricStatusSchema = z.object({
+  generation: z.number().int(),
+  compiledGeneration: z.number().int(),
+  converged: z.boolean(),
+  compileError: z.object({ message: z.string(), at: z.string() }).nullable(),
+  counts: z.object({
+    nodes: z.number().int(),
+    converged: z.number().int(),
+    stale: z.number().int(),
+    connected: z.number().int(),
+    lagging: z.number().int(),
+  }),
+  lagging: z.array(z.string()),
+  stale: z.array(z.string()),
+  nodes: z.array(
+    z.object({
+      name: z.string(),
+      underlay: z.string(),
+      appliedGeneration: z.number().int(),
+      appliedHash: z.string().nullable(),
+      desiredGeneration: z.number().int().nullable(),
+      desiredHash: z.string().nullable(),
+      state: nodeStateSchema,
+      converged: z.boolean(),
+      stale: z.boolean(),
+      connected: z.boolean(),
+      servedHere: z.boolean(),
+      lastSeenAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+      drift: driftSchema,
+      errors: z.record(z.string(), z.number()),
+    }),
+  ),
+});
+
 /**
  * Distribution's procedures, to mount next to the fabric's (`fabric.onStatus`, ...). `status` is
  * served by the fabric router through `services.fabricStatus`.
  */
 export const distributionProcedures = {
-  /** `fabric.status`, pushed again on every ack, heartbeat and staleness change (SSE). */
+  /**
+   * `fabric.status`, pushed again on every ack, heartbeat and staleness change (SSE). Cloud
+   * readers only: it shows underlay addresses, node errors and the fabric's generation.
+   */
   onStatus: authedProcedure.subscription(async function* ({ ctx, signal }) {
+    requireCloudReader(ctx.principal);
     yield* distributionOf(ctx).onStatus(signal);
   }),
+  /**
+   * One tenant's convergence: the nodes holding its config, each with the tenant generation it
+   * applied; lagging and stale nodes named. Readable by the tenant's own users; shows nothing
+   * of the underlay, node errors or other tenants. A foreign tenant answers NOT_FOUND.
+   */
+  tenantStatus: authedProcedure
+    .input(z.object({ tenant: nameSchema }))
+    .output(tenantStatusSchema)
+    .query(({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      return distributionOf(ctx).tenantStatus(tenantRef(state));
+    }),
+  /** `tenantStatus`, pushed again whenever it changes (SSE). */
+  onTenantStatus: authedProcedure
+    .input(z.object({ tenant: nameSchema }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      const first = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      // Re-read on every push: the generation moves; a deleted tenant keeps its last one.
+      let last = tenantRef(first);
+      const current = () => {
+        const state = ctx.services.store.tenantById(first.id);
+        if (state) last = tenantRef(state);
+        return last;
+      };
+      yield* distributionOf(ctx).onTenantStatus(current, signal);
+    }),
   /** The node's current compiled config, with its generation and hash (lab, check --dataplane). */
   nodeConfig: authedProcedure.input(nodeInput).query(({ ctx, input }) => {
     requireCloudAdmin(ctx.principal);
@@ -71,5 +168,8 @@ export const distributionProcedures = {
 /** The same procedures plus `status`, as one router (for mounting on its own). */
 export const distributionRouter = router({
   ...distributionProcedures,
-  status: authedProcedure.query(({ ctx }) => distributionOf(ctx).status()),
+  status: authedProcedure.query(({ ctx }) => {
+    requireCloudReader(ctx.principal);
+    return distributionOf(ctx).status();
+  }),
 });

@@ -1,5 +1,7 @@
+import { driftReportSchema } from "@netloom/protocol";
+import { z } from "zod";
 import type { SqlRunner } from "../migrate";
-import type { DistributionStore, NodeStateRow } from "./hub";
+import type { DistributionStore, DriftState, NodeReport, NodeStateRow } from "./hub";
 
 /** The hub's persistence over raw SQL: hot paths batch many nodes into one statement. */
 export function createDistributionStore(sql: SqlRunner): DistributionStore {
@@ -9,6 +11,12 @@ export function createDistributionStore(sql: SqlRunner): DistributionStore {
         'SELECT generation FROM "FabricState" WHERE id = 1',
       );
       return Number(rows[0]?.generation ?? 0);
+    },
+    async tenantGenerations() {
+      const rows = await sql.query<{ id: string; generation: number }>(
+        'SELECT id, generation FROM "Tenant"',
+      );
+      return new Map(rows.map((row) => [row.id, Number(row.generation)]));
     },
     async raiseFabricGeneration(generation) {
       const rows = await sql.query<{ generation: number }>(
@@ -32,15 +40,19 @@ export function createDistributionStore(sql: SqlRunner): DistributionStore {
           c: state.hitCounts
             ? { ...state.hitCounts, [BY_TENANT]: state.tenantHitCounts ?? {} }
             : null,
+          r: { [REPORT]: state.report },
         })),
       );
-      // lastSeenAt is TIMESTAMP(3) holding UTC, as Prisma writes it.
+      // lastSeenAt is TIMESTAMP(3) holding UTC, as Prisma writes it. A row last written from a
+      // newer observation (the agent moved to another controller since) is left alone.
       await sql.query(
         `UPDATE "FabricNode" AS n
             SET "appliedGeneration" = v.g, "appliedHash" = v.h,
-                "lastSeenAt" = (v.t AT TIME ZONE 'UTC'), "hitCounts" = COALESCE(v.c, n."hitCounts")
-           FROM jsonb_to_recordset($1::jsonb) AS v(name text, g int, h text, t timestamptz, c jsonb)
-          WHERE n.name = v.name`,
+                "lastSeenAt" = (v.t AT TIME ZONE 'UTC'),
+                "hitCounts" = COALESCE(v.c, n."hitCounts", '{}'::jsonb) || v.r
+           FROM jsonb_to_recordset($1::jsonb) AS v(name text, g int, h text, t timestamptz, c jsonb, r jsonb)
+          WHERE n.name = v.name
+            AND (n."lastSeenAt" IS NULL OR n."lastSeenAt" <= (v.t AT TIME ZONE 'UTC'))`,
         [payload],
       );
     },
@@ -49,6 +61,11 @@ export function createDistributionStore(sql: SqlRunner): DistributionStore {
 
 /** Key of the per-tenant counts inside `FabricNode.hitCounts`. */
 const BY_TENANT = "byTenant";
+/**
+ * Key of the node's report (connected, last error, drift, agent errors) inside the same JSON
+ * column: readers of the counts skip non-numbers, so it needs no schema change.
+ */
+const REPORT = "report";
 
 /** A node as the status reads it from the database (written by whichever controller serves it). */
 export interface StoredNodeRow {
@@ -60,6 +77,8 @@ export interface StoredNodeRow {
   hitCounts: Record<string, number>;
   /** Per tenant id, then rule id; empty for rows written before counts were kept per tenant. */
   tenantHitCounts: Record<string, Record<string, number>>;
+  /** The serving controller's last report of the node. */
+  report: NodeReport;
 }
 
 /** Every fabric node with its last persisted applied state, by name. */
@@ -84,9 +103,35 @@ export async function readNodeRows(sql: SqlRunner): Promise<StoredNodeRow[]> {
     lastSeenAt: row.lastSeen ? new Date(row.lastSeen) : null,
     hitCounts: parseCounts(row.hitCounts),
     tenantHitCounts: parseTenantCounts(row.hitCounts),
+    report: parseReport(row.hitCounts),
   }));
 }
 
+const NO_DRIFT: DriftState = { count: 0, lastRepaired: null, at: null };
+
+/** The report as stored; a field that does not read back well takes its neutral value. */
+const storedReportSchema = z.object({
+  connected: z.boolean().catch(true),
+  lastError: z.string().nullable().catch(null),
+  drift: driftReportSchema.catch(NO_DRIFT),
+  errors: z.record(z.string(), z.number()).catch({}),
+});
+const storedColumnSchema = z.object({ [REPORT]: storedReportSchema.optional() });
+
+/** The report part of the JSON column; rows written before it existed read as connected. */
+function parseReport(value: unknown): NodeReport {
+  const parsed = storedColumnSchema.safeParse(
+    typeof value === "string" ? JSON.parse(value) : value,
+  );
+  return (
+    (parsed.success ? parsed.data[REPORT] : undefined) ?? {
+      connected: true,
+      lastError: null,
+      drift: NO_DRIFT,
+      errors: {},
+    }
+  );
+}
 function parseTenantCounts(value: unknown): Record<string, Record<string, number>> {
   const parsed: unknown = typeof value === "string" ? JSON.parse(value) : value;
   const byTenant: Record<string, Record<string, number>> = {};

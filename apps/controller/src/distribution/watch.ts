@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { z } from "zod";
 import type { SqlRunner } from "../migrate";
 import type { FabricChange } from "./feed";
 
@@ -26,7 +27,20 @@ export interface WatchOptions {
   knownGeneration(): number;
   /** A change from another controller (`"full"` when only the generation is known). */
   onRemote(change: FabricChange | "full"): void;
+  /** A failure of the listener or the poll: logged and counted by the caller. */
+  onFailure(kind: string, error: unknown, context?: Record<string, unknown>): void;
 }
+
+/** A NOTIFY payload, as `publish` writes it. */
+const payloadSchema = z.object({
+  origin: z.string(),
+  tenantId: z.string().nullable(),
+  fabricGeneration: z.number(),
+  tenantGeneration: z.number().optional(),
+});
+
+/** How long to wait before listening again after the listener connection failed. */
+const RELISTEN_MS = 1000;
 
 export async function startWatch(options: WatchOptions): Promise<CrossControllerWatch> {
   const origin = randomUUID();
@@ -34,36 +48,67 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
   let client: pg.Client | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
 
+  const onNotification = (message: pg.Notification) => {
+    if (message.channel !== CHANNEL || !message.payload) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(message.payload);
+    } catch (error) {
+      options.onFailure("notify-payload", error, { payload: message.payload });
+      options.onRemote("full");
+      return;
+    }
+    const parsed = payloadSchema.safeParse(value);
+    if (!parsed.success) {
+      options.onFailure("notify-payload", parsed.error, { payload: message.payload });
+      options.onRemote("full");
+      return;
+    }
+    if (parsed.data.origin === origin) return;
+    const { tenantId, fabricGeneration, tenantGeneration } = parsed.data;
+    options.onRemote({
+      tenantId,
+      fabricGeneration,
+      ...(tenantGeneration !== undefined ? { tenantGeneration } : {}),
+    });
+  };
+
+  /** Listens again after a failure, until it works or the watch closes; then catches up. */
+  const relisten = () => {
+    if (closed || reconnectTimer) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      listen().then(
+        // Anything may have been missed while the listener was down.
+        () => options.onRemote("full"),
+        (error: unknown) => {
+          options.onFailure("listen", error);
+          relisten();
+        },
+      );
+    }, RELISTEN_MS);
+  };
+
   const listen = async (): Promise<void> => {
     if (!options.databaseUrl || closed) return;
     const next = new pg.Client({ connectionString: options.databaseUrl });
-    next.on("notification", (message) => {
-      if (message.channel !== CHANNEL || !message.payload) return;
-      try {
-        const parsed = JSON.parse(message.payload) as Partial<FabricChange> & { origin?: string };
-        if (parsed.origin === origin) return;
-        if (typeof parsed.fabricGeneration !== "number") return;
-        options.onRemote({
-          tenantId: typeof parsed.tenantId === "string" ? parsed.tenantId : null,
-          fabricGeneration: parsed.fabricGeneration,
-        });
-      } catch {
-        options.onRemote("full");
-      }
-    });
-    next.on("error", () => {
+    next.on("notification", onNotification);
+    next.on("error", (error) => {
       if (closed) return;
-      client = undefined;
-      next.end().catch(() => undefined);
-      reconnectTimer = setTimeout(() => {
-        // Anything may have been missed while the listener was down.
-        listen()
-          .then(() => options.onRemote("full"))
-          .catch(() => undefined);
-      }, 1000);
+      options.onFailure("listen", error);
+      if (client === next) client = undefined;
+      next.end().catch((endError: unknown) => options.onFailure("listen-end", endError));
+      relisten();
     });
-    await next.connect();
-    await next.query(`LISTEN ${CHANNEL}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      next.end().catch(() => {
+        // Ending a client that never connected fails too; the connect error is the one reported.
+      });
+      throw error;
+    }
     client = next;
   };
   await listen();
@@ -77,7 +122,7 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
               const generation = Number(rows[0]?.generation ?? 0);
               if (generation > options.knownGeneration()) options.onRemote("full");
             })
-            .catch(() => undefined);
+            .catch((error: unknown) => options.onFailure("poll", error));
         }, options.pollMs)
       : undefined;
   poller?.unref();
@@ -87,14 +132,21 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
       if (!options.databaseUrl) return;
       await options.sql.query("SELECT pg_notify($1, $2)", [
         CHANNEL,
-        JSON.stringify({ ...change, origin }),
+        JSON.stringify({
+          origin,
+          tenantId: change.tenantId,
+          fabricGeneration: change.fabricGeneration,
+          ...(change.tenantGeneration !== undefined
+            ? { tenantGeneration: change.tenantGeneration }
+            : {}),
+        }),
       ]);
     },
     async close() {
       closed = true;
       if (poller) clearInterval(poller);
       if (reconnectTimer) clearTimeout(reconnectTimer);
-      await client?.end().catch(() => undefined);
+      await client?.end().catch((error: unknown) => options.onFailure("listen-end", error));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { fabricNodeSchema, NetloomError, nameSchema, parseFabricFile } from "@netloom/model";
 import { z } from "zod";
-import { requireCloudAdmin } from "../auth/principal";
-import { distributionProcedures } from "../distribution/router";
+import { requireCloudAdmin, requireCloudReader } from "../auth/principal";
+import { distributionProcedures, fabricStatusSchema } from "../distribution/router";
 import { decodeDocument } from "../domain/intent";
 import { notFound } from "../store/store";
 import { authedProcedure, router } from "../trpc";
@@ -20,33 +20,6 @@ const applySchema = z.object({
   changed: z.array(z.string()),
   fabricGeneration: z.number().int(),
   dryRun: z.boolean(),
-});
-
-const statusSchema = z.object({
-  generation: z.number().int(),
-  compiledGeneration: z.number().int(),
-  converged: z.boolean(),
-  counts: z.object({
-    nodes: z.number().int(),
-    converged: z.number().int(),
-    stale: z.number().int(),
-    connected: z.number().int(),
-  }),
-  nodes: z.array(
-    z.object({
-      name: z.string(),
-      underlay: z.string(),
-      appliedGeneration: z.number().int(),
-      appliedHash: z.string().nullable(),
-      desiredGeneration: z.number().int().nullable(),
-      desiredHash: z.string().nullable(),
-      converged: z.boolean(),
-      stale: z.boolean(),
-      connected: z.boolean(),
-      lastSeenAt: z.string().nullable(),
-      lastError: z.string().nullable(),
-    }),
-  ),
 });
 
 /** The operator's forwarding nodes. Everyone signed in may read them; the cloud admin writes. */
@@ -119,12 +92,19 @@ export const fabricRouter = router({
       });
       return { ...result, dryRun: input.dryRun };
     }),
-  /** Every node's applied generation against the newest, and whether the fabric converged. */
+  /**
+   * Every node by the one definition of convergence (distribution/convergence.ts), lagging and
+   * stale nodes named. Cloud readers only; tenant users read `fabric.tenantStatus`.
+   */
   status: authedProcedure
     .input(z.void())
-    .output(statusSchema)
+    .output(fabricStatusSchema)
     .query(async ({ ctx }) => {
-      if (ctx.services.fabricStatus) return statusSchema.parse(await ctx.services.fabricStatus());
+      requireCloudReader(ctx.principal);
+      if (ctx.services.fabricStatus) {
+        return fabricStatusSchema.parse(await ctx.services.fabricStatus());
+      }
+      // Distribution is off (a controller without agents): nothing is connected, nothing converged.
       const generation = ctx.services.store.fabricGeneration;
       const nodes = ctx.services.store.fabricNodes().map((node) => ({
         name: node.name,
@@ -133,18 +113,31 @@ export const fabricRouter = router({
         appliedHash: node.appliedHash,
         desiredGeneration: null,
         desiredHash: null,
-        converged: node.appliedGeneration >= generation,
+        state: "disconnected" as const,
+        converged: false,
         stale: true,
         connected: false,
+        servedHere: false,
         lastSeenAt: node.lastSeenAt,
         lastError: null,
+        drift: { count: 0, lastRepaired: null, at: null },
+        errors: {},
       }));
-      const converged = nodes.filter((node) => node.converged).length;
+      const names = nodes.map((node) => node.name);
       return {
         generation,
         compiledGeneration: generation,
-        converged: converged === nodes.length,
-        counts: { nodes: nodes.length, converged, stale: nodes.length, connected: 0 },
+        converged: nodes.length === 0,
+        compileError: null,
+        counts: {
+          nodes: nodes.length,
+          converged: 0,
+          stale: nodes.length,
+          connected: 0,
+          lagging: 0,
+        },
+        lagging: [],
+        stale: names,
         nodes,
       };
     }),

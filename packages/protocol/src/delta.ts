@@ -1,0 +1,32 @@
+import type { NodeConfig, TenantConfig } from "@netloom/compiler";
+import type { DeltaMessage } from "./messages";
+
+/**
+ * The config a delta leads to from `base`: tenants in the delta's `order` when it has one, else
+ * base order with new tenants appended, so both ends of the wire hold equal configs.
+ */
+export function applyDelta(base: NodeConfig, delta: DeltaMessage): NodeConfig {
+  const replacements = new Map(delta.replace.map((tenant) => [tenant.tenantId, tenant]));
+  const removed = new Set(delta.remove);
+  const tenants: TenantConfig[] = [];
+  for (const tenant of base.tenants) {
+    if (removed.has(tenant.tenantId)) continue;
+    const replacement = replacements.get(tenant.tenantId);
+    if (replacement) {
+      tenants.push(replacement);
+      replacements.delete(tenant.tenantId);
+    } else {
+      tenants.push(tenant);
+    }
+  }
+  for (const added of replacements.values()) tenants.push(added);
+  const underlay = delta.underlay ?? base.underlay;
+  if (!delta.order) return { ...base, underlay, tenants };
+  const byId = new Map(tenants.map((tenant) => [tenant.tenantId, tenant]));
+  const ordered: TenantConfig[] = [];
+  for (const id of delta.order) {
+    const tenant = byId.get(id);
+    if (tenant) ordered.push(tenant);
+  }
+  return { ...base, underlay, tenants: ordered };
+}

@@ -1,0 +1,2 @@
+export * from "./delta";
+export * from "./messages";
