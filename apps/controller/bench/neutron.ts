@@ -68,6 +68,8 @@ async function main(): Promise<void> {
       mode: "create",
     });
     const tenant = await store.createTenant("bench", "bench");
+    // Room for the ports and the creates (the default quota is 2,000 workloads).
+    await store.setQuotas(tenant, { workloads: PORTS + 4 * CREATES + 100 }, "bench");
     await auth.createUser({
       email: "bench@example.org",
       displayName: "bench",
