@@ -150,7 +150,7 @@ test("keyboard: Delete removes the selection, Ctrl+Z brings it back, Ctrl+Shift+
   await expect(page.getByRole("region", { name: "Inspector: Workload db-1" })).toBeVisible();
   await page.keyboard.press("Delete");
   await expect(db1).toHaveCount(0);
-  await expect(page.getByRole("status").filter({ hasText: "Draft" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Draft:" })).toBeVisible();
   await page.keyboard.press("Control+z");
   await expect(db1).toBeVisible();
   await expect(page.getByRole("status").filter({ hasText: "No unapplied changes" })).toBeVisible();
@@ -158,6 +158,10 @@ test("keyboard: Delete removes the selection, Ctrl+Z brings it back, Ctrl+Shift+
   await expect(db1).toHaveCount(0);
   // Search dims everything but the matches.
   await page.getByRole("button", { name: "Discard", exact: true }).click();
+  await page
+    .getByRole("dialog", { name: "Discard the draft?" })
+    .getByRole("button", { name: "Discard draft" })
+    .click();
   await page.getByRole("searchbox", { name: "Search objects" }).fill("web");
   await expect(page.locator('[data-id="net:web"] .search-hit')).toHaveCount(1);
   await expect(page.locator('[data-id="net:db"] .search-miss')).toHaveCount(1);

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IntentFile } from "@netloom/model";
@@ -147,4 +148,31 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function openTenant(page: Page, tenant: string): Promise<void> {
   await page.goto(`/#/t/${tenant}`);
   await expect(page.getByRole("application", { name: `topology of ${tenant}` })).toBeVisible();
+}
+
+const ROOT = path.resolve(here, "../..");
+
+/** One memory-driver agent for `node`, as a separate process (the agent's own command). */
+export function startAgent(node: string, underlay: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "apps/agent/bin/netloom-agent.js"),
+      "--controller",
+      env("NETLOOM_E2E_URL"),
+      "--node",
+      node,
+      "--driver",
+      "memory",
+      "--underlay",
+      underlay,
+      "--resync-ms",
+      "2000",
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NETLOOM_AGENT_TOKEN: env("NETLOOM_E2E_ADMIN_TOKEN") },
+      stdio: "ignore",
+    },
+  );
 }

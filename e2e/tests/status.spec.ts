@@ -1,34 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { expect, openTenant, screenshot, test, twoTierTenant, uniqueName } from "./fixtures";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** One memory-driver agent per node, as separate processes (the agent's own command). */
-function startAgent(node: string, underlay: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      path.join(ROOT, "apps/agent/bin/netloom-agent.js"),
-      "--controller",
-      process.env.NETLOOM_E2E_URL ?? "",
-      "--node",
-      node,
-      "--driver",
-      "memory",
-      "--underlay",
-      underlay,
-      "--resync-ms",
-      "2000",
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NETLOOM_AGENT_TOKEN: process.env.NETLOOM_E2E_ADMIN_TOKEN ?? "" },
-      stdio: "ignore",
-    },
-  );
-}
+import {
+  expect,
+  openTenant,
+  screenshot,
+  startAgent,
+  test,
+  twoTierTenant,
+  uniqueName,
+} from "./fixtures";
 
 test("network status turns converged once agents have applied, pushed without reload", async ({
   page,

@@ -1,4 +1,4 @@
-import type { RouterOutputs } from "@netloom/controller";
+import type { RouterOutputs } from "@netloom/controller/types";
 
 type ApplyResult = RouterOutputs["intent"]["applyFile"] | RouterOutputs["fabric"]["applyFile"];
 type TraceResult = RouterOutputs["reach"]["trace"];

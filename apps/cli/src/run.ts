@@ -24,7 +24,8 @@ export const USAGE = `usage: netloom <command> [options]
   check --tenant T -f EXPECT [--dataplane]
                                       check expected verdicts (exit 1 on any mismatch)
   status [--tenant T]                 forwarding nodes and config convergence (of one tenant)
-  lab up --nodes N | lab down         a real Linux fabric on this machine (root)
+  lab up --nodes N [--name X] | lab down [--name X]
+                                      a real Linux fabric on this machine (root)
   login (--token T | --email E --password P)
                                       save a token for the server
   logins                              the quick start's logins again (local controller)
@@ -55,12 +56,12 @@ const OPTIONS = {
   port: { type: "string" },
   dataplane: { type: "boolean" },
   nodes: { type: "string" },
+  name: { type: "string" },
   server: { type: "string" },
   json: { type: "boolean" },
   token: { type: "string" },
   email: { type: "string" },
   password: { type: "string" },
-  name: { type: "string" },
   role: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;

@@ -1,41 +1,19 @@
-import type { Problem } from "@netloom/model";
+import { type ErrorCode, formatPath, NetloomError, type Problem } from "@netloom/model";
 
 /**
- * Reads `{ code, problems }` back from a failed call: the controller puts them in
- * `error.data.netloom`. Anything else (network down, a bug) becomes one problem without a path.
+ * A failed call, read back through the model's one wire parser (`NetloomError.fromWire`): the
+ * controller puts `{ code, problems }` in `error.data.netloom`; anything else (network down, a
+ * bug) keeps tRPC's code mapped back, or INTERNAL.
  */
-export interface CallFailure {
-  code: string;
-  message: string;
-  problems: Problem[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
-}
+export type CallFailure = NetloomError;
 
 export function failureOf(error: unknown): CallFailure {
-  if (isRecord(error)) {
-    const data = isRecord(error.data) ? error.data : undefined;
-    const netloom = data && isRecord(data.netloom) ? data.netloom : undefined;
-    const message = typeof error.message === "string" ? error.message : String(error);
-    if (netloom) {
-      const problems = Array.isArray(netloom.problems)
-        ? netloom.problems.filter(isRecord).map((p) => ({
-            path: typeof p.path === "string" ? p.path : "",
-            message: typeof p.message === "string" ? p.message : "",
-          }))
-        : [];
-      return {
-        code: typeof netloom.code === "string" ? netloom.code : "INTERNAL",
-        message,
-        problems,
-      };
-    }
-    const code = data && typeof data.code === "string" ? data.code : "INTERNAL";
-    return { code, message, problems: [] };
-  }
-  return { code: "INTERNAL", message: String(error), problems: [] };
+  return NetloomError.fromWire(error);
+}
+
+/** True when the failure is one of these codes. */
+export function failedWith(failure: CallFailure, ...codes: ErrorCode[]): boolean {
+  return codes.includes(failure.code);
 }
 
 /**
@@ -56,10 +34,5 @@ export function problemsUnder(problems: readonly Problem[], prefix: string): Pro
 
 /** A zod issue path (`["subnets", 0, "cidr"]`) in the spec's form (`subnets[0].cidr`). */
 export function pathOf(segments: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out ? `.${String(segment)}` : String(segment);
-  }
-  return out;
+  return formatPath(segments);
 }

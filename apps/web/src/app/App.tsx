@@ -1,7 +1,8 @@
 import { QueryClientProvider, useQuery, useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { failureOf } from "../errors";
 import { makeQueryClient, makeTrpcClient, TRPCProvider, useTRPC, useTRPCClient } from "../trpc";
+import { LiveRegion } from "../ui/announce";
 import { BrandMark } from "./BrandMark";
 import { Home } from "./Home";
 import { Login } from "./Login";
@@ -48,7 +49,7 @@ function Authenticated() {
   if (me.isPending) return <Loading />;
   if (me.error) {
     const failure = failureOf(me.error);
-    if (failure.code === "UNAUTHENTICATED" || failure.code === "UNAUTHORIZED") return <Login />;
+    if (failure.code === "UNAUTHENTICATED") return <Login />;
     return (
       <div className="page-error" role="alert">
         Cannot reach the controller: {failure.message}
@@ -58,6 +59,7 @@ function Authenticated() {
   const user: Me = me.data;
   return (
     <div className="app">
+      <FocusOnNavigation view={route.view === "tenant" ? route.tenant : route.view} />
       <TopBar me={user} />
       <Suspense fallback={<Loading />}>
         {route.view === "tenant" ? (
@@ -75,8 +77,39 @@ function Authenticated() {
           <Home me={user} />
         )}
       </Suspense>
+      <LiveRegion />
     </div>
   );
+}
+
+/**
+ * After a navigation, focus moves to the new page's heading (never left on `<body>`), so the
+ * keyboard and a screen reader start where the page starts. The page may still be loading: the
+ * heading is looked for on a few frames.
+ */
+function FocusOnNavigation({ view }: { view: string }) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    void view; // runs again for every new view
+    let frames = 0;
+    let handle = 0;
+    const seek = () => {
+      const heading = document.querySelector<HTMLElement>("main h1");
+      if (heading) {
+        if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+        heading.focus();
+        return;
+      }
+      if (++frames < 120) handle = requestAnimationFrame(seek);
+    };
+    handle = requestAnimationFrame(seek);
+    return () => cancelAnimationFrame(handle);
+  }, [view]);
+  return null;
 }
 
 function TopBar({ me }: { me: Me }) {
@@ -111,7 +144,12 @@ function TopBar({ me }: { me: Me }) {
       <button
         type="button"
         onClick={async () => {
-          await client.auth.logout.mutate().catch(() => undefined);
+          // The reload below signs out this tab either way; a failed call is still reported.
+          await client.auth.logout
+            .mutate()
+            .catch((error: unknown) =>
+              console.warn(`logout call failed: ${failureOf(error).message}`),
+            );
           queryClient.clear();
           navigate("#/");
           window.location.reload();

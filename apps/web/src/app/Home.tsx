@@ -1,6 +1,6 @@
-import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { useTRPC } from "../trpc";
+import { countsPhrase, useTenantHealth } from "../operator/useTenantHealth";
+import { ConvergenceBadge } from "../ui/ConvergenceBadge";
 import { navigate } from "./route";
 import type { Me } from "./types";
 
@@ -9,8 +9,7 @@ import type { Me } from "./types";
  * cloud admin or viewer sees every tenant and the operator console.
  */
 export function Home({ me }: { me: Me }) {
-  const trpc = useTRPC();
-  const tenants = useQuery(trpc.tenants.list.queryOptions());
+  const health = useTenantHealth();
   const cloud = me.globalRole !== "none";
   const only = !cloud && me.memberships.length === 1 ? me.memberships[0] : undefined;
   useEffect(() => {
@@ -22,19 +21,22 @@ export function Home({ me }: { me: Me }) {
   return (
     <main className="home">
       <h1>Choose a tenant</h1>
-      {tenants.isPending ? <p className="muted">Loading tenants…</p> : null}
-      {tenants.data?.length === 0 ? (
+      {health.pending ? <p className="muted">Loading tenants…</p> : null}
+      {!health.pending && health.rows.length === 0 ? (
         <p className="muted">You are not a member of any tenant yet.</p>
       ) : null}
       <ul className="tenant-list" aria-label="Tenants">
-        {tenants.data?.map((tenant) => (
+        {health.rows.map((tenant) => (
           <li key={tenant.id}>
             <a
               className="tenant-card"
               href={`#/${me.globalRole === "cloud_viewer" ? "operator/tenant" : "t"}/${encodeURIComponent(tenant.name)}`}
             >
               <strong>{tenant.name}</strong>
-              <span className="muted small">generation {tenant.generation}</span>
+              <span className="muted small">
+                generation {tenant.generation} · {countsPhrase(tenant.detail)}
+              </span>
+              <ConvergenceBadge convergence={tenant.convergence} />
               <span className="tag">{roleOf(tenant.name).replace("_", " ")}</span>
             </a>
           </li>

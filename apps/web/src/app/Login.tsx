@@ -22,7 +22,7 @@ export function Login() {
         const failure = failureOf(error);
         setProblems(
           failure.problems.length > 0
-            ? failure.problems
+            ? [...failure.problems]
             : [
                 {
                   path: "",

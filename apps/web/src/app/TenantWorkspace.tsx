@@ -10,7 +10,7 @@ import {
   type PaletteItem,
   TopologyCanvas,
 } from "../canvas/TopologyCanvas";
-import { asName, attachPolicy, findObject, removeObject } from "../draft/ops";
+import { asName, attachPolicy, findObject, kindLabel, removeObject } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";
 import { useValidation } from "../draft/validation";
 import {
@@ -23,6 +23,8 @@ import {
 } from "../inspector/CreateDialogs";
 import { Inspector } from "../inspector/Inspector";
 import { SecurityGroups } from "../inspector/SecurityGroups";
+import { announce, focusAfter } from "../ui/announce";
+import { TabList, tabPanelProps } from "../ui/Tabs";
 import { Loading } from "./App";
 import { Toolbar } from "./Toolbar";
 import type { Me } from "./types";
@@ -43,8 +45,37 @@ const HistoryPanel = lazy(() =>
 
 type PanelTab = "inspect" | "groups" | "reach" | "plan" | "history";
 
+const PANEL_TABS = [
+  ["inspect", "Inspector"],
+  ["groups", "Security groups"],
+  ["reach", "Reachability"],
+  ["plan", "Plan"],
+  ["history", "History"],
+] as const satisfies readonly (readonly [PanelTab, string])[];
+
+/** Opens the review and moves focus to its heading, so the keyboard lands where the work is. */
+function review(setTab: (tab: PanelTab) => void): void {
+  setTab("plan");
+  focusAfter("#review-heading");
+  announce("Review of the draft opened in the Plan panel.");
+}
+
+/** Skip links: first in the Tab order, straight to the canvas or the Inspector. */
+function SkipLinks() {
+  return (
+    <nav className="skip-links" aria-label="Skip links">
+      <button type="button" onClick={() => focusAfter("[role=application]")}>
+        Skip to canvas
+      </button>
+      <button type="button" onClick={() => focusAfter("#details-panel")}>
+        Skip to Inspector
+      </button>
+    </nav>
+  );
+}
+
 type Pending =
-  | { kind: "create"; item: PaletteItem; at: { x: number; y: number } }
+  | { kind: "create"; item: PaletteItem; at: { x: number; y: number }; onto?: { network: string } }
   | {
       kind: "chain";
       item: "firewall" | "load-balancer" | "nat";
@@ -91,7 +122,8 @@ export function TenantWorkspace({
 
   const intents = useMemo<CanvasIntents>(
     () => ({
-      onCreate: (item, at) => setPending({ kind: "create", item, at }),
+      onCreate: (item, at, onto) =>
+        setPending({ kind: "create", item, at, ...(onto ? { onto } : {}) }),
       onDropOnPolicy: (item, policy, at) => {
         if (item === "firewall" || item === "load-balancer" || item === "nat") {
           setPending({ kind: "chain", item, policy, at });
@@ -117,12 +149,13 @@ export function TenantWorkspace({
   const policies = doc.policies ?? [];
   return (
     <ReactFlowProvider>
-      <div className="workspace">
+      <SkipLinks />
+      <main className="workspace" id="workspace-main" tabIndex={-1}>
         <Toolbar
           tenant={tenant}
           readOnly={readOnly}
           canvas={canvasApi}
-          onReview={() => setTab("plan")}
+          onReview={() => review(setTab)}
         />
         <div className="workspace-body">
           <aside className="sidebar" aria-label="Tools">
@@ -155,38 +188,16 @@ export function TenantWorkspace({
               canvasApi.current = api;
             }}
           />
-          <aside className="panel" aria-label="Details">
-            <div className="tabs" role="tablist" aria-label="Panels">
-              {(
-                [
-                  ["inspect", "Inspector"],
-                  ["groups", "Security groups"],
-                  ["reach", "Reachability"],
-                  ["plan", "Plan"],
-                  ["history", "History"],
-                ] as const
-              ).map(([id, label]) => (
-                <button
-                  key={id}
-                  type="button"
-                  role="tab"
-                  id={`tab-${id}`}
-                  aria-selected={tab === id}
-                  aria-controls={`tabpanel-${id}`}
-                  className={tab === id ? "active" : ""}
-                  onClick={() => setTab(id)}
-                >
-                  {label}
-                  {id === "plan" && dirty ? <PlanBadge /> : null}
-                </button>
-              ))}
-            </div>
-            <div
-              className="tab-body"
-              role="tabpanel"
-              id={`tabpanel-${tab}`}
-              aria-labelledby={`tab-${tab}`}
-            >
+          <aside className="panel" aria-label="Details" id="details-panel" tabIndex={-1}>
+            <TabList
+              label="Panels"
+              idPrefix="details"
+              tabs={PANEL_TABS}
+              selected={tab}
+              onSelect={setTab}
+              extra={(id) => (id === "plan" && dirty ? <PlanBadge /> : null)}
+            />
+            <div className="tab-body" {...tabPanelProps("details", tab)}>
               <Suspense fallback={<Loading />}>
                 {tab === "inspect" ? <Inspector readOnly={readOnly} /> : null}
                 {tab === "groups" ? <SecurityGroups readOnly={readOnly} /> : null}
@@ -194,7 +205,13 @@ export function TenantWorkspace({
                   <ReachPanel tenant={tenant} readOnly={readOnly} canvas={canvasApi} />
                 ) : null}
                 {tab === "plan" ? <PlanPanel tenant={tenant} readOnly={readOnly} /> : null}
-                {tab === "history" ? <HistoryPanel tenant={tenant} readOnly={readOnly} /> : null}
+                {tab === "history" ? (
+                  <HistoryPanel
+                    tenant={tenant}
+                    readOnly={readOnly}
+                    onReview={() => review(setTab)}
+                  />
+                ) : null}
               </Suspense>
             </div>
           </aside>
@@ -215,7 +232,7 @@ export function TenantWorkspace({
             }}
           />
         ) : null}
-      </div>
+      </main>
     </ReactFlowProvider>
   );
 }
@@ -299,6 +316,7 @@ function PendingDialog({
       return (
         <WorkloadDialog
           {...shared}
+          {...(pending.onto ? { network: pending.onto.network } : {})}
           onDone={done((name) => ({
             nodeId: nodeId.workload(name),
             ref: { kind: "workloads", name },
@@ -424,6 +442,11 @@ function useKeyboardShortcuts(readOnly: boolean, canvas: React.RefObject<CanvasA
         event.preventDefault();
         draftStore.edit((doc) => removeObject(doc, selection.kind, selection.name));
         draftStore.select(null);
+        announce(`Removed ${kindLabel(selection.kind)} ${selection.name} from the draft.`, {
+          label: "Undo",
+          run: () => draftStore.undo(),
+        });
+        focusAfter("[role=application]");
       } else if (event.key === "f" && !mod) {
         canvas.current?.fit();
       } else if (event.key === "/") {

@@ -1,4 +1,12 @@
-import { intentFileSchema } from "@netloom/model";
+import {
+  formatProblem,
+  type IntentFile,
+  type IntentFormat,
+  NetloomError,
+  parseDocument,
+  parseIntentFile,
+  stringifyIntent,
+} from "@netloom/model";
 import { useState } from "react";
 import { nodeOfRef } from "../canvas/graph";
 import { overlayStore } from "../canvas/overlay";
@@ -6,12 +14,66 @@ import type { CanvasApi } from "../canvas/TopologyCanvas";
 import { normalizeDocument } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";
 import { useValidation } from "../draft/validation";
-import { pathOf } from "../errors";
+import { DiscardDialog } from "../plan/DiscardDialog";
+import { announce } from "../ui/announce";
 
 /**
- * The tenant toolbar: draft state with undo/redo, review and discard; layout, fit and search;
- * import and export of the intent file (JSON; the file format also accepts YAML on the command
- * line).
+ * Reads an imported intent file (YAML or JSON, as the CLI takes it) for `tenant`: the model's
+ * parser and schema, so problems name the field (`networks[1].subnets[0].cidr`).
+ */
+export function readIntentFile(
+  text: string,
+  tenant: string,
+): { ok: true; doc: IntentFile } | { ok: false; message: string } {
+  let data: unknown;
+  try {
+    data = parseDocument(text);
+  } catch (error) {
+    const failure = NetloomError.fromWire(error);
+    return {
+      ok: false,
+      message: failure.problems.map(formatProblem).join("; ") || failure.message,
+    };
+  }
+  const parsed = parseIntentFile(data);
+  if (!parsed.ok)
+    return { ok: false, message: parsed.problems.slice(0, 5).map(formatProblem).join("; ") };
+  if (parsed.value.tenant !== tenant) {
+    return {
+      ok: false,
+      message: `tenant: the file is for tenant ${parsed.value.tenant}, not ${tenant}`,
+    };
+  }
+  return { ok: true, doc: parsed.value };
+}
+
+/** Downloads the draft as the CLI's file format: YAML (as `netloom export`) or JSON. */
+function ExportButton({ tenant, format }: { tenant: string; format: IntentFormat }) {
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        const doc = draftStore.getState().doc;
+        if (!doc) return;
+        const blob = new Blob([stringifyIntent(doc, format)], {
+          type: format === "yaml" ? "application/yaml" : "application/json",
+        });
+        const url = URL.createObjectURL(blob);
+        const a = document.createElement("a");
+        a.href = url;
+        a.download = `${tenant}.${format}`;
+        a.click();
+        URL.revokeObjectURL(url);
+      }}
+    >
+      Export {format.toUpperCase()}
+    </button>
+  );
+}
+
+/**
+ * The tenant toolbar: draft state with undo/redo, review and discard (asked, undoable); layout,
+ * fit and search; import and export of the intent file in YAML or JSON.
  */
 export function Toolbar({
   tenant,
@@ -32,6 +94,7 @@ export function Toolbar({
   const problemCount = useValidation((s) => s.problems.length);
   const [importError, setImportError] = useState<string | null>(null);
   const [query, setQuery] = useState("");
+  const [discarding, setDiscarding] = useState(false);
 
   const search = (text: string) => {
     setQuery(text);
@@ -105,9 +168,10 @@ export function Toolbar({
           <button type="button" className="primary" disabled={!dirty} onClick={onReview}>
             Review &amp; apply
           </button>
-          <button type="button" disabled={!dirty} onClick={() => draftStore.discard()}>
+          <button type="button" disabled={!dirty} onClick={() => setDiscarding(true)}>
             Discard
           </button>
+          {discarding ? <DiscardDialog onDone={() => setDiscarding(false)} /> : null}
         </>
       )}
       <div className="grow" />
@@ -131,54 +195,31 @@ export function Toolbar({
       <button type="button" onClick={() => canvas.current?.fit()} title="Zoom to fit (F)">
         Fit
       </button>
-      <button
-        type="button"
-        onClick={() => {
-          const doc = draftStore.getState().doc;
-          if (!doc) return;
-          const blob = new Blob([`${JSON.stringify(normalizeDocument(doc), null, 2)}\n`], {
-            type: "application/json",
-          });
-          const url = URL.createObjectURL(blob);
-          const a = document.createElement("a");
-          a.href = url;
-          a.download = `${tenant}.json`;
-          a.click();
-          URL.revokeObjectURL(url);
-        }}
-      >
-        Export
-      </button>
+      <ExportButton tenant={tenant} format="yaml" />
+      <ExportButton tenant={tenant} format="json" />
       {readOnly ? null : (
         <label className="button-like">
           Import
           <input
             type="file"
-            accept=".json,application/json"
-            aria-label="Import intent file"
+            accept=".yaml,.yml,.json,application/yaml,application/json"
+            aria-label="Import intent file (YAML or JSON)"
             className="visually-hidden"
             onChange={async (event) => {
               const file = event.target.files?.[0];
               event.target.value = "";
               if (!file) return;
               setImportError(null);
-              try {
-                const parsed = intentFileSchema.safeParse(JSON.parse(await file.text()));
-                if (!parsed.success) {
-                  const issue = parsed.error.issues[0];
-                  setImportError(
-                    issue ? `${pathOf(issue.path)}: ${issue.message}` : "not an intent file",
-                  );
-                  return;
-                }
-                if (parsed.data.tenant !== tenant) {
-                  setImportError(`the file is for tenant ${parsed.data.tenant}, not ${tenant}`);
-                  return;
-                }
-                draftStore.replaceDocument(normalizeDocument(parsed.data));
-              } catch (error) {
-                setImportError(`not JSON: ${String(error)}`);
+              const outcome = readIntentFile(await file.text(), tenant);
+              if (!outcome.ok) {
+                setImportError(outcome.message);
+                return;
               }
+              draftStore.replaceDocument(normalizeDocument(outcome.doc));
+              announce(`Imported ${file.name}. Review and apply to make it real.`, {
+                label: "Undo import",
+                run: () => draftStore.undo(),
+              });
             }}
           />
         </label>

@@ -4,11 +4,12 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useRef } from "react";
 import { nodeOfRef } from "../canvas/graph";
 import { type Convergence, overlayStore } from "../canvas/overlay";
-import { draftStore } from "../draft/store";
+import { draftStore, useDraft } from "../draft/store";
 import { objectOfPath, validationStore } from "../draft/validation";
-import { failureOf } from "../errors";
+import { failedWith, failureOf } from "../errors";
+import { convergenceOf, type NodeBehind, networkConvergence } from "../lib/convergence";
 import { useTRPC, useTRPCClient } from "../trpc";
-import type { FabricStatus } from "./types";
+import { useTenantStatus } from "./useConvergenceStatus";
 
 /**
  * Loads the tenant's stored document into the draft and keeps it current: a committed change
@@ -49,16 +50,13 @@ export function useValidator(tenant: string) {
         return [];
       } catch (error) {
         const failure = failureOf(error);
-        if (
-          failure.code === "INVALID" ||
-          failure.code === "QUOTA_EXCEEDED" ||
-          failure.code === "EXHAUSTED"
-        ) {
+        if (failedWith(failure, "INVALID", "QUOTA_EXCEEDED", "EXHAUSTED")) {
           return failure.problems.length > 0
-            ? failure.problems
+            ? [...failure.problems]
             : [{ path: "", message: failure.message }];
         }
-        throw new Error(failure.message);
+        // Keeps the code: callers (and the validation state) tell "unreachable" from a bug.
+        throw failure;
       }
     },
     [client, tenant],
@@ -115,49 +113,31 @@ export function useDraftValidation(
 }
 
 /**
- * Live fabric status by subscription: each network is converged when every node hosting it
- * (the nodes its workloads are placed on) has applied its newest config; a network with no
- * placed workload follows the fabric as a whole. Hit counts are not part of the status push;
- * they are read for the tenant (`fabric.tenantHitCounts`) after status pushes.
+ * Live convergence over the canvas, by the portal's one definition (lib/convergence): each
+ * applied network is converged when every node that should hold it reports and has acked; draft
+ * networks are "not applied"; the fabric pill names the nodes that are behind. Hit counts are
+ * not part of the status push; they are read for the tenant (`fabric.tenantHitCounts`) after
+ * status pushes.
  */
 export function useLiveStatus(tenant: string, doc: IntentFile | null) {
-  const trpc = useTRPC();
   const client = useTRPCClient();
-  const status = useSubscription(trpc.fabric.onStatus.subscriptionOptions(undefined));
-  const data = status.data as FabricStatus | undefined;
+  const { status: data, error } = useTenantStatus(tenant);
+  const applied = useDraft((s) => (s.tenant === tenant ? s.base : null));
   useEffect(() => {
-    if (!doc || !data) return;
-    const byNode = new Map(data.nodes.map((n) => [n.name, n.converged && !n.stale]));
+    if (!doc) return;
     const networks: Record<string, Convergence> = {};
-    const hosts = new Map<string, Set<string>>();
-    for (const workload of doc.workloads ?? []) {
-      if (!workload.node) continue;
-      for (const iface of workload.interfaces) {
-        const set = hosts.get(iface.network) ?? new Set<string>();
-        set.add(workload.node);
-        hosts.set(iface.network, set);
-      }
+    const lagging: Record<string, NodeBehind[]> = {};
+    for (const [name, view] of Object.entries(networkConvergence(data, doc, applied))) {
+      networks[name] = view.state;
+      lagging[name] = view.behind;
     }
-    for (const network of doc.networks ?? []) {
-      const nodes = [...(hosts.get(network.name) ?? [])];
-      const converged =
-        nodes.length > 0
-          ? nodes.every((n) => byNode.get(n) === true)
-          : data.nodes.length > 0 && data.converged;
-      networks[network.name] =
-        data.nodes.length === 0 ? "unknown" : converged ? "converged" : "pending";
-    }
+    // The pill speaks for this tenant: the nodes that hold its config.
     overlayStore.patch({
       networks,
-      fabric: {
-        converged: data.converged,
-        generation: data.generation,
-        nodes: data.counts.nodes,
-        convergedNodes: data.counts.converged,
-        stale: data.counts.stale,
-      },
+      lagging,
+      fabric: data ? convergenceOf(data) : null,
     });
-  }, [doc, data]);
+  }, [doc, applied, data]);
   // Hit counts per rule of this tenant, summed over every node, read after status pushes (at
   // most every 5 s). The controller keeps counts per tenant, so every user who may read the
   // tenant (its members and cloud roles) sees its own counts and never another tenant's.
@@ -170,7 +150,10 @@ export function useLiveStatus(tenant: string, doc: IntentFile | null) {
     void client.fabric.tenantHitCounts
       .query({ tenant })
       .then((hits) => overlayStore.patch({ hits }))
-      .catch(() => undefined);
+      .catch((failure: unknown) =>
+        // Counts are decoration; a failed read keeps the last ones, but says why.
+        console.warn(`hit counts of ${tenant} not read: ${failureOf(failure).message}`),
+      );
   }, [tenant, doc, data, client]);
-  return { status: data, error: status.error ? failureOf(status.error) : null };
+  return { status: data, error };
 }

@@ -4,6 +4,7 @@ import {
   type Connection,
   ConnectionMode,
   Controls,
+  type FinalConnectionState,
   type NodeChange,
   Panel,
   ReactFlow,
@@ -12,6 +13,8 @@ import {
 } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { draftStore, useDraft } from "../draft/store";
+import { convergenceState, convergenceSummary } from "../lib/convergence";
+import { useTRPCClient } from "../trpc";
 import { EdgeLabelLayer, edgeTypes, hoverEdge } from "./edges";
 import { estimateSize, handlesFor } from "./geometry";
 import {
@@ -23,16 +26,30 @@ import {
   type TopologyEdge,
   type TopologyNode,
 } from "./graph";
-import { autoLayout, gridPosition, loadPositions, quickLayout, savePositions } from "./layout";
+import {
+  isDirection,
+  menuActions,
+  navigationPoints,
+  nextInDirection,
+  ObjectMenu,
+} from "./keyboard";
+import { Legend } from "./Legend";
+import { placeInFreeSpace } from "./layered";
+import { autoLayout, boxesOf, gridPosition, placeNewNodes } from "./layout";
+import { createLayoutSync, type LayoutSync } from "./layoutDocument";
 import { lodStore, useLodTracker } from "./lod";
 import { CanvasMiniMap } from "./MiniMap";
 import { nodeTypes } from "./nodes";
+import "./canvas.css";
 import { useOverlay } from "./overlay";
 
 /** What the canvas asks its owner to do: creating things needs a dialog the owner renders. */
 export interface CanvasIntents {
-  /** A palette item dropped on empty canvas at a flow position. */
-  onCreate?: (item: PaletteItem, at: { x: number; y: number }) => void;
+  /**
+   * A palette item dropped on the canvas at a flow position; `onto` names the network it was
+   * dropped on, if any (a workload dropped on a network defaults to it).
+   */
+  onCreate?: (item: PaletteItem, at: { x: number; y: number }, onto?: { network: string }) => void;
   /** A firewall / LB / NAT dropped on a policy edge: put it in that policy's service chain. */
   onDropOnPolicy?: (item: PaletteItem, policy: string, at: { x: number; y: number }) => void;
   /** Two objects joined by drawing an edge. */
@@ -57,9 +74,6 @@ export const POLICY_MIME = "application/x-netloom-policy";
 
 type Position = { x: number; y: number };
 
-/** Marks the positions ref before the saved layout is read (compared by identity). */
-const NOT_LOADED: Record<string, Position> = {};
-
 /** Level of detail for the whole canvas (lod.ts), tracked once per view change. */
 const LodTracker = memo(function LodTracker({ wrapper }: { wrapper: HTMLElement | null }) {
   useLodTracker(wrapper);
@@ -80,9 +94,10 @@ const LabelLayerFinder = memo(function LabelLayerFinder({
 });
 
 /**
- * The topology canvas. Nodes are derived from the draft document; positions live in component
- * state (saved per tenant in localStorage after a drag or a layout). Dragging a node only
- * touches that node's object, so React Flow re-renders one node per frame.
+ * The topology canvas. Nodes are derived from the draft document; positions come from the
+ * tenant's layout document on the controller (layoutDocument.ts), shared by every user, and
+ * are written back after a drag, a drop or an auto-layout. Dragging a node only touches that
+ * node's object, so React Flow re-renders one node per frame.
  */
 export function TopologyCanvas({
   tenant,
@@ -91,6 +106,7 @@ export function TopologyCanvas({
   document: fixedDocument,
   onReady,
   without,
+  positions: fixedPositions,
 }: {
   tenant: string;
   readOnly: boolean;
@@ -100,6 +116,8 @@ export function TopologyCanvas({
   onReady?: (api: CanvasApi) => void;
   /** Benchmark switches: leave out the minimap or the dotted background. */
   without?: { minimap?: boolean; background?: boolean };
+  /** With `document`: where its nodes stand (nothing is loaded from or saved to the controller). */
+  positions?: Record<string, Position>;
 }) {
   const draftDoc = useDraft((s) => s.doc);
   const doc = fixedDocument ?? draftDoc;
@@ -113,42 +131,86 @@ export function TopologyCanvas({
   const [labelLayer, setLabelLayer] = useState<HTMLElement | null>(null);
   useEffect(() => () => lodStore.patch({ hoveredEdge: null }), []);
   const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, TopologyEdge> | null>(null);
-  // Loaded once, not on every render: a render per drag frame must not parse the saved layout.
-  const positionsRef = useRef<Record<string, Position>>(NOT_LOADED);
-  if (positionsRef.current === NOT_LOADED) positionsRef.current = loadPositions(tenant);
+  const positionsRef = useRef<Record<string, Position>>({});
+  /** Where new objects were dropped, until their nodes exist and get a free spot near it. */
+  const droppedAt = useRef<Record<string, Position>>({});
   const [nodes, setNodes] = useState<TopologyNode[]>([]);
   const [layoutVersion, setLayoutVersion] = useState(0);
+  const [layoutLoaded, setLayoutLoaded] = useState<string | null>(null);
+  const [layoutError, setLayoutError] = useState<string | null>(null);
+  /** The positions before the last auto-layout, while it can be undone. */
+  const [layoutUndo, setLayoutUndo] = useState<Record<string, Position> | null>(null);
+  const client = useTRPCClient();
+  /** The one object of the canvas in the Tab order (roving tabindex), and its open menu. */
+  const [tabStop, setTabStop] = useState<string | null>(null);
+  const [menuFor, setMenuFor] = useState<string | null>(null);
+  const focusAfterRender = useRef<string | null>(null);
+  const persisted = !fixedDocument;
+  const sync = useMemo<LayoutSync | null>(
+    () => (persisted ? createLayoutSync(client, tenant, !readOnly, setLayoutError) : null),
+    [client, tenant, readOnly, persisted],
+  );
 
-  // Tenant switch: positions belong to the tenant.
+  // Positions belong to the tenant: load its layout document (or take the fixed positions).
   useEffect(() => {
-    positionsRef.current = loadPositions(tenant);
-    setLayoutVersion((v) => v + 1);
-  }, [tenant]);
+    let cancelled = false;
+    setLayoutUndo(null);
+    if (!sync) {
+      positionsRef.current = { ...(fixedPositions ?? {}) };
+      setLayoutLoaded(tenant);
+      setLayoutVersion((v) => v + 1);
+      return;
+    }
+    sync.load().then(
+      (positions) => {
+        if (cancelled) return;
+        positionsRef.current = positions;
+        setLayoutLoaded(tenant);
+        setLayoutVersion((v) => v + 1);
+      },
+      (error: unknown) => {
+        if (cancelled) return;
+        console.error(`loading the layout of ${tenant} failed`, error);
+        setLayoutError("Shared layout unavailable: showing an automatic one");
+        positionsRef.current = {};
+        setLayoutLoaded(tenant);
+        setLayoutVersion((v) => v + 1);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [sync, tenant, fixedPositions]);
 
   const graph: Graph = useMemo(() => {
-    void layoutVersion;
-    if (!doc) return { nodes: [], edges: [] };
+    if (!doc || layoutLoaded !== tenant) return { nodes: [], edges: [] };
     return buildGraph(doc, positionsRef.current, gridPosition);
-  }, [doc, layoutVersion]);
-
-  // Large tenants open at a working zoom on their top-left corner instead of fit-all (at 2,000
-  // nodes fit-all is 5% zoom: unreadable, and it would draw every node at once). The minimap and
-  // the Fit button still show the whole.
-  const [opening] = useState(() => openingView(graph));
+    // Positions are read from positionsRef by the node merge below: moving nodes (a layout, a
+    // drag) must not rebuild the graph and every edge with it.
+  }, [doc, layoutLoaded, tenant]);
 
   // Merge the derived graph into the current nodes: untouched nodes keep their object (and so
   // their measurements and render), changed ones keep their measured size to avoid a re-measure.
+  const graphIds = useMemo(
+    () => new Set([...graph.nodes, ...graph.edges].map((e) => e.id)),
+    [graph],
+  );
+  const activeStop =
+    tabStop !== null && graphIds.has(tabStop) ? tabStop : (graph.nodes[0]?.id ?? null);
   useEffect(() => {
+    void layoutVersion; // positions live in positionsRef: a new version means they moved
     const selectedId = selection ? nodeOfRef(selection.kind, selection.name) : null;
     setNodes((previous) => {
       const byId = new Map(previous.map((node) => [node.id, node]));
       return graph.nodes.map((node) => {
         const old = byId.get(node.id);
         const selected = node.id === selectedId;
+        const focusable = node.id === activeStop;
         const position = positionsRef.current[node.id] ?? old?.position ?? node.position;
         if (
           old &&
           old.selected === selected &&
+          old.focusable === focusable &&
           old.position.x === position.x &&
           old.position.y === position.y &&
           sameData(old.data, node.data)
@@ -160,6 +222,10 @@ export function TopologyCanvas({
           ...node,
           position,
           selected,
+          focusable,
+          // Named groups whether or not they are the Tab stop (React Flow drops the role of
+          // nodes that are not focusable).
+          ariaRole: "group",
           ariaLabel: `${node.type} ${node.id.slice(node.id.indexOf(":") + 1)}`,
           width: measured.width,
           height: measured.height,
@@ -168,7 +234,7 @@ export function TopologyCanvas({
         } as TopologyNode;
       });
     });
-  }, [graph, selection]);
+  }, [graph, selection, activeStop, layoutVersion]);
 
   const edges = useMemo(() => {
     const selectedPolicy = selection?.kind === "policies" ? selection.name : null;
@@ -178,31 +244,86 @@ export function TopologyCanvas({
           ? `policy ${edge.data?.policy.name ?? ""} between ${edge.data?.a ?? ""} and ${edge.data?.b ?? ""}`
           : `${edge.data?.kind === "link" ? edge.data.role : "link"} ${edge.source.slice(edge.source.indexOf(":") + 1)} to ${edge.target.slice(edge.target.indexOf(":") + 1)}`;
       const selected = edge.type === "policy" && edge.data?.policy.name === selectedPolicy;
-      return { ...edge, ariaLabel: label, selected };
+      return {
+        ...edge,
+        ariaLabel: label,
+        ariaRole: "group" as const,
+        selected,
+        focusable: edge.id === activeStop,
+      };
     });
-  }, [graph, selection]);
+  }, [graph, selection, activeStop]);
 
-  // First view of a tenant without saved positions: the instant network-centric layout.
-  const laidOut = useRef<string | null>(null);
-  const flowRef = useRef(flow);
-  flowRef.current = flow;
+  // Keyboard focus follows the roving tab stop once React Flow has drawn it focusable, which
+  // happens a frame or two after our render (React Flow syncs its store in an effect).
   useEffect(() => {
-    if (!doc || laidOut.current === tenant || graph.nodes.length === 0) return;
-    laidOut.current = tenant;
-    if (Object.keys(positionsRef.current).length > 0) return;
-    positionsRef.current = quickLayout(graph);
-    if (!fixedDocument) savePositions(tenant, positionsRef.current);
-    setLayoutVersion((v) => v + 1);
-    if (graph.nodes.length > LARGE) {
-      const view = openingView(buildGraph(doc, positionsRef.current, gridPosition));
-      setTimeout(
-        () => void flowRef.current?.setViewport(view.viewport ?? { x: 0, y: 0, zoom: 0.75 }),
-        60,
+    const id = focusAfterRender.current;
+    if (id === null || id !== activeStop) return;
+    let frames = 0;
+    let handle = 0;
+    const attempt = () => {
+      const element = wrapper.current?.querySelector<HTMLElement | SVGElement>(
+        `.react-flow__node[data-id="${CSS.escape(id)}"], .react-flow__edge[data-id="${CSS.escape(id)}"]`,
       );
-    } else {
-      setTimeout(() => void flowRef.current?.fitView({ padding: 0.12, maxZoom: 1 }), 60);
+      if (element && element.getAttribute("tabindex") === "0") {
+        if (focusAfterRender.current === id) focusAfterRender.current = null;
+        element.focus();
+        return;
+      }
+      if (++frames < 20) handle = requestAnimationFrame(attempt);
+    };
+    attempt();
+    return () => cancelAnimationFrame(handle);
+  }, [activeStop]);
+
+  // First view of a tenant without a stored layout: the layered layout (in a worker), stored
+  // for everyone when the viewer may write. Later, objects the layout does not know yet (added
+  // here or by someone else) get a free spot near what they attach to, or where dropped.
+  const laidOut = useRef<string | null>(null);
+  /** The opening view waits for React Flow to be ready. */
+  const [opening, setOpening] = useState<{
+    count: number;
+    positions: Record<string, Position>;
+  } | null>(null);
+  useEffect(() => {
+    if (!flow || !opening) return;
+    openView(flow, opening.count, opening.positions);
+    setOpening(null);
+  }, [flow, opening]);
+  useEffect(() => {
+    if (!doc || layoutLoaded !== tenant || graph.nodes.length === 0) return;
+    if (laidOut.current !== tenant) {
+      laidOut.current = tenant;
+      const fresh = Object.keys(positionsRef.current).length === 0;
+      if (fresh) {
+        void autoLayout(graph).then(({ positions }) => {
+          positionsRef.current = positions;
+          sync?.replace(positions);
+          setLayoutVersion((v) => v + 1);
+          setOpening({ count: graph.nodes.length, positions });
+        });
+        return;
+      }
+      setOpening({ count: graph.nodes.length, positions: positionsRef.current });
     }
-  }, [doc, graph, tenant, fixedDocument]);
+    const unplaced = graph.nodes.filter((node) => !positionsRef.current[node.id]);
+    if (unplaced.length === 0) return;
+    const boxes = boxesOf(graph, positionsRef.current);
+    const added: Record<string, Position> = {};
+    for (const node of unplaced) {
+      const wanted = droppedAt.current[node.id];
+      if (!wanted) continue;
+      delete droppedAt.current[node.id];
+      const size = estimateSize(node);
+      const at = placeInFreeSpace(wanted, size, boxes);
+      added[node.id] = at;
+      boxes.push({ ...at, ...size });
+    }
+    Object.assign(added, placeNewNodes(graph, { ...positionsRef.current, ...added }));
+    Object.assign(positionsRef.current, added);
+    sync?.move(added);
+    setLayoutVersion((v) => v + 1);
+  }, [doc, graph, tenant, layoutLoaded, sync]);
 
   // New objects (no saved position yet) land where they were dropped: record grid fallbacks
   // only when saved, so the drop position handed to `placeNode` wins.
@@ -222,18 +343,18 @@ export function TopologyCanvas({
             : node,
         );
       });
-      let moved = false;
+      const dropped: Record<string, Position> = {};
       for (const change of changes) {
-        if (change.type === "position" && change.position && change.dragging === false) {
-          moved = true;
-        }
-        if (change.type === "position" && change.position) {
-          positionsRef.current[change.id] = change.position;
-        }
+        if (change.type !== "position" || !change.position) continue;
+        positionsRef.current[change.id] = change.position;
+        if (change.dragging === false) dropped[change.id] = change.position;
       }
-      if (moved) savePositions(tenant, positionsRef.current);
+      if (Object.keys(dropped).length > 0) {
+        sync?.move(dropped);
+        setLayoutUndo(null);
+      }
     },
-    [tenant],
+    [sync],
   );
 
   const onConnect = useCallback(
@@ -273,6 +394,14 @@ export function TopologyCanvas({
       const item = event.dataTransfer.getData(PALETTE_MIME) as PaletteItem | "";
       if (!item) return;
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      if (item === "workload") {
+        const network = under
+          .map((el) => el.closest<HTMLElement>(".react-flow__node")?.dataset.id)
+          .find((id) => id?.startsWith("net:"))
+          ?.slice(4);
+        intents?.onCreate?.(item, at, network ? { network } : undefined);
+        return;
+      }
       if (item === "firewall" || item === "load-balancer" || item === "nat") {
         const edgeId = under
           .map(
@@ -294,16 +423,155 @@ export function TopologyCanvas({
   );
 
   const onNodeClick = useCallback((_: React.MouseEvent, node: TopologyNode) => {
-    draftStore.select(refOfNode(node.id));
+    selectObject(node.id);
+    setTabStop(node.id);
   }, []);
   const onEdgeClick = useCallback((_: React.MouseEvent, edge: TopologyEdge) => {
-    const policy = policyOfEdge(edge.id);
-    if (policy) draftStore.select({ kind: "policies", name: policy });
-    else if (edge.data?.kind === "link") {
-      const owner = refOfNode(edge.source);
-      if (owner) draftStore.select(owner);
-    }
+    selectObject(edge.id, edge.source);
+    setTabStop(edge.id);
   }, []);
+
+  // What a drop on a node's body (not only on its handle) connects: React Flow only completes
+  // connections that end on a handle, so a release over another node finishes it here.
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (readOnly || state.isValid || !state.fromNode) return;
+      const point = "changedTouches" in event ? event.changedTouches[0] : event;
+      if (!point) return;
+      const target = document
+        .elementsFromPoint(point.clientX, point.clientY)
+        .map((el) => el.closest<HTMLElement>(".react-flow__node"))
+        .find((el) => el?.dataset.id && el.dataset.id !== state.fromNode?.id);
+      const targetId = target?.dataset.id;
+      if (targetId) intents?.onConnect?.(state.fromNode.id, targetId);
+    },
+    [intents, readOnly],
+  );
+
+  const moveNodeBy = useCallback(
+    (id: string, dx: number, dy: number) => {
+      const node = flow?.getNode(id);
+      if (!node) return;
+      const at = { x: node.position.x + dx, y: node.position.y + dy };
+      positionsRef.current[id] = at;
+      setNodes((current) => current.map((n) => (n.id === id ? { ...n, position: at } : n)));
+      sync?.move({ [id]: at });
+    },
+    [flow, sync],
+  );
+
+  const onKeyDownCapture = useCallback(
+    (event: React.KeyboardEvent) => {
+      const element = (event.target as Element).closest<HTMLElement | SVGElement>(
+        ".react-flow__node, .react-flow__edge",
+      );
+      const id = element?.dataset.id;
+      if (!id || (event.target as Element).closest(".nl-object-menu")) return;
+      const handled = () => {
+        event.preventDefault();
+        event.stopPropagation();
+      };
+      if (isDirection(event.key)) {
+        handled();
+        if (event.altKey || event.shiftKey) {
+          if (readOnly || !id.includes(":") || element?.classList.contains("react-flow__edge"))
+            return;
+          const step = 20;
+          const dx = event.key === "ArrowLeft" ? -step : event.key === "ArrowRight" ? step : 0;
+          const dy = event.key === "ArrowUp" ? -step : event.key === "ArrowDown" ? step : 0;
+          moveNodeBy(id, dx, dy);
+          return;
+        }
+        const points = navigationPoints(graph, positionsRef.current, (nodeId) => {
+          const node = graph.nodes.find((n) => n.id === nodeId);
+          return node ? estimateSize(node) : { width: 0, height: 0 };
+        });
+        const next = nextInDirection(points, id, event.key);
+        if (next) {
+          // React Flow pans a focused node into view (autoPanOnNodeFocus).
+          focusAfterRender.current = next;
+          setTabStop(next);
+        }
+      } else if (event.key === "Enter" || event.key === " ") {
+        handled();
+        const edge = graph.edges.find((e) => e.id === id);
+        selectObject(id, edge?.source);
+      } else if (
+        event.key === "ContextMenu" ||
+        (event.key === "F10" && event.shiftKey) ||
+        event.key === "m"
+      ) {
+        handled();
+        setMenuFor(id);
+      } else if (event.key === "Delete" || event.key === "Backspace") {
+        // The workspace deletes the selection; keep keyboard focus on the canvas after it.
+        setTimeout(() => {
+          const first = wrapper.current?.querySelector<HTMLElement>(
+            '.react-flow__node[tabindex="0"]',
+          );
+          first?.focus();
+        }, 50);
+      }
+    },
+    [graph, readOnly, moveNodeBy],
+  );
+  const onFocusCapture = useCallback((event: React.FocusEvent) => {
+    const id = (event.target as Element).closest<HTMLElement | SVGElement>(
+      ".react-flow__node, .react-flow__edge",
+    )?.dataset.id;
+    if (id) setTabStop(id);
+  }, []);
+
+  const menu = useMemo(() => {
+    if (!menuFor || !doc) return null;
+    const at = () => {
+      const node = flow?.getNode(menuFor);
+      return node ? { x: node.position.x, y: node.position.y + 120 } : { x: 0, y: 0 };
+    };
+    const actions = menuActions(
+      menuFor,
+      doc,
+      {
+        inspect: (id) => selectObject(id, graph.edges.find((e) => e.id === id)?.source),
+        ...(intents?.onConnect ? { connect: intents.onConnect } : {}),
+        ...(intents?.onAttachPolicy ? { attachPolicy: intents.onAttachPolicy } : {}),
+        ...(intents?.onDropOnPolicy
+          ? {
+              chain: (item: "firewall" | "load-balancer" | "nat", policy: string) => {
+                const edge = graph.edges.find((e) => policyOfEdge(e.id) === policy);
+                const source = edge ? flow?.getNode(edge.source) : undefined;
+                intents.onDropOnPolicy?.(
+                  item,
+                  policy,
+                  source ? { x: source.position.x + 260, y: source.position.y + 60 } : at(),
+                );
+              },
+            }
+          : {}),
+      },
+      readOnly,
+    );
+    const label = menuFor.startsWith("pol:")
+      ? `Actions for policy ${policyOfEdge(menuFor) ?? ""}`
+      : `Actions for ${menuFor.slice(menuFor.indexOf(":") + 1)}`;
+    return { label, actions };
+  }, [menuFor, doc, intents, readOnly, graph, flow]);
+  const closeMenu = useCallback(
+    (ran: boolean) => {
+      const id = menuFor;
+      setMenuFor(null);
+      if (!ran && id) {
+        focusAfterRender.current = id;
+        setTabStop(id);
+        setTimeout(() => {
+          wrapper.current
+            ?.querySelector<HTMLElement>(`[data-id="${CSS.escape(id)}"][tabindex="0"]`)
+            ?.focus();
+        }, 0);
+      }
+    },
+    [menuFor],
+  );
   const onPaneClick = useCallback(() => draftStore.select(null), []);
   // Hovering a policy edge shows its label when the view is too dense to label every edge; not
   // while a button is down (a pan or a drag sweeping across edges).
@@ -317,21 +585,17 @@ export function TopologyCanvas({
     return {
       fit: () => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }),
       layout: async () => {
-        const measured: Record<string, { width: number; height: number }> = {};
-        for (const node of flow.getNodes()) {
-          if (node.measured?.width && node.measured.height) {
-            measured[node.id] = { width: node.measured.width, height: node.measured.height };
-          }
-        }
-        const positions = await autoLayout(graph, measured);
+        const before = { ...positionsRef.current };
+        const { positions, ms } = await autoLayout(graph);
         positionsRef.current = positions;
-        savePositions(tenant, positions);
+        sync?.replace(positions);
+        setLayoutUndo(before);
         setLayoutVersion((v) => v + 1);
-        setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }), 60);
+        setOpening({ count: graph.nodes.length, positions });
+        return ms;
       },
       placeNode: (id, at) => {
-        positionsRef.current[id] = at;
-        savePositions(tenant, positionsRef.current);
+        droppedAt.current[id] = at;
       },
       focus: (id) => {
         const node = flow.getNode(id);
@@ -358,7 +622,15 @@ export function TopologyCanvas({
         });
       },
     };
-  }, [flow, graph, tenant]);
+  }, [flow, graph, sync]);
+
+  const undoLayout = useCallback(() => {
+    if (!layoutUndo) return;
+    positionsRef.current = layoutUndo;
+    sync?.replace(layoutUndo);
+    setLayoutUndo(null);
+    setLayoutVersion((v) => v + 1);
+  }, [layoutUndo, sync]);
 
   useEffect(() => {
     if (api) onReady?.(api);
@@ -371,6 +643,8 @@ export function TopologyCanvas({
       ref={wrapperRef}
       onDragOver={onDragOver}
       onDrop={onDrop}
+      onKeyDownCapture={onKeyDownCapture}
+      onFocusCapture={onFocusCapture}
     >
       <EdgeLabelLayer.Provider value={labelLayer}>
         <ReactFlow<TopologyNode, TopologyEdge>
@@ -380,6 +654,7 @@ export function TopologyCanvas({
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
           onConnect={onConnect}
+          onConnectEnd={onConnectEnd}
           onNodeClick={onNodeClick}
           onEdgeClick={onEdgeClick}
           onEdgeMouseEnter={onEdgeMouseEnter}
@@ -393,8 +668,6 @@ export function TopologyCanvas({
           onlyRenderVisibleElements
           minZoom={0.05}
           maxZoom={2}
-          fitView={opening.fit}
-          {...(opening.viewport ? { defaultViewport: opening.viewport } : {})}
           fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
           aria-label={`topology of ${tenant}`}
         >
@@ -405,28 +678,68 @@ export function TopologyCanvas({
           <Panel position="top-left">
             <FabricBadge />
           </Panel>
+          {layoutUndo || layoutError ? (
+            <Panel position="top-center">
+              <div className="nl-layout-note" role="status">
+                {layoutError ?? "Auto-layout applied."}
+                {layoutUndo ? (
+                  <button type="button" onClick={undoLayout}>
+                    Undo layout
+                  </button>
+                ) : null}
+              </div>
+            </Panel>
+          ) : null}
+          <Panel position="top-right">
+            <Legend />
+          </Panel>
+          {menu ? (
+            <Panel position="top-left" className="nl-menu-panel">
+              <ObjectMenu title={menu.label} actions={menu.actions} onClose={closeMenu} />
+            </Panel>
+          ) : null}
         </ReactFlow>
       </EdgeLabelLayer.Provider>
     </div>
   );
 }
 
+/** Selects what a node or edge stands for, exactly as a click on it does. */
+function selectObject(id: string, edgeSource?: string): void {
+  const policy = policyOfEdge(id);
+  if (policy) {
+    draftStore.select({ kind: "policies", name: policy });
+    return;
+  }
+  const ref = refOfNode(edgeSource ?? id);
+  if (ref) draftStore.select(ref);
+}
+
 /** Above this many nodes a tenant is "large": opening view and minimap change (see above). */
 const LARGE = 400;
 
-function openingView(graph: Graph): {
-  fit: boolean;
-  viewport?: { x: number; y: number; zoom: number };
-} {
-  if (graph.nodes.length <= LARGE) return { fit: true };
+/**
+ * The first view of a tenant: fit-all, except that large tenants open at a working zoom on
+ * their top-left corner (at 2,000 nodes fit-all is 5% zoom: unreadable, and it would draw every
+ * node at once). The minimap and the Fit button still show the whole.
+ */
+function openView(
+  flow: ReactFlowInstance<TopologyNode, TopologyEdge>,
+  count: number,
+  positions: Record<string, Position>,
+): void {
+  if (count <= LARGE) {
+    setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1 }), 60);
+    return;
+  }
   let minX = Number.POSITIVE_INFINITY;
   let minY = Number.POSITIVE_INFINITY;
-  for (const node of graph.nodes) {
-    minX = Math.min(minX, node.position.x);
-    minY = Math.min(minY, node.position.y);
+  for (const at of Object.values(positions)) {
+    minX = Math.min(minX, at.x);
+    minY = Math.min(minY, at.y);
   }
   const zoom = 0.75;
-  return { fit: false, viewport: { x: -minX * zoom + 40, y: -minY * zoom + 40, zoom } };
+  void flow.setViewport({ x: -minX * zoom + 40, y: -minY * zoom + 40, zoom });
 }
 
 /** Node data are flat records of spec objects and name lists; compare one level deep. */
@@ -452,20 +765,18 @@ function sameData(a: object, b: object): boolean {
   return true;
 }
 
-/** Live fabric state over the canvas, pushed by the status subscription. */
+/** Live fabric state over the canvas, pushed by the status subscription (lib/convergence). */
 function FabricBadge() {
   const fabric = useOverlay((s) => s.fabric);
   if (!fabric) return null;
-  const state = fabric.converged ? "converged" : fabric.stale > 0 ? "stale" : "applying";
+  const state = convergenceState(fabric);
   return (
-    <div className={`fabric-badge health-${state}`} role="status" aria-label={`fabric ${state}`}>
-      <span className="conv-dot" /> Fabric{" "}
-      {fabric.converged
-        ? "converged"
-        : fabric.stale > 0
-          ? `converging, ${fabric.stale} node${fabric.stale === 1 ? "" : "s"} not reporting`
-          : "converging"}{" "}
-      · gen {fabric.generation} · {fabric.convergedNodes}/{fabric.nodes} nodes applied
+    <div
+      className={`fabric-badge health-${state}`}
+      role="status"
+      aria-label={convergenceSummary(fabric)}
+    >
+      <span className="conv-dot" /> {convergenceSummary(fabric)}
     </div>
   );
 }
@@ -473,7 +784,9 @@ function FabricBadge() {
 /** Imperative handles the toolbar and panels use. */
 export interface CanvasApi {
   fit: () => void;
-  layout: () => Promise<void>;
+  /** Runs the auto-layout (undoable); answers the milliseconds the layout took. */
+  layout: () => Promise<number>;
+  /** A new object was dropped at `at`: its node goes to the nearest free spot there. */
   placeNode: (id: string, at: Position) => void;
   focus: (id: string) => void;
   /** Fits the view to these nodes (a traced path). */

@@ -55,7 +55,13 @@ function TopBottomHandles() {
 function ConvergenceDot({ network }: { network: string }) {
   const state = useOverlay((s) => s.networks[network] ?? "unknown");
   const label =
-    state === "converged" ? "converged" : state === "pending" ? "converging" : "status unknown";
+    state === "converged"
+      ? "converged"
+      : state === "pending"
+        ? "converging"
+        : state === "not-applied"
+          ? "not applied"
+          : "status unknown";
   return (
     <span className={`conv conv-${state}`} role="img" aria-label={label} title={label}>
       <span className="conv-dot" />

@@ -1,4 +1,6 @@
+import type { ConvergenceView, NetworkState, NodeBehind } from "../lib/convergence";
 import { createExternalStore, useStoreSelector } from "../lib/externalStore";
+import type { ReachFlip } from "../lib/reachDelta";
 
 /**
  * What is drawn over the topology without being part of it: the traced path, live convergence
@@ -16,24 +18,26 @@ export interface TraceOverlay {
   rule: string | null;
 }
 
-export type Convergence = "converged" | "pending" | "unknown";
+/** By the one definition in lib/convergence; draft networks are "not-applied". */
+export type Convergence = NetworkState;
 
 export interface OverlayState {
   trace: TraceOverlay | null;
   /** By network name. */
   networks: Record<string, Convergence>;
+  /** By network name: the nodes that should hold it and do not. */
+  lagging: Record<string, NodeBehind[]>;
   /** Hit counts by rule id (`policy:web-db/0`), where the fabric reports them. */
   hits: Record<string, number>;
   /** Canvas node ids of objects with problems. */
   problems: ReadonlySet<string>;
   /** The fabric as a whole, from the status subscription; null until the first push. */
-  fabric: {
-    converged: boolean;
-    generation: number;
-    nodes: number;
-    convergedNodes: number;
-    stale: number;
-  } | null;
+  fabric: ConvergenceView | null;
+  /**
+   * The reviewed draft's reachability delta (pairs whose verdict flips), for the canvas to draw;
+   * null when no review is open.
+   */
+  reachDelta: readonly ReachFlip[] | null;
   /** Search match: node ids; null when no search is active. */
   search: ReadonlySet<string> | null;
 }
@@ -41,9 +45,11 @@ export interface OverlayState {
 export const overlayStore = createExternalStore<OverlayState>({
   trace: null,
   networks: {},
+  lagging: {},
   hits: {},
   problems: new Set(),
   fabric: null,
+  reachDelta: null,
   search: null,
 });
 

@@ -18,6 +18,8 @@ export interface DraftState {
   selection: ObjectRef | null;
   /** Read-only views (operator, viewer role) never edit the draft. */
   readOnly: boolean;
+  /** Set while the review of restoring this earlier generation is open. */
+  restoring: number | null;
 }
 
 type Listener = () => void;
@@ -34,6 +36,7 @@ function createDraftStore() {
     future: [],
     selection: null,
     readOnly: false,
+    restoring: null,
   };
   const listeners = new Set<Listener>();
   let lastCoalesce: string | undefined;
@@ -66,6 +69,7 @@ function createDraftStore() {
         future: sameTenant ? state.future : [],
         selection: sameTenant ? state.selection : null,
         readOnly,
+        restoring: sameTenant && generation === state.baseGeneration ? state.restoring : null,
       });
     },
     /**
@@ -85,11 +89,20 @@ function createDraftStore() {
         doc: next,
         past: merge ? state.past : [...state.past.slice(-HISTORY_LIMIT + 1), state.doc],
         future: [],
+        restoring: null,
       });
     },
     replaceDocument(doc: IntentFile) {
       if (!state.doc || state.readOnly) return;
-      set({ ...state, doc, past: [...state.past, state.doc], future: [] });
+      set({ ...state, doc, past: [...state.past, state.doc], future: [], restoring: null });
+    },
+    /**
+     * Opens (or, with null, closes) the review of restoring an earlier generation. The draft is
+     * left alone: the review is the controller's dry-run restore, applied only on confirmation.
+     */
+    reviewRestore(generation: number | null) {
+      if (state.readOnly) return;
+      set({ ...state, restoring: generation });
     },
     undo() {
       const previous = state.past.at(-1);
@@ -99,21 +112,37 @@ function createDraftStore() {
         doc: previous,
         past: state.past.slice(0, -1),
         future: [state.doc, ...state.future],
+        restoring: null,
       });
     },
     redo() {
       const [next, ...rest] = state.future;
       if (!next || !state.doc) return;
-      set({ ...state, doc: next, past: [...state.past, state.doc], future: rest });
+      set({ ...state, doc: next, past: [...state.past, state.doc], future: rest, restoring: null });
     },
     /** After a successful apply: the draft is what is stored now (the export follows). */
     markApplied(generation: number) {
       if (!state.doc) return;
-      set({ ...state, base: state.doc, baseGeneration: generation, past: [], future: [] });
+      set({
+        ...state,
+        base: state.doc,
+        baseGeneration: generation,
+        past: [],
+        future: [],
+        restoring: null,
+      });
     },
+    /** Drops the draft's changes; one undo brings them back. */
     discard() {
-      if (!state.base) return;
-      set({ ...state, doc: state.base, past: [], future: [], selection: null });
+      if (!state.base || !state.doc) return;
+      set({
+        ...state,
+        doc: state.base,
+        past: [...state.past, state.doc],
+        future: [],
+        selection: null,
+        restoring: null,
+      });
     },
     select(selection: ObjectRef | null) {
       if (selection?.kind === state.selection?.kind && selection?.name === state.selection?.name) {

@@ -2,11 +2,14 @@ import {
   assertNever,
   type FirewallRule,
   floatingIpPoolSchema,
+  formatCidr,
   type IntentFile,
   networkSchema,
   type PolicyRule,
   type Problem,
+  parseCidr,
   policySchema,
+  prefixesOverlap,
   type ResourceKind,
   type ResourceSpecs,
   routerSchema,
@@ -220,24 +223,36 @@ export function NetworkDialog(props: CreateProps & { external: boolean }) {
   );
 }
 
-/** The next free 10.x.0.0/24 not used by this tenant: a sensible default, never required. */
+/**
+ * The first 10.x.0.0/24 that overlaps none of this tenant's subnets: a sensible default, never
+ * required. Overlap is the model's IPv4 arithmetic, so a 10.0.0.0/8 subnet rules every one out.
+ */
 export function suggestCidr(doc: IntentFile): string {
-  const used = new Set(
-    (doc.networks ?? []).flatMap((n) =>
-      n.subnets.map((s) => String(s.cidr).split(".").slice(0, 2).join(".")),
-    ),
+  const used = (doc.networks ?? []).flatMap((n) =>
+    n.subnets.flatMap((s) => {
+      const parsed = parseCidr(String(s.cidr));
+      return parsed.ok ? [parsed.value] : [];
+    }),
   );
-  for (let i = 1; i < 255; i++) if (!used.has(`10.${i}`)) return `10.${i}.0.0/24`;
+  for (let i = 1; i < 256; i++) {
+    const candidate = parseCidr(`10.${i}.0.0/24`);
+    if (candidate.ok && !used.some((prefix) => prefixesOverlap(prefix, candidate.value))) {
+      return formatCidr(candidate.value);
+    }
+  }
   return "10.0.0.0/24";
 }
 
 // ------------------------------------------------------------------------------------ workload
 
-export function WorkloadDialog(props: CreateProps) {
+/** `network`: the network the workload was dropped on, chosen by default. */
+export function WorkloadDialog(props: CreateProps & { network?: string }) {
   const { doc } = props;
   const networks = (doc.networks ?? []).map((n) => n.name as string);
   const [name, setName] = useState(() => freeName(doc, "workloads", "vm"));
-  const [network, setNetwork] = useState(networks[0] ?? "");
+  const [network, setNetwork] = useState(
+    props.network && networks.includes(props.network) ? props.network : (networks[0] ?? ""),
+  );
   const [ip, setIp] = useState("");
   const [node, setNode] = useState("");
   const { problems, submit, frame } = useCreateSubmit(props);

@@ -17,10 +17,11 @@ import type {
 import { assertNever } from "@netloom/model";
 import { useMemo } from "react";
 import { Icon } from "../canvas/icons";
-import { useOverlay } from "../canvas/overlay";
+import { type Convergence, useOverlay } from "../canvas/overlay";
 import { asName, findObject, removeObject, replaceObject } from "../draft/ops";
 import { draftStore, useDraft } from "../draft/store";
 import { problemsOfObject, useValidation } from "../draft/validation";
+import { describeBehind } from "../lib/convergence";
 import { ProblemList, problemAt } from "../ui/Field";
 import { firewallRuleColumns, policyRuleColumns, securityGroupRuleColumns } from "./columns";
 import {
@@ -209,6 +210,32 @@ const isExternal = (item: ResourceSpecs[ResourceKind]) => Boolean((item as Netwo
 
 // ------------------------------------------------------------------------------------ network
 
+/** The network's convergence by the one definition, naming the nodes that are behind. */
+function NetworkStatusLine({ network, state }: { network: string; state: Convergence }) {
+  const behind = useOverlay((s) => s.lagging[network]);
+  const text = (() => {
+    switch (state) {
+      case "converged":
+        return "Converged on every node that holds it";
+      case "pending":
+        return behind && behind.length > 0
+          ? `Not converged: ${describeBehind(behind)}`
+          : "Not converged yet";
+      case "not-applied":
+        return "Not applied: this draft change reaches no node until you review and apply it";
+      case "unknown":
+        return "No node has reported status";
+      default:
+        return assertNever(state);
+    }
+  })();
+  return (
+    <div className={`status-line conv-${state}`} role="status">
+      <span className="conv-dot" aria-hidden="true" /> {text}
+    </div>
+  );
+}
+
 function NetworkForm({ network, readOnly }: { network: Network; readOnly: boolean }) {
   const save = useObjectEditor("networks", network.name);
   const problems = useObjectProblems("networks", network.name);
@@ -223,14 +250,7 @@ function NetworkForm({ network, readOnly }: { network: Network; readOnly: boolea
         problems={problems}
         shown={(p) => p === "name" || /^subnets\[\d+\]\.(cidr|gateway)$/.test(p)}
       />
-      <div className={`status-line conv-${convergence}`}>
-        <span className="conv-dot" />{" "}
-        {convergence === "converged"
-          ? "Converged on every node"
-          : convergence === "pending"
-            ? "Converging…"
-            : "No status reported"}
-      </div>
+      <NetworkStatusLine network={network.name} state={convergence} />
       <NameField
         value={network.name}
         problem={problemAt(problems, "name")}

@@ -1,32 +1,35 @@
-import type { RouterOutputs } from "@netloom/controller";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import type { RouterOutputs } from "@netloom/controller/types";
+import { useQuery } from "@tanstack/react-query";
 import { kindLabel } from "../draft/ops";
-import { useDraft } from "../draft/store";
-import { failureOf } from "../errors";
+import { draftStore, isDirty, useDraft } from "../draft/store";
 import { useTRPC } from "../trpc";
 
 type AuditEvent = RouterOutputs["intent"]["history"]["events"][number];
 
-/** The audit log, newest first, and restoring the intent of an earlier generation. */
-export function HistoryPanel({ tenant, readOnly }: { tenant: string; readOnly: boolean }) {
+/**
+ * The audit log, newest first. Restoring an earlier generation opens its review (the controller's
+ * dry-run restore: plan, field diff, reachability delta), where it is confirmed explicitly.
+ */
+export function HistoryPanel({
+  tenant,
+  readOnly,
+  onReview,
+}: {
+  tenant: string;
+  readOnly: boolean;
+  /** Opens the review, where a restore is planned and confirmed like any change. */
+  onReview: () => void;
+}) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const dirty = useDraft(isDirty);
   const generation = useDraft((s) => s.baseGeneration);
   // Refetched by the `intent.changes` subscription (useTenantDocument) after every commit.
   const history = useQuery(trpc.intent.history.queryOptions({ tenant, limit: 200 }));
-  const restore = useMutation(trpc.intent.restore.mutationOptions());
-  const [message, setMessage] = useState<string | null>(null);
   const events = history.data?.events ?? [];
   const generations = [...new Set(events.map((e) => e.generation))];
   return (
     <div className="history">
       <h2>History</h2>
-      {message ? (
-        <div className="applied-note" role="status">
-          {message}
-        </div>
-      ) : null}
       {history.isPending ? <p className="muted">Loading…</p> : null}
       {history.error ? (
         <div className="field-error" role="alert">
@@ -47,21 +50,14 @@ export function HistoryPanel({ tenant, readOnly }: { tenant: string; readOnly: b
                 <button
                   type="button"
                   className="small-button"
-                  aria-label={`Restore generation ${g}`}
-                  disabled={restore.isPending}
-                  onClick={async () => {
-                    try {
-                      const result = await restore.mutateAsync({ tenant, generation: g });
-                      setMessage(`Restored generation ${g} as generation ${result.generation}.`);
-                      await queryClient.invalidateQueries({
-                        queryKey: trpc.intent.export.queryKey({ tenant }),
-                      });
-                    } catch (error) {
-                      setMessage(`Restore refused: ${failureOf(error).message}`);
-                    }
+                  disabled={dirty}
+                  title={dirty ? "Apply or discard the draft first" : undefined}
+                  onClick={() => {
+                    draftStore.reviewRestore(g);
+                    onReview();
                   }}
                 >
-                  Restore
+                  Review restore of generation {g}
                 </button>
               )}
             </div>

@@ -1,32 +1,40 @@
-import type { RouterOutputs } from "@netloom/controller";
 import type { ResourceKind } from "@netloom/model";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
-import { Icon } from "../canvas/icons";
+import { useTenantStatus } from "../app/useConvergenceStatus";
 import { kindLabel } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";
 import { objectOfPath, useValidation } from "../draft/validation";
 import { failureOf } from "../errors";
+import { unreachableNodes } from "../lib/convergence";
 import { useTRPC, useTRPCClient } from "../trpc";
-
-type ApplyResult = RouterOutputs["intent"]["applyFile"];
+import { announce, focusAfter } from "../ui/announce";
+import { DiscardDialog } from "./DiscardDialog";
+import { type ApplyResult, PlanView } from "./PlanView";
+import { RestoreReview, useReachOverlay } from "./RestoreReview";
+import { StaleWarning } from "./StaleWarning";
 
 /**
- * Plan before apply: the dry run of the draft (object changes, per-node config changes, broken
- * assertions), then apply or discard. Problems are listed by object only; their messages sit
- * next to their fields in the inspector.
+ * The review before apply: the dry run of the draft (reachability delta, field-level diff per
+ * object, per-node config changes, broken assertions), which nodes would not receive it now,
+ * then apply or discard. A restore from history is reviewed the same way (RestoreReview) and
+ * applied only after an explicit confirmation.
  */
 export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const doc = useDraft((s) => s.doc);
+  const restoring = useDraft((s) => s.restoring);
   const dirty = useDraft(isDirty);
   const validation = useValidation((s) => s);
   const [plan, setPlan] = useState<ApplyResult | null>(null);
   const [applied, setApplied] = useState<ApplyResult | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [discarding, setDiscarding] = useState(false);
   const client = useTRPCClient();
   const apply = useMutation(trpc.intent.applyFile.mutationOptions());
+  const { status } = useTenantStatus(tenant);
+  const unreachable = unreachableNodes(status);
 
   // Re-plan whenever the draft changes and the controller finds it valid.
   useEffect(() => {
@@ -36,13 +44,19 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
     }
     let live = true;
     client.intent.applyFile.mutate({ tenant, document: doc, dryRun: true }).then(
-      (result) => live && setPlan(result),
-      (error: unknown) => live && setFailure(failureOf(error).message),
+      (result) => {
+        if (live) setPlan(result);
+      },
+      (error: unknown) => {
+        if (live) setFailure(failureOf(error).message);
+      },
     );
     return () => {
       live = false;
     };
   }, [client, doc, dirty, readOnly, validation, tenant]);
+
+  useReachOverlay(plan);
 
   const problemObjects = useMemo(() => {
     const counts = new Map<string, { kind: ResourceKind | null; name: string; count: number }>();
@@ -66,10 +80,34 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
     ? validation.problems.filter((p) => !objectOfPath(validatedDoc, p.path))
     : [];
 
+  const runApply = async () => {
+    if (!doc) return;
+    setFailure(null);
+    try {
+      const result = await apply.mutateAsync({ tenant, document: doc, dryRun: false });
+      draftStore.markApplied(result.generation);
+      setApplied(result);
+      announce(`Applied as generation ${result.generation}.`);
+      focusAfter("#applied-note");
+      await queryClient.invalidateQueries({ queryKey: trpc.intent.export.queryKey({ tenant }) });
+    } catch (error) {
+      const f = failureOf(error);
+      setFailure(
+        f.problems.length > 0
+          ? f.problems.map((p) => `${p.path}: ${p.message}`).join("\n")
+          : f.message,
+      );
+    }
+  };
+
   if (readOnly) return <p className="muted">Read-only: nothing to apply.</p>;
+  if (restoring !== null) return <RestoreReview tenant={tenant} generation={restoring} />;
   if (!dirty) {
     return (
       <div className="plan">
+        <h2 id="review-heading" tabIndex={-1}>
+          Review changes
+        </h2>
         <p className="muted">
           No unapplied changes. Edits on the canvas and in the inspector gather here as a draft.
         </p>
@@ -79,7 +117,9 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
   }
   return (
     <div className="plan">
-      <h2>Review changes</h2>
+      <h2 id="review-heading" tabIndex={-1}>
+        Review changes
+      </h2>
       {validation.status === "checking" ? <p className="muted">Checking the draft…</p> : null}
       {validation.status === "error" ? (
         <div className="field-error" role="alert">
@@ -117,6 +157,7 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
           ))}
         </section>
       ) : null}
+      <StaleWarning nodes={unreachable} />
       {plan ? (
         <PlanView plan={plan} />
       ) : validation.status === "valid" ? (
@@ -137,133 +178,24 @@ export function PlanPanel({ tenant, readOnly }: { tenant: string; readOnly: bool
             apply.isPending ||
             (plan?.brokenAssertions.length ?? 0) > 0
           }
-          onClick={async () => {
-            if (!doc) return;
-            setFailure(null);
-            try {
-              const result = await apply.mutateAsync({ tenant, document: doc, dryRun: false });
-              draftStore.markApplied(result.generation);
-              setApplied(result);
-              await queryClient.invalidateQueries({
-                queryKey: trpc.intent.export.queryKey({ tenant }),
-              });
-            } catch (error) {
-              const f = failureOf(error);
-              setFailure(
-                f.problems.length > 0
-                  ? f.problems.map((p) => `${p.path}: ${p.message}`).join("\n")
-                  : f.message,
-              );
-            }
-          }}
+          onClick={() => void runApply()}
         >
           {apply.isPending ? "Applying…" : "Apply"}
         </button>
-        <button type="button" onClick={() => draftStore.discard()}>
+        <button type="button" onClick={() => setDiscarding(true)}>
           Discard draft
         </button>
       </div>
+      {discarding ? <DiscardDialog onDone={() => setDiscarding(false)} /> : null}
     </div>
   );
 }
 
 function AppliedNote({ result }: { result: ApplyResult }) {
   return (
-    <div className="applied-note" role="status">
+    <div className="applied-note" role="status" id="applied-note" tabIndex={-1}>
       Applied as generation {result.generation}: {result.changes.length} object change
       {result.changes.length === 1 ? "" : "s"}.
-    </div>
-  );
-}
-
-const ACTION_ICON = { create: "+", update: "~", delete: "−" } as const;
-
-export function PlanView({ plan }: { plan: ApplyResult }) {
-  return (
-    <div className="plan-view">
-      {plan.brokenAssertions.length > 0 ? (
-        <section aria-label="Broken assertions" className="plan-broken">
-          <h3 className="bad">
-            Breaks {plan.brokenAssertions.length} assertion
-            {plan.brokenAssertions.length === 1 ? "" : "s"}
-          </h3>
-          <ul>
-            {plan.brokenAssertions.map((p) => (
-              <li key={p.path + p.message}>
-                <Icon kind="assertion" size={12} /> <code>{p.path}</code> {p.message}
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
-      <section aria-label="Object changes">
-        <h3>Object changes ({plan.changes.length})</h3>
-        <ul className="changes">
-          {plan.changes.map((c) => (
-            <li key={`${c.kind}/${c.name}`} className={`change-${c.action}`}>
-              <span className="change-mark" aria-hidden="true">
-                {ACTION_ICON[c.action]}
-              </span>
-              {c.action} {kindLabel(c.kind)} <strong>{c.name}</strong>
-            </li>
-          ))}
-        </ul>
-      </section>
-      <section aria-label="Node config changes">
-        <h3>
-          Config changes on {plan.plan?.totals.nodes ?? 0} node
-          {plan.plan?.totals.nodes === 1 ? "" : "s"}
-          {plan.plan ? (
-            <span className="muted small">
-              {" "}
-              +{plan.plan.totals.added} ~{plan.plan.totals.modified} −{plan.plan.totals.removed}
-            </span>
-          ) : null}
-        </h3>
-        {plan.plan && plan.plan.nodes.length > 0 ? (
-          <table className="rule-table">
-            <thead>
-              <tr>
-                <th scope="col">node</th>
-                <th scope="col">status</th>
-                <th scope="col">changes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.plan.nodes.map((n) => (
-                <tr key={n.node}>
-                  <td>{n.node}</td>
-                  <td>{n.status}</td>
-                  <td>
-                    <details>
-                      <summary>
-                        {Object.entries(n.counts)
-                          .map(([kind, c]) => `${kind} +${c.added} ~${c.modified} −${c.removed}`)
-                          .join(", ") || `${n.items.length} items`}
-                      </summary>
-                      <ul className="plan-items">
-                        {n.items.slice(0, 200).map((item) => (
-                          <li key={`${item.kind}:${item.key}`}>
-                            {item.change} {item.kind} <code>{item.key}</code>
-                          </li>
-                        ))}
-                        {n.items.length > 200 ? (
-                          <li className="muted">… {n.items.length - 200} more</li>
-                        ) : null}
-                      </ul>
-                    </details>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <p className="muted small">
-            No forwarding node config changes (no workload placed on a node yet, or only names
-            changed).
-          </p>
-        )}
-      </section>
     </div>
   );
 }

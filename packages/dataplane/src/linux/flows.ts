@@ -7,8 +7,8 @@ import type {
   SourceNatTranslation,
   TenantConfig,
 } from "@netloom/compiler";
-import { assertNever, type Protocol, type Verdict } from "@netloom/model";
-import { cidrRange, ipToNumber } from "./ipv4";
+import { assertNever, type Protocol, parseIpv4, type Verdict } from "@netloom/model";
+import { cidrContains } from "./address-sets";
 import { workloadNamespace } from "./names";
 import { ensureOutsideNetwork } from "./outside";
 import { probe } from "./probe";
@@ -29,8 +29,8 @@ export interface FlowToProbe {
 /** The lab's nodes (name, namespace standing for the host, underlay address). */
 export interface ProbeLab {
   nodes: { name: string; namespace: string; underlay: string }[];
-  /** Tag of the lab's namespaces (tests); "" for `netloom lab`. */
-  tag?: string;
+  /** Owner of the lab's namespaces: the lab's name (or a test run's tag). */
+  owner: string;
 }
 
 interface Port {
@@ -95,12 +95,8 @@ function addTenant(
   for (const nat of tenant.sourceNats) if (once(`nat ${nat.ruleId}`)) index.nats.push(nat);
 }
 
-const contains = (cidr: string, ip: string) => {
-  const [start, end] = cidrRange(cidr);
-  const value = ipToNumber(ip);
-  return value >= start && value <= end;
-};
-const isAddress = (text: string) => /^\d+\.\d+\.\d+\.\d+$/.test(text);
+const contains = cidrContains;
+const isAddress = (text: string) => parseIpv4(text) !== undefined;
 
 type End =
   | { kind: "ports"; ports: Port[] }
@@ -207,7 +203,7 @@ export async function probeFlowOnLab(
         routes: outsideRoutes(index, from.network),
         addresses: [from.address],
       },
-      lab.tag,
+      lab.owner,
     );
     sourceIp = from.address;
   } else {
@@ -262,7 +258,7 @@ export async function probeFlowOnLab(
             routes: { ...outsideRoutes(index, network), ...natRoutes(index, sourcePort, network) },
             addresses: [],
           },
-          lab.tag,
+          lab.owner,
         );
       }
       return probe({
@@ -287,7 +283,7 @@ export async function probeFlowOnLab(
           },
           addresses: [to.address],
         },
-        lab.tag,
+        lab.owner,
       );
       return probe({
         ...base,
