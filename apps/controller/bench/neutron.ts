@@ -16,7 +16,7 @@ import { createServer } from "../src/server";
 
 const PORTS = Number(process.env.NETLOOM_BENCH_PORTS ?? 10_000);
 const LIST_RUNS = Number(process.env.NETLOOM_BENCH_LIST_RUNS ?? 60);
-const CREATES = Number(process.env.NETLOOM_BENCH_CREATES ?? 200);
+const CREATES = Number(process.env.NETLOOM_BENCH_CREATES ?? 100);
 const CONCURRENCY = 4;
 const PASSWORD = "bench password 1";
 const ADMIN_TOKEN = "bench-admin-token";
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
       mode: "create",
     });
     const tenant = await store.createTenant("bench", "bench");
+    // Room for the ports and the creates (the default quota is 2,000 workloads).
+    await store.setQuotas(tenant, { workloads: PORTS + 4 * CREATES + 100 }, "bench");
     await auth.createUser({
       email: "bench@example.org",
       displayName: "bench",

@@ -212,8 +212,9 @@ export function registerIdentity(app: FastifyInstance, deps: IdentityDeps): void
         }
         checkDomain(password.domain);
         const user = await findUser(password);
-        if (!user) throw KeystoneFault.unauthorized();
-        const login = await auth.login(user.email, password.password);
+        // An unknown user still goes through login: the same rate limits, audit and timing.
+        const email = user?.email ?? password.name ?? password.id ?? "";
+        const login = await auth.login(email, password.password, request.ip);
         secret = login.session;
         principal = login.principal;
       } else if (methods.includes("token")) {

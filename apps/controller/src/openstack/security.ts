@@ -97,12 +97,8 @@ export function allRuleRefs(ws: Workspace): RuleRef[] {
 }
 
 export function ruleView(ws: Workspace, ref: RuleRef): Json {
-  const standard = ws.standard(
-    "security_group_rule",
-    ref.key,
-    "",
-    ws.revisionOf("securityGroups", ref.group.name),
-  );
+  // Rules are immutable in Neutron: their revision counts only their own (tag) changes.
+  const standard = ws.standard("security_group_rule", ref.key, "", 0);
   const { name: _name, ...rest } = standard;
   return {
     ...rest,

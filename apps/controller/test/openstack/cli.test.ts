@@ -59,8 +59,8 @@ describe.skipIf(!available)("the real openstack client", () => {
   };
 
   beforeAll(async () => {
-    fixture = await startOpenStackFixture();
-  }, 120_000);
+    fixture = await startOpenStackFixture({ setupWith: "netloom" });
+  }, 300_000);
   afterAll(async () => {
     await fixture?.close();
   });
