@@ -18,6 +18,7 @@ import { type CrossControllerWatch, startWatch } from "./watch";
 
 export { type CompileSource, type FabricChange, FabricFeed } from "./feed";
 export { DistributionHub, type HubObserver, type HubTiming } from "./hub";
+export { registerDistributionMetrics } from "./metrics";
 export {
   bindDistribution,
   distributionFor,
