@@ -2,7 +2,8 @@
  * `npm run bench:api`: API throughput on loopback against PostgreSQL, 100 concurrent clients.
  * Needs NETLOOM_BENCH_DATABASE_URL or DATABASE_URL whose user may CREATE DATABASE: the run uses
  * a fresh database of its own and drops it afterwards. Prints one JSON line:
- * {"cached_read_rps","db_read_rps","db_read_p99_ms","write_rps","baseline_rps","baseline_db_rps"}
+ * {"cached_read_rps","db_read_rps","db_read_p99_ms","baseline_db_p99_ms","write_rps","baseline_rps",
+ * "baseline_db_rps"}
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     process.stderr.write("set NETLOOM_BENCH_DATABASE_URL (or DATABASE_URL) to a PostgreSQL URL\n");
     process.exit(2);
   }
-  const database = `netloom_bench_${process.pid}`;
+  // A prefix lets several people share one PostgreSQL server without clashing names.
+  const database = `${process.env.NETLOOM_BENCH_DB_PREFIX ?? "netloom_bench"}_${process.pid}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
         cached_read_rps: Math.round(cached.requests.average),
         db_read_rps: Math.round(dbRead.requests.average),
         db_read_p99_ms: dbRead.latency.p99,
+        baseline_db_p99_ms: baselineDb.latency.p99,
         write_rps: Math.round(write.requests.average),
         baseline_rps: Math.round(baseline.requests.average),
         baseline_db_rps: Math.round(baselineDb.requests.average),

@@ -1,16 +1,15 @@
 import {
-  allPairs,
   type CheckResult,
+  type ClassMatrix,
   type CompiledFabric,
   type CompileInput,
-  check,
   checkAssertions,
   compile,
   type FabricPlan,
   type FlowQuery,
-  plan,
+  fnv1a64,
+  type Review,
   type TraceResult,
-  trace,
 } from "@netloom/compiler";
 import {
   checkFlowEnd,
@@ -19,75 +18,114 @@ import {
   NetloomError,
   type Problem,
 } from "@netloom/model";
+import type { TenantSubject } from "./analysis/jobs";
+import { AnalysisPool } from "./analysis/pool";
 import type { AssertionChecker } from "./store/assertions";
 import type { Store } from "./store/store";
 import type { TenantState } from "./store/types";
 
-/** One tenant's reachability matrix in JSON form (rows: from, columns: to, per flow). */
-export interface MatrixView {
-  tenant: string;
-  workloads: string[];
-  flows: { protocol: string; port?: number | undefined }[];
-  /** `allowed[i][j]` lists the indexes of the flows workload i can send to workload j. */
-  allowed: number[][][];
-}
-
 /**
- * Reachability questions on the compiled model: trace, check, the all-pairs matrix, dry-run
- * plans and assertion checks. A tenant's configs depend only on its own intent and the fabric,
- * so each is compiled alone and cached per (tenant generation, fabric nodes).
+ * Reachability questions on the compiled model: trace, check, the class-based all-pairs matrix
+ * and dry-run plans run in the analysis workers (analysis/pool.ts: off the event loop, under a
+ * time and memory budget); assertion checks of a write compile here. A tenant's configs depend
+ * only on its own intent and the fabric, so each is compiled alone, keyed by (tenant id,
+ * generation, fabric).
  */
 export class Reach {
   private readonly cache = new Map<string, { key: string; compiled: CompiledFabric }>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    readonly pool: AnalysisPool = new AnalysisPool(),
+  ) {}
 
-  /** The compiled configs of one tenant's current intent. */
+  /** The compiled configs of one tenant's current intent (in-process). */
   compiledTenant(state: TenantState): CompiledFabric {
-    const input = this.store.compileInput();
-    const key = `${state.generation}|${JSON.stringify(input.fabric.nodes)}`;
+    const subject = this.subject(state);
     const cached = this.cache.get(state.id);
-    if (cached && cached.key === key) return cached.compiled;
-    const tenant = input.tenants.find((candidate) => candidate.id === state.id);
-    const compiled = compile({ fabric: input.fabric, tenants: tenant ? [tenant] : [] });
-    this.cache.set(state.id, { key, compiled });
+    if (cached && cached.key === subject.key) return cached.compiled;
+    const compiled = compile(subject.input);
+    this.cache.set(state.id, { key: subject.key, compiled });
     return compiled;
   }
 
-  trace(state: TenantState, flow: Omit<FlowQuery, "tenant">): TraceResult {
+  /** What a worker needs to compile the tenant's current version, and that version's key. */
+  subject(state: TenantState): TenantSubject {
+    const input = this.store.compileInput();
+    return this.subjectOf(input, state.id, state.name, `${state.id}|${state.generation}`);
+  }
+
+  private subjectOf(
+    input: CompileInput,
+    tenantId: string,
+    name: string,
+    version: string,
+  ): TenantSubject {
+    const fabric = fnv1a64(JSON.stringify(input.fabric));
+    return {
+      key: `${version}|${fabric}`,
+      input: {
+        fabric: input.fabric,
+        tenants: input.tenants.filter((tenant) => tenant.id === tenantId),
+      },
+      tenant: name,
+    };
+  }
+
+  trace(state: TenantState, flow: Omit<FlowQuery, "tenant">): Promise<TraceResult> {
     checkEnds(state, [flow], (end) => end);
-    return trace(this.compiledTenant(state), state.name, { ...flow, tenant: state.name });
-  }
-
-  check(state: TenantState, expectations: readonly Expectation[]): CheckResult {
-    checkEnds(state, expectations, (end, index) => `expect[${index}].${end}`);
-    return check(this.compiledTenant(state), state.name, expectations);
-  }
-
-  matrix(state: TenantState): MatrixView {
-    const matrix = allPairs(this.compiledTenant(state), state.name);
-    const n = matrix.workloads.length;
-    const f = matrix.flows.length;
-    const allowed: number[][][] = [];
-    for (let i = 0; i < n; i++) {
-      const row: number[][] = [];
-      for (let j = 0; j < n; j++) {
-        const cell: number[] = [];
-        for (let k = 0; k < f; k++) if (matrix.allowed[(i * n + j) * f + k] === 1) cell.push(k);
-        row.push(cell);
-      }
-      allowed.push(row);
-    }
-    return { tenant: matrix.tenant, workloads: matrix.workloads, flows: matrix.flows, allowed };
-  }
-
-  /** The per-node config changes a candidate of one tenant would cause. */
-  plan(before: CompileInput, after: CompileInput, tenantId: string): FabricPlan {
-    const only = (input: CompileInput) => ({
-      fabric: input.fabric,
-      tenants: input.tenants.filter((tenant) => tenant.id === tenantId),
+    return this.pool.run({
+      kind: "trace",
+      subject: this.subject(state),
+      flow: { ...flow, tenant: state.name },
     });
-    return plan(compile(only(before)), compile(only(after)));
+  }
+
+  check(state: TenantState, expectations: readonly Expectation[]): Promise<CheckResult> {
+    checkEnds(state, expectations, (end, index) => `expect[${index}].${end}`);
+    return this.pool.run({
+      kind: "check",
+      subject: this.subject(state),
+      expectations: [...expectations],
+    });
+  }
+
+  /** The compressed matrix (classes, members, a verdict per class pair and flow class). */
+  matrix(state: TenantState): Promise<ClassMatrix> {
+    return this.pool.run({ kind: "matrix", subject: this.subject(state) });
+  }
+
+  /**
+   * The per-node config changes and the review (field diffs, reachability delta) a candidate of
+   * one tenant would cause. `before` may lack the tenant (a new one).
+   */
+  plan(
+    before: CompileInput,
+    after: CompileInput,
+    tenantId: string,
+    tenant: string,
+  ): Promise<{ plan: FabricPlan; review: Review }> {
+    return this.pool.run({
+      kind: "plan",
+      // Candidates are not stored versions: keyed by content so a worker never mixes them up.
+      before: this.subjectOf(
+        before,
+        tenantId,
+        tenant,
+        `before:${fnv1a64(JSON.stringify(before.tenants.find((t) => t.id === tenantId) ?? null))}`,
+      ),
+      after: this.subjectOf(
+        after,
+        tenantId,
+        tenant,
+        `after:${fnv1a64(JSON.stringify(after.tenants.find((t) => t.id === tenantId) ?? null))}`,
+      ),
+    });
+  }
+
+  /** Stops the analysis workers. */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   /** AssertionChecker: compiles the candidate tenant and traces each stored assertion. */

@@ -73,6 +73,11 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
       scope: "tenant",
       input: { email: "alpha-admin@x.y", tenant: t, role: "tenant_admin" },
     },
+    "users.revoke": { scope: "tenant", input: { email: "alpha-admin@x.y", tenant: t } },
+    "users.setGlobalRole": {
+      scope: "admin",
+      input: { email: "alpha-admin@x.y", globalRole: "cloud_viewer" },
+    },
     "fabric.nodes.list": { scope: "fabric-read", input: undefined },
     "fabric.nodes.get": { scope: "fabric-read", input: { name: "compute-1" } },
     // Underlay, node errors and the fabric generation: cloud readers only.

@@ -46,6 +46,8 @@ export interface FixtureSize {
   workloadsPerTenant: number;
   rulesPerTenant: number;
   groupsPerTenant: number;
+  /** Rules per policy (default 5). */
+  rulesPerPolicy?: number;
   /** Nodes a tenant's workloads spread over (random placement among them). */
   nodesPerTenant: number;
 }
@@ -132,13 +134,14 @@ export function makeTenant(
     workloads.push({ name: `wl-${w}`, node: node?.name, interfaces });
   }
   const policies: Plain[] = [];
-  const policyCount = Math.max(1, Math.round(size.rulesPerTenant / 5));
+  const perPolicy = size.rulesPerPolicy ?? 5;
+  const policyCount = Math.max(1, Math.round(size.rulesPerTenant / perPolicy));
   let rulesLeft = size.rulesPerTenant;
   for (let p = 0; p < policyCount; p++) {
     const a = rng.int(networkCount);
     const b = (a + 1 + rng.int(networkCount - 1)) % networkCount;
     const rules: Plain[] = [];
-    const count = p === policyCount - 1 ? rulesLeft : Math.min(rulesLeft, 5);
+    const count = p === policyCount - 1 ? rulesLeft : Math.min(rulesLeft, perPolicy);
     rulesLeft -= count;
     for (let r = 0; r < count; r++) {
       const protocol = rng.pick(["tcp", "udp", "icmp", "any"] as const);
@@ -423,3 +426,19 @@ export function editTenant(
     what: what || "no-op edit",
   };
 }
+
+/**
+ * A tenant at the default quotas' edge: 2,000 workloads on 20 networks over 50 nodes, 20,000
+ * rules (40 groups of 3 rules, 2 firewall rules, 497 policies of up to 40 rules), within the
+ * 500-policy quota.
+ */
+export const QUOTA_MAX_SIZE: FixtureSize = {
+  tenants: 1,
+  nodes: 50,
+  networksPerTenant: 20,
+  workloadsPerTenant: 2000,
+  rulesPerTenant: 20_000 - 40 * 3 - 2,
+  groupsPerTenant: 40,
+  nodesPerTenant: 50,
+  rulesPerPolicy: 40,
+};

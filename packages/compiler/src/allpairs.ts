@@ -103,7 +103,7 @@ function flowsOf(configs: Iterable<{ config: TenantConfig }>): MatrixFlow[] {
  * protocol and port: "some rule matches" is membership in the union), and each policy list one
  * list per flow of the entries whose protocol and port match.
  */
-class FlowTables {
+export class FlowTables {
   private readonly groupSets = new Map<string, (IntervalSet | null)[]>();
   private readonly aclLists = new Map<AclMatcher[], AclMatcher[][]>();
 
@@ -160,7 +160,7 @@ function firstByAddress(
 }
 
 /** The pair-invariant part of a workload-to-workload flow, looked up once per pair. */
-interface PairPath {
+export interface PairPath {
   egress: (IntervalSet | null)[];
   ingress: (IntervalSet | null)[];
   source: number;
@@ -178,7 +178,7 @@ interface PairPath {
  * The same decision as `trace` (FlowWalk) for a flow between two workload interfaces, without
  * hops or reasons: the all-pairs matrix runs it millions of times. A test holds the two equal.
  */
-function pairVerdict(
+export function pairVerdict(
   path: PairPath,
   k: number,
   protocol: Protocol,
@@ -221,7 +221,7 @@ function pairVerdict(
 }
 
 /** One interface as an end of matrix flows: its node view and per-flow group sets. */
-interface Side {
+export interface Side {
   ref: IfaceRef;
   view: NodeView | undefined;
   network: number;
@@ -230,7 +230,7 @@ interface Side {
 }
 
 /** Looks up, once per interface and once per (node, network pair), what pairs share. */
-class PathFinder {
+export class PathFinder {
   private readonly sides = new Map<IfaceRef, Side>();
   private readonly networkIds = new Map<string, number>();
   private readonly policies = new Map<NodeView, Map<number, NonNullable<PairPath["policy"]>>>();

@@ -1,14 +1,10 @@
 import { assertNever, type FabricNodeSpec } from "@netloom/model";
 import type { CompiledFabric, CompileInput, NodeConfig, TenantConfig, TenantInput } from "./config";
+import { type FabricView, fabricViewOf, type TenantDerived } from "./derive/pieces";
+import { deriveTenant } from "./derive/tenant";
 import { HashFold, hexOf } from "./hash";
-import {
-  changeScope,
-  configHash,
-  deriveTenant,
-  nodeAffected,
-  type TenantDerived,
-  tenantConfigFor,
-} from "./tenant";
+import { type NodeCut, NodeCutter } from "./nodeConfig";
+import { changeScope, nodeAffected } from "./scope";
 
 /** One change to the compiler's input. */
 export type CompileChange =
@@ -62,7 +58,8 @@ const CHUNK_SIZE = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SIZE - 1;
 
 class CompilerState {
-  private underlays = new Map<string, string>();
+  private fabric: FabricView = fabricViewOf(new Map());
+  private readonly cutter = new NodeCutter();
   private nodeOrder: string[] = [];
   private nodeIndex = new Map<string, number>();
   /** Sorted fabric indexes of a tenant's node list, for the current fabric. */
@@ -117,7 +114,7 @@ class CompilerState {
   }
 
   private setFabric(nodes: readonly FabricNodeSpec[]): void {
-    this.underlays = new Map(nodes.map((node) => [node.name, node.underlay]));
+    this.fabric = fabricViewOf(new Map(nodes.map((node) => [node.name, node.underlay])));
     this.nodeOrder = nodes.map((node) => node.name);
     this.nodeIndex = new Map(this.nodeOrder.map((node, index) => [node, index]));
     this.indexCache = new WeakMap();
@@ -126,7 +123,7 @@ class CompilerState {
   private derive(input: TenantInput, previous?: TenantDerived): TenantEntry {
     return {
       input,
-      derived: deriveTenant(input, this.underlays, previous, this.incremental),
+      derived: deriveTenant(input, this.fabric, previous, this.incremental),
     };
   }
 
@@ -136,8 +133,8 @@ class CompilerState {
       for (const node of entry.derived.nodes) {
         const index = this.nodeIndex.get(node);
         if (index === undefined) continue;
-        const config = tenantConfigFor(entry.derived, node, undefined);
-        if (config !== undefined) this.perNode[index]?.push(nodeTenant(id, config));
+        const cut = this.cutter.cut(entry.derived, node, undefined);
+        if (cut !== undefined) this.perNode[index]?.push(nodeTenant(id, cut));
       }
     }
     for (const list of this.perNode) list.sort((a, b) => compareIds(a.id, b.id));
@@ -181,18 +178,18 @@ class CompilerState {
       const position = positionOf(tenantsHere, id);
       const before = tenantsHere[position]?.id === id ? tenantsHere[position] : undefined;
       if (scope !== undefined && !nodeAffected(scope, node, before?.config)) continue;
-      const config =
-        next === undefined ? undefined : tenantConfigFor(next.derived, node, before?.config);
-      if (config === undefined) {
+      const cut =
+        next === undefined ? undefined : this.cutter.cut(next.derived, node, before?.config);
+      if (cut === undefined) {
         if (before === undefined) continue;
         tenantsHere.splice(position, 1);
       } else if (before === undefined) {
-        tenantsHere.splice(position, 0, nodeTenant(id, config));
-      } else if (before.high === configHash[0] && before.low === configHash[1]) {
+        tenantsHere.splice(position, 0, nodeTenant(id, cut));
+      } else if (before.high === cut.high && before.low === cut.low) {
         // Same content: keep the old objects so unchanged nodes stay identical.
         continue;
       } else {
-        tenantsHere[position] = nodeTenant(id, config);
+        tenantsHere[position] = nodeTenant(id, cut);
       }
       const assembled = this.assemble(index);
       chunks ??= this.chunks.slice();
@@ -263,7 +260,7 @@ class CompilerState {
   /** A node's config and hash: FNV-1a 64 of `node,underlay,<tenant hashes, comma-separated>`. */
   private assemble(index: number): NodeResult {
     const node = this.nodeOrder[index] ?? "";
-    const underlay = this.underlays.get(node) ?? "";
+    const underlay = this.fabric.underlays.get(node) ?? "";
     const entries = this.perNode[index] ?? [];
     // Pushed, not preallocated: a packed array keeps JSON.stringify on its fast path.
     const tenants: TenantConfig[] = [];
@@ -277,11 +274,9 @@ class CompilerState {
   }
 }
 
-/** A tenant's entry on a node for the config tenantConfigFor has just returned. */
-function nodeTenant(id: string, config: TenantConfig): NodeTenant {
-  const high = configHash[0] ?? 0;
-  const low = configHash[1] ?? 0;
-  return { id, config, high, low, hash: hexOf(high, low) };
+/** A tenant's entry on a node for a config the cutter has just made. */
+function nodeTenant(id: string, cut: NodeCut): NodeTenant {
+  return { id, config: cut.config, high: cut.high, low: cut.low, hash: hexOf(cut.high, cut.low) };
 }
 
 function compareIds(a: string, b: string): number {

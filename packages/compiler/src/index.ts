@@ -7,6 +7,15 @@ export {
   checkAssertions,
 } from "./check";
 export {
+  type ClassMatrix,
+  classOfWorkload,
+  classVerdict,
+  type ExpandedMatrix,
+  expandMatrix,
+  type FlowClass,
+  reachClasses,
+} from "./classes";
+export {
   type CompileChange,
   type CompileUpdate,
   compile,
@@ -15,6 +24,7 @@ export {
 } from "./compile";
 export * from "./config";
 export { fnv1a64, hashJson } from "./hash";
+export { portIdOf, tenantKeyOf } from "./ids";
 export {
   type FabricPlan,
   formatPlan,
@@ -26,5 +36,15 @@ export {
   type PlanKind,
   plan,
 } from "./plan";
-export { portIdOf, tenantKeyOf } from "./tenant";
+export {
+  diffIntent,
+  type FieldChange,
+  formatReview,
+  type ObjectDiff,
+  type ReachDelta,
+  type ReachFlip,
+  type Review,
+  reachDelta,
+  review,
+} from "./review";
 export { trace } from "./trace";

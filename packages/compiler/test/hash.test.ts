@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compile } from "../src";
+import { sameJson } from "../src/derive/reuse";
 import { fnv1a64, fnv1a64Pair, HashFold, withJsonHash } from "../src/hash";
-import { sameJson } from "../src/tenant";
 import { inputOf, intent } from "./helpers";
 
 describe("content hashes", () => {

@@ -1,4 +1,4 @@
-import type { FabricPlan } from "@netloom/compiler";
+import type { FabricPlan, Review } from "@netloom/compiler";
 import {
   canonicalIntent,
   type IntentFile,
@@ -8,6 +8,7 @@ import {
   parseIntentFile,
 } from "@netloom/model";
 import type { Reach } from "../reach";
+import type { IdempotentRequest } from "../store/idempotency";
 import type { Store } from "../store/store";
 import type { ObjectChange, TenantState } from "../store/types";
 
@@ -20,6 +21,8 @@ export interface ApplyResult {
   changes: { action: ObjectChange["action"]; kind: string; name: string }[];
   /** Per-node config changes (dry run only). */
   plan: FabricPlan | null;
+  /** Field diffs of the changed objects and the reachability delta (dry run only). */
+  review: Review | null;
   /** Stored assertions the file would break (dry run; a real apply refuses instead). */
   brokenAssertions: Problem[];
 }
@@ -52,7 +55,12 @@ export async function applyIntent(
   store: Store,
   reach: Reach,
   file: IntentFile,
-  options: { actor: string; dryRun: boolean; createTenant: boolean },
+  options: {
+    actor: string;
+    dryRun: boolean;
+    createTenant: boolean;
+    idempotency?: IdempotentRequest | undefined;
+  },
 ): Promise<ApplyResult> {
   const before = store.tenant(file.tenant);
   const outcome = await store.change({
@@ -60,13 +68,27 @@ export async function applyIntent(
     actor: options.actor,
     dryRun: options.dryRun,
     createTenant: options.createTenant,
+    idempotency: options.idempotency,
     mutate: () => structuredClone(file),
   });
-  let fabricPlan: FabricPlan | null = null;
-  if (options.dryRun) {
+  return resultOf(store, reach, before, outcome, options.dryRun);
+}
+
+type ChangeOutcome = Awaited<ReturnType<Store["change"]>>;
+
+/** The apply result of a store change; for a dry run with the node plan and the review. */
+export async function resultOf(
+  store: Store,
+  reach: Reach,
+  before: TenantState | undefined,
+  outcome: ChangeOutcome,
+  dryRun: boolean,
+): Promise<ApplyResult> {
+  let reviewed: { plan: FabricPlan; review: Review } | null = null;
+  if (dryRun) {
     const state: TenantState = before ?? {
-      id: `new:${file.tenant}`,
-      name: file.tenant,
+      id: `new:${outcome.tenant}`,
+      name: outcome.tenant,
       generation: 0,
       quotas: {},
       resources: new Map(),
@@ -78,15 +100,16 @@ export async function applyIntent(
       intent: outcome.document,
       natAddresses: outcome.natAddresses,
     });
-    fabricPlan = reach.plan(current, candidate, state.id);
+    reviewed = await reach.plan(current, candidate, state.id, outcome.tenant);
   }
   return {
     tenant: outcome.tenant,
-    dryRun: options.dryRun,
+    dryRun,
     generation: outcome.generation,
     fabricGeneration: outcome.fabricGeneration,
     changes: outcome.changes.map(({ action, kind, name }) => ({ action, kind, name })),
-    plan: fabricPlan,
+    plan: reviewed?.plan ?? null,
+    review: reviewed?.review ?? null,
     brokenAssertions: outcome.brokenAssertions,
   };
 }

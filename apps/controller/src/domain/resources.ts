@@ -5,6 +5,7 @@ import {
   type ResourceKind,
   type ResourceSpecs,
 } from "@netloom/model";
+import type { IdempotentRequest } from "../store/idempotency";
 import { notFound, type Store, staleRevision } from "../store/store";
 import { resourceKey, type TenantState } from "../store/types";
 
@@ -82,10 +83,12 @@ export async function createResource<K extends ResourceKind>(
   kind: K,
   spec: ResourceSpecs[K],
   actor: string,
+  idempotency?: IdempotentRequest,
 ): Promise<ResourceView<K>> {
   const outcome = await store.change({
     tenant: state.name,
     actor,
+    idempotency,
     mutate: (current, document) => {
       if (current.resources.has(resourceKey(kind, spec.name))) {
         throw new NetloomError("CONFLICT", `${SINGULAR[kind]} ${spec.name} exists`, [

@@ -2,7 +2,8 @@ import { intentFileSchema, nameSchema } from "@netloom/model";
 import { z } from "zod";
 import { isCloudAdmin, seesAllTenants, tenantNotFound } from "../auth/principal";
 import { tenantFor } from "../auth/tenancy";
-import { applyIntent, exportIntent, parseTenantDocument } from "../domain/intent";
+import { applyIntent, exportIntent, parseTenantDocument, resultOf } from "../domain/intent";
+import { idempotentRequest } from "../store/idempotency";
 import { authedProcedure, router } from "../trpc";
 import { api, problemSchema, tenantRef } from "./schemas";
 
@@ -29,6 +30,51 @@ export const fabricPlanSchema = z.object({
   totals: countsSchema.extend({ nodes: z.number() }),
 });
 
+const flowClassSchema = z.object({
+  protocol: z.enum(["any", "icmp", "tcp", "udp"]),
+  port: z.number().int().optional(),
+  portTo: z.number().int().optional(),
+});
+
+/** The compiler's Review on the wire: field diffs per object, the reachability delta. */
+export const reviewSchema = z.object({
+  objects: z.array(
+    z.object({
+      kind: z.enum([
+        "networks",
+        "workloads",
+        "securityGroups",
+        "policies",
+        "services",
+        "routers",
+        "floatingIpPools",
+        "assertions",
+      ]),
+      name: z.string(),
+      action: z.enum(["create", "update", "delete"]),
+      fields: z.array(
+        z.object({
+          path: z.string(),
+          before: z.unknown().optional(),
+          after: z.unknown().optional(),
+        }),
+      ),
+    }),
+  ),
+  reachability: z.object({
+    flippedPairs: z.number().int(),
+    flips: z.array(
+      z.object({
+        from: z.array(z.string()),
+        to: z.array(z.string()),
+        flow: flowClassSchema,
+        before: z.enum(["allow", "deny"]),
+        after: z.enum(["allow", "deny"]),
+      }),
+    ),
+  }),
+});
+
 const applyResultSchema = z.object({
   tenant: z.string(),
   dryRun: z.boolean(),
@@ -42,6 +88,7 @@ const applyResultSchema = z.object({
     }),
   ),
   plan: fabricPlanSchema.nullable(),
+  review: reviewSchema.nullable(),
   brokenAssertions: z.array(problemSchema),
 });
 
@@ -82,6 +129,11 @@ export const intentRouter = router({
         actor: ctx.principal.email,
         dryRun: input.dryRun,
         createTenant: isCloudAdmin(ctx.principal),
+        idempotency: idempotentRequest(
+          ctx.idempotencyKey,
+          `${ctx.principal.userId}:intent.applyFile`,
+          input,
+        ),
       });
     }),
   /** The tenant's intent as a file that applies back to the same state. */
@@ -116,26 +168,25 @@ export const intentRouter = router({
       const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
       return ctx.services.store.history(state, { before: input.before, limit: input.limit });
     }),
-  /** Makes the intent what it was at `generation` (as a new generation). */
+  /**
+   * Makes the intent what it was at `generation` (as a new generation); `dryRun` answers the
+   * same review as a dry-run apply (plan, field diffs, reachability delta) and stores nothing.
+   */
   restore: authedProcedure
-    .input(tenantRef.extend({ generation: z.number().int().min(0) }))
+    .input(
+      tenantRef.extend({ generation: z.number().int().min(0), dryRun: z.boolean().default(false) }),
+    )
     .output(applyResultSchema)
     .mutation(async ({ ctx, input }) => {
-      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "write");
-      const outcome = await ctx.services.store.restore(
+      const { store, reach } = ctx.services;
+      const state = tenantFor(store, ctx.principal, input.tenant, "write");
+      const outcome = await store.restore(
         state,
         input.generation,
         ctx.principal.email,
+        input.dryRun,
       );
-      return {
-        tenant: outcome.tenant,
-        dryRun: false,
-        generation: outcome.generation,
-        fabricGeneration: outcome.fabricGeneration,
-        changes: outcome.changes.map(({ action, kind, name }) => ({ action, kind, name })),
-        plan: null,
-        brokenAssertions: [],
-      };
+      return resultOf(store, reach, state, outcome, input.dryRun);
     }),
   /** Committed changes of the tenants the caller can see, as they happen (SSE). */
   changes: authedProcedure

@@ -60,16 +60,28 @@ export const reachRouter = router({
       const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
       return ctx.services.reach.check(state, input.expect);
     }),
-  /** Which workload reaches which, per protocol/port the tenant's rules mention. */
+  /**
+   * Which workload reaches which, compressed: classes of workloads no rule tells apart, flow
+   * classes (atomic port ranges), and per class pair a palette index of the allowed flows.
+   * `expandMatrix` of @netloom/compiler gives the per-pair form.
+   */
   matrix: authedProcedure
-    .meta(api("GET", "/tenants/{tenant}/matrix", "All-pairs reachability"))
+    .meta(api("GET", "/tenants/{tenant}/matrix", "All-pairs reachability (compressed)"))
     .input(tenantRef)
     .output(
       z.object({
         tenant: z.string(),
         workloads: z.array(z.string()),
-        flows: z.array(z.object({ protocol: z.string(), port: z.number().int().optional() })),
-        allowed: z.array(z.array(z.array(z.number().int()))),
+        classes: z.array(z.array(z.number().int())),
+        flows: z.array(
+          z.object({
+            protocol: protocolSchema,
+            port: z.number().int().optional(),
+            portTo: z.number().int().optional(),
+          }),
+        ),
+        palette: z.array(z.array(z.number().int())),
+        pairs: z.array(z.array(z.number().int())),
       }),
     )
     .query(({ ctx, input }) => {

@@ -8,6 +8,7 @@ import {
   listResources,
   updateResource,
 } from "../domain/resources";
+import { idempotentRequest } from "../store/idempotency";
 import { authedProcedure, router } from "../trpc";
 import { api, tenantRef } from "./schemas";
 
@@ -48,7 +49,14 @@ function resourceRouter<K extends ResourceKind>(kind: K) {
       .output(viewSchema)
       .mutation(({ ctx, input }) => {
         const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "write");
-        return createResource(ctx.services.store, state, kind, input.spec, ctx.principal.email);
+        return createResource(
+          ctx.services.store,
+          state,
+          kind,
+          input.spec,
+          ctx.principal.email,
+          idempotentRequest(ctx.idempotencyKey, `${ctx.principal.userId}:${kind}.create`, input),
+        );
       }),
     update: authedProcedure
       .meta(api("PUT", `/tenants/{tenant}/${kind}`, `Replace one of ${kind} (by spec.name)`))

@@ -9,12 +9,19 @@ import {
   RESOURCE_KINDS,
   type ResourceKind,
 } from "@netloom/model";
-import type { Db } from "../db";
+import { type Db, logStoreError, unavailableOr } from "../db";
 import type { ControllerEvents } from "../events";
 import type { Prisma } from "../generated/prisma/client";
 import type { SqlRunner } from "../migrate";
 import { type AssertionChecker, noAssertionChecker } from "./assertions";
 import { diffResources, documentOf, objectsOf, parseStoredSpec } from "./document";
+import {
+  findKeyedAnswer,
+  type IdempotentRequest,
+  type KeyedAnswer,
+  purgeExpiredKeys,
+  recordKeyedAnswer,
+} from "./idempotency";
 import { validateTenantIntent } from "./model";
 import { KeyedMutex, Semaphore } from "./mutex";
 import {
@@ -73,8 +80,12 @@ class StaleState extends Error {}
 
 /** The first VNI handed out; lower ones are left for the operator's own use. */
 const FIRST_VNI = 4096;
-/** How often a change is retried after finding the cache stale or an address taken. */
-const MAX_ATTEMPTS = 4;
+/**
+ * How often a change is retried after finding the cache stale or an address taken. Each retry
+ * re-reads the tenant, so with W writers on different controllers at least one wins per round:
+ * this bounds the rounds, and running out means a true, sustained conflict (CONFLICT).
+ */
+const MAX_ATTEMPTS = 8;
 
 /** Pending allocation rows of one owner. */
 interface AddressRow {
@@ -91,8 +102,16 @@ interface AddressRow {
  * is emitted.
  */
 export class Store {
-  private readonly tenants = new Map<string, TenantState>();
-  private readonly tenantIds = new Map<string, string>();
+  /**
+   * The tenant caches. Replaced whole by `reload` (never emptied in place), so that a read
+   * during a reload sees the old or the new map, never a tenant missing from both.
+   */
+  private tenants = new Map<string, TenantState>();
+  private tenantIds = new Map<string, string>();
+  /** Counts local cache writes; a reload keeps what was written here after it began. */
+  private cacheSequence = 0;
+  /** The cacheSequence of the last local write (change, create, delete) of each tenant id. */
+  private readonly writtenAt = new Map<string, number>();
   private nodes: FabricNodeView[] = [];
   private fabricGenerationValue = 0;
   private compileInputCache: CompileInput | null = null;
@@ -128,7 +147,10 @@ export class Store {
       let written = 0;
       while (written < this.raiseTo) {
         const target = this.raiseTo;
-        await this.db.sql.query(RAISE_FABRIC_SQL, [target]).catch(() => undefined);
+        await this.db.sql.query(RAISE_FABRIC_SQL, [target]).catch((error: unknown) => {
+          // The sequence stays ahead; the next open (reloadFabric) raises the row from it.
+          logStoreError(error, `raising FabricState to ${target}`);
+        });
         written = target;
       }
     })().finally(() => {
@@ -149,7 +171,11 @@ export class Store {
   /** Runs an interactive transaction within the concurrency limit. */
   private transaction<T>(run: (tx: Tx) => Promise<T>): Promise<T> {
     return this.transactions.run(() =>
-      this.db.prisma.$transaction(run, { maxWait: 30_000, timeout: 60_000 }),
+      this.db.prisma
+        .$transaction(run, { maxWait: 30_000, timeout: 60_000 })
+        .catch((error: unknown) => {
+          throw unavailableOr(error);
+        }),
     );
   }
 
@@ -160,17 +186,84 @@ export class Store {
     return store;
   }
 
-  /** Re-reads everything from the database. */
+  /**
+   * Re-reads everything from the database (changes committed through other controllers) into
+   * new maps and swaps them in. A tenant written here while the reload ran keeps its newer
+   * state; a tenant gone from the database (deleted elsewhere) leaves the cache.
+   */
   async reload(): Promise<void> {
+    const startedAt = this.cacheSequence;
     const prisma = this.db.prisma;
-    this.tenants.clear();
-    this.tenantIds.clear();
-    const tenants = await prisma.tenant.findMany({ orderBy: { name: "asc" } });
-    for (const tenant of tenants) {
-      const state = await loadTenant(prisma, tenant.id);
-      if (state) this.cacheTenant(state);
+    const rows = await prisma.tenant.findMany({ orderBy: { name: "asc" }, select: { id: true } });
+    const loaded = new Map<string, TenantState>();
+    for (const row of rows) {
+      const state = await loadTenant(prisma, row.id);
+      if (state) loaded.set(state.id, state);
     }
+    const next = new Map<string, TenantState>();
+    for (const [id, state] of loaded) {
+      const cached = this.tenants.get(id);
+      if (this.writtenSince(id, startedAt) && !cached) continue; // deleted here meanwhile
+      next.set(id, newerOf(cached, state));
+    }
+    for (const [id, cached] of this.tenants) {
+      if (!loaded.has(id) && this.writtenSince(id, startedAt)) next.set(id, cached);
+    }
+    this.tenants = next;
+    this.tenantIds = new Map([...next.values()].map((state) => [state.name, state.id]));
+    this.compileInputCache = null;
     await this.reloadFabric();
+  }
+
+  /**
+   * Follows one change committed through another controller: re-reads that tenant (or, for a
+   * fabric-wide change, everything). Called by distribution's cross-controller watch.
+   */
+  async refresh(change: { tenantId: string | null } | "full"): Promise<void> {
+    if (change === "full" || change.tenantId === null) return this.reload();
+    await this.refreshTenant(change.tenantId);
+    const fabric = await this.db.sql.query<{ generation: number }>(
+      `SELECT generation FROM "FabricState" WHERE id = 1`,
+    );
+    this.fabricGenerationValue = Math.max(
+      this.fabricGenerationValue,
+      Number(fabric[0]?.generation ?? 0),
+    );
+  }
+
+  /** Re-reads one tenant by id; answers its state, undefined once it is gone. */
+  private async refreshTenant(id: string): Promise<TenantState | undefined> {
+    const startedAt = this.cacheSequence;
+    const state = await loadTenant(this.db.prisma, id);
+    const cached = this.tenants.get(id);
+    if (this.writtenSince(id, startedAt)) return cached;
+    if (!state) {
+      if (cached) this.forgetTenant(cached);
+      return undefined;
+    }
+    const newer = newerOf(cached, state);
+    if (newer !== cached) this.cacheTenant(newer);
+    return newer;
+  }
+
+  /** A tenant this controller has not cached yet (created through another controller). */
+  private async loadTenantNamed(name: string): Promise<TenantState | undefined> {
+    const row = await this.db.prisma.tenant.findUnique({ where: { name }, select: { id: true } });
+    return row ? this.refreshTenant(row.id) : undefined;
+  }
+
+  /** Whether the database holds a newer generation of the tenant than the cache. */
+  private async isStale(state: TenantState): Promise<boolean> {
+    const rows = await this.db.sql.query<{ generation: number }>(
+      `SELECT generation FROM "Tenant" WHERE id = $1`,
+      [state.id],
+    );
+    const row = rows[0];
+    return !row || row.generation !== state.generation;
+  }
+
+  private writtenSince(id: string, sequence: number): boolean {
+    return (this.writtenAt.get(id) ?? -1) > sequence;
   }
 
   private async reloadFabric(): Promise<void> {
@@ -194,8 +287,16 @@ export class Store {
   }
 
   private cacheTenant(state: TenantState): void {
+    this.writtenAt.set(state.id, ++this.cacheSequence);
     this.tenants.set(state.id, state);
     this.tenantIds.set(state.name, state.id);
+    this.compileInputCache = null;
+  }
+
+  private forgetTenant(state: Pick<TenantState, "id" | "name">): void {
+    this.writtenAt.set(state.id, ++this.cacheSequence);
+    this.tenants.delete(state.id);
+    if (this.tenantIds.get(state.name) === state.id) this.tenantIds.delete(state.name);
     this.compileInputCache = null;
   }
 
@@ -273,16 +374,33 @@ export class Store {
   // ---------------------------------------------------------------- tenant lifecycle
 
   /** Creates an empty tenant. CONFLICT when the name is taken. */
-  async createTenant(name: string, actor: string): Promise<TenantState> {
-    return this.locks.run(`tenant:${name}`, () => this.createTenantLocked(name, actor));
+  async createTenant(
+    name: string,
+    actor: string,
+    idempotency?: IdempotentRequest,
+  ): Promise<TenantState> {
+    return this.locks.run(`tenant:${name}`, async () => {
+      const replay = idempotency && (await findKeyedAnswer(this.db.sql, idempotency));
+      if (replay) {
+        const state =
+          this.tenantById(replay.tenantId) ?? (await this.refreshTenant(replay.tenantId));
+        if (!state) throw notFound("tenant", name, "tenant");
+        return state;
+      }
+      return this.createTenantLocked(name, actor, idempotency);
+    });
   }
 
-  private async createTenantLocked(name: string, actor: string): Promise<TenantState> {
-    if (this.tenant(name)) {
-      throw new NetloomError("CONFLICT", `tenant ${name} exists`, [
+  private async createTenantLocked(
+    name: string,
+    actor: string,
+    idempotency?: IdempotentRequest,
+  ): Promise<TenantState> {
+    const exists = () =>
+      new NetloomError("CONFLICT", `tenant ${name} exists`, [
         { path: "tenant", message: `tenant ${name} exists` },
       ]);
-    }
+    if (this.tenant(name)) throw exists();
     const row = await this.transaction(async (tx) => {
       const created = await tx.tenant.create({ data: { name } });
       await tx.auditEvent.create({
@@ -302,7 +420,21 @@ export class Store {
           document: { apiVersion: "netloom/v1", tenant: name },
         },
       });
+      if (idempotency) {
+        const answer: KeyedAnswer = {
+          tenantId: created.id,
+          generation: 0,
+          fabricGeneration: this.fabricGenerationValue,
+          changes: [],
+        };
+        await tx.$executeRawUnsafe(RECORD_KEY_SQL, ...keyRow(idempotency, answer));
+      }
       return created;
+    }).catch(async (error: unknown) => {
+      // Created meanwhile through another controller: the database's unique name decides.
+      if (!isUniqueViolation(error)) throw error;
+      await this.loadTenantNamed(name);
+      throw exists();
     });
     const state = emptyTenant(name, row.id);
     this.cacheTenant(state);
@@ -313,13 +445,16 @@ export class Store {
   async deleteTenant(state: TenantState): Promise<void> {
     await this.locks.run(`tenant:${state.name}`, async () => {
       const fabricGeneration = await this.transaction(async (tx) => {
-        await tx.tenant.delete({ where: { id: state.id } });
+        const deleted = await tx.tenant.deleteMany({ where: { id: state.id } });
+        // Deleted meanwhile through another controller.
+        if (deleted.count === 0) throw notFound("tenant", state.name, "tenant");
         return bumpFabric(tx);
+      }).catch((error: unknown) => {
+        if (error instanceof NetloomError && error.code === "NOT_FOUND") this.forgetTenant(state);
+        throw error;
       });
-      this.tenants.delete(state.id);
-      this.tenantIds.delete(state.name);
-      this.compileInputCache = null;
-      this.fabricGenerationValue = fabricGeneration;
+      this.forgetTenant(state);
+      this.fabricGenerationValue = Math.max(this.fabricGenerationValue, fabricGeneration);
       this.events.emit("changed", {
         tenantId: state.id,
         tenant: state.name,
@@ -338,21 +473,28 @@ export class Store {
         const value = quotas[key];
         if (value !== undefined) merged[key] = value;
       }
-      await this.db.prisma.$transaction([
-        this.db.prisma.tenant.update({ where: { id: state.id }, data: { quotas: merged } }),
-        this.db.prisma.auditEvent.create({
-          data: {
-            tenantId: state.id,
-            actor,
-            action: "update",
-            kind: "quotas",
-            name: state.name,
-            before: current.quotas,
-            after: merged,
-            generation: current.generation,
-          },
-        }),
-      ]);
+      const [updated] = await this.db.prisma
+        .$transaction([
+          this.db.prisma.tenant.updateMany({ where: { id: state.id }, data: { quotas: merged } }),
+          this.db.prisma.auditEvent.create({
+            data: {
+              tenantId: state.id,
+              actor,
+              action: "update",
+              kind: "quotas",
+              name: state.name,
+              before: current.quotas,
+              after: merged,
+              generation: current.generation,
+            },
+          }),
+        ])
+        .catch((error: unknown) => {
+          // The audit row's foreign key fails first when the tenant was deleted elsewhere.
+          if (isForeignKeyViolation(error)) throw notFound("tenant", state.name, "tenant");
+          throw unavailableOr(error);
+        });
+      if (updated.count === 0) throw notFound("tenant", state.name, "tenant");
       const next = { ...current, quotas: merged };
       this.cacheTenant(next);
       return effectiveQuotas(next);
@@ -373,27 +515,92 @@ export class Store {
     mutate: (state: TenantState, document: IntentFile) => IntentFile;
     createTenant?: boolean;
     dryRun?: boolean;
+    /** A keyed request: a retry with the same key answers what the first one committed. */
+    idempotency?: IdempotentRequest | undefined;
   }): Promise<ChangeOutcome> {
+    const keyed = args.dryRun ? undefined : args.idempotency;
     return this.locks.run(`tenant:${args.tenant}`, async () => {
-      let state = this.tenant(args.tenant);
-      if (!state) {
-        if (!args.createTenant) throw notFound("tenant", args.tenant, "tenant");
-        state = args.dryRun
-          ? emptyTenant(args.tenant)
-          : await this.createTenantLocked(args.tenant, args.actor);
-      }
+      const replay = keyed && (await findKeyedAnswer(this.db.sql, keyed));
+      if (replay) return this.replayed(args.tenant, replay);
+      let state = await this.tenantForChange(args);
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.changeOnce(state, args);
+          return await this.changeOnce(state, { ...args, idempotency: keyed });
         } catch (error) {
-          if (!(error instanceof StaleState) || attempt >= MAX_ATTEMPTS) throw error;
-          const reloaded = await loadTenant(this.db.prisma, state.id);
+          // A refusal (CONFLICT on a revision, NOT_FOUND, INVALID...) judged against a cache
+          // that another controller has overtaken is re-judged against the database's state.
+          const retry =
+            error instanceof StaleState ||
+            (error instanceof NetloomError &&
+              state.id !== placeholderId(args.tenant) &&
+              (await this.isStale(state)));
+          if (!retry) throw error;
+          if (attempt >= MAX_ATTEMPTS) {
+            throw new NetloomError(
+              "CONFLICT",
+              `tenant ${args.tenant} kept changing concurrently; retry the request`,
+              [{ path: "tenant", message: "changed concurrently by other writers" }],
+            );
+          }
+          await pause(attempt);
+          // The same keyed request may have committed through another controller meanwhile.
+          const committed = keyed && (await findKeyedAnswer(this.db.sql, keyed));
+          if (committed) return this.replayed(args.tenant, committed);
+          const reloaded = await this.refreshTenant(state.id);
           if (!reloaded) throw notFound("tenant", args.tenant, "tenant");
-          this.cacheTenant(reloaded);
           state = reloaded;
         }
       }
     });
+  }
+
+  /** The answer of a keyed change that already committed, rebuilt from its key's row. */
+  private async replayed(tenant: string, answer: KeyedAnswer): Promise<ChangeOutcome> {
+    const state = this.tenantById(answer.tenantId) ?? (await this.refreshTenant(answer.tenantId));
+    const document = state ? documentOf(state) : documentOf(emptyTenant(tenant));
+    return {
+      tenant,
+      tenantId: answer.tenantId,
+      generation: answer.generation,
+      fabricGeneration: answer.fabricGeneration,
+      changes: answer.changes.map((change) => ({ ...change, before: null, after: null })),
+      document,
+      dryRun: false,
+      before: document,
+      natAddresses: { ...(state?.natAddresses ?? {}) },
+      brokenAssertions: [],
+    };
+  }
+
+  /** Once an hour, keys older than a day go (after a keyed commit, never in its way). */
+  private lastKeyPurge = 0;
+  private purgeKeysNowAndThen(): void {
+    if (Date.now() - this.lastKeyPurge < 60 * 60 * 1000) return;
+    this.lastKeyPurge = Date.now();
+    purgeExpiredKeys(this.db.sql).catch((error: unknown) => {
+      logStoreError(error, "purging expired idempotency keys");
+    });
+  }
+
+  /** The tenant a change starts from: cached, else read (or, if allowed, created). */
+  private async tenantForChange(args: {
+    tenant: string;
+    actor: string;
+    createTenant?: boolean;
+    dryRun?: boolean;
+  }): Promise<TenantState> {
+    const known = this.tenant(args.tenant) ?? (await this.loadTenantNamed(args.tenant));
+    if (known) return known;
+    if (!args.createTenant) throw notFound("tenant", args.tenant, "tenant");
+    if (args.dryRun) return emptyTenant(args.tenant);
+    try {
+      return await this.createTenantLocked(args.tenant, args.actor);
+    } catch (error) {
+      // Another controller created it first: change that one.
+      const created = this.tenant(args.tenant);
+      if (created && error instanceof NetloomError && error.code === "CONFLICT") return created;
+      throw error;
+    }
   }
 
   private async changeOnce(
@@ -402,6 +609,7 @@ export class Store {
       actor: string;
       mutate: (state: TenantState, document: IntentFile) => IntentFile;
       dryRun?: boolean;
+      idempotency?: IdempotentRequest | undefined;
     },
   ): Promise<ChangeOutcome> {
     const before = documentOf(state);
@@ -592,6 +800,16 @@ export class Store {
         if (row.kind === "networks") vnis[row.name] = await allocateVni(tx, row.id);
       }
       const fabric = written;
+      if (args.idempotency) {
+        const answer: KeyedAnswer = {
+          tenantId: state.id,
+          generation,
+          fabricGeneration: fabric[0]?.generation ?? 0,
+          changes: diff.changes,
+        };
+        // Taken meanwhile: the same request committed elsewhere; the retry answers from it.
+        if (!(await recordKeyedAnswer(tx, args.idempotency, answer))) throw new StaleState();
+      }
       const next: TenantState = {
         ...state,
         generation,
@@ -602,6 +820,7 @@ export class Store {
       return { next, fabricGeneration: fabric[0]?.generation ?? 0 };
     });
     this.cacheTenant(committed.next);
+    if (args.idempotency) this.purgeKeysNowAndThen();
     this.fabricGenerationValue = Math.max(this.fabricGenerationValue, committed.fabricGeneration);
     this.raiseFabricState(committed.fabricGeneration);
     this.events.emit("changed", {
@@ -677,7 +896,7 @@ export class Store {
   }
 
   /** Makes the tenant's intent what it was at `generation` (a new generation, audited). */
-  async restore(state: TenantState, generation: number, actor: string) {
+  async restore(state: TenantState, generation: number, actor: string, dryRun = false) {
     const snapshot = await this.db.prisma.intentSnapshot.findUnique({
       where: { tenantId_generation: { tenantId: state.id, generation } },
     });
@@ -687,7 +906,12 @@ export class Store {
       ]);
     }
     const document = snapshot.document as unknown as IntentFile;
-    return this.change({ tenant: state.name, actor, mutate: () => structuredClone(document) });
+    return this.change({
+      tenant: state.name,
+      actor,
+      dryRun,
+      mutate: () => structuredClone(document),
+    });
   }
 
   // ---------------------------------------------------------------- fabric
@@ -706,6 +930,8 @@ export class Store {
     },
   ): Promise<{ changed: string[]; fabricGeneration: number }> {
     return this.locks.run("fabric", async () => {
+      // Another controller may have changed the nodes since this one last read them.
+      await this.refreshFabricNodes();
       const byName = new Map(this.nodes.map((node) => [node.name, node]));
       const seen = new Set<string>();
       const problems: Problem[] = [];
@@ -791,6 +1017,7 @@ export class Store {
   /** Removes one node; CONFLICT listing the workloads it still hosts. */
   async deleteFabricNode(name: string, expectedRevision?: number): Promise<number> {
     return this.locks.run("fabric", async () => {
+      await this.refreshFabricNodes();
       const node = this.nodes.find((candidate) => candidate.name === name);
       if (!node) throw notFound("node", name, "name");
       if (expectedRevision !== undefined && node.revision !== expectedRevision) {
@@ -839,14 +1066,55 @@ export class Store {
   /** Re-reads nodes after another layer (distribution) changed their status columns. */
   async refreshFabricNodes(): Promise<void> {
     const rows = await this.db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
-    this.nodes = rows.map(nodeView);
+    const nodes = rows.map(nodeView);
+    const layout = (list: FabricNodeView[]) => list.map((n) => `${n.name}@${n.underlay}`).join();
+    if (layout(nodes) !== layout(this.nodes)) this.compileInputCache = null;
+    this.nodes = nodes;
   }
 }
 
 // ------------------------------------------------------------------ helpers
 
+function placeholderId(name: string): string {
+  return `new:${name}`;
+}
+
+/** The cached state unless the one read from the database is at least as new. */
+function newerOf(cached: TenantState | undefined, read: TenantState): TenantState {
+  return cached && cached.generation > read.generation ? cached : read;
+}
+
+/** A short, growing, jittered wait between retries, so that racing writers spread out. */
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
+}
+
+/** Prisma's unique-constraint violation (P2002), through the driver adapter too. */
+function isUniqueViolation(error: unknown): boolean {
+  return hasCode(error, ["P2002", "23505"]);
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return hasCode(error, ["P2003", "23503"]);
+}
+
+function hasCode(error: unknown, codes: string[]): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
+    const { code, originalCode, cause } = current as {
+      code?: unknown;
+      originalCode?: unknown;
+      cause?: unknown;
+    };
+    if (typeof code === "string" && codes.includes(code)) return true;
+    if (typeof originalCode === "string" && codes.includes(originalCode)) return true;
+    current = cause;
+  }
+  return false;
+}
+
 /** A tenant with nothing in it; `id` is a placeholder until the tenant is stored. */
-function emptyTenant(name: string, id = `new:${name}`): TenantState {
+function emptyTenant(name: string, id = placeholderId(name)): TenantState {
   return {
     id,
     name,
@@ -898,6 +1166,23 @@ async function allocateVni(tx: SqlRunner, networkId: string): Promise<number> {
     }
   }
   throw new NetloomError("EXHAUSTED", "could not allocate a VNI");
+}
+
+/** A key recorded with a tenant's creation (Prisma transaction; see idempotency.ts). */
+const RECORD_KEY_SQL = `INSERT INTO "IdempotencyKey"
+  (scope, key, "requestHash", "tenantId", generation, "fabricGeneration", changes)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (scope, key) DO NOTHING`;
+
+function keyRow(request: IdempotentRequest, answer: KeyedAnswer): unknown[] {
+  return [
+    request.scope,
+    request.key,
+    request.requestHash,
+    answer.tenantId,
+    answer.generation,
+    answer.fabricGeneration,
+    JSON.stringify(answer.changes),
+  ];
 }
 
 const NEXT_FABRIC_GENERATION_SQL = `SELECT nextval('"fabric_generation_seq"')::int AS generation`;

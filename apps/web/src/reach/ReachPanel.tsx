@@ -1,3 +1,4 @@
+import { expandMatrix } from "@netloom/compiler";
 import type { RouterOutputs } from "@netloom/controller";
 import { type Assertion, assertionSchema, type IntentFile, type Protocol } from "@netloom/model";
 import { useQuery } from "@tanstack/react-query";
@@ -351,14 +352,17 @@ function lastRule(result: TraceResult): string | undefined {
 // ------------------------------------------------------------------------------------ matrix
 
 function flowLabel(flow: Matrix["flows"][number]): string {
-  return flow.port !== undefined ? `${flow.protocol}/${flow.port}` : flow.protocol;
+  if (flow.port === undefined) return flow.protocol;
+  const to = flow.portTo ?? flow.port;
+  return to === flow.port ? `${flow.protocol}/${flow.port}` : `${flow.protocol}/${flow.port}-${to}`;
 }
 
 function MatrixView({ tenant, onPick }: { tenant: string; onPick: (flow: FlowForm) => void }) {
   const trpc = useTRPC();
   const matrix = useQuery(trpc.reach.matrix.queryOptions({ tenant }));
   const [flowIndex, setFlowIndex] = useState(-1);
-  const data = matrix.data;
+  // The controller answers the compressed matrix (classes); the table draws every pair.
+  const data = useMemo(() => (matrix.data ? expandMatrix(matrix.data) : undefined), [matrix.data]);
   if (matrix.isPending) return <p className="muted">Computing the matrix…</p>;
   if (matrix.error)
     return (

@@ -1,0 +1,170 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AppCaller, createServer, type NetloomServer } from "../src/server";
+import { adminCaller, codeOf, example } from "./helpers";
+
+/**
+ * Issue 8 §1: controllers on one PostgreSQL are stateless peers. Three controllers in this
+ * process share one database; on each, writers and readers run at once while every controller
+ * keeps re-reading the database (what the cross-controller watch makes it do). Every answer is
+ * checked: writes succeed or get CONFLICT, reads never see a tenant vanish or go back in time.
+ */
+const baseUrl = process.env.NETLOOM_TEST_DATABASE_URL;
+
+describe.skipIf(!baseUrl)("three controllers on one PostgreSQL", () => {
+  const database = `store_scaleout_${process.pid}_${Date.now().toString(36)}`;
+  const servers: NetloomServer[] = [];
+  const admins: AppCaller[] = [];
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: baseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const url = new URL(baseUrl ?? "");
+    url.pathname = `/${database}`;
+    for (let i = 0; i < 3; i++) {
+      // One after the other: the first makes the schema and the bootstrap admin.
+      const server = await createServer({
+        dataDir: "memory://",
+        databaseUrl: url.toString(),
+        bootstrapToken: "test-admin-token",
+        logger: false,
+        distribution: false,
+      });
+      servers.push(server);
+      admins.push(await adminCaller(server));
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    const admin = new pg.Client({ connectionString: baseUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it("concurrent writers and readers on each controller get the answers one controller gives", async () => {
+    const [a, b, c] = admins;
+    if (!a || !b || !c) throw new Error("three controllers expected");
+    await a.fabric.applyFile({ document: example("fabric.yaml") });
+    const tenants = ["t0", "t1", "t2"];
+    for (const tenant of tenants) {
+      await a.intent.applyFile({
+        document: {
+          apiVersion: "netloom/v1",
+          tenant,
+          networks: [{ name: "lan", subnets: [{ cidr: "10.1.0.0/16" }] }],
+        },
+      });
+    }
+    // Controllers B and C learn of them as the watch would tell them.
+    for (const server of servers) await server.services.store.reload();
+
+    let stop = false;
+    const failures: string[] = [];
+    const acknowledged = new Map<string, Set<string>>(tenants.map((t) => [t, new Set()]));
+    const counts = { writes: 0, conflicts: 0, reads: 0, reloads: 0 };
+
+    const writer = async (caller: AppCaller, controller: number, index: number) => {
+      for (let n = 0; n < 8; n++) {
+        const tenant = tenants[(index + n) % tenants.length] ?? "t0";
+        const name = `w-${controller}-${index}-${n}`;
+        const result = await codeOf(
+          caller.workloads.create({
+            tenant,
+            spec: { name, interfaces: [{ network: "lan" }] } as never,
+          }),
+        );
+        if (result.code === "OK") {
+          acknowledged.get(tenant)?.add(name);
+          counts.writes++;
+        } else if (result.code === "CONFLICT") counts.conflicts++;
+        else failures.push(`create ${tenant}/${name} on ${controller}: ${result.code}`);
+      }
+    };
+    const reader = async (caller: AppCaller, controller: number) => {
+      const lastGeneration = new Map<string, number>();
+      while (!stop) {
+        const listed = await codeOf(
+          caller.tenants.list().then((list) => {
+            const names = new Set(list.map((t) => t.name));
+            for (const t of tenants) {
+              if (!names.has(t)) failures.push(`controller ${controller} listed no ${t}`);
+            }
+          }),
+        );
+        if (listed.code !== "OK") failures.push(`list on ${controller}: ${listed.code}`);
+        for (const tenant of tenants) {
+          const exported = await codeOf(
+            caller.intent.export({ tenant }).then((answer) => {
+              const last = lastGeneration.get(tenant) ?? 0;
+              if (answer.generation < last) {
+                failures.push(`${tenant} went back from ${last} to ${answer.generation}`);
+              }
+              lastGeneration.set(tenant, answer.generation);
+            }),
+          );
+          counts.reads++;
+          if (exported.code !== "OK")
+            failures.push(`export ${tenant} on ${controller}: ${exported.code}`);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const reloader = async (server: NetloomServer) => {
+      while (!stop) {
+        await server.services.store.reload();
+        counts.reloads++;
+      }
+    };
+
+    const readers = admins.map((caller, controller) => reader(caller, controller));
+    const reloaders = servers.map((server) => reloader(server));
+    const writers = admins.flatMap((caller, controller) =>
+      [0, 1, 2].map((index) => writer(caller, controller, index)),
+    );
+    await Promise.all(writers);
+    stop = true;
+    await Promise.all([...readers, ...reloaders]);
+
+    expect(failures).toEqual([]);
+    expect(counts.reads).toBeGreaterThan(0);
+    expect(counts.reloads).toBeGreaterThan(0);
+    // Every create had its own name: there is no true conflict, so every one succeeds.
+    expect(counts.conflicts).toBe(0);
+    expect(counts.writes).toBe(3 * 3 * 8);
+
+    // Every controller, caught up, answers the same document holding every acknowledged write,
+    // each address once.
+    for (const server of servers) await server.services.store.reload();
+    for (const tenant of tenants) {
+      const documents = await Promise.all(admins.map((caller) => caller.intent.export({ tenant })));
+      const first = documents[0];
+      for (const other of documents) expect(other).toEqual(first);
+      const workloads = first?.document.workloads ?? [];
+      expect(new Set(workloads.map((w) => w.name))).toEqual(acknowledged.get(tenant));
+      const addresses = workloads.map((w) => w.interfaces[0]?.ip);
+      expect(new Set(addresses).size).toBe(addresses.length);
+    }
+  }, 120_000);
+
+  it("a tenant created on one controller is changed at once through another", async () => {
+    const [a, b] = admins;
+    if (!a || !b) throw new Error("controllers expected");
+    await a.tenants.create({ name: "fresh" });
+    // B has not heard of it: its change reads the tenant from the database.
+    const applied = await b.intent.applyFile({
+      document: {
+        apiVersion: "netloom/v1",
+        tenant: "fresh",
+        networks: [{ name: "n", subnets: [{ cidr: "10.9.0.0/24" }] }],
+      },
+    });
+    expect(applied.generation).toBe(1);
+    // Creating it again through a third controller is a true conflict, not an internal error.
+    const again = await codeOf((admins[2] ?? a).tenants.create({ name: "fresh" }));
+    expect(again.code).toBe("CONFLICT");
+  });
+});

@@ -1,0 +1,120 @@
+import type { Workload } from "@netloom/model";
+import type { DnsZone } from "../config";
+import {
+  type Hasher,
+  type IfaceInfo,
+  indexOf,
+  type NetInfo,
+  type RouteInfo,
+  type TenantDerived,
+  type ZonePiece,
+} from "./pieces";
+import { sameItems, sameStrings } from "./reuse";
+
+/*
+ * Stage 5: DNS zones. Each asker network sees each workload at its address on that network,
+ * else at its first address on a network the asker's network has a route to.
+ */
+
+export interface ZoneInputs {
+  dnsServices: readonly { name: string; domain: string; networks: string[] }[];
+  workloads: readonly Workload[];
+  /** The workloads' names in file order (the previous list when equal). */
+  workloadNames: string[];
+  nets: ReadonlyMap<string, NetInfo>;
+  ifacesByWorkload: ReadonlyMap<string, IfaceInfo[]>;
+  /** The same, its lists shared with the previous derivation where equal. */
+  sharedByWorkload: ReadonlyMap<string, IfaceInfo[]>;
+  routesFrom: ReadonlyMap<string, RouteInfo[]>;
+  sharedRoutesFrom: ReadonlyMap<string, RouteInfo[]>;
+  prior: TenantDerived | undefined;
+  hasher: Hasher;
+}
+
+export function deriveDnsZones(from: ZoneInputs): ZonePiece[] {
+  const { prior } = from;
+  // A zone's records derive from the workloads' order, their interfaces and the askers'
+  // routes: when all of those are the previous objects, so is the zone.
+  const sameRecordInputs =
+    prior !== undefined &&
+    prior.workloadNames === from.workloadNames &&
+    (prior.ifacesByWorkload === from.sharedByWorkload ||
+      sameAddresses(prior.ifacesByWorkload, from.sharedByWorkload, from.workloadNames));
+  const zones: ZonePiece[] = [];
+  for (let zoneIndex = 0; zoneIndex < from.dnsServices.length; zoneIndex++) {
+    const dns = from.dnsServices[zoneIndex];
+    if (dns === undefined) continue;
+    const askers = dns.networks.map((network) => indexOf(from.nets, network));
+    const before = prior?.dnsZones[zoneIndex];
+    if (
+      sameRecordInputs &&
+      before !== undefined &&
+      before.value.ruleId === `dns:${dns.name}` &&
+      before.value.domain === dns.domain &&
+      sameStrings(before.value.networks, dns.networks) &&
+      sameItems(before.networks, askers) &&
+      dns.networks.every(
+        (asker) => prior.routesFrom.get(asker) === from.sharedRoutesFrom.get(asker),
+      )
+    ) {
+      zones.push(before);
+      continue;
+    }
+    const zone: DnsZone = {
+      ruleId: `dns:${dns.name}`,
+      domain: dns.domain,
+      networks: dns.networks,
+      records: zoneRecords(dns, from),
+    };
+    zones.push({ ...from.hasher.hashed(zone), networks: askers });
+  }
+  return zones;
+}
+
+function zoneRecords(
+  dns: { domain: string; networks: string[] },
+  from: ZoneInputs,
+): DnsZone["records"] {
+  const records: DnsZone["records"] = [];
+  for (const asker of dns.networks) {
+    const routed = new Set(
+      (from.routesFrom.get(asker) ?? []).map((route) => route.hashed.value.to),
+    );
+    for (const workload of from.workloads) {
+      const list = from.ifacesByWorkload.get(workload.name) ?? [];
+      const iface =
+        list.find((candidate) => candidate.network === asker) ??
+        list.find((candidate) => routed.has(candidate.network));
+      if (iface !== undefined) {
+        records.push({
+          name: `${workload.name}.${dns.domain}`,
+          network: asker,
+          ip: iface.local.value.ip,
+        });
+      }
+    }
+  }
+  return records;
+}
+
+/** Whether each workload has the same interfaces' networks and addresses in both maps. */
+function sameAddresses(
+  before: ReadonlyMap<string, IfaceInfo[]>,
+  after: ReadonlyMap<string, IfaceInfo[]>,
+  workloads: readonly string[],
+): boolean {
+  for (let w = 0; w < workloads.length; w++) {
+    const name = workloads[w] ?? "";
+    const x = before.get(name);
+    const y = after.get(name);
+    if (x === y) continue;
+    if (x === undefined || y === undefined || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) {
+      const a = x[i];
+      const b = y[i];
+      if (a === undefined || b === undefined) return false;
+      if (a.network !== b.network || a.local.value.ip !== b.local.value.ip) return false;
+    }
+  }
+  return true;
+}

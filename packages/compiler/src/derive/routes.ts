@@ -1,0 +1,174 @@
+import type { Router } from "@netloom/model";
+import type { InterNetworkRoute, PolicyAclEntry } from "../config";
+import { type IntervalSet, setsOverlap } from "../ipv4";
+import { aclOfNetwork, type PolicyStage } from "./networks";
+import { hashOnly, type NetInfo, type RouteInfo, type TenantDerived } from "./pieces";
+import { sameJson, sameNetSlots, sameReach } from "./reuse";
+
+/*
+ * Stage 4: leaked routes between networks. A router joins its networks; otherwise both lists
+ * need an allow rule that can match some flow between the two networks ("may allow").
+ */
+
+export interface RouteStage {
+  mayAllowKey: string;
+  mayAllow: Map<string, Set<string>>;
+  routeCache: Map<string, Map<string, RouteInfo>>;
+  routesFrom: Map<string, RouteInfo[]>;
+  routesByIndex: RouteInfo[][];
+  /** Nothing routes derive from changed: the route maps are the previous derivation's. */
+  unchanged: boolean;
+}
+
+export function deriveRoutes(
+  netList: readonly NetInfo[],
+  policies: PolicyStage,
+  routers: readonly Router[],
+  prior: TenantDerived | undefined,
+): RouteStage {
+  const mayAllowKey = netList.map((info) => info.key).join("\n");
+  let mayAllow =
+    prior?.mayAllowKey === mayAllowKey
+      ? prior.mayAllow
+      : computeMayAllow(
+          netList,
+          new Map(netList.map((info) => [info.name, aclOfNetwork(policies, info.name)])),
+          policies.policyCache,
+        );
+  // The same reach from other inputs (a gateway, a rule that adds no pair): the previous map,
+  // so that the routes need no rebuild.
+  if (prior !== undefined && prior.mayAllow !== mayAllow && sameReach(prior.mayAllow, mayAllow)) {
+    mayAllow = prior.mayAllow;
+  }
+  // Same policy reach, routers and network places as last time: the same routes.
+  if (
+    prior !== undefined &&
+    prior.mayAllow === mayAllow &&
+    sameNetSlots(prior.netList, netList) &&
+    sameJson(prior.routerInput, routers)
+  ) {
+    return {
+      mayAllowKey: prior.mayAllowKey === mayAllowKey ? prior.mayAllowKey : mayAllowKey,
+      mayAllow,
+      routeCache: prior.routeCache,
+      routesFrom: prior.routesFrom,
+      routesByIndex: prior.routesByIndex,
+      unchanged: true,
+    };
+  }
+  const stage: RouteStage = {
+    mayAllowKey,
+    mayAllow,
+    routeCache: new Map(),
+    routesFrom: new Map(),
+    routesByIndex: [],
+    unchanged: false,
+  };
+  const routerOf = routerJoins(routers);
+  for (let fromIndex = 0; fromIndex < netList.length; fromIndex++) {
+    const from = netList[fromIndex];
+    if (from === undefined) continue;
+    routesFromNetwork(from, netList, mayAllow, routerOf.get(from.name), prior, stage);
+  }
+  return stage;
+}
+
+/** For each network: the other networks a router joins it to, with the first such router. */
+function routerJoins(routers: readonly Router[]): Map<string, Map<string, string>> {
+  const routerOf = new Map<string, Map<string, string>>();
+  for (const router of routers) {
+    for (const a of router.networks) {
+      let joined = routerOf.get(a);
+      if (joined === undefined) {
+        joined = new Map();
+        routerOf.set(a, joined);
+      }
+      for (const b of router.networks) {
+        if (a !== b && !joined.has(b)) joined.set(b, router.name);
+      }
+    }
+  }
+  return routerOf;
+}
+
+/** One network's routes; a route keeps its object while its ends, router and index stay. */
+function routesFromNetwork(
+  from: NetInfo,
+  netList: readonly NetInfo[],
+  mayAllow: ReadonlyMap<string, Set<string>>,
+  joined: ReadonlyMap<string, string> | undefined,
+  prior: TenantDerived | undefined,
+  stage: RouteStage,
+): void {
+  const priorRoutes = prior?.routeCache.get(from.name);
+  const cache = new Map<string, RouteInfo>();
+  const mayFrom = mayAllow.get(from.name);
+  const list: RouteInfo[] = [];
+  for (let toIndex = 0; toIndex < netList.length; toIndex++) {
+    const to = netList[toIndex];
+    if (to === undefined || from === to) continue;
+    const router = joined?.get(to.name);
+    const viaRouter = router === undefined ? undefined : `router:${router}`;
+    if (
+      viaRouter === undefined &&
+      !(mayFrom?.has(to.name) && mayAllow.get(to.name)?.has(from.name))
+    ) {
+      continue;
+    }
+    let route = priorRoutes?.get(to.name);
+    if (
+      route === undefined ||
+      route.toIndex !== to.order ||
+      route.hashed.value.viaRouter !== viaRouter
+    ) {
+      const value: InterNetworkRoute =
+        viaRouter === undefined
+          ? { from: from.name, to: to.name, noMatch: "deny" }
+          : { from: from.name, to: to.name, noMatch: "allow", viaRouter };
+      route = { hashed: hashOnly(value), toIndex: to.order };
+    }
+    cache.set(to.name, route);
+    list.push(route);
+  }
+  if (cache.size > 0) stage.routeCache.set(from.name, cache);
+  if (list.length > 0) stage.routesFrom.set(from.name, list);
+  stage.routesByIndex.push(list);
+}
+
+/** For each network: the networks its list has an allow rule for (in some orientation). */
+function computeMayAllow(
+  netList: readonly NetInfo[],
+  aclOf: ReadonlyMap<string, PolicyAclEntry[]>,
+  policies: PolicyStage["policyCache"],
+): Map<string, Set<string>> {
+  const entrySets = new Map<PolicyAclEntry, { sources: IntervalSet; destinations: IntervalSet }>();
+  for (const { compiled } of policies.values()) {
+    compiled.entries.forEach((entry, index) => {
+      const sets = compiled.sets[index];
+      if (sets !== undefined) entrySets.set(entry, sets);
+    });
+  }
+  const mayAllow = new Map<string, Set<string>>();
+  for (const info of netList) {
+    const reachable = new Set<string>();
+    for (const entry of aclOf.get(info.name) ?? []) {
+      if (entry.action !== "allow") continue;
+      const sets = entrySets.get(entry);
+      if (sets === undefined) continue;
+      const fromHere = setsOverlap(sets.sources, info.set);
+      const toHere = setsOverlap(sets.destinations, info.set);
+      if (!fromHere && !toHere) continue;
+      for (const other of netList) {
+        if (other === info || reachable.has(other.name)) continue;
+        if (
+          (fromHere && setsOverlap(sets.destinations, other.set)) ||
+          (toHere && setsOverlap(sets.sources, other.set))
+        ) {
+          reachable.add(other.name);
+        }
+      }
+    }
+    mayAllow.set(info.name, reachable);
+  }
+  return mayAllow;
+}

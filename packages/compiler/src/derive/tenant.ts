@@ -1,0 +1,285 @@
+import { NetloomError, type Problem } from "@netloom/model";
+import type { TenantInput } from "../config";
+import { fnv1a64Pair } from "../hash";
+import { tenantKeyOf } from "../ids";
+import { deriveDnsZones } from "./dns";
+import { deriveInterfaces, type InterfaceStage } from "./interfaces";
+import { deriveNetworks, derivePolicies, deriveSubnets, type NetworkStage } from "./networks";
+import {
+  byOrder,
+  type FabricView,
+  Hasher,
+  type IfaceInfo,
+  NO_IFACES,
+  type PeerPiece,
+  type RouteInfo,
+  type TenantDerived,
+} from "./pieces";
+import {
+  reuseEach,
+  reuseList,
+  reuseMap,
+  reuseMapOfLists,
+  sameItems,
+  sameJson,
+  sameNetNames,
+  sameSlots,
+  sameStrings,
+} from "./reuse";
+import { deriveRoutes, type RouteStage } from "./routes";
+import { deriveGroups, deriveServices } from "./services";
+
+/*
+ * A tenant's node-independent derivation, stage by stage: networks and policies, interfaces,
+ * groups and services, routes, DNS; then everything that came out equal to the previous
+ * derivation is replaced by the previous object (so an update keeps alive only what its edit
+ * changed: what survives a young-generation collection is what makes that collection slow),
+ * and the tenant's node slots and peers are laid out.
+ */
+
+/** Builds a tenant's node-independent data; throws INVALID when an allocation is missing. */
+export function deriveTenant(
+  input: TenantInput,
+  fabric: FabricView,
+  previous?: TenantDerived,
+  /** Keep the memo for a later incremental derivation (a one-shot compile does not). */
+  remember = true,
+): TenantDerived {
+  const prior = previous?.id === input.id ? previous : undefined;
+  const hasher = new Hasher(
+    prior === undefined ? undefined : { memo: prior.memo, generation: prior.memoGeneration },
+    remember,
+    sameJson,
+  );
+  const intent = input.intent;
+  const problems: Problem[] = [];
+  const networks = intent.networks ?? [];
+  const workloads = intent.workloads ?? [];
+
+  const subnetsOf = deriveSubnets(networks, prior);
+  const policies = derivePolicies(intent.policies ?? [], networks, subnetsOf, prior);
+  const nets = deriveNetworks(input, networks, policies, prior, hasher, problems);
+  const ifaces = deriveInterfaces(input, nets.nets, nets.netList, fabric, prior, hasher, problems);
+  const groups = deriveGroups(
+    intent.securityGroups ?? [],
+    subnetsOf,
+    ifaces.groupMembers,
+    prior,
+    hasher,
+  );
+  const services = deriveServices(intent.services ?? [], {
+    input,
+    subnetsOf,
+    nets: nets.nets,
+    ifacesByWorkload: ifaces.ifacesByWorkload,
+    prior,
+    hasher,
+    problems,
+  });
+  const routes = deriveRoutes(nets.netList, policies, intent.routers ?? [], prior);
+
+  const sharedByWorkload = reuseMapOfLists(prior?.ifacesByWorkload, ifaces.ifacesByWorkload);
+  const sharedRoutesFrom = reuseMapOfLists(prior?.routesFrom, routes.routesFrom);
+  let workloadNames: string[] = [];
+  for (let i = 0; i < workloads.length; i++) workloadNames.push(workloads[i]?.name ?? "");
+  if (prior !== undefined && sameStrings(prior.workloadNames, workloadNames)) {
+    workloadNames = prior.workloadNames;
+  }
+  const dnsZones = deriveDnsZones({
+    dnsServices: services.dnsServices,
+    workloads,
+    workloadNames,
+    nets: nets.nets,
+    ifacesByWorkload: ifaces.ifacesByWorkload,
+    sharedByWorkload,
+    routesFrom: routes.routesFrom,
+    sharedRoutesFrom,
+    prior,
+    hasher,
+  });
+
+  if (problems.length > 0) throw NetloomError.invalid(problems);
+  hasher.prune();
+
+  ifaces.ifacesByNode.delete("");
+  const placement = sharePlacement(nets, ifaces, fabric, prior);
+  const sharedGroups = reuseMap(prior?.groups, groups);
+  const sharedFirewalls = reuseMap(prior?.firewalls, services.firewalls);
+  const sharedRoutes = shareRoutes(routes, prior);
+  return {
+    id: input.id,
+    name: intent.tenant,
+    key: tenantKeyOf(input.id),
+    ...placement,
+    memo: hasher.memo,
+    memoGeneration: hasher.generation,
+    nextSerial: policies.nextSerial,
+    ifacesByWorkload: sharedByWorkload,
+    workloadNames,
+    routerInput:
+      routes.unchanged && prior !== undefined ? prior.routerInput : (intent.routers ?? []),
+    workloadInput: ifaces.unchanged && prior !== undefined ? prior.workloadInput : workloads,
+    poolInput:
+      ifaces.unchanged && prior !== undefined ? prior.poolInput : (intent.floatingIpPools ?? []),
+    groupMembers: ifaces.groupMembers,
+    subnetsOf: reuseMapOfLists(prior?.subnetsOf, subnetsOf),
+    policyCache: reuseMap(prior?.policyCache, policies.policyCache),
+    netCache: reuseMap(prior?.netCache, nets.netCache),
+    mayAllowKey: prior?.mayAllowKey === routes.mayAllowKey ? prior.mayAllowKey : routes.mayAllowKey,
+    mayAllow: routes.mayAllow,
+    ...sharedRoutes,
+    routesFrom: sharedRoutesFrom,
+    groups: sharedGroups,
+    firewalls: sharedFirewalls,
+    groupList:
+      prior !== undefined && prior.groups === sharedGroups
+        ? prior.groupList
+        : reuseList(prior?.groupList, byOrder(sharedGroups)),
+    firewallList:
+      prior !== undefined && prior.firewalls === sharedFirewalls
+        ? prior.firewallList
+        : reuseList(prior?.firewallList, byOrder(sharedFirewalls)),
+    nats: reuseList(
+      prior?.nats,
+      reuseEach(
+        prior?.nats,
+        services.nats,
+        (a, b) => a.value === b.value && a.outside === b.outside && sameItems(a.inside, b.inside),
+      ),
+    ),
+    loadBalancers: reuseList(
+      prior?.loadBalancers,
+      reuseEach(
+        prior?.loadBalancers,
+        services.loadBalancers,
+        (a, b) => a.value === b.value && a.network === b.network,
+      ),
+    ),
+    dnsZones: reuseList(
+      prior?.dnsZones,
+      reuseEach(
+        prior?.dnsZones,
+        dnsZones,
+        (a, b) => a.value === b.value && sameItems(a.networks, b.networks),
+      ),
+    ),
+  };
+}
+
+type Placement = Pick<
+  TenantDerived,
+  | "nets"
+  | "netList"
+  | "ifacesByNet"
+  | "ifacesByNode"
+  | "ifacesByIndex"
+  | "nodes"
+  | "slotsByIndex"
+  | "peerList"
+  | "fabric"
+>;
+
+/** Networks, interfaces by network and node, the tenant's node slots and peers, shared. */
+function sharePlacement(
+  nets: NetworkStage,
+  ifaces: InterfaceStage,
+  fabric: FabricView,
+  prior: TenantDerived | undefined,
+): Placement {
+  const sharedNets = reuseMap(prior?.nets, nets.nets);
+  const sharedNetList = reuseList(prior?.netList, nets.netList);
+  const sharedByNet = reuseMapOfLists(prior?.ifacesByNet, ifaces.ifacesByNet);
+  const sharedByNode = reuseMapOfLists(prior?.ifacesByNode, ifaces.ifacesByNode);
+  const ifacesByIndex =
+    prior !== undefined &&
+    prior.ifacesByNet === sharedByNet &&
+    sameNetNames(prior.netList, sharedNetList)
+      ? prior.ifacesByIndex
+      : reuseList(
+          prior?.ifacesByIndex,
+          sharedNetList.map((info) => sharedByNet.get(info.name) ?? NO_IFACES),
+        );
+  let nodes: string[];
+  if (prior !== undefined && prior.ifacesByNode === sharedByNode) {
+    nodes = prior.nodes;
+  } else {
+    const sortedNodes = [...sharedByNode.keys()].sort();
+    nodes =
+      prior !== undefined && sameStrings(prior.nodes, sortedNodes) ? prior.nodes : sortedNodes;
+  }
+  const slotsByIndex =
+    prior !== undefined && prior.nodes === nodes && prior.ifacesByIndex === ifacesByIndex
+      ? prior.slotsByIndex
+      : nodeSlots(nodes, ifacesByIndex, prior);
+  const peerList =
+    prior !== undefined && prior.fabric === fabric && prior.nodes === nodes
+      ? prior.peerList
+      : peersOf(nodes, fabric);
+  return {
+    nets: sharedNets,
+    netList: sharedNetList,
+    ifacesByNet: sharedByNet,
+    ifacesByNode: sharedByNode,
+    ifacesByIndex,
+    nodes,
+    slotsByIndex,
+    peerList,
+    fabric,
+  };
+}
+
+/** Peers by the tenant's node slots: a node config marks slots, no set and no sort. */
+function nodeSlots(
+  nodes: readonly string[],
+  ifacesByIndex: readonly IfaceInfo[][],
+  prior: TenantDerived | undefined,
+): Int32Array[] {
+  const nodeSlot = new Map<string, number>();
+  for (let slot = 0; slot < nodes.length; slot++) nodeSlot.set(nodes[slot] ?? "", slot);
+  const slotsByIndex: Int32Array[] = [];
+  for (let index = 0; index < ifacesByIndex.length; index++) {
+    const list = ifacesByIndex[index] ?? NO_IFACES;
+    const slots = new Int32Array(list.length);
+    for (let k = 0; k < list.length; k++) slots[k] = nodeSlot.get(list[k]?.node ?? "") ?? -1;
+    const before = prior?.slotsByIndex[index];
+    slotsByIndex.push(before !== undefined && sameSlots(before, slots) ? before : slots);
+  }
+  return reuseList(prior?.slotsByIndex, slotsByIndex);
+}
+
+/** Each node's shared peer entry and its hash, from the fabric view's caches. */
+function peersOf(nodes: readonly string[], fabric: FabricView): PeerPiece[] {
+  return nodes.map((peer) => {
+    let entry = fabric.peerEntries.get(peer);
+    if (entry === undefined) {
+      entry = { node: peer, underlay: fabric.underlays.get(peer) ?? "" };
+      fabric.peerEntries.set(peer, entry);
+    }
+    let hash = fabric.peerHashes.get(peer);
+    if (hash === undefined) {
+      hash = fnv1a64Pair(`${peer}\u0000${entry.underlay}`);
+      fabric.peerHashes.set(peer, hash);
+    }
+    return { value: entry, high: hash[0], low: hash[1] };
+  });
+}
+
+/** The route maps, each shared with the previous derivation where equal. */
+function shareRoutes(
+  routes: RouteStage,
+  prior: TenantDerived | undefined,
+): Pick<TenantDerived, "routeCache" | "routesByIndex"> {
+  if (routes.unchanged)
+    return { routeCache: routes.routeCache, routesByIndex: routes.routesByIndex };
+  const routeCache = new Map<string, Map<string, RouteInfo>>();
+  routes.routeCache.forEach((cache, from) => {
+    routeCache.set(from, reuseMap(prior?.routeCache.get(from), cache));
+  });
+  return {
+    routeCache: reuseMap(prior?.routeCache, routeCache),
+    routesByIndex: reuseList(
+      prior?.routesByIndex,
+      routes.routesByIndex.map((list, index) => reuseList(prior?.routesByIndex[index], list)),
+    ),
+  };
+}
