@@ -484,6 +484,18 @@ async function benchStubs(
       createTenant: true,
       mutate: () => benchTenant(nodeCount, port),
     });
+  if (nodeCount > 2000) {
+    // One workload per node in one tenant: beyond the default quotas, raised as an operator would.
+    await store.change({
+      tenant: "bench",
+      actor: "bench",
+      createTenant: true,
+      mutate: () => ({ apiVersion: "netloom/v1", tenant: "bench" }) as IntentFile,
+    });
+    const state = store.tenant("bench");
+    if (!state) throw new Error("bench tenant missing");
+    await store.setQuotas(state, { networks: nodeCount, workloads: nodeCount }, "bench");
+  }
   await commit(1000);
   await distribution.settled();
   const others: { url: string; child: ChildProcess }[] = [];
