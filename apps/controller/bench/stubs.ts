@@ -27,7 +27,7 @@ export function wallNow(): number {
 // ------------------------------------------------------------------------------ child side
 
 async function runStubs(): Promise<void> {
-  const lastAck = new Map<string, { hash: string; at: number }>();
+  const lastAck = new Map<string, { hash: string; generation: number; at: number }>();
   const sockets: WebSocket[] = [];
   let waiting:
     | {
@@ -54,6 +54,20 @@ async function runStubs(): Promise<void> {
           socket.send(
             '{"type":"hello","protocol":1,"appliedGeneration":0,"appliedHash":null,"acceptedGeneration":0,"acceptedHash":null}',
           );
+          // Heartbeats as an agent sends them (random phase), or the controller drops the stub
+          // as silent after two stale periods.
+          const period = (message as { heartbeatMs?: number }).heartbeatMs ?? 5000;
+          const beat = () => {
+            if (socket.readyState !== WebSocket.OPEN) return;
+            const held = lastAck.get(node);
+            socket.send(
+              `{"type":"heartbeat","appliedGeneration":${held ? held.generation : 0},"appliedHash":${held ? JSON.stringify(held.hash) : "null"},"counters":{}}`,
+            );
+          };
+          setTimeout(() => {
+            beat();
+            setInterval(beat, period).unref();
+          }, Math.random() * period).unref();
           resolve();
           return;
         }
@@ -62,7 +76,7 @@ async function runStubs(): Promise<void> {
             `{"type":"ack","generation":${message.generation},"hash":${JSON.stringify(message.hash)}}`,
           );
           const at = wallNow();
-          lastAck.set(node, { hash: message.hash, at });
+          lastAck.set(node, { hash: message.hash, generation: message.generation ?? 0, at });
           waiting?.check(node, message.hash, at);
         }
       });
