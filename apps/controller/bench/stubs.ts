@@ -102,19 +102,32 @@ async function runStubs(): Promise<void> {
         break;
       }
       case "bare": {
-        const opened: Promise<void>[] = [];
-        for (let index = message.from; index < message.from + message.count; index++) {
-          const socket = new WebSocket(`${message.url}/?client=${index}`, {
-            perMessageDeflate: false,
+        const openOne = (index: number) =>
+          new Promise<void>((resolve) => {
+            const socket = new WebSocket(`${message.url}/?client=${index}`, {
+              perMessageDeflate: false,
+            });
+            socket.on("message", (data) => {
+              const parsed = JSON.parse(data.toString()) as { generation: number; hash: string };
+              socket.send(
+                `{"type":"ack","generation":${parsed.generation},"hash":"${parsed.hash}"}`,
+              );
+            });
+            socket.on("error", (error) => {
+              process.stderr.write(`bare client ${index}: ${error.message}\n`);
+            });
+            socket.once("open", () => resolve());
+            sockets.push(socket);
           });
-          socket.on("message", (data) => {
-            const parsed = JSON.parse(data.toString()) as { generation: number; hash: string };
-            socket.send(`{"type":"ack","generation":${parsed.generation},"hash":"${parsed.hash}"}`);
-          });
-          opened.push(new Promise((resolve) => socket.once("open", () => resolve())));
-          sockets.push(socket);
+        // In batches, as the stubs connect: a burst of 10,000 opens only measures the backlog.
+        const end = message.from + message.count;
+        for (let start = message.from; start < end; start += 200) {
+          const batch: Promise<void>[] = [];
+          for (let index = start; index < Math.min(end, start + 200); index++) {
+            batch.push(openOne(index));
+          }
+          await Promise.all(batch);
         }
-        await Promise.all(opened);
         reply({ ready: "bare" });
         break;
       }
