@@ -30,7 +30,8 @@ const FABRIC = [
   { name: "compute-1", underlay: "198.18.0.11" },
   { name: "compute-2", underlay: "198.18.0.12" },
 ];
-const HEARTBEAT_MS = 1000;
+// Long enough that fixed costs (reconnect, snapshot, a loaded CI machine) are small against it.
+const HEARTBEAT_MS = 2000;
 const TIMING = { heartbeatMs: HEARTBEAT_MS, staleAfterMs: 3 * HEARTBEAT_MS, flushMs: 20 };
 
 const cleanups: (() => Promise<void>)[] = [];
