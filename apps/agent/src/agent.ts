@@ -42,6 +42,8 @@ export interface AgentOptions {
    * the controllers) and moves to the next when the connection fails or falls silent.
    */
   controller: string | readonly string[];
+  /** Index in the controller list to try first (default: picked by the node name). */
+  firstController?: number;
   node: string;
   /** Node token, or a cloud admin token to register the node (then `underlay` is needed). */
   token: string;
@@ -59,7 +61,8 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /**
    * A connection that brings nothing (no message, no pong) for this long is dead: the agent
-   * drops it and moves to the next controller (ms; default 1.5 heartbeat periods).
+   * drops it and moves to the next controller (ms; default one heartbeat period, pinged five
+   * times in it).
    */
   silentAfterMs?: number;
   /** Keeps the last applied config here so a restarted agent reconciles before reconnecting. */
@@ -161,7 +164,9 @@ export function startAgent(options: AgentOptions): Agent {
       logger.error({ node: options.node, kind, err: error, ...context }, `${kind} failed`);
     else logLine(`${kind} failed: ${message}`);
   };
-  let controllerIndex = firstController(options.node, controllers.length);
+  let controllerIndex =
+    (options.firstController ?? firstController(options.node, controllers.length)) %
+    controllers.length;
   /** Connections tried since one last got a welcome: a whole round failed means back off. */
   let failedInRow = 0;
   const resyncMs = options.resyncMs ?? 10_000;
@@ -416,9 +421,10 @@ export function startAgent(options: AgentOptions): Agent {
   const watchSilence = (ws: WebSocket) => {
     stopSilenceWatch();
     lastHeard = Date.now();
-    const tick = Math.max(20, Math.floor(heartbeatMs / 4));
+    // Pinged five times a period: a live controller is never silent for a whole one.
+    const tick = Math.max(20, Math.floor(heartbeatMs / 5));
     silenceTimer = setInterval(() => {
-      const silentAfter = options.silentAfterMs ?? Math.round(1.5 * heartbeatMs);
+      const silentAfter = options.silentAfterMs ?? heartbeatMs;
       if (Date.now() - lastHeard > silentAfter) {
         log(`controller ${controllerUrl(ws)} silent for ${Date.now() - lastHeard} ms: leaving it`);
         stopSilenceWatch();

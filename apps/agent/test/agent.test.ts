@@ -93,7 +93,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: { resyncMs?: number } = {}) {
+async function setup(
+  options: { resyncMs?: number; stateFile?: string; heartbeatMs?: number } = {},
+) {
   const controller = await fakeController();
   cleanups.push(controller.close);
   const driver = createMemoryDriver();
@@ -105,6 +107,7 @@ async function setup(options: { resyncMs?: number } = {}) {
     backoffMinMs: 20,
     backoffMaxMs: 50,
     resyncMs: options.resyncMs ?? 60_000,
+    ...(options.stateFile ? { stateFile: options.stateFile } : {}),
   });
   cleanups.push(() => agent.stop());
   await until("hello", () => controller.received.some((m) => m.type === "hello"));
@@ -229,5 +232,39 @@ describe("agent", () => {
       appliedGeneration: 1,
       appliedHash: "h1",
     });
+  });
+
+  it("a state file it cannot write is logged and counted, and the applied config is still acked", async () => {
+    const { controller, agent } = await setup({
+      stateFile: "/nonexistent-netloom-dir/state.json",
+    });
+    controller.send({ type: "snapshot", generation: 3, hash: "h3", config: config(["web"]) });
+    await until("ack 3", () => acks(controller.received).includes(3));
+    expect(agent.errors).toEqual({ "state-file": 1 });
+  });
+
+  it("reports drift its reconcile repaired in heartbeats: count, last object, when", async () => {
+    const { controller, driver, agent } = await setup();
+    controller.send({ type: "snapshot", generation: 2, hash: "h2", config: config(["web", "db"]) });
+    await until("ack 2", () => acks(controller.received).includes(2));
+    expect(agent.drift).toEqual({ count: 0, lastRepaired: null, at: null });
+    const [first, second] = driver.objectKeys();
+    if (!first || !second) throw new Error("fixture holds too few objects");
+    driver.drift({ kind: "corrupt", key: first });
+    driver.drift({ kind: "remove", key: second });
+    const repaired = await agent.resync();
+    expect(repaired).toHaveLength(2);
+    expect(agent.drift).toMatchObject({ count: 2, lastRepaired: repaired[1] });
+    expect(Date.parse(agent.drift.at ?? "")).toBeGreaterThan(Date.now() - 10_000);
+    // The next heartbeat carries it to the controller.
+    controller.send({
+      type: "welcome",
+      node: "compute-1",
+      controllerId: "fake",
+      heartbeatMs: 50,
+    });
+    await until("heartbeat with drift", () =>
+      controller.received.some((m) => m.type === "heartbeat" && m.drift?.count === 2),
+    );
   });
 });

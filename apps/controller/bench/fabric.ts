@@ -1,7 +1,16 @@
 /**
  * Distribution benchmark (`npm run bench:fabric`). Prints one JSON line:
  * {"converge_p99_ms_100","converge_p99_ms_1000","broadcast_p99_ms_1000","resync_1000_ms",
- *  "lab_up_100_ms","rule_apply_ms","nft_apply_ms"}
+ *  "converge_p99_ms_10000","broadcast_p99_ms_10000","converge_p99_ms_3ctl_1000",
+ *  "converge_p99_ms_1ctl_1000_stubs","lab_up_100_ms","rule_apply_ms","nft_apply_ms"}
+ *
+ * - 10000 / 3ctl: ack-only stub agents (bench/stubs.ts) in BENCH_STUB_PROCS child processes
+ *   (default 4), so the figures measure the controllers' fan-out. `converge_p99_ms_10000`: one
+ *   controller (PGlite), 10,000 stubs; `broadcast_p99_ms_10000`: the same texts from a bare ws
+ *   server to 10,000 bare clients in the same processes. `converge_p99_ms_3ctl_1000`: three
+ *   controllers on one PostgreSQL (BENCH_DATABASE_URL, or NETLOOM_TEST_DATABASE_URL; a database
+ *   `distrib_bench_*` is made and dropped), 1,000 stubs spread over them, commits through the
+ *   first; `converge_p99_ms_1ctl_1000_stubs` is the same with one controller, for the ratio.
  *
  * The controller (createServer, PGlite) runs in this process; the memory-driver agents run in a
  * child process, over loopback WebSockets, so the two sides use the machine's two cores.
@@ -27,6 +36,7 @@ import type { IntentFile } from "@netloom/model";
 import WebSocket, { WebSocketServer } from "ws";
 import { type Distribution, distributionFor } from "../src/distribution/index";
 import { createServer } from "../src/server";
+import { startStubFleet, wallNow } from "./stubs";
 
 const here = fileURLToPath(import.meta.url);
 const repoRoot = path.resolve(path.dirname(here), "../../..");
@@ -409,6 +419,199 @@ async function benchBroadcast(
   return result;
 }
 
+/** Another controller process on `databaseUrl` (three-controller figure). */
+async function controllerChild(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const script = path.join(path.dirname(here), "controller-child.ts");
+  const child = fork(script, [databaseUrl], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    child.stdout?.on("data", (data: Buffer) => {
+      text += data.toString();
+      const line = text.split("\n").find((candidate) => candidate.startsWith("{"));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once("exit", (code) => reject(new Error(`controller child exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+/**
+ * Converge p99 with ack-only stub agents: `nodeCount` stubs over `controllers` controllers
+ * (more than one: on PostgreSQL at `databaseUrl`), commits through the first. With
+ * `broadcast`, also the bare-broadcast floor of the same texts to as many bare clients.
+ */
+async function benchStubs(
+  nodeCount: number,
+  controllers: number,
+  options: { databaseUrl?: string; broadcast: boolean },
+): Promise<{ p99: number; broadcastP99?: number }> {
+  const label = `stubs ${nodeCount} x ${controllers} controller(s)`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), "netloom-bench-stubs-"));
+  const server = await createServer({
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir }),
+    port: 0,
+    host: "127.0.0.1",
+    logger: false,
+    bootstrapToken: BOOTSTRAP,
+  });
+  const url = await server.listen();
+  const distribution = distributionFor(server.services.events);
+  if (!distribution) throw new Error("distribution did not start");
+  const store = server.services.store;
+  const names = Array.from({ length: nodeCount }, (_, i) => nodeName(i));
+  await store.applyFabric(
+    names.map((name, i) => ({ name, underlay: underlayOf(i) })),
+    { prune: false, mode: "upsert" },
+  );
+  const next = random(42);
+  const background = Number(process.env.BENCH_BACKGROUND_TENANTS ?? Math.min(100, nodeCount / 10));
+  for (let t = 0; t < background; t++) {
+    const intent = backgroundTenant(t, nodeCount, next);
+    await store.change({
+      tenant: intent.tenant,
+      actor: "bench",
+      createTenant: true,
+      mutate: () => intent,
+    });
+  }
+  const commit = (port: number) =>
+    store.change({
+      tenant: "bench",
+      actor: "bench",
+      createTenant: true,
+      mutate: () => benchTenant(nodeCount, port),
+    });
+  if (nodeCount > 2000) {
+    // One workload per node in one tenant: beyond the default quotas, raised as an operator would.
+    await store.change({
+      tenant: "bench",
+      actor: "bench",
+      createTenant: true,
+      mutate: () => ({ apiVersion: "netloom/v1", tenant: "bench" }) as IntentFile,
+    });
+    const state = store.tenant("bench");
+    if (!state) throw new Error("bench tenant missing");
+    await store.setQuotas(state, { networks: nodeCount, workloads: nodeCount }, "bench");
+  }
+  await commit(1000);
+  await distribution.settled();
+  const others: { url: string; child: ChildProcess }[] = [];
+  for (let c = 1; c < controllers; c++) {
+    if (!options.databaseUrl) throw new Error("several controllers need PostgreSQL");
+    others.push(await controllerChild(options.databaseUrl));
+  }
+  const urls = [url, ...others.map((other) => other.url)];
+  const nodes: { node: string; token: string; url: string }[] = [];
+  for (const [index, node] of names.entries()) {
+    nodes.push({
+      node,
+      token: await distribution.issueNodeToken(node),
+      url: urls[index % urls.length] ?? url,
+    });
+  }
+  process.stderr.write(`${label}: fabric built\n`);
+  const fleet = startStubFleet(Number(process.env.BENCH_STUB_PROCS ?? 4));
+  const connectStart = performance.now();
+  await fleet.connect(nodes);
+  const desired = () =>
+    new Map(names.map((node) => [node, distribution.hub.desiredOf(node)?.hash ?? ""]));
+  await fleet.lastAck(desired());
+  process.stderr.write(
+    `${label}: connected and converged in ${Math.round(performance.now() - connectStart)} ms\n`,
+  );
+
+  let committedAt = 0;
+  const offChanged = server.services.events.on("changed", () => {
+    committedAt = wallNow();
+  });
+  const samples: number[] = [];
+  const sent: Map<string, string>[] = [];
+  for (let change = -WARMUP; change < CHANGES; change++) {
+    const texts = new Map<string, string>();
+    const stopObserving = distribution.hub.observe({ sent: (node, text) => texts.set(node, text) });
+    await commit(1001 + WARMUP + change);
+    await distribution.settled();
+    const last = await fleet.lastAck(desired());
+    stopObserving();
+    if (change < 0) continue;
+    samples.push(last - committedAt);
+    if (controllers === 1) sent.push(texts);
+  }
+  offChanged();
+  process.stderr.write(`${label}: converge median ${median(samples)} ms, p99 ${p99(samples)} ms\n`);
+
+  const result: { p99: number; broadcastP99?: number } = { p99: p99(samples) };
+  if (options.broadcast && sent.length > 0) {
+    const bare = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+    await new Promise<void>((resolve) => bare.once("listening", () => resolve()));
+    const clients: WebSocket[] = [];
+    let acks = 0;
+    let onAllAcked: (() => void) | undefined;
+    bare.on("connection", (socket, request) => {
+      const index = Number(new URL(request.url ?? "/", "http://x").searchParams.get("client"));
+      clients[index] = socket;
+      socket.on("message", () => {
+        acks += 1;
+        if (acks === names.length) onAllAcked?.();
+      });
+    });
+    await fleet.bare(`ws://127.0.0.1:${(bare.address() as AddressInfo).port}`, names.length);
+    const floor: number[] = [];
+    for (const texts of sent) {
+      acks = 0;
+      const done = new Promise<void>((resolve) => {
+        onAllAcked = resolve;
+      });
+      const start = performance.now();
+      for (const [index, node] of names.entries()) clients[index]?.send(texts.get(node) ?? "");
+      await done;
+      floor.push(performance.now() - start);
+    }
+    result.broadcastP99 = p99(floor);
+    process.stderr.write(`${label}: bare broadcast p99 ${result.broadcastP99} ms\n`);
+    for (const client of bare.clients) client.terminate();
+    await new Promise((resolve) => bare.close(resolve));
+  }
+  await fleet.stop();
+  for (const other of others) {
+    other.child.kill("SIGTERM");
+    await new Promise((resolve) => other.child.once("exit", resolve));
+  }
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return result;
+}
+
+/** A PostgreSQL database of the benchmark's own, dropped by the returned function. */
+async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  const base = process.env.BENCH_DATABASE_URL ?? process.env.NETLOOM_TEST_DATABASE_URL;
+  if (!base) return undefined;
+  const pg = await import("pg");
+  const admin = new pg.default.Client({ connectionString: base });
+  await admin.connect();
+  const name = `distrib_bench_${process.pid}_${Date.now()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        try {
+          await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+      await admin.end();
+    },
+  };
+}
+
 /** Linux figures from the Linux engineer's benchmark, when it exists and we are root. */
 async function linuxFigures(): Promise<Record<string, number | null>> {
   const empty = { lab_up_100_ms: null, rule_apply_ms: null, nft_apply_ms: null };
@@ -453,19 +656,51 @@ async function linuxFigures(): Promise<Record<string, number | null>> {
 }
 
 async function main(): Promise<void> {
-  const sizes = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
+  // 100 and 1000: real agents; 10000: stubs; 3: three controllers sharing 1,000 stubs.
+  const sizes = (process.env.BENCH_SIZES ?? "100,1000,10000,3").split(",").map(Number);
   const small: Partial<ConvergeResult> = sizes.includes(100)
     ? await benchFabric(100, { resync: false })
     : {};
   const large: Partial<ConvergeResult> = sizes.includes(1000)
     ? await benchFabric(1000, { resync: true })
     : {};
+  const huge = sizes.includes(10000) ? await benchStubs(10000, 1, { broadcast: true }) : undefined;
+  let threeControllers: number | null = null;
+  let oneControllerStubs: number | null = null;
+  if (sizes.includes(3)) {
+    const database = await benchDatabase();
+    if (!database) {
+      process.stderr.write("3 controllers: null (BENCH_DATABASE_URL is not set)\n");
+    } else {
+      try {
+        oneControllerStubs = (
+          await benchStubs(1000, 1, { databaseUrl: database.url, broadcast: false })
+        ).p99;
+        const second = await benchDatabase();
+        if (second) {
+          try {
+            threeControllers = (
+              await benchStubs(1000, 3, { databaseUrl: second.url, broadcast: false })
+            ).p99;
+          } finally {
+            await second.drop();
+          }
+        }
+      } finally {
+        await database.drop();
+      }
+    }
+  }
   const linux = process.env.BENCH_SKIP_LINUX ? {} : await linuxFigures();
   const result = {
     converge_p99_ms_100: small.p99 ?? null,
     converge_p99_ms_1000: large.p99 ?? null,
     broadcast_p99_ms_1000: large.broadcastP99 ?? null,
     resync_1000_ms: large.resyncMs ?? null,
+    converge_p99_ms_10000: huge?.p99 ?? null,
+    broadcast_p99_ms_10000: huge?.broadcastP99 ?? null,
+    converge_p99_ms_3ctl_1000: threeControllers,
+    converge_p99_ms_1ctl_1000_stubs: oneControllerStubs,
     lab_up_100_ms: linux.lab_up_100_ms ?? null,
     rule_apply_ms: linux.rule_apply_ms ?? null,
     nft_apply_ms: linux.nft_apply_ms ?? null,

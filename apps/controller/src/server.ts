@@ -325,29 +325,30 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   }
 
   if (options.distribution !== false) {
-    try {
-      const distribution = await import("./distribution/index");
-      const registered = await distribution.registerDistribution(app, {
-        db,
-        events,
-        authenticate: (token) => auth.authenticate({ token }),
-        registerNode: async (node) => {
-          await store.applyFabric([node], { prune: false, mode: "create" });
-        },
-        databaseUrl,
-        loadCompileInput: async () => store.compileInput(),
-        loadTenantInput: async (tenantId) =>
-          store.compileInput().tenants.find((tenant) => tenant.id === tenantId) ?? null,
-        // Changes committed through another controller: re-read them before compiling.
-        refresh: (change) => store.refresh(change),
+    // Serving without distribution would accept writes no agent ever receives: a failed start
+    // is fatal (createServer rejects, the process exits), never a log line.
+    const distribution = await import("./distribution/index");
+    const registered = await distribution.registerDistribution(app, {
+      db,
+      events,
+      authenticate: (token) => auth.authenticate({ token }),
+      registerNode: async (node) => {
+        await store.applyFabric([node], { prune: false, mode: "create" });
+      },
+      databaseUrl,
+      loadCompileInput: async () => store.compileInput(),
+      loadTenantInput: async (tenantId) =>
+        store.compileInput().tenants.find((tenant) => tenant.id === tenantId) ?? null,
+      // Changes committed through another controller: re-read them before compiling.
+      refresh: (change) => store.refresh(change),
+    });
+    services.fabricStatus = () => registered.status();
+    distribution.registerDistributionMetrics(metrics.registry, registered);
+    app.addHook("onClose", async () => {
+      await store.refreshFabricNodes().catch((error: unknown) => {
+        app.log.warn({ err: error }, "re-reading fabric nodes on close failed");
       });
-      services.fabricStatus = () => registered.status();
-      app.addHook("onClose", async () => {
-        await store.refreshFabricNodes().catch(() => undefined);
-      });
-    } catch (error) {
-      app.log.error({ err: error }, "distribution could not start; agents cannot connect");
-    }
+    });
   }
 
   let closed = false;

@@ -1,9 +1,11 @@
 import { type Agent, startAgent } from "@netloom/agent";
 import { createMemoryDriver, type MemoryDriver } from "@netloom/dataplane";
 import { PROTOCOL_VERSION, parseControllerMessage } from "@netloom/protocol";
+import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { nodeConvergence, summarize } from "../src/distribution/convergence";
+import { registerDistributionMetrics } from "../src/distribution/index";
 import {
   startTestController,
   type TestController,
@@ -226,5 +228,56 @@ describe("convergence through the controller", () => {
     expect((await ctl.distribution.tenantStatus(tenantOf(ctl, "acme"))).appliedGeneration).toBe(
       after,
     );
+  });
+});
+
+describe("what status reports besides convergence", () => {
+  it("drift repaired on a node shows in fabric.status and /metrics", async () => {
+    const ctl = await controller();
+    await ctl.applyTenant(tenantIntent("acme", { "web-1": "compute-1" }));
+    const one = await agentOn(ctl, "compute-1");
+    await until(
+      "acme converged",
+      async () => (await ctl.distribution.tenantStatus(tenantOf(ctl, "acme"))).converged,
+    );
+    const [key] = one.driver.objectKeys();
+    if (!key) throw new Error("compute-1 holds nothing");
+    one.driver.drift({ kind: "corrupt", key });
+    const repaired = await one.agent.resync();
+    expect(repaired).toHaveLength(1);
+    await until("drift reported", async () => {
+      const node = (await ctl.distribution.status()).nodes.find((n) => n.name === "compute-1");
+      return node?.drift.count === 1;
+    });
+    const node = (await ctl.distribution.status()).nodes.find((n) => n.name === "compute-1");
+    expect(node?.drift).toMatchObject({ count: 1, lastRepaired: repaired[0] });
+    const registry = new Registry();
+    registerDistributionMetrics(registry, ctl.distribution);
+    const text = await registry.metrics();
+    expect(text).toContain('netloom_node_drift_repaired{node="compute-1"} 1');
+    expect(text).toContain('netloom_node_converged{node="compute-1"} 1');
+    expect(text).toContain('netloom_node_converged{node="compute-2"} 0');
+  });
+
+  it("a failed compile is logged, counted and shown in fabric.status until one succeeds", async () => {
+    const ctl = await controller();
+    await ctl.applyTenant(tenantIntent("acme", { "web-1": "compute-1" }));
+    await ctl.distribution.settled();
+    const compileInput = ctl.store.compileInput.bind(ctl.store);
+    ctl.store.compileInput = () => {
+      throw new Error("the store could not be read");
+    };
+    await ctl.distribution.feed.schedule("full");
+    const failed = await ctl.distribution.status();
+    expect(failed.compileError?.message).toBe("the store could not be read");
+    expect(failed.converged).toBe(false);
+    expect(ctl.distribution.failures.compile).toBe(1);
+    const registry = new Registry();
+    registerDistributionMetrics(registry, ctl.distribution);
+    expect(await registry.metrics()).toContain('netloom_distribution_failures{kind="compile"} 1');
+
+    ctl.store.compileInput = compileInput;
+    await ctl.distribution.feed.schedule("full");
+    expect((await ctl.distribution.status()).compileError).toBeNull();
   });
 });

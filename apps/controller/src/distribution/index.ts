@@ -18,6 +18,7 @@ import { type CrossControllerWatch, startWatch } from "./watch";
 
 export { type CompileSource, type FabricChange, FabricFeed } from "./feed";
 export { DistributionHub, type HubObserver, type HubTiming } from "./hub";
+export { registerDistributionMetrics } from "./metrics";
 export {
   bindDistribution,
   distributionFor,
@@ -250,11 +251,13 @@ export async function registerDistribution(
   app.server.on("upgrade", onUpgrade);
 
   // The database part of the status (nodes served by other controllers) is read at most once
-  // a second: subscriptions recompute the status on every burst of acks.
+  // a second (half a heartbeat when shorter, so that staleness is not misjudged from old rows):
+  // subscriptions recompute the status on every burst of acks.
+  const rowsTtlMs = Math.min(1000, timing.heartbeatMs / 2);
   let rowsCache: { at: number; rows: Promise<[StoredNodeRow[], number]> } | undefined;
   const readRows = (): Promise<[StoredNodeRow[], number]> => {
     const now = Date.now();
-    if (!rowsCache || now - rowsCache.at > 1000) {
+    if (!rowsCache || now - rowsCache.at > rowsTtlMs) {
       const rows = Promise.all([readNodeRows(deps.db.sql), store.fabricGeneration()]);
       rowsCache = { at: now, rows };
       rows.catch(() => {

@@ -102,8 +102,10 @@ function observe(inputs: StatusInputs, row: StoredNodeRow): Observed {
   const local = hub.localState(row.name);
   const servedHere = hub.isServing(row.name);
   const rowSeen = row.lastSeenAt?.getTime() ?? null;
-  // This controller's view is fresher for its own agents; the database for the others'.
-  const useLocal = local !== undefined && (servedHere || local.lastSeen >= (rowSeen ?? 0));
+  // Whichever heard from the agent last: this controller (its own agents, and ahead of its own
+  // flushes), or the database (written by the controller the agent moved to). Every controller
+  // thus answers the same once the rows are read.
+  const useLocal = local !== undefined && local.lastSeen >= (rowSeen ?? 0);
   const desired = hub.desiredOf(row.name);
   if (useLocal) {
     return {
@@ -112,7 +114,7 @@ function observe(inputs: StatusInputs, row: StoredNodeRow): Observed {
       appliedHash: local.appliedHash,
       appliedGeneration: local.appliedGeneration,
       lastSeenAt: local.lastSeen,
-      connected: servedHere,
+      connected: servedHere && local.connected,
       servedHere,
       lastError: local.lastError,
       drift: local.drift,
