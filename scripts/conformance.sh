@@ -8,6 +8,10 @@ data=$(mktemp -d /tmp/netloom-conformance.XXXXXX)
 port=$(node -e 'const s=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')
 export NETLOOM_PORT=$port NETLOOM_DATA=$data NETLOOM_BOOTSTRAP_TOKEN=conformance-$RANDOM$RANDOM
 export NETLOOM_SERVER=http://127.0.0.1:$port NETLOOM_TOKEN=$NETLOOM_BOOTSTRAP_TOKEN
+# A lab of this run's own (namespaces nl-conf<pid>.…): every lab command below, including the
+# shared script's `check --dataplane`, finds it through NETLOOM_LAB, and no other lab on this
+# machine is touched.
+export NETLOOM_LAB=conf$$
 # The bin itself, not through npx, so that $! is the controller and the trap stops it.
 node apps/controller/bin/netloom-controller.js >"$data/controller.log" 2>&1 &
 controller=$!

@@ -40,12 +40,19 @@ async function call<T>(procedure: string, token: string, input?: unknown): Promi
   return body.result.data;
 }
 
+mkdirSync(dataDir, { recursive: true });
 const controller = spawn(
   process.execPath,
   [path.join(root, "apps/controller/bin/netloom-controller.js"), "--demo"],
   {
     stdio: "inherit",
-    env: { ...process.env, NETLOOM_DATA: dataDir, NETLOOM_PORT: port },
+    // Request logs go to a file: on stdout they would bury the login list within seconds.
+    env: {
+      ...process.env,
+      NETLOOM_DATA: dataDir,
+      NETLOOM_PORT: port,
+      NETLOOM_LOG_FILE: process.env.NETLOOM_LOG_FILE ?? path.join(dataDir, "controller.log"),
+    },
   },
 );
 children.push(controller);
@@ -97,6 +104,7 @@ if (!adminToken) {
   }
   process.stdout.write(
     `demo forwarding nodes: ${nodes.map((node) => node.name).join(", ")} (memory-driver agents, logs in ${agentDir})\n` +
+      `logins again: npx netloom logins    (NETLOOM_PORT=${port} is the command's default server too)\n` +
       `try: npx netloom status    npx netloom trace --tenant demo --from web-1 --to db-1 --protocol tcp --port 5432\n`,
   );
 }

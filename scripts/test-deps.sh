@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs on a fresh Debian machine (run as root):
 # PostgreSQL (store tests run on PGlite and on a real server), Chromium (Playwright, Debian's
-# build: no browser download), iproute2/nftables/ping (the Linux dataplane tests and the lab).
+# build: no browser download), iproute2/nftables/ping (the Linux dataplane tests and the lab),
+# python3-scapy (forged frames in the port security tests),
+# python3-openstackclient (the OpenStack API test drives the real `openstack` command).
 # Prints the NETLOOM_TEST_DATABASE_URL line to eval.
 set -euo pipefail
 need=()
@@ -11,6 +13,9 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v setsid >/dev/null 2>&1 || need+=(util-linux)
+# Port security tests forge frames (source IP, MAC, ARP) with scapy.
+python3 -c 'import scapy' >/dev/null 2>&1 || need+=(python3-scapy)
+command -v openstack >/dev/null 2>&1 || need+=(python3-openstackclient)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -9,7 +9,8 @@ export interface Connection {
   token: string | undefined;
 }
 
-export const DEFAULT_SERVER = "http://localhost:7070";
+/** The quick start's port when NETLOOM_PORT is unset. */
+export const DEFAULT_PORT = 7070;
 
 /** Saved logins, one token per server: `netloom login` writes it. */
 export function credentialsPath(env: CommandIo["env"]): string {
@@ -38,22 +39,44 @@ export function normalizeServer(server: string): string {
 }
 
 /**
+ * The controller's URL: `--server`, else NETLOOM_SERVER, else the local quick-start controller on
+ * NETLOOM_PORT (the port `npm start` and the controller listen on), else port 7070.
+ */
+export function resolveServer(env: CommandIo["env"], serverFlag: string | undefined): string {
+  const explicit = serverFlag ?? env.NETLOOM_SERVER;
+  if (explicit) return normalizeServer(explicit);
+  return `http://localhost:${env.NETLOOM_PORT || DEFAULT_PORT}`;
+}
+
+/**
  * `--server`, else NETLOOM_SERVER, else the local quick-start controller. The token: NETLOOM_TOKEN,
  * else a saved login, else (for a local controller only) the admin token the quick start wrote
  * under NETLOOM_DATA, so a newcomer's first `netloom apply` just works.
  */
 export function resolveConnection(io: CommandIo, serverFlag: string | undefined): Connection {
-  const server = normalizeServer(serverFlag ?? io.env.NETLOOM_SERVER ?? DEFAULT_SERVER);
+  const server = resolveServer(io.env, serverFlag);
   const token = io.env.NETLOOM_TOKEN ?? savedToken(io.env, server) ?? localAdminToken(io, server);
   return { server, token };
 }
 
-function localAdminToken(io: CommandIo, server: string): string | undefined {
-  const url = new URL(server);
-  if (!["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) return undefined;
-  const data = path.resolve(io.cwd, io.env.NETLOOM_DATA ?? ".netloom");
+/** Whether `server` is this machine (where the quick start keeps its files). */
+export function isLocalServer(server: string): boolean {
   try {
-    return readFileSync(path.join(data, "admin-token"), "utf8").trim() || undefined;
+    return ["localhost", "127.0.0.1", "[::1]"].includes(new URL(server).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** The quick start's data folder: NETLOOM_DATA, else ./.netloom. */
+export function localDataDir(io: CommandIo): string {
+  return path.resolve(io.cwd, io.env.NETLOOM_DATA ?? ".netloom");
+}
+
+function localAdminToken(io: CommandIo, server: string): string | undefined {
+  if (!isLocalServer(server)) return undefined;
+  try {
+    return readFileSync(path.join(localDataDir(io), "admin-token"), "utf8").trim() || undefined;
   } catch {
     return undefined;
   }

@@ -4,8 +4,13 @@ import { checkCommand } from "./commands/check";
 import { exportCommand } from "./commands/export";
 import { labCommand } from "./commands/lab";
 import { loginCommand } from "./commands/login";
+import { loginsCommand } from "./commands/logins";
+import { quotaCommand } from "./commands/quota";
 import { statusCommand } from "./commands/status";
+import { tenantCommand } from "./commands/tenant";
 import { traceCommand } from "./commands/trace";
+import { userCommand } from "./commands/user";
+import { resolveServer } from "./connection";
 import { type CommandIo, EXIT, type ExitCode, reportError, UsageError } from "./io";
 
 export const USAGE = `usage: netloom <command> [options]
@@ -19,11 +24,24 @@ export const USAGE = `usage: netloom <command> [options]
   check --tenant T -f EXPECT [--dataplane]
                                       check expected verdicts (exit 1 on any mismatch)
   status [--tenant T]                 forwarding nodes and config convergence (of one tenant)
-  lab up --nodes N | lab down         a real Linux fabric on this machine (root)
+  lab up --nodes N [--name X] | lab down [--name X]
+                                      a real Linux fabric on this machine (root)
   login (--token T | --email E --password P)
                                       save a token for the server
+  logins                              the quick start's logins again (local controller)
 
-every command: --server URL (or NETLOOM_SERVER), --json; token from NETLOOM_TOKEN or a saved login
+operators (cloud admin):
+  tenant create NAME | tenant list | tenant delete NAME
+  user create EMAIL [--name N] [--password P] [--role cloud_admin|cloud_viewer]
+                                      without --password, one is made and printed once
+  user list
+  user grant EMAIL --tenant T --role tenant_admin|tenant_viewer
+  user grant EMAIL --role cloud_admin|cloud_viewer
+  user revoke EMAIL --tenant T        (without --tenant: the cloud-wide role)
+  quota get --tenant T | quota set --tenant T KEY=VALUE...
+
+every command: --server URL (or NETLOOM_SERVER; default http://localhost:$NETLOOM_PORT, port 7070),
+--json; token from NETLOOM_TOKEN or a saved login
 `;
 
 const OPTIONS = {
@@ -38,11 +56,13 @@ const OPTIONS = {
   port: { type: "string" },
   dataplane: { type: "boolean" },
   nodes: { type: "string" },
+  name: { type: "string" },
   server: { type: "string" },
   json: { type: "boolean" },
   token: { type: "string" },
   email: { type: "string" },
   password: { type: "string" },
+  role: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -86,11 +106,19 @@ export async function run(argv: string[], io: CommandIo): Promise<ExitCode> {
         return await labCommand(rest, args, io);
       case "login":
         return await loginCommand(args, io);
+      case "logins":
+        return loginsCommand(args, io);
+      case "tenant":
+        return await tenantCommand(rest, args, io);
+      case "user":
+        return await userCommand(rest, args, io);
+      case "quota":
+        return await quotaCommand(rest, args, io);
       default:
         throw new UsageError(`unknown command "${verb}" (see netloom --help)`);
     }
   } catch (error) {
-    return reportError(io, error);
+    return reportError(io, error, resolveServer(io.env, args.values.server));
   }
 }
 

@@ -124,19 +124,30 @@ function password(): string {
   return randomBytes(9).toString("base64url");
 }
 
-/** Seeds users, a fabric and the demo tenant into an empty store. */
-export async function seedDemo(services: Services): Promise<DemoCredentials> {
+/**
+ * Seeds users, a fabric and the demo tenant into an empty store. `cloudAdmin`, the cloud admin
+ * the bootstrap just made, gets a password and is the demo's cloud admin login: one cloud admin,
+ * reachable by password (portal) and by its token (command).
+ */
+export async function seedDemo(
+  services: Services,
+  cloudAdmin?: string | undefined,
+): Promise<DemoCredentials> {
   const { auth, store, reach } = services;
   const actor = "demo-seed";
   await store.applyFabric(DEMO_FABRIC, { prune: false, mode: "upsert" });
   await applyIntent(store, reach, DEMO_TOPOLOGY, { actor, dryRun: false, createTenant: true });
   const tenant = store.tenant("demo");
   const users = [
-    { email: "admin@demo.netloom", role: "cloud_admin" as const },
+    { email: cloudAdmin ?? "admin@demo.netloom", role: "cloud_admin" as const },
     { email: "viewer@demo.netloom", role: "cloud_viewer" as const },
     { email: "demo-admin@demo.netloom", role: "tenant_admin" as const },
   ].map((user) => ({ ...user, password: password() }));
   for (const user of users) {
+    if (user.email === cloudAdmin) {
+      await auth.setPassword(user.email, user.password);
+      continue;
+    }
     await auth.createUser({
       email: user.email,
       displayName: user.email.split("@")[0] ?? user.email,

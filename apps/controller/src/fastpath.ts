@@ -1,10 +1,11 @@
-import { NetloomError, RESOURCE_KINDS } from "@netloom/model";
+import { RESOURCE_KINDS } from "@netloom/model";
 import { fastifyRequestHandler } from "@trpc/server/adapters/fastify";
-import { getErrorShape, getTRPCErrorFromUnknown } from "@trpc/server/unstable-core-do-not-import";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { tenantFor } from "./auth/tenancy";
+import { jsonDepth, MAX_JSON_DEPTH, parseBoundedJson, tooDeep } from "./http/body";
 import { appRouter } from "./router/index";
 import { type Context, createCallerFactory } from "./trpc";
+import { errorShapeOf, procedureTypes as procedureTypesOf, toTRPCError } from "./trpc-internals";
 
 /**
  * Queries whose answer depends only on the tenant's generation and the input: their serialized
@@ -17,16 +18,12 @@ export const CACHED_PROCEDURES: ReadonlySet<string> = new Set([
 
 const MAX_CACHED = 4096;
 const createCaller = createCallerFactory(appRouter);
-const procedureTypes = new Map(
-  Object.entries(appRouter._def.procedures).map(([path, procedure]) => [
-    path,
-    (procedure as unknown as { _def: { type: "query" | "mutation" | "subscription" } })._def.type,
-  ]),
-);
+const procedureTypes = procedureTypesOf(appRouter);
 
 export interface TrpcHttpOptions {
   createContext(opts: { req: FastifyRequest; res: FastifyReply }): Promise<Context>;
-  onError(error: unknown, path: string): void;
+  /** Every error a procedure answered with; `requestId` ties a 5xx to its log line. */
+  onError(error: unknown, path: string, requestId: string): void;
 }
 
 /**
@@ -49,7 +46,9 @@ export async function registerTrpcHttp(
       "application/json",
       { parseAs: "string" },
       (_request, body, done) => {
-        done(null, body);
+        // tRPC parses the text itself; a hostile nesting depth is refused before it does.
+        if (jsonDepth(String(body)) > MAX_JSON_DEPTH) done(tooDeep("the request body"), undefined);
+        else done(null, body);
       },
     );
     scope.removeContentTypeParser("multipart/form-data");
@@ -60,6 +59,9 @@ export async function registerTrpcHttp(
       const path = (req.params as { path: string }).path;
       const type = procedureTypes.get(path);
       const query = req.query as { input?: string; batch?: string };
+      if (query.input !== undefined && jsonDepth(query.input) > MAX_JSON_DEPTH) {
+        throw tooDeep("the input parameter");
+      }
       const simple =
         type !== undefined &&
         query.batch === undefined &&
@@ -70,7 +72,7 @@ export async function registerTrpcHttp(
         await fastifyRequestHandler({
           router: appRouter,
           createContext: ({ req: request, res }) => options.createContext({ req: request, res }),
-          onError: ({ error, path: failed }) => options.onError(error, failed ?? path),
+          onError: ({ error, path: failed }) => options.onError(error, failed ?? path, req.id),
           req,
           res: reply,
           path,
@@ -80,12 +82,11 @@ export async function registerTrpcHttp(
       let ctx: Context | undefined;
       let input: unknown;
       try {
-        try {
-          const text = type === "query" ? query.input : (req.body as string | undefined);
-          input = text === undefined || text === "" ? undefined : JSON.parse(text);
-        } catch {
-          throw NetloomError.invalid([{ path: "", message: "the request body is not JSON" }]);
-        }
+        const text = type === "query" ? query.input : (req.body as string | undefined);
+        input =
+          text === undefined || text === ""
+            ? undefined
+            : parseBoundedJson(text, type === "query" ? "the input parameter" : "the request body");
         ctx = await options.createContext({ req, res: reply });
         let cacheKey: string | undefined;
         if (CACHED_PROCEDURES.has(path) && ctx.principal) {
@@ -108,18 +109,16 @@ export async function registerTrpcHttp(
         }
         return send(reply, 200, body);
       } catch (cause) {
-        const error = getTRPCErrorFromUnknown(cause);
-        options.onError(error, path);
-        const shape = getErrorShape({
-          config: appRouter._def._config,
+        const error = toTRPCError(cause);
+        options.onError(error, path, req.id);
+        const { shape, httpStatus } = errorShapeOf(appRouter, {
           error,
           type: type ?? "unknown",
           path,
           input,
-          ctx,
+          ctx: ctx ?? { requestId: req.id },
         });
-        const status = (shape.data as { httpStatus?: number }).httpStatus ?? 500;
-        return send(reply, status, JSON.stringify({ error: shape }));
+        return send(reply, httpStatus, JSON.stringify({ error: shape }));
       }
     });
   });

@@ -6,6 +6,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly requests: Counter<"method" | "route" | "status">;
   readonly duration: Histogram<"method" | "route">;
+  readonly logins: Counter<"outcome">;
 
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry, prefix: "netloom_process_" });
@@ -20,6 +21,12 @@ export class Metrics {
       help: "HTTP request duration by route (tRPC: procedure)",
       labelNames: ["method", "route"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.logins = new Counter({
+      name: "netloom_login_attempts_total",
+      help: "Password logins by outcome (success, failure, rate_limited)",
+      labelNames: ["outcome"],
       registers: [this.registry],
     });
     new Gauge({
@@ -50,4 +57,15 @@ export class Metrics {
       },
     });
   }
+}
+
+/**
+ * The exposition without any series labelled with a tenant: what an unauthenticated scrape
+ * sees. Tenant names and their activity are for metrics-token holders and cloud-wide roles.
+ */
+export function withoutTenantSeries(exposition: string): string {
+  return exposition
+    .split("\n")
+    .filter((line) => line.startsWith("#") || !/[{,]tenant(_id)?="/.test(line))
+    .join("\n");
 }

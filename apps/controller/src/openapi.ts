@@ -10,6 +10,7 @@ import type { Context } from "./trpc";
 export async function registerOpenApi(
   app: FastifyInstance,
   createContext: (opts: { req: FastifyRequest; res: FastifyReply }) => Promise<Context>,
+  onError: (error: unknown, procedure: string, requestId: string) => void,
 ): Promise<void> {
   const document = generateOpenApiDocument(appRouter, {
     title: "netloom controller",
@@ -25,5 +26,7 @@ export async function registerOpenApi(
     router: appRouter,
     createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }) =>
       createContext({ req, res }),
+    onError: ({ error, path, ctx }: { error: unknown; path: string | undefined; ctx?: Context }) =>
+      onError(error, path ?? "unknown", ctx?.requestId ?? "unknown"),
   });
 }

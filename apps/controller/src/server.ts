@@ -1,23 +1,31 @@
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import { NetloomError } from "@netloom/model";
 import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { type AnalysisBudget, AnalysisPool, DEFAULT_BUDGET } from "./analysis/pool";
-import type { Principal } from "./auth/principal";
+import { type Principal, seesAllTenants } from "./auth/principal";
 import { AuthService, SESSION_TTL_MS } from "./auth/service";
 import { type Db, openDb } from "./db";
 import { type DemoCredentials, seedDemo } from "./demo";
+import { trpcCodeOf } from "./errors";
 import { ControllerEvents } from "./events";
 import { registerTrpcHttp } from "./fastpath";
-import { Metrics } from "./metrics";
+import { parseBoundedJson } from "./http/body";
+import { isHttps, refuseCrossSite, SECURITY_HEADERS } from "./http/guards";
+import { Metrics, withoutTenantSeries } from "./metrics";
 import { registerOpenApi } from "./openapi";
+import { registerOpenStack } from "./openstack/index";
 import { Reach } from "./reach";
 import { appRouter } from "./router/index";
 import { Store } from "./store/store";
 import { type Context, createCallerFactory, type Services } from "./trpc";
+import { procedureTypes } from "./trpc-internals";
 
 /** 10 MiB: spec section 3's limit for a file, and so for any request body. */
 export const BODY_LIMIT = 10 * 1024 * 1024;
@@ -36,8 +44,8 @@ export interface ServerOptions {
   bootstrapToken?: string | undefined;
   /** Seed a demo tenant, users and fabric on an empty store. */
   demo?: boolean;
-  /** fastify logger option; default: info-level JSON logs. */
-  logger?: boolean | { level: string };
+  /** fastify logger option; default: info-level JSON logs (tests may pass a stream). */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   /** Directory of the built web app; default apps/web/dist. */
   webDist?: string;
   /** Serve agents (distribution); default true. */
@@ -76,6 +84,13 @@ function cookieOf(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
+/** Constant-time comparison of two secrets. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** The bearer token of a request, if any. */
 export function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -83,19 +98,56 @@ export function bearerOf(request: FastifyRequest): string | undefined {
   return header.slice(7).trim() || undefined;
 }
 
-/** A tRPC error body in the shape clients parse, for errors raised outside tRPC. */
-function errorBody(error: NetloomError, httpStatus: number, trpcCode: string, jsonRpcCode: number) {
+/**
+ * info-level JSON logs (NETLOOM_LOG_LEVEL) on stdout, or appended to NETLOOM_LOG_FILE: the quick
+ * start sends them there so its login banner stays readable.
+ */
+function defaultLogger(): { level: string; file?: string } {
+  const level = process.env.NETLOOM_LOG_LEVEL ?? "info";
+  const file = process.env.NETLOOM_LOG_FILE;
+  return file ? { level, file } : { level };
+}
+
+/**
+ * A tRPC error body in the shape clients parse, for errors raised outside tRPC (body parsing,
+ * guards). Its HTTP status comes from the one code table (errors.ts); 5xx bodies carry the
+ * request id their log line has.
+ */
+function errorBody(error: NetloomError, requestId?: string) {
+  const trpcCode = trpcCodeOf(error.code);
+  const httpStatus = getHTTPStatusCodeFromError(new TRPCError({ code: trpcCode }));
   return {
-    error: {
-      message: error.message,
-      code: jsonRpcCode,
-      data: {
-        code: trpcCode,
-        httpStatus,
-        netloom: { code: error.code, problems: error.problems },
+    httpStatus,
+    body: {
+      error: {
+        message: error.message,
+        code: TRPC_ERROR_CODES_BY_KEY[trpcCode],
+        data: {
+          code: trpcCode,
+          httpStatus,
+          ...(requestId ? { requestId } : {}),
+          netloom: { code: error.code, problems: error.problems },
+        },
       },
     },
   };
+}
+
+/** Fastify's own refusals, as domain errors (their messages never carry internals). */
+function fastifyErrorOf(error: Error & { code?: string; statusCode?: number }): NetloomError {
+  if (error instanceof NetloomError) return error;
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    const message = `the request body is over the limit of ${BODY_LIMIT / 1024 / 1024} MiB`;
+    return new NetloomError("TOO_LARGE", message, [{ path: "", message }]);
+  }
+  if (error.statusCode === 415 || error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    const message = "the content type is not supported: send application/json";
+    return new NetloomError("UNSUPPORTED_MEDIA_TYPE", message, [{ path: "", message }]);
+  }
+  if (error.statusCode && error.statusCode < 500) {
+    return new NetloomError("INVALID", error.message, [{ path: "", message: error.message }]);
+  }
+  return new NetloomError("INTERNAL", "internal error");
 }
 
 /**
@@ -121,50 +173,65 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   const bootstrap = await auth.bootstrap(
     options.bootstrapToken ?? process.env.NETLOOM_BOOTSTRAP_TOKEN,
   );
-  const demo = options.demo && store.listTenants().length === 0 ? await seedDemo(services) : null;
+  const demo =
+    options.demo && store.listTenants().length === 0
+      ? await seedDemo(services, bootstrap?.email)
+      : null;
 
   const app = Fastify({
-    logger: options.logger ?? { level: process.env.NETLOOM_LOG_LEVEL ?? "info" },
+    logger: options.logger ?? defaultLogger(),
     bodyLimit: BODY_LIMIT,
+    // Every answer names its request (x-request-id); a client cannot choose the id in our logs.
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    // Behind a proxy (NETLOOM_TRUST_PROXY=1) the source address is the client's, for rate limits.
+    trustProxy: process.env.NETLOOM_TRUST_PROXY === "1",
     // tRPC batches put procedure names in the path; 10 procedures of 60 chars fit.
     routerOptions: { maxParamLength: 1000 },
   });
   const metrics = new Metrics(store);
+  services.log = app.log;
+  auth.onLoginAudit = (event) => {
+    metrics.logins.inc({ outcome: event.outcome });
+    const details = { audit: "login", ...event };
+    if (event.outcome === "success") app.log.info(details, "login succeeded");
+    else app.log.warn(details, `login ${event.outcome === "failure" ? "failed" : "rate limited"}`);
+  };
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
-    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      const message = `the request body is over the limit of ${BODY_LIMIT / 1024 / 1024} MiB`;
-      const body = errorBody(
-        new NetloomError("TOO_LARGE", message, [{ path: "", message }]),
-        413,
-        "PAYLOAD_TOO_LARGE",
-        -32013,
-      );
-      return reply.status(413).send(body);
-    }
-    if (error.statusCode && error.statusCode < 500) {
-      const body = errorBody(
-        new NetloomError("INVALID", error.message, [{ path: "", message: error.message }]),
-        error.statusCode,
-        "BAD_REQUEST",
-        -32600,
-      );
-      return reply.status(error.statusCode).send(body);
-    }
-    request.log.error({ err: error }, "unexpected error");
-    return reply
-      .status(500)
-      .send(
-        errorBody(
-          new NetloomError("INTERNAL", "internal error"),
-          500,
-          "INTERNAL_SERVER_ERROR",
-          -32603,
-        ),
-      );
+    const domain = fastifyErrorOf(error);
+    const { httpStatus, body } = errorBody(domain, request.id);
+    if (httpStatus >= 500)
+      request.log.error({ err: error, requestId: request.id }, "unexpected error");
+    return reply.status(httpStatus).send(body);
   });
 
-  const procedures = new Set(Object.keys(appRouter._def.procedures));
+  // Bodies outside tRPC (REST view) are parsed with the same depth bound as tRPC's.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    try {
+      done(null, text === "" ? undefined : parseBoundedJson(text, "the request body"));
+    } catch (error) {
+      done(error instanceof Error ? error : new Error(String(error)), undefined);
+    }
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    const refused = refuseCrossSite(
+      request,
+      bearerOf(request) !== undefined,
+      cookieOf(request, SESSION_COOKIE) !== undefined,
+    );
+    if (refused) {
+      const { httpStatus, body } = errorBody(refused);
+      return reply.status(httpStatus).send(body);
+    }
+  });
+
+  const procedures = new Set(procedureTypes(appRouter).keys());
   app.addHook("onResponse", async (request, reply) => {
     let route = request.routeOptions.url ?? "unmatched";
     if (route === "/trpc/:path") {
@@ -176,7 +243,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     metrics.duration.observe({ method: request.method, route }, seconds);
   });
 
-  const secureCookies = process.env.NETLOOM_SECURE_COOKIES === "1";
+  const alwaysSecureCookies = process.env.NETLOOM_SECURE_COOKIES === "1";
   const createContext = async ({
     req,
     res,
@@ -186,15 +253,20 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   }): Promise<Context> => {
     const token = bearerOf(req);
     const session = cookieOf(req, SESSION_COOKIE);
-    const principal = await auth.authenticate({ token, session: token ? undefined : session });
+    const credentials = { token, session: token ? undefined : session };
+    const principal = await auth.authenticate(credentials);
+    const secure = alwaysSecureCookies || isHttps(req);
     const idempotencyKey = req.headers["idempotency-key"];
     return {
       services,
       principal,
       session,
       idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey[0] : idempotencyKey,
+      credential: principal ? auth.credentialKey(credentials) : undefined,
+      clientAddress: req.ip,
+      requestId: req.id,
       setSession(value) {
-        const attributes = `Path=/; HttpOnly; SameSite=Strict${secureCookies ? "; Secure" : ""}`;
+        const attributes = `Path=/; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
         res.header(
           "set-cookie",
           value === null
@@ -206,25 +278,39 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
   };
 
   app.get("/healthz", async () => ({ ok: true, fabricGeneration: store.fabricGeneration }));
-  app.get("/metrics", async (_request, reply) => {
+  const metricsToken = process.env.NETLOOM_METRICS_TOKEN;
+  /** A metrics token, or a cloud admin's or viewer's credential, sees tenant-labelled series. */
+  const seesTenantMetrics = async (request: FastifyRequest): Promise<boolean> => {
+    const token = bearerOf(request);
+    if (metricsToken && token && sameSecret(token, metricsToken)) return true;
+    const session = cookieOf(request, SESSION_COOKIE);
+    const principal = await auth.authenticate({ token, session: token ? undefined : session });
+    return principal !== null && seesAllTenants(principal);
+  };
+  app.get("/metrics", async (request, reply) => {
     reply.header("content-type", metrics.registry.contentType);
-    return metrics.registry.metrics();
+    const exposition = await metrics.registry.metrics();
+    return (await seesTenantMetrics(request)) ? exposition : withoutTenantSeries(exposition);
   });
+
+  /** Every 5xx a procedure answers is logged once, with the id its answer carries. */
+  const logUnexpected = (error: unknown, procedure: string, requestId: string) => {
+    if (
+      error instanceof TRPCError &&
+      error.code === "INTERNAL_SERVER_ERROR" &&
+      !(error.cause instanceof NetloomError)
+    ) {
+      app.log.error({ err: error.cause ?? error, procedure, requestId }, "procedure failed");
+    }
+  };
 
   await registerTrpcHttp(app, {
     createContext: ({ req, res }) => createContext({ req, res }),
-    onError(error, procedure) {
-      if (
-        error instanceof TRPCError &&
-        error.code === "INTERNAL_SERVER_ERROR" &&
-        !(error.cause instanceof NetloomError)
-      ) {
-        app.log.error({ err: error.cause ?? error, procedure }, "procedure failed");
-      }
-    },
+    onError: logUnexpected,
   });
 
-  await registerOpenApi(app, createContext);
+  await registerOpenApi(app, createContext, logUnexpected);
+  await registerOpenStack(app, { store, auth, db });
 
   const webDist = options.webDist ?? path.resolve(here, "../../web/dist");
   if (existsSync(path.join(webDist, "index.html"))) {

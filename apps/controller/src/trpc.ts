@@ -3,8 +3,10 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { OpenApiMeta } from "trpc-to-openapi";
+import { ZodError } from "zod";
 import type { Principal } from "./auth/principal";
 import type { AuthService } from "./auth/service";
+import { untilAborted } from "./auth/streams";
 import { unavailableOr } from "./db";
 import { domainErrorOf, type NetloomErrorData, trpcCodeOf } from "./errors";
 import type { ControllerEvents } from "./events";
@@ -17,6 +19,8 @@ export interface Services {
   auth: AuthService;
   events: ControllerEvents;
   reach: Reach;
+  /** The server's logger (absent for bare in-process services). */
+  log?: { error(details: object, message: string): void } | undefined;
   /** Fabric status from distribution, when it is registered. */
   fabricStatus?: () => Promise<unknown>;
 }
@@ -29,6 +33,12 @@ export interface Context {
   session?: string | undefined;
   /** The request's `Idempotency-Key` header: creates and applies answer a retry once. */
   idempotencyKey?: string | undefined;
+  /** Which credential authenticated the call (`AuthService.credentialKey`): ends its streams. */
+  credential?: string | undefined;
+  /** The caller's address (rate limits, audit); absent for in-process callers. */
+  clientAddress?: string | undefined;
+  /** The HTTP request's id, also in its log lines and `x-request-id`. */
+  requestId?: string | undefined;
   /** Sets (value) or clears (null) the session cookie; absent for in-process callers. */
   setSession?: ((value: string | null) => void) | undefined;
 }
@@ -42,7 +52,7 @@ const t = initTRPC
      * `{code, problems}` for clients. Unexpected errors keep their cause in the log, not on the
      * wire.
      */
-    errorFormatter({ shape, error }) {
+    errorFormatter({ shape, error, ctx }) {
       const domain = domainErrorOf(error.code, error.message, error.cause);
       if (!domain) {
         return {
@@ -51,6 +61,7 @@ const t = initTRPC
           data: {
             ...shape.data,
             stack: undefined,
+            requestId: ctx?.requestId,
             netloom: { code: "INTERNAL", problems: [] } satisfies NetloomErrorData,
           },
         };
@@ -58,6 +69,8 @@ const t = initTRPC
       const code = trpcCodeOf(domain.code);
       return {
         ...shape,
+        // A zod failure's own message is its issues as JSON: say the problems instead.
+        message: error.cause instanceof ZodError ? problemsMessage(domain) : shape.message,
         code: TRPC_ERROR_CODES_BY_KEY[code],
         data: {
           ...shape.data,
@@ -69,6 +82,13 @@ const t = initTRPC
       };
     },
   });
+
+function problemsMessage(domain: NetloomErrorData): string {
+  const lines = domain.problems.map((problem) =>
+    problem.path ? `${problem.path}: ${problem.message}` : problem.message,
+  );
+  return lines.join("\n") || "invalid input";
+}
 
 export const router = t.router;
 export const middleware = t.middleware;
@@ -91,10 +111,27 @@ const domainErrors = t.middleware(async ({ next }) => {
 /** No authentication needed (login, health). */
 export const publicProcedure = t.procedure.use(domainErrors);
 
-/** Any authenticated caller; `ctx.principal` is set. */
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.principal) {
+/**
+ * Any authenticated caller; `ctx.principal` is set. A subscription's stream is registered with
+ * the auth service and ends at once when the caller's roles change or its credential is revoked
+ * (its principal, and so its filter, was fixed when it opened).
+ */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next, type }) => {
+  const principal = ctx.principal;
+  if (!principal) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "log in or send a bearer token" });
   }
-  return next({ ctx: { ...ctx, principal: ctx.principal } });
+  const result = await next({ ctx: { ...ctx, principal } });
+  if (type !== "subscription" || !result.ok || !isAsyncIterable(result.data)) return result;
+  const lease = ctx.services.auth.streams.register(principal.userId, ctx.credential);
+  const data = untilAborted(result.data, lease.signal, {
+    onEnd: lease.release,
+    onCleanupError: (error) =>
+      ctx.services.log?.error({ err: error, userId: principal.userId }, "stream cleanup failed"),
+  });
+  return { ...result, data };
 });
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}

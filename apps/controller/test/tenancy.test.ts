@@ -73,6 +73,11 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
       scope: "tenant",
       input: { email: "alpha-admin@x.y", tenant: t, role: "tenant_admin" },
     },
+    "users.revoke": { scope: "tenant", input: { email: "alpha-admin@x.y", tenant: t } },
+    "users.setGlobalRole": {
+      scope: "admin",
+      input: { email: "alpha-admin@x.y", globalRole: "cloud_viewer" },
+    },
     "fabric.nodes.list": { scope: "fabric-read", input: undefined },
     "fabric.nodes.get": { scope: "fabric-read", input: { name: "compute-1" } },
     // Underlay, node errors and the fabric generation: cloud readers only.
@@ -108,6 +113,8 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
     },
     "reach.check": { scope: "tenant", input: { tenant: t, expect: [] } },
     "reach.matrix": { scope: "tenant", input: { tenant: t } },
+    "layout.get": { scope: "tenant", input: { tenant: t } },
+    "layout.save": { scope: "tenant", input: { tenant: t, positions: { "net:x": { x: 1, y: 2 } } } },
   };
   const row = table[path];
   if (!row) throw new Error(`procedure ${path} has no tenancy row in this test: add one`);

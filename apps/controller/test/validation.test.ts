@@ -443,7 +443,9 @@ describe("spec section 3: bad input is refused whole, by path, nothing stored", 
 
     it("serves /healthz and /metrics", async () => {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const metrics = await (
+        await fetch(`${url}/metrics`, { headers: { authorization: "Bearer test-admin-token" } })
+      ).text();
       expect(metrics).toMatch(/netloom_http_requests_total/);
       expect(metrics).toMatch(/netloom_tenant_generation\{tenant="shop"\}/);
     });

@@ -12,7 +12,7 @@ import { type FabricNodeSpec, intentFileSchema } from "@netloom/model";
 import {
   createLinuxDriver,
   createUnderlay,
-  destroyAllNamespaces,
+  destroyOwnedNamespaces,
   labNode,
   mustRun,
   renderTenantRuleset,
@@ -22,7 +22,8 @@ import {
 } from "../src/linux";
 import { replaceTableScript } from "../src/linux/nft";
 
-const TAG = "bench-";
+// Its own owner tag: the bench never touches a lab or a test run.
+const TAG = `bench_${process.pid.toString(36)}`;
 const WORKLOADS = 100;
 
 function intentWith(ports: string) {
@@ -81,7 +82,7 @@ function median(values: number[]): number {
 }
 
 async function main() {
-  await destroyAllNamespaces(`nl-${TAG}`);
+  await destroyOwnedNamespaces(TAG);
   const before = configsFor("80");
 
   const upStart = performance.now();
@@ -143,7 +144,7 @@ async function main() {
   const nftApplyMs = median(samples);
 
   for (const driver of drivers) await driver.teardown();
-  await destroyAllNamespaces(`nl-${TAG}`);
+  await destroyOwnedNamespaces(TAG);
   process.stdout.write(
     `${JSON.stringify({
       lab_up_100_ms: Math.round(labUpMs),
@@ -154,7 +155,7 @@ async function main() {
 }
 
 main().catch(async (error: unknown) => {
-  await destroyAllNamespaces(`nl-${TAG}`);
+  await destroyOwnedNamespaces(TAG);
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

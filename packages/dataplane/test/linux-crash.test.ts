@@ -5,8 +5,8 @@ import path from "node:path";
 import type { NodeConfig } from "@netloom/compiler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  destroyAllNamespaces,
-  listAllNamespaces,
+  destroyOwnedNamespaces,
+  listNamespaces,
   mustRun,
   probe,
   tenantNamespace,
@@ -18,10 +18,11 @@ import {
   linuxSkipReason,
   nodeDriver,
   tenantInput,
+  testOwner,
   workloadNs,
 } from "./linux-helpers";
 
-const TAG = "tc-";
+const TAG = testOwner("tc");
 const skipReason = await linuxSkipReason();
 if (skipReason) console.warn(`linux crash tests skipped: ${skipReason}`);
 
@@ -77,7 +78,7 @@ describe.skipIf(skipReason !== undefined)(
       lab = await driverLab(TAG, 2);
     });
     afterAll(async () => {
-      await destroyAllNamespaces(`nl-${TAG}`);
+      await destroyOwnedNamespaces(TAG);
     });
 
     /** The first node with a fresh driver of its own (the lab's drivers stay unused). */
@@ -108,7 +109,7 @@ describe.skipIf(skipReason !== undefined)(
       for (const afterMs of [30, 120, 250]) {
         outputs.push(await applyAndKill(bigConfig, node1.namespace, node1.underlay, afterMs));
       }
-      const leftovers = await listAllNamespaces(`${node1.namespace}-`);
+      const leftovers = await listNamespaces(`${node1.namespace}-`);
       expect(leftovers.length).toBeGreaterThan(0);
 
       const smallConfigs = compileFor(lab.nodes, small).nodes;
@@ -124,7 +125,7 @@ describe.skipIf(skipReason !== undefined)(
         tenantNamespace(node1.namespace, alphaKey),
         ...[0, 2, 4].map((i) => workloadNs(node1, "t-alpha", `w${i}`)),
       ].sort();
-      expect((await listAllNamespaces(`${node1.namespace}-`)).sort()).toEqual(expected);
+      expect((await listNamespaces(`${node1.namespace}-`)).sort()).toEqual(expected);
       // No VXLAN device stranded in the node namespace, none of beta's anywhere.
       const nodeLinks = await mustRun(["ip", "-n", node1.namespace, "-br", "link"]);
       expect(nodeLinks).not.toMatch(/^vx/m);

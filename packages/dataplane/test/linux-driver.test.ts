@@ -6,9 +6,10 @@ import { type Protocol, parseDocument, parseExpectFileOrThrow } from "@netloom/m
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHARED_EXAMPLES } from "../../../test-support/shared";
 import {
-  destroyAllNamespaces,
-  listAllNamespaces,
+  destroyOwnedNamespaces,
+  listNamespaces,
   mustRun,
+  ownerPrefix,
   probe,
   probeFlowOnLab,
   tenantNamespace,
@@ -21,10 +22,11 @@ import {
   loadIntent,
   nodeDriver,
   tenantInput,
+  testOwner,
   workloadNs,
 } from "./linux-helpers";
 
-const TAG = "td-";
+const TAG = testOwner("td");
 
 const skipReason = await linuxSkipReason();
 if (skipReason) console.warn(`linux dataplane tests skipped: ${skipReason}`);
@@ -117,7 +119,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
 
   afterAll(async () => {
     for (const driver of lab?.drivers ?? []) await driver.teardown();
-    await destroyAllNamespaces(`nl-${TAG}`);
+    await destroyOwnedNamespaces(TAG);
   });
 
   it("carries TCP across nodes inside one network", async () => {
@@ -239,7 +241,7 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
       const traced = trace(compiled, "shop", { tenant: "shop", ...flow });
       const got = await probeFlowOnLab(flow, "shop", Object.values(compiled.nodes), {
         nodes: lab.nodes,
-        tag: TAG,
+        owner: TAG,
       });
       rows.push(
         `${flow.from}->${flow.to} ${flow.protocol}/${flow.port ?? "-"}: ${got}/${traced.verdict}`,
@@ -261,15 +263,15 @@ describe.skipIf(skipReason !== undefined)("linux driver on two nodes", () => {
     };
     await restarted.apply(withoutBlue, 2);
     const blueKey = config.tenants.find((tenant) => tenant.tenantId === "t-blue")?.tenantKey ?? "";
-    const left = await listAllNamespaces(`${node2.namespace}-`);
+    const left = await listNamespaces(`${node2.namespace}-`);
     expect(left).not.toContain(tenantNamespace(node2.namespace, blueKey));
     expect(left).not.toContain(ns("t-blue", "b"));
     expect(left).toContain(ns("t-red", "b"));
 
     for (const driver of lab.drivers) await driver.teardown();
     await restarted.teardown();
-    expect(await listAllNamespaces(`${node2.namespace}-`)).toEqual([]);
-    await destroyAllNamespaces(`nl-${TAG}`);
-    expect(await listAllNamespaces(`nl-${TAG}`)).toEqual([]);
+    expect(await listNamespaces(`${node2.namespace}-`)).toEqual([]);
+    await destroyOwnedNamespaces(TAG);
+    expect(await listNamespaces(ownerPrefix(TAG))).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import {
 import {
   createLinuxDriver,
   createUnderlay,
-  destroyAllNamespaces,
+  destroyOwnedNamespaces,
   labNode,
   runCommand,
   type UnderlayNode,
@@ -54,13 +54,19 @@ export function compileFor(nodes: readonly UnderlayNode[], tenants: TenantInput[
 }
 
 /**
- * A lab at driver level: underlay, node namespaces, one driver per node. `tag` keeps it apart
- * from the user's lab and other test files (all its namespaces start with `nl-<tag>`).
+ * The owner tag of one test file's run: `<label>_<pid>`. The underscore keeps it apart from
+ * every lab name, the pid from the same test run at the same time from another checkout.
  */
-export async function driverLab(tag: string, count: number, outsideUnderlay?: string) {
-  await destroyAllNamespaces(`nl-${tag}`);
-  const nodes = Array.from({ length: count }, (_, i) => labNode(i + 1, tag));
-  await createUnderlay(nodes, underlayNamespace(tag));
+export const testOwner = (label: string) => `${label}_${process.pid.toString(36)}`;
+
+/**
+ * A lab at driver level: underlay, node namespaces, one driver per node, all owned by `owner`
+ * (namespaces `nl-<owner>.…`), apart from every lab and every other test run.
+ */
+export async function driverLab(owner: string, count: number, outsideUnderlay?: string) {
+  await destroyOwnedNamespaces(owner);
+  const nodes = Array.from({ length: count }, (_, i) => labNode(i + 1, owner));
+  await createUnderlay(nodes, underlayNamespace(owner));
   const drivers = nodes.map((node) => nodeDriver(node, outsideUnderlay));
   return { nodes, drivers };
 }

@@ -4,16 +4,24 @@ import { trace } from "@netloom/compiler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createOutsideHost,
-  destroyAllNamespaces,
-  listAllNamespaces,
+  destroyOwnedNamespaces,
+  listNamespaces,
   OUTSIDE_UNDERLAY,
+  ownerPrefix,
   probeFlowOnLab,
   runCommand,
   underlayNamespace,
 } from "../src/linux";
-import { compileFor, driverLab, intentOf, linuxSkipReason, workloadNs } from "./linux-helpers";
+import {
+  compileFor,
+  driverLab,
+  intentOf,
+  linuxSkipReason,
+  testOwner,
+  workloadNs,
+} from "./linux-helpers";
 
-const TAG = "ts-";
+const TAG = testOwner("ts");
 const skipReason = await linuxSkipReason();
 if (skipReason) console.warn(`linux dataplane service tests skipped: ${skipReason}`);
 
@@ -135,7 +143,7 @@ describe.skipIf(skipReason !== undefined)("linux driver services on two nodes", 
 
   afterAll(async () => {
     for (const driver of lab?.drivers ?? []) await driver.teardown();
-    await destroyAllNamespaces(`nl-${TAG}`);
+    await destroyOwnedNamespaces(TAG);
   });
 
   it("agrees with the compiler's trace on policies, firewalls, routers, LB, FIP, NAT, DNS", async () => {
@@ -146,7 +154,7 @@ describe.skipIf(skipReason !== undefined)("linux driver services on two nodes", 
       const traced = trace(compiled, "acme", flow);
       const got = await probeFlowOnLab(flow, "acme", Object.values(compiled.nodes), {
         nodes: lab.nodes,
-        tag: TAG,
+        owner: TAG,
       });
       const row = `${flow.from} -> ${flow.to} ${flow.protocol}/${flow.port ?? "-"}: dataplane ${got}, trace ${traced.verdict} (${traced.reason})`;
       rows.push(row);
@@ -190,14 +198,15 @@ describe.skipIf(skipReason !== undefined)("linux driver services on two nodes", 
 
   it("stops the DNS responder and leaves no namespace after teardown", async () => {
     for (const driver of lab.drivers) await driver.teardown();
-    const left = await listAllNamespaces(`${lab.nodes[0]?.namespace ?? "?"}-`);
+    const left = await listNamespaces(`${lab.nodes[0]?.namespace ?? "?"}-`);
     expect(left).toEqual([]);
     // No responder of this lab survives (its command line names the lab's namespaces).
     const survivors: string[] = [];
     for (const pid of await readdir("/proc")) {
       if (!/^\d+$/.test(pid)) continue;
       const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-      if (cmdline.includes("netloom-dns") && cmdline.includes(`nl-${TAG}`)) survivors.push(pid);
+      if (cmdline.includes("netloom-dns") && cmdline.includes(ownerPrefix(TAG)))
+        survivors.push(pid);
     }
     expect(survivors).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { resolveConnection } from "../connection";
 import { readDocument } from "../files";
 import { formatCheck } from "../format";
 import { type CommandIo, EXIT, type ExitCode } from "../io";
-import { checkDataplane } from "../lab";
+import { checkDataplane, labNameOf } from "../lab";
 import { type ParsedArgs, required } from "../run";
 
 /**
@@ -21,6 +21,7 @@ export async function checkCommand(args: ParsedArgs, io: CommandIo): Promise<Exi
         tenant,
         expectations,
         cwd: io.cwd,
+        labName: labNameOf(args.values.name, io.env),
         onProgress: (line) => io.stderr(`${line}\n`),
       })
     : await client.reach.check.query({ tenant, expect: expectations });

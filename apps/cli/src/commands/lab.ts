@@ -1,10 +1,10 @@
 import { createClient } from "../client";
 import { resolveConnection } from "../connection";
 import { type CommandIo, EXIT, type ExitCode, UsageError } from "../io";
-import { labDown, labUp } from "../lab";
+import { labDown, labNameOf, labUp } from "../lab";
 import type { ParsedArgs } from "../run";
 
-/** `netloom lab up --nodes N` / `netloom lab down` (spec section 4). */
+/** `netloom lab up --nodes N [--name X]` / `netloom lab down [--name X]` (spec section 4). */
 export async function labCommand(
   rest: string[],
   args: ParsedArgs,
@@ -13,17 +13,27 @@ export async function labCommand(
   const [action] = rest;
   const progress = (line: string) => io.stderr(`${line}\n`);
   if (action === "down") {
-    await labDown({ cwd: io.cwd, onProgress: progress });
+    await labDown({ cwd: io.cwd, name: labNameOf(args.values.name, io.env), onProgress: progress });
     return EXIT.ok;
   }
-  if (action !== "up") throw new UsageError("lab needs `up --nodes N` or `down`");
+  if (action !== "up")
+    throw new UsageError("lab needs `up --nodes N [--name X]` or `down [--name X]`");
   const nodes = Number(args.values.nodes ?? "2");
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200) {
     throw new UsageError(`--nodes: ${args.values.nodes} is not a node count (1-200)`);
   }
   const connection = resolveConnection(io, args.values.server);
   const client = createClient(connection);
-  const state = await labUp({ nodes, client, connection, cwd: io.cwd, onProgress: progress });
-  io.stdout(args.values.json ? `${JSON.stringify(state)}\n` : `lab up: ${nodes} nodes\n`);
+  const state = await labUp({
+    nodes,
+    name: labNameOf(args.values.name, io.env),
+    client,
+    connection,
+    cwd: io.cwd,
+    onProgress: progress,
+  });
+  io.stdout(
+    args.values.json ? `${JSON.stringify(state)}\n` : `lab ${state.name} up: ${nodes} nodes\n`,
+  );
   return EXIT.ok;
 }

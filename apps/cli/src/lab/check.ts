@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { NodeConfig } from "@netloom/compiler";
 import { type FlowToProbe, type ProbeLab, probeFlowOnLab } from "@netloom/dataplane";
 import { NetloomError, type Protocol, type Verdict } from "@netloom/model";
-import { type LabState, readLabState } from "./state";
+import { type LabState, readLabState, resolveLabName } from "./state";
 
 /** One expectation of an EXPECT file (spec section 4). */
 export interface DataplaneExpectation extends FlowToProbe {
@@ -32,8 +32,10 @@ export interface CheckDataplaneOptions {
   onProgress?: (line: string) => void;
   /** The nodes' configs; default: what each lab agent last applied (its state file). */
   configs?: NodeConfig[];
-  /** The lab; default: .netloom/lab/state.json under cwd. */
+  /** The lab; default: the lab `labName` names under cwd (.netloom/lab/<name>/state.json). */
   lab?: ProbeLab;
+  /** Which lab of cwd; absent, the only one up there (or "default"). */
+  labName?: string | undefined;
   convergeTimeoutMs?: number;
 }
 
@@ -74,10 +76,14 @@ export async function checkDataplane(
   options: CheckDataplaneOptions,
 ): Promise<{ total: number; mismatches: DataplaneMismatch[] }> {
   const progress = options.onProgress ?? (() => {});
-  const state = options.lab ? undefined : await readLabState(options.cwd);
-  const lab = options.lab ?? state;
+  const name = options.lab ? undefined : await resolveLabName(options.cwd, options.labName);
+  const state = name === undefined ? undefined : await readLabState(options.cwd, name);
+  const lab = options.lab ?? (state ? { nodes: state.nodes, owner: state.name } : undefined);
   if (!lab) {
-    throw new NetloomError("NOT_FOUND", "no lab is up here: run `netloom lab up --nodes 2` first");
+    throw new NetloomError(
+      "NOT_FOUND",
+      `no lab ${name ?? ""} is up here: run \`netloom lab up --nodes 2\` first`,
+    );
   }
   if (options.client && !options.configs) {
     const deadline = Date.now() + (options.convergeTimeoutMs ?? 30_000);

@@ -6,5 +6,14 @@ export {
   type LabStatusClient,
   probeFlow,
 } from "./check";
-export { type LabNodeState, type LabState, labStatePath, readLabState } from "./state";
+export {
+  DEFAULT_LAB_NAME,
+  type LabNodeState,
+  type LabState,
+  labNameOf,
+  labStatePath,
+  listLabs,
+  readLabState,
+  resolveLabName,
+} from "./state";
 export { type LabDownOptions, type LabFabricClient, type LabUpOptions, labDown, labUp } from "./up";

@@ -6,20 +6,24 @@ import { fileURLToPath } from "node:url";
 import {
   createOutsideHost,
   createUnderlay,
-  destroyAllNamespaces,
+  destroyNamespaces,
+  destroyOwnedNamespaces,
   labNode,
-  listAllNamespaces,
-  NAMESPACE_PREFIX,
+  listNamespaces,
   OUTSIDE_UNDERLAY,
-  UNDERLAY_NAMESPACE,
+  ownerPrefix,
+  underlayNamespace,
 } from "@netloom/dataplane";
 import { NetloomError } from "@netloom/model";
 import {
+  checkLabName,
+  DEFAULT_LAB_NAME,
   type LabNodeState,
   type LabState,
   labDir,
   labStatePath,
   readLabState,
+  resolveLabName,
   writeLabState,
 } from "./state";
 
@@ -35,10 +39,15 @@ export interface LabFabricClient {
 export interface LabUpOptions {
   /** Number of forwarding nodes, named compute-1 … compute-N. */
   nodes: number;
+  /**
+   * The lab's name (default "default"): every namespace it makes starts with `nl-<name>.`, so
+   * labs of different names stand side by side and each removes only its own.
+   */
+  name?: string | undefined;
   /** Registers the nodes in the fabric; absent, the agents register themselves. */
   client?: LabFabricClient;
   connection: { server: string; token: string | undefined };
-  /** The lab keeps its state and logs under `<cwd>/.netloom/lab`. */
+  /** The lab keeps its state and logs under `<cwd>/.netloom/lab/<name>`. */
   cwd: string;
   onProgress?: (line: string) => void;
   /** The agent's command (default: the workspace's netloom-agent through node). */
@@ -105,31 +114,38 @@ function startAgent(
 }
 
 /**
- * `netloom lab up --nodes N`: an underlay namespace with a bridge, N node namespaces at
- * 198.18.0.(10+i), the nodes registered in the fabric, one agent per node with the Linux driver.
- * Running it again replaces the lab's agents and keeps its namespaces.
+ * `netloom lab up --nodes N [--name X]`: an underlay namespace with a bridge, N node namespaces
+ * at 198.18.0.(10+i), the nodes registered in the fabric, one agent per node with the Linux
+ * driver, all named `nl-X.…`. Running it again replaces the lab's agents and keeps its
+ * namespaces; other labs are never touched.
  */
 export async function labUp(options: LabUpOptions): Promise<LabState> {
   const progress = options.onProgress ?? (() => {});
+  const name = checkLabName(options.name ?? DEFAULT_LAB_NAME);
   if (process.getuid?.() !== 0) {
     throw new NetloomError("FORBIDDEN", "lab up needs root (network namespaces)");
   }
-  const previous = await readLabState(options.cwd);
+  const previous = await readLabState(options.cwd, name);
   if (previous) {
-    progress("lab: stopping the agents of the previous lab");
+    progress(`lab ${name}: stopping the agents of the previous run`);
     await stopAgents(previous);
   }
-  const nodes = Array.from({ length: options.nodes }, (_, i) => labNode(i + 1));
+  const nodes = Array.from({ length: options.nodes }, (_, i) => labNode(i + 1, name));
   // A smaller lab than before: the nodes beyond N go, with everything behind them.
-  const beyond = (await listAllNamespaces(`${NAMESPACE_PREFIX}n-`)).filter((ns) => {
-    const index = Number.parseInt(ns.slice(`${NAMESPACE_PREFIX}n-`.length), 10);
+  const nodePrefix = `${ownerPrefix(name)}n-`;
+  const beyond = (await listNamespaces(nodePrefix)).filter((ns) => {
+    const index = Number(/^(\d+)$/.exec(ns.slice(nodePrefix.length))?.[1]);
     return Number.isInteger(index) && index > options.nodes;
   });
-  for (const ns of beyond) await destroyAllNamespaces(ns);
-  progress(`lab: underlay ${UNDERLAY_NAMESPACE} and ${nodes.length} node namespaces`);
-  await createUnderlay(nodes);
-  await createOutsideHost(UNDERLAY_NAMESPACE);
-  progress(`lab: outside host at ${OUTSIDE_UNDERLAY} (one namespace per external network)`);
+  for (const ns of beyond) {
+    await destroyNamespaces(`${ns}-`);
+    await destroyNamespaces(ns);
+  }
+  const underlay = underlayNamespace(name);
+  progress(`lab ${name}: underlay ${underlay} and ${nodes.length} node namespaces`);
+  await createUnderlay(nodes, underlay);
+  await createOutsideHost(underlay, name);
+  progress(`lab ${name}: outside host at ${OUTSIDE_UNDERLAY} (one namespace per external network)`);
 
   if (options.client) {
     progress(
@@ -144,12 +160,13 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     });
   }
 
-  const dir = labDir(options.cwd);
+  const dir = labDir(options.cwd, name);
   const state: LabState = {
-    version: 1,
+    version: 2,
+    name,
     server: options.connection.server,
     createdAt: new Date().toISOString(),
-    underlayNamespace: UNDERLAY_NAMESPACE,
+    underlayNamespace: underlay,
     nodes: [],
   };
   await writeLabState(options.cwd, state);
@@ -162,7 +179,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       `lab: ${node.name} ${node.underlay} in ${node.namespace}, agent pid ${started.agentPid}, log ${started.log}`,
     );
   }
-  progress(`lab: up, state in ${labStatePath(options.cwd)}`);
+  progress(`lab ${name}: up, state in ${labStatePath(options.cwd, name)}`);
   return state;
 }
 
@@ -206,25 +223,26 @@ function signal(pid: number, name: NodeJS.Signals) {
 
 export interface LabDownOptions {
   cwd: string;
+  /** The lab; absent, the only lab up here (or "default"). */
+  name?: string | undefined;
   onProgress?: (line: string) => void;
 }
 
-/** `netloom lab down`: stops the agents, deletes every `nl-` namespace, forgets the lab. */
+/**
+ * `netloom lab down [--name X]`: stops X's agents, deletes X's namespaces (`nl-X.…`: every
+ * table and device X made lives in one of them) and forgets X. Other labs are not touched.
+ */
 export async function labDown(options: LabDownOptions): Promise<void> {
   const progress = options.onProgress ?? (() => {});
-  const state = await readLabState(options.cwd);
+  const name = await resolveLabName(options.cwd, options.name);
+  const state = await readLabState(options.cwd, name);
   if (state) {
-    progress(`lab: stopping ${state.nodes.length} agents`);
+    progress(`lab ${name}: stopping ${state.nodes.length} agents`);
     await stopAgents(state);
   }
-  // Every namespace, table and device the lab made lives in an nl- namespace.
-  const removed = await destroyAllNamespaces();
-  progress(`lab: removed ${removed.length} namespaces`);
-  // The agents' saved configs and tokens belong to this lab: a later lab starts clean.
-  for (const node of state?.nodes ?? []) {
-    await rm(node.configFile, { force: true });
-    await rm(path.join(labDir(options.cwd), `${node.name}.token`), { force: true });
-  }
-  await rm(labStatePath(options.cwd), { force: true });
-  progress("lab: down");
+  const removed = await destroyOwnedNamespaces(name);
+  progress(`lab ${name}: removed ${removed.length} namespaces`);
+  // The agents' saved configs, tokens and logs belong to this lab: a later one starts clean.
+  await rm(labDir(options.cwd, name), { recursive: true, force: true });
+  progress(`lab ${name}: down`);
 }

@@ -1,7 +1,9 @@
 import { NetloomError } from "@netloom/model";
 import type { Db } from "../db";
 import { hashPassword, hashSecret, newSecret, verifyPassword } from "./crypto";
+import { LoginLimiter } from "./limiter";
 import type { GlobalRole, Principal, TenantRole } from "./principal";
+import { StreamRegistry } from "./streams";
 
 /** How long a login session lasts. */
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -23,11 +25,40 @@ export interface TokenView {
   lastUsedAt: string | null;
 }
 
+/** One audited login attempt (the server logs it through pino and counts it). */
+export interface LoginAudit {
+  outcome: "success" | "failure" | "rate_limited";
+  email: string;
+  address: string | undefined;
+}
+
 /** Users, password logins, sessions and API tokens. */
 export class AuthService {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  /** Open subscription streams; revocations end them. */
+  readonly streams = new StreamRegistry();
+  readonly limiter: LoginLimiter;
+  /** Called for every login attempt; the server logs and counts them. */
+  onLoginAudit: (event: LoginAudit) => void = () => undefined;
+  /** A real hash to check unknown emails against, so they take as long as known ones. */
+  private decoyHash: Promise<string> | undefined;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    options: { limiter?: LoginLimiter } = {},
+  ) {
+    this.limiter = options.limiter ?? new LoginLimiter();
+  }
+
+  /** The key of the credential a request authenticated with (cache, stream ownership). */
+  credentialKey(credentials: {
+    token?: string | undefined;
+    session?: string | undefined;
+  }): string | undefined {
+    if (credentials.token) return `t:${hashSecret(credentials.token)}`;
+    if (credentials.session) return `s:${hashSecret(credentials.session)}`;
+    return undefined;
+  }
 
   /**
    * On an empty store, creates the cloud admin and gives it `token` (or a generated one).
@@ -55,9 +86,9 @@ export class AuthService {
     session?: string | undefined;
   }): Promise<Principal | null> {
     const secret = credentials.token ?? credentials.session;
-    if (!secret) return null;
+    const key = this.credentialKey(credentials);
+    if (!secret || !key) return null;
     const kind = credentials.token ? "t" : "s";
-    const key = `${kind}:${hashSecret(secret)}`;
     const cached = this.cache.get(key);
     const now = Date.now();
     if (cached && cached.until > now) return cached.principal;
@@ -100,11 +131,33 @@ export class AuthService {
     };
   }
 
-  /** Checks a password; returns a new session secret for the cookie. */
-  async login(email: string, password: string): Promise<{ session: string; principal: Principal }> {
+  /**
+   * Checks a password; returns a new session secret for the cookie. Rate-limited per account
+   * and per source `address` (RATE_LIMITED while locked); an unknown email costs the same
+   * scrypt as a known one; every attempt is audited.
+   */
+  async login(
+    email: string,
+    password: string,
+    address?: string | undefined,
+  ): Promise<{ session: string; principal: Principal }> {
+    try {
+      this.limiter.check(email, address);
+    } catch (error) {
+      this.onLoginAudit({ outcome: "rate_limited", email, address });
+      throw error;
+    }
     const user = await this.db.prisma.user.findUnique({ where: { email } });
-    const ok = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : false;
-    if (!user || !ok) throw new NetloomError("UNAUTHENTICATED", "wrong email or password");
+    this.decoyHash ??= hashPassword(newSecret("decoy"));
+    const stored = user?.passwordHash ?? (await this.decoyHash);
+    const ok = (await verifyPassword(password, stored)) && Boolean(user?.passwordHash);
+    if (!user || !ok) {
+      this.limiter.failed(email, address);
+      this.onLoginAudit({ outcome: "failure", email, address });
+      throw new NetloomError("UNAUTHENTICATED", "wrong email or password");
+    }
+    this.limiter.succeeded(email);
+    this.onLoginAudit({ outcome: "success", email, address });
     const session = newSecret("nls");
     await this.db.prisma.session.create({
       data: {
@@ -118,9 +171,11 @@ export class AuthService {
     return { session, principal };
   }
 
+  /** Ends the session, and with it every stream it opened. */
   async logout(session: string): Promise<void> {
     await this.db.prisma.session.deleteMany({ where: { id: hashSecret(session) } });
     this.cache.delete(`s:${hashSecret(session)}`);
+    this.streams.endCredential(`s:${hashSecret(session)}`, "logged out");
   }
 
   async createToken(userId: string, name: string): Promise<TokenView & { token: string }> {
@@ -141,9 +196,11 @@ export class AuthService {
 
   /** Revokes one of the user's own tokens; another user's token answers NOT_FOUND. */
   async revokeToken(userId: string, id: string): Promise<void> {
+    const token = await this.db.prisma.apiToken.findFirst({ where: { id, userId } });
     const { count } = await this.db.prisma.apiToken.deleteMany({ where: { id, userId } });
-    if (count === 0) throw new NetloomError("NOT_FOUND", `token ${id} not found`);
+    if (count === 0 || !token) throw new NetloomError("NOT_FOUND", `token ${id} not found`);
     this.cache.clear();
+    this.streams.endCredential(`t:${token.tokenHash}`, "token revoked");
   }
 
   async listUsers(): Promise<UserView[]> {
@@ -183,14 +240,30 @@ export class AuthService {
     return { ...user, memberships: [] };
   }
 
+  /** Sets (or replaces) a user's login password. */
+  async setPassword(email: string, password: string): Promise<void> {
+    const user = await this.db.prisma.user.findUnique({ where: { email } });
+    if (!user) throw userNotFound(email);
+    const passwordHash = await hashPassword(password);
+    await this.db.prisma.user.update({ where: { id: user.id }, data: { passwordHash } });
+  }
+
+  /** Sets a user's cloud-wide role. NOT_FOUND (path `email`) for an unknown user. */
+  async setGlobalRole(email: string, globalRole: GlobalRole): Promise<UserView> {
+    const user = await this.db.prisma.user.findUnique({ where: { email } });
+    if (!user) throw userNotFound(email);
+    await this.db.prisma.user.update({ where: { id: user.id }, data: { globalRole } });
+    this.cache.clear();
+    this.streams.endUser(user.id, "role changed");
+    const view = (await this.listUsers()).find((candidate) => candidate.id === user.id);
+    if (!view) throw userNotFound(email);
+    return view;
+  }
+
   /** Gives (or with role null, takes away) a user's role in a tenant. */
   async grant(email: string, tenantId: string, role: TenantRole | null): Promise<void> {
     const user = await this.db.prisma.user.findUnique({ where: { email } });
-    if (!user) {
-      throw new NetloomError("NOT_FOUND", `user ${email} not found`, [
-        { path: "email", message: `user ${email} not found` },
-      ]);
-    }
+    if (!user) throw userNotFound(email);
     if (role === null) {
       await this.db.prisma.membership.deleteMany({ where: { userId: user.id, tenantId } });
     } else {
@@ -201,12 +274,20 @@ export class AuthService {
       });
     }
     this.cache.clear();
+    // Streams authorized under the old role end; a reconnect is authorized under the new one.
+    this.streams.endUser(user.id, "membership changed");
   }
 
   /** Drops every cached principal (after grants, revocations, tenant deletion). */
   invalidate(): void {
     this.cache.clear();
   }
+}
+
+function userNotFound(email: string): NetloomError {
+  return new NetloomError("NOT_FOUND", `user ${email} not found`, [
+    { path: "email", message: `user ${email} not found` },
+  ]);
 }
 
 function tokenView(row: {

@@ -39,7 +39,11 @@ export const authRouter = router({
     .input(credentials)
     .output(meSchema)
     .mutation(async ({ ctx, input }) => {
-      const { session, principal } = await ctx.services.auth.login(input.email, input.password);
+      const { session, principal } = await ctx.services.auth.login(
+        input.email,
+        input.password,
+        ctx.clientAddress,
+      );
       ctx.setSession?.(session);
       return meOf(principal, ctx.services.store);
     }),
@@ -48,7 +52,11 @@ export const authRouter = router({
     .input(credentials.extend({ tokenName: labelSchema.default("netloom command") }))
     .output(z.object({ token: z.string(), me: meSchema }))
     .mutation(async ({ ctx, input }) => {
-      const { principal, session } = await ctx.services.auth.login(input.email, input.password);
+      const { principal, session } = await ctx.services.auth.login(
+        input.email,
+        input.password,
+        ctx.clientAddress,
+      );
       await ctx.services.auth.logout(session);
       const token = await ctx.services.auth.createToken(principal.userId, input.tokenName);
       return { token: token.token, me: meOf(principal, ctx.services.store) };

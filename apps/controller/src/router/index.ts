@@ -2,6 +2,7 @@ import { router } from "../trpc";
 import { authRouter } from "./auth";
 import { fabricRouter } from "./fabric";
 import { intentRouter } from "./intent";
+import { layoutRouter } from "./layout";
 import { reachRouter } from "./reach";
 import {
   assertionsRouter,
@@ -32,6 +33,7 @@ export const appRouter = router({
   fabric: fabricRouter,
   intent: intentRouter,
   reach: reachRouter,
+  layout: layoutRouter,
 });
 
 export type AppRouter = typeof appRouter;

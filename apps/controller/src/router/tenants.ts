@@ -1,4 +1,4 @@
-import { nameSchema } from "@netloom/model";
+import { nameSchema, RESOURCE_KINDS, type ResourceKind } from "@netloom/model";
 import { z } from "zod";
 import { requireCloudAdmin } from "../auth/principal";
 import { tenantFor, visibleTenants } from "../auth/tenancy";
@@ -21,8 +21,60 @@ const tenantSummarySchema = z.object({
 const usageSchema = z.object({ used: quotasSchema, quotas: quotasSchema });
 const tenantSchema = tenantSummarySchema.extend(usageSchema.shape);
 
+const objectCountsSchema = z.strictObject(
+  Object.fromEntries(RESOURCE_KINDS.map((kind) => [kind, z.number().int().min(0)])) as Record<
+    ResourceKind,
+    z.ZodNumber
+  >,
+);
+/** The newest audited change of a tenant: who did what, when. */
+const lastChangeSchema = z.object({
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  generation: z.number().int(),
+});
+/** What the tenant picker and the operator console show per tenant. */
+const tenantListItemSchema = tenantSummarySchema.extend({
+  objects: z.number().int().min(0),
+  counts: objectCountsSchema,
+  lastChange: lastChangeSchema.nullable(),
+});
+
 function summary(state: TenantState) {
   return { id: state.id, name: state.name, generation: state.generation };
+}
+
+/** Objects by kind, counted from the in-memory state (no document is built). */
+function objectCounts(state: TenantState): Record<ResourceKind, number> {
+  const counts = Object.fromEntries(RESOURCE_KINDS.map((kind) => [kind, 0])) as Record<
+    ResourceKind,
+    number
+  >;
+  for (const resource of state.resources.values()) counts[resource.kind] += 1;
+  return counts;
+}
+
+async function listItem(store: Store, state: TenantState) {
+  const { events } = await store.history(state, { limit: 1 });
+  const newest = events[0];
+  return {
+    ...summary(state),
+    objects: state.resources.size,
+    counts: objectCounts(state),
+    lastChange: newest
+      ? {
+          at: newest.at,
+          actor: newest.actor,
+          action: newest.action,
+          kind: newest.kind,
+          name: newest.name,
+          generation: newest.generation,
+        }
+      : null,
+  };
 }
 
 function detail(store: Store, state: TenantState) {
@@ -31,10 +83,16 @@ function detail(store: Store, state: TenantState) {
 
 export const tenantsRouter = router({
   list: authedProcedure
-    .meta(api("GET", "/tenants", "Tenants the caller can see"))
+    .meta(api("GET", "/tenants", "Tenants the caller can see, with object counts and last change"))
     .input(z.void())
-    .output(z.array(tenantSummarySchema))
-    .query(({ ctx }) => visibleTenants(ctx.services.store, ctx.principal).map(summary)),
+    .output(z.array(tenantListItemSchema))
+    .query(({ ctx }) =>
+      Promise.all(
+        visibleTenants(ctx.services.store, ctx.principal).map((state) =>
+          listItem(ctx.services.store, state),
+        ),
+      ),
+    ),
   get: authedProcedure
     .meta(api("GET", "/tenants/{tenant}", "One tenant with quotas and usage"))
     .input(tenantRef)

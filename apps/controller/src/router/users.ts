@@ -46,4 +46,22 @@ export const usersRouter = router({
       await ctx.services.auth.grant(input.email, state.id, input.role);
       return { ok: true as const };
     }),
+  /** Takes a user's role in a tenant away; their open streams of that tenant end at once. */
+  revoke: authedProcedure
+    .input(z.object({ email: emailSchema, tenant: nameSchema }))
+    .output(okSchema)
+    .mutation(async ({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "write");
+      requireCloudAdmin(ctx.principal);
+      await ctx.services.auth.grant(input.email, state.id, null);
+      return { ok: true as const };
+    }),
+  /** Sets a user's cloud-wide role (`none` takes it away). */
+  setGlobalRole: authedProcedure
+    .input(z.object({ email: emailSchema, globalRole: globalRoleSchema }))
+    .output(userSchema)
+    .mutation(({ ctx, input }) => {
+      requireCloudAdmin(ctx.principal);
+      return ctx.services.auth.setGlobalRole(input.email, input.globalRole);
+    }),
 });

@@ -1,6 +1,5 @@
 import { ReactFlowProvider, useNodesInitialized, useReactFlow } from "@xyflow/react";
 import { useEffect, useMemo } from "react";
-import { savePositions } from "../canvas/layout";
 import { TopologyCanvas } from "../canvas/TopologyCanvas";
 import { generateTenant } from "./generate";
 
@@ -23,10 +22,8 @@ export function BenchPage({ params }: { params: URLSearchParams }) {
   const edges = Number(params.get("edges") ?? String(Math.round(nodes * 1.5)));
   const tenant = `bench-${nodes}-${edges}`;
   const generated = useMemo(() => {
-    const result = generateTenant(nodes, edges);
-    savePositions(tenant, result.positions);
-    return result;
-  }, [nodes, edges, tenant]);
+    return generateTenant(nodes, edges);
+  }, [nodes, edges]);
   useEffect(() => {
     window.__netloomBench = { nodes, edges, firstRenderMs: null };
   }, [nodes, edges]);
@@ -37,6 +34,7 @@ export function BenchPage({ params }: { params: URLSearchParams }) {
           tenant={tenant}
           readOnly={false}
           document={generated.doc}
+          positions={generated.positions}
           without={{
             minimap: params.get("minimap") === "0",
             background: params.get("background") === "0",

@@ -13,6 +13,7 @@ import {
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { draftStore, useDraft } from "../draft/store";
 import { convergenceState, convergenceSummary } from "../lib/convergence";
+import { useTRPCClient } from "../trpc";
 import { EdgeLabelLayer, edgeTypes, hoverEdge } from "./edges";
 import { estimateSize, handlesFor } from "./geometry";
 import {
@@ -24,10 +25,14 @@ import {
   type TopologyEdge,
   type TopologyNode,
 } from "./graph";
-import { autoLayout, gridPosition, loadPositions, quickLayout, savePositions } from "./layout";
+import { Legend } from "./Legend";
+import { placeInFreeSpace } from "./layered";
+import { autoLayout, boxesOf, gridPosition, placeNewNodes } from "./layout";
+import { createLayoutSync, type LayoutSync } from "./layoutDocument";
 import { lodStore, useLodTracker } from "./lod";
 import { CanvasMiniMap } from "./MiniMap";
 import { nodeTypes } from "./nodes";
+import "./canvas.css";
 import { useOverlay } from "./overlay";
 
 /** What the canvas asks its owner to do: creating things needs a dialog the owner renders. */
@@ -58,9 +63,6 @@ export const POLICY_MIME = "application/x-netloom-policy";
 
 type Position = { x: number; y: number };
 
-/** Marks the positions ref before the saved layout is read (compared by identity). */
-const NOT_LOADED: Record<string, Position> = {};
-
 /** Level of detail for the whole canvas (lod.ts), tracked once per view change. */
 const LodTracker = memo(function LodTracker({ wrapper }: { wrapper: HTMLElement | null }) {
   useLodTracker(wrapper);
@@ -81,9 +83,10 @@ const LabelLayerFinder = memo(function LabelLayerFinder({
 });
 
 /**
- * The topology canvas. Nodes are derived from the draft document; positions live in component
- * state (saved per tenant in localStorage after a drag or a layout). Dragging a node only
- * touches that node's object, so React Flow re-renders one node per frame.
+ * The topology canvas. Nodes are derived from the draft document; positions come from the
+ * tenant's layout document on the controller (layoutDocument.ts), shared by every user, and
+ * are written back after a drag, a drop or an auto-layout. Dragging a node only touches that
+ * node's object, so React Flow re-renders one node per frame.
  */
 export function TopologyCanvas({
   tenant,
@@ -92,6 +95,7 @@ export function TopologyCanvas({
   document: fixedDocument,
   onReady,
   without,
+  positions: fixedPositions,
 }: {
   tenant: string;
   readOnly: boolean;
@@ -101,6 +105,8 @@ export function TopologyCanvas({
   onReady?: (api: CanvasApi) => void;
   /** Benchmark switches: leave out the minimap or the dotted background. */
   without?: { minimap?: boolean; background?: boolean };
+  /** With `document`: where its nodes stand (nothing is loaded from or saved to the controller). */
+  positions?: Record<string, Position>;
 }) {
   const draftDoc = useDraft((s) => s.doc);
   const doc = fixedDocument ?? draftDoc;
@@ -114,28 +120,58 @@ export function TopologyCanvas({
   const [labelLayer, setLabelLayer] = useState<HTMLElement | null>(null);
   useEffect(() => () => lodStore.patch({ hoveredEdge: null }), []);
   const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, TopologyEdge> | null>(null);
-  // Loaded once, not on every render: a render per drag frame must not parse the saved layout.
-  const positionsRef = useRef<Record<string, Position>>(NOT_LOADED);
-  if (positionsRef.current === NOT_LOADED) positionsRef.current = loadPositions(tenant);
+  const positionsRef = useRef<Record<string, Position>>({});
+  /** Where new objects were dropped, until their nodes exist and get a free spot near it. */
+  const droppedAt = useRef<Record<string, Position>>({});
   const [nodes, setNodes] = useState<TopologyNode[]>([]);
   const [layoutVersion, setLayoutVersion] = useState(0);
+  const [layoutLoaded, setLayoutLoaded] = useState<string | null>(null);
+  const [layoutError, setLayoutError] = useState<string | null>(null);
+  /** The positions before the last auto-layout, while it can be undone. */
+  const [layoutUndo, setLayoutUndo] = useState<Record<string, Position> | null>(null);
+  const client = useTRPCClient();
+  const persisted = !fixedDocument;
+  const sync = useMemo<LayoutSync | null>(
+    () => (persisted ? createLayoutSync(client, tenant, !readOnly, setLayoutError) : null),
+    [client, tenant, readOnly, persisted],
+  );
 
-  // Tenant switch: positions belong to the tenant.
+  // Positions belong to the tenant: load its layout document (or take the fixed positions).
   useEffect(() => {
-    positionsRef.current = loadPositions(tenant);
-    setLayoutVersion((v) => v + 1);
-  }, [tenant]);
+    let cancelled = false;
+    setLayoutUndo(null);
+    if (!sync) {
+      positionsRef.current = { ...(fixedPositions ?? {}) };
+      setLayoutLoaded(tenant);
+      setLayoutVersion((v) => v + 1);
+      return;
+    }
+    sync.load().then(
+      (positions) => {
+        if (cancelled) return;
+        positionsRef.current = positions;
+        setLayoutLoaded(tenant);
+        setLayoutVersion((v) => v + 1);
+      },
+      (error: unknown) => {
+        if (cancelled) return;
+        console.error(`loading the layout of ${tenant} failed`, error);
+        setLayoutError("Shared layout unavailable: showing an automatic one");
+        positionsRef.current = {};
+        setLayoutLoaded(tenant);
+        setLayoutVersion((v) => v + 1);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [sync, tenant, fixedPositions]);
 
   const graph: Graph = useMemo(() => {
     void layoutVersion;
-    if (!doc) return { nodes: [], edges: [] };
+    if (!doc || layoutLoaded !== tenant) return { nodes: [], edges: [] };
     return buildGraph(doc, positionsRef.current, gridPosition);
-  }, [doc, layoutVersion]);
-
-  // Large tenants open at a working zoom on their top-left corner instead of fit-all (at 2,000
-  // nodes fit-all is 5% zoom: unreadable, and it would draw every node at once). The minimap and
-  // the Fit button still show the whole.
-  const [opening] = useState(() => openingView(graph));
+  }, [doc, layoutVersion, layoutLoaded, tenant]);
 
   // Merge the derived graph into the current nodes: untouched nodes keep their object (and so
   // their measurements and render), changed ones keep their measured size to avoid a re-measure.
@@ -183,27 +219,54 @@ export function TopologyCanvas({
     });
   }, [graph, selection]);
 
-  // First view of a tenant without saved positions: the instant network-centric layout.
+  // First view of a tenant without a stored layout: the layered layout (in a worker), stored
+  // for everyone when the viewer may write. Later, objects the layout does not know yet (added
+  // here or by someone else) get a free spot near what they attach to, or where dropped.
   const laidOut = useRef<string | null>(null);
-  const flowRef = useRef(flow);
-  flowRef.current = flow;
+  /** The opening view waits for React Flow to be ready. */
+  const [opening, setOpening] = useState<{
+    count: number;
+    positions: Record<string, Position>;
+  } | null>(null);
   useEffect(() => {
-    if (!doc || laidOut.current === tenant || graph.nodes.length === 0) return;
-    laidOut.current = tenant;
-    if (Object.keys(positionsRef.current).length > 0) return;
-    positionsRef.current = quickLayout(graph);
-    if (!fixedDocument) savePositions(tenant, positionsRef.current);
-    setLayoutVersion((v) => v + 1);
-    if (graph.nodes.length > LARGE) {
-      const view = openingView(buildGraph(doc, positionsRef.current, gridPosition));
-      setTimeout(
-        () => void flowRef.current?.setViewport(view.viewport ?? { x: 0, y: 0, zoom: 0.75 }),
-        60,
-      );
-    } else {
-      setTimeout(() => void flowRef.current?.fitView({ padding: 0.12, maxZoom: 1 }), 60);
+    if (!flow || !opening) return;
+    openView(flow, opening.count, opening.positions);
+    setOpening(null);
+  }, [flow, opening]);
+  useEffect(() => {
+    if (!doc || layoutLoaded !== tenant || graph.nodes.length === 0) return;
+    if (laidOut.current !== tenant) {
+      laidOut.current = tenant;
+      const fresh = Object.keys(positionsRef.current).length === 0;
+      if (fresh) {
+        void autoLayout(graph).then(({ positions }) => {
+          positionsRef.current = positions;
+          sync?.replace(positions);
+          setLayoutVersion((v) => v + 1);
+          setOpening({ count: graph.nodes.length, positions });
+        });
+        return;
+      }
+      setOpening({ count: graph.nodes.length, positions: positionsRef.current });
     }
-  }, [doc, graph, tenant, fixedDocument]);
+    const unplaced = graph.nodes.filter((node) => !positionsRef.current[node.id]);
+    if (unplaced.length === 0) return;
+    const boxes = boxesOf(graph, positionsRef.current);
+    const added: Record<string, Position> = {};
+    for (const node of unplaced) {
+      const wanted = droppedAt.current[node.id];
+      if (!wanted) continue;
+      delete droppedAt.current[node.id];
+      const size = estimateSize(node);
+      const at = placeInFreeSpace(wanted, size, boxes);
+      added[node.id] = at;
+      boxes.push({ ...at, ...size });
+    }
+    Object.assign(added, placeNewNodes(graph, { ...positionsRef.current, ...added }));
+    Object.assign(positionsRef.current, added);
+    sync?.move(added);
+    setLayoutVersion((v) => v + 1);
+  }, [doc, graph, tenant, layoutLoaded, sync]);
 
   // New objects (no saved position yet) land where they were dropped: record grid fallbacks
   // only when saved, so the drop position handed to `placeNode` wins.
@@ -223,18 +286,18 @@ export function TopologyCanvas({
             : node,
         );
       });
-      let moved = false;
+      const dropped: Record<string, Position> = {};
       for (const change of changes) {
-        if (change.type === "position" && change.position && change.dragging === false) {
-          moved = true;
-        }
-        if (change.type === "position" && change.position) {
-          positionsRef.current[change.id] = change.position;
-        }
+        if (change.type !== "position" || !change.position) continue;
+        positionsRef.current[change.id] = change.position;
+        if (change.dragging === false) dropped[change.id] = change.position;
       }
-      if (moved) savePositions(tenant, positionsRef.current);
+      if (Object.keys(dropped).length > 0) {
+        sync?.move(dropped);
+        setLayoutUndo(null);
+      }
     },
-    [tenant],
+    [sync],
   );
 
   const onConnect = useCallback(
@@ -318,21 +381,17 @@ export function TopologyCanvas({
     return {
       fit: () => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }),
       layout: async () => {
-        const measured: Record<string, { width: number; height: number }> = {};
-        for (const node of flow.getNodes()) {
-          if (node.measured?.width && node.measured.height) {
-            measured[node.id] = { width: node.measured.width, height: node.measured.height };
-          }
-        }
-        const positions = await autoLayout(graph, measured);
+        const before = { ...positionsRef.current };
+        const { positions, ms } = await autoLayout(graph);
         positionsRef.current = positions;
-        savePositions(tenant, positions);
+        sync?.replace(positions);
+        setLayoutUndo(before);
         setLayoutVersion((v) => v + 1);
         setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }), 60);
+        return ms;
       },
       placeNode: (id, at) => {
-        positionsRef.current[id] = at;
-        savePositions(tenant, positionsRef.current);
+        droppedAt.current[id] = at;
       },
       focus: (id) => {
         const node = flow.getNode(id);
@@ -359,7 +418,15 @@ export function TopologyCanvas({
         });
       },
     };
-  }, [flow, graph, tenant]);
+  }, [flow, graph, sync]);
+
+  const undoLayout = useCallback(() => {
+    if (!layoutUndo) return;
+    positionsRef.current = layoutUndo;
+    sync?.replace(layoutUndo);
+    setLayoutUndo(null);
+    setLayoutVersion((v) => v + 1);
+  }, [layoutUndo, sync]);
 
   useEffect(() => {
     if (api) onReady?.(api);
@@ -394,8 +461,6 @@ export function TopologyCanvas({
           onlyRenderVisibleElements
           minZoom={0.05}
           maxZoom={2}
-          fitView={opening.fit}
-          {...(opening.viewport ? { defaultViewport: opening.viewport } : {})}
           fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
           aria-label={`topology of ${tenant}`}
         >
@@ -406,6 +471,21 @@ export function TopologyCanvas({
           <Panel position="top-left">
             <FabricBadge />
           </Panel>
+          {layoutUndo || layoutError ? (
+            <Panel position="top-center">
+              <div className="nl-layout-note" role="status">
+                {layoutError ?? "Auto-layout applied."}
+                {layoutUndo ? (
+                  <button type="button" onClick={undoLayout}>
+                    Undo layout
+                  </button>
+                ) : null}
+              </div>
+            </Panel>
+          ) : null}
+          <Panel position="top-right">
+            <Legend />
+          </Panel>
         </ReactFlow>
       </EdgeLabelLayer.Provider>
     </div>
@@ -415,19 +495,28 @@ export function TopologyCanvas({
 /** Above this many nodes a tenant is "large": opening view and minimap change (see above). */
 const LARGE = 400;
 
-function openingView(graph: Graph): {
-  fit: boolean;
-  viewport?: { x: number; y: number; zoom: number };
-} {
-  if (graph.nodes.length <= LARGE) return { fit: true };
+/**
+ * The first view of a tenant: fit-all, except that large tenants open at a working zoom on
+ * their top-left corner (at 2,000 nodes fit-all is 5% zoom: unreadable, and it would draw every
+ * node at once). The minimap and the Fit button still show the whole.
+ */
+function openView(
+  flow: ReactFlowInstance<TopologyNode, TopologyEdge>,
+  count: number,
+  positions: Record<string, Position>,
+): void {
+  if (count <= LARGE) {
+    setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1 }), 60);
+    return;
+  }
   let minX = Number.POSITIVE_INFINITY;
   let minY = Number.POSITIVE_INFINITY;
-  for (const node of graph.nodes) {
-    minX = Math.min(minX, node.position.x);
-    minY = Math.min(minY, node.position.y);
+  for (const at of Object.values(positions)) {
+    minX = Math.min(minX, at.x);
+    minY = Math.min(minY, at.y);
   }
   const zoom = 0.75;
-  return { fit: false, viewport: { x: -minX * zoom + 40, y: -minY * zoom + 40, zoom } };
+  void flow.setViewport({ x: -minX * zoom + 40, y: -minY * zoom + 40, zoom });
 }
 
 /** Node data are flat records of spec objects and name lists; compare one level deep. */
@@ -472,7 +561,9 @@ function FabricBadge() {
 /** Imperative handles the toolbar and panels use. */
 export interface CanvasApi {
   fit: () => void;
-  layout: () => Promise<void>;
+  /** Runs the auto-layout (undoable); answers the milliseconds the layout took. */
+  layout: () => Promise<number>;
+  /** A new object was dropped at `at`: its node goes to the nearest free spot there. */
   placeNode: (id: string, at: Position) => void;
   focus: (id: string) => void;
   /** Fits the view to these nodes (a traced path). */

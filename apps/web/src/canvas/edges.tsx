@@ -1,6 +1,7 @@
-import { BaseEdge, type EdgeProps, getBezierPath, getStraightPath } from "@xyflow/react";
+import { BaseEdge, type EdgeProps, useInternalNode } from "@xyflow/react";
 import { createContext, memo, useContext } from "react";
 import { createPortal } from "react-dom";
+import { linkPath, policyPath, type Rect } from "./edgeGeometry";
 import type { LinkFlowEdge, PolicyFlowEdge } from "./graph";
 import { Icon } from "./icons";
 import { lodStore, useLod } from "./lod";
@@ -34,20 +35,31 @@ function useEdgeTrace(id: string): string {
 }
 
 /**
+ * The box a node is drawn in, in flow coordinates. Edges run between node borders (not fixed
+ * handles), so they stay attached whichever way the nodes are arranged. Selecting primitives
+ * keeps an edge from re-rendering while its nodes stand still.
+ */
+function useNodeRect(id: string): Rect | null {
+  const node = useInternalNode(id);
+  if (!node) return null;
+  const width = node.measured.width ?? node.width ?? 0;
+  const height = node.measured.height ?? node.height ?? 0;
+  const at = node.internals.positionAbsolute;
+  return { x: at.x, y: at.y, width, height };
+}
+
+/**
  * A policy between two networks: its name, rule count and service chain ride on the edge. The
  * label is a drop target for services (firewall/LB/NAT dropped here join the chain).
  */
 export const PolicyEdge = memo(function PolicyEdge(props: EdgeProps<PolicyFlowEdge>) {
-  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } =
-    props;
-  const [path, labelX, labelY] = getBezierPath({
-    sourceX,
-    sourceY,
-    targetX,
-    targetY,
-    sourcePosition,
-    targetPosition,
-  });
+  const { id, source, target, data, selected } = props;
+  const sourceRect = useNodeRect(source);
+  const targetRect = useNodeRect(target);
+  const [path, labelX, labelY] =
+    sourceRect && targetRect
+      ? policyPath(sourceRect, targetRect, data?.lane ?? 0, data?.lanes ?? 1)
+      : ["", 0, 0];
   const trace = useEdgeTrace(id);
   // One boolean per edge: re-renders only when this edge's label appears or goes.
   const showLabel = useLod((s) => !(s.low || s.dense) || s.hoveredEdge === id);
@@ -99,8 +111,10 @@ function serviceChain(policy: NonNullable<PolicyFlowEdge["data"]>["policy"]): st
 }
 
 export const LinkEdge = memo(function LinkEdge(props: EdgeProps<LinkFlowEdge>) {
-  const { id, sourceX, sourceY, targetX, targetY, data } = props;
-  const [path] = getStraightPath({ sourceX, sourceY, targetX, targetY });
+  const { id, source, target, data } = props;
+  const sourceRect = useNodeRect(source);
+  const targetRect = useNodeRect(target);
+  const path = sourceRect && targetRect ? linkPath(sourceRect, targetRect) : "";
   const trace = useEdgeTrace(id);
   return (
     <BaseEdge

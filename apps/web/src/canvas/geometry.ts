@@ -11,9 +11,9 @@ export const NODE_WIDTH: Record<NonNullable<TopologyNode["type"]>, number> = {
   network: 220,
   workload: 180,
   service: 190,
-  router: 150,
-  pool: 160,
-  fip: 140,
+  router: 170,
+  pool: 180,
+  fip: 160,
 };
 
 const HEAD = 30;
@@ -39,7 +39,8 @@ export function estimateSize(node: TopologyNode): { width: number; height: numbe
     case "service":
       return { width, height: 2 + HEAD + 21 };
     default:
-      return { width, height: 2 + HEAD };
+      // Room for a name drawn large when zoomed out (lod.ts).
+      return { width, height: 2 + HEAD + 10 };
   }
 }
 

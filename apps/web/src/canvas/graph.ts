@@ -48,7 +48,15 @@ export type TopologyNode =
   | PoolFlowNode
   | FipFlowNode;
 
-export type PolicyEdgeData = { kind: "policy"; policy: Policy; a: string; b: string };
+export type PolicyEdgeData = {
+  kind: "policy";
+  policy: Policy;
+  a: string;
+  b: string;
+  /** Parallel policies between the same two networks fan apart: this one's place among them. */
+  lane: number;
+  lanes: number;
+};
 export type LinkEdgeData = { kind: "link"; role: LinkRole; owner: string };
 export type LinkRole = "interface" | "router" | "service" | "pool" | "fip" | "nat-outside";
 export type PolicyFlowEdge = Edge<PolicyEdgeData, "policy">;
@@ -244,16 +252,35 @@ export function buildGraph(
           target: nodeId.network(b),
           sourceHandle: "right",
           targetHandle: "left",
-          data: { kind: "policy", policy, a, b },
+          data: { kind: "policy", policy, a, b, lane: 0, lanes: 1 },
         });
       }
     }
   }
+  fanParallelPolicies(edges);
 
   return { nodes, edges };
 }
 
 const NO_POLICIES: string[] = [];
+
+/** Numbers the policy edges that join the same two networks (either way) so they fan apart. */
+function fanParallelPolicies(edges: TopologyEdge[]): void {
+  const groups = new Map<string, PolicyFlowEdge[]>();
+  for (const edge of edges) {
+    if (edge.type !== "policy") continue;
+    const key = [edge.source, edge.target].sort().join("\u0000");
+    const group = groups.get(key);
+    if (group) group.push(edge);
+    else groups.set(key, [edge]);
+  }
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    group.forEach((edge, lane) => {
+      if (edge.data) edge.data = { ...edge.data, lane, lanes: group.length };
+    });
+  }
+}
 
 export function policyEdgeId(policy: string, a: string, b: string): string {
   return `pol:${policy}:${a}:${b}`;

@@ -19,8 +19,14 @@ export interface LodState {
   hoveredEdge: string | null;
 }
 
-/** Below this zoom nodes draw only their title (level of detail). */
-export const LOW_ZOOM = 0.45;
+/**
+ * Text is never drawn below 11 px on screen (issue 10 §3). The smallest text inside nodes and
+ * on edge labels is 11.5 px (canvas.css), so below this zoom it would be: nodes then draw only
+ * their names, scaled up to stay 11 px on screen (`--nl-zoom`), and their details become
+ * shapes. Below TINY_ZOOM even names would outgrow their nodes: shapes only.
+ */
+export const LOW_ZOOM = 11 / 11.5;
+export const TINY_ZOOM = 0.3;
 
 /**
  * Policy labels are drawn while at most this many policy edges have their middle in view; past
@@ -86,10 +92,15 @@ export function useLodTracker(wrapper: HTMLElement | null): void {
       const wasDense = lodStore.getState().dense;
       const count = policyEdgesInView(state, LABEL_BUDGET);
       const dense = wasDense ? count > LABEL_BUDGET_BACK : count > LABEL_BUDGET;
-      const low = state.transform[2] < LOW_ZOOM;
+      const zoom = state.transform[2];
+      const low = zoom < LOW_ZOOM;
       lodStore.patch({ low, dense });
       wrapper?.classList.toggle("lod-low", low);
+      wrapper?.classList.toggle("lod-tiny", zoom < TINY_ZOOM);
       wrapper?.classList.toggle("lod-dense", dense);
+      if (wrapper && wrapper.style.getPropertyValue("--nl-zoom") !== String(zoom)) {
+        wrapper.style.setProperty("--nl-zoom", String(zoom));
+      }
     };
     const update = (state: ReactFlowState) => {
       const viewChanged =

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import type { NodeConfig, RuleId } from "@netloom/compiler";
 import { NetloomError } from "@netloom/model";
@@ -15,6 +16,7 @@ import {
 } from "./exec";
 import { type NodeLayout, nodeLayout, type TenantLayout } from "./layout";
 import {
+  deviceMarker,
   NAMESPACE_PREFIX,
   NFT_TABLE,
   nodeOverlayMac,
@@ -62,6 +64,7 @@ async function listNamespaces(prefix: string): Promise<string[]> {
 
 interface LinkInfo {
   ifname: string;
+  ifalias?: string;
 }
 interface RouteInfo {
   dst: string;
@@ -70,6 +73,16 @@ interface RouteInfo {
 async function linkNames(namespace: string | undefined): Promise<Set<string>> {
   const links = (await ipJson(namespace, ["link", "show"])) as LinkInfo[];
   return new Set(links.map((link) => link.ifname));
+}
+
+/** VXLAN devices in a node namespace that carry `marker`: the only ones a driver may sweep. */
+async function markedVxlans(namespace: string | undefined, marker: string): Promise<Set<string>> {
+  const links = (await ipJson(namespace, ["link", "show"])) as LinkInfo[];
+  return new Set(
+    links
+      .filter((link) => /^vx\d+$/.test(link.ifname) && link.ifalias === marker)
+      .map((link) => link.ifname),
+  );
 }
 
 async function hostRoutes(namespace: string): Promise<Set<string>> {
@@ -163,6 +176,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
   const prefix =
     options.namespacePrefix ?? options.nodeNamespace ?? `${NAMESPACE_PREFIX}${options.node}`;
   const ownPrefix = `${prefix}-`;
+  const marker = deviceMarker(prefix);
   const nodeNs = options.nodeNamespace;
   const vxlanPort = options.vxlanPort ?? 4789;
   const parallelism = options.parallelism ?? 8;
@@ -202,6 +216,8 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
         nodeLines.push(
           `link add ${vxlan.device} address ${nodeOverlayMac(options.underlayIp)} type vxlan ` +
             `id ${vxlan.vni} local ${options.underlayIp} dstport ${vxlanPort} nolearning`,
+          // Marked as ours: the node namespace may be the host's, with others' devices in it.
+          `link set ${vxlan.device} alias ${marker}`,
         );
       }
       // Moved after creation: the UDP socket stays in the node namespace, the tenant sees
@@ -351,14 +367,14 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
         tenant.networks.map((network) => vxlanDevice(network.vni)),
       ),
     );
-    const strayVxlans = [...nodeLinks].filter(
-      (name) => /^vx\d+$/.test(name) && !wantedVxlans.has(name),
-    );
-    if (strayVxlans.length > 0) {
-      const leftInNode = await linkNames(nodeNs);
+    if (checkNode) {
+      // What a killed run made and never moved into its tenant namespace: ours by the marker.
+      const strayVxlans = [...(await markedVxlans(nodeNs, marker))].filter(
+        (name) => !wantedVxlans.has(name),
+      );
       await ipBatch(
         nodeNs,
-        strayVxlans.filter((name) => leftInNode.has(name)).map((name) => `link del ${name}`),
+        strayVxlans.map((name) => `link del ${name}`),
       );
     }
     if (checkNode) nodeChecked = true;
@@ -440,10 +456,8 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
         "nft",
         "-j",
         "list",
+        // Every table's: port security counts in the arp table too.
         "counters",
-        "table",
-        "inet",
-        NFT_TABLE,
       ]);
       if (result.code !== 0) return;
       const counts = byTenant[tenantId] ?? {};
@@ -463,11 +477,15 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
       undefined,
       namespaces.map((ns) => `netns del ${ns}`),
     );
-    const nodeLinks = await linkNames(nodeNs).catch(() => new Set<string>());
-    await ipBatch(
-      nodeNs,
-      [...nodeLinks].filter((name) => /^vx\d+$/.test(name)).map((name) => `link del ${name}`),
-    ).catch(() => undefined);
+    // The node namespace may be gone already (a lab taken down first): nothing of ours is left.
+    const nodeGone = nodeNs !== undefined && !existsSync(`${NETNS_DIR}/${nodeNs}`);
+    if (!nodeGone) {
+      const strayVxlans = await markedVxlans(nodeNs, marker);
+      await ipBatch(
+        nodeNs,
+        [...strayVxlans].map((name) => `link del ${name}`),
+      );
+    }
     for (const ns of namespaces) forget(ns);
   }
 

@@ -29,8 +29,8 @@ export interface FlowToProbe {
 /** The lab's nodes (name, namespace standing for the host, underlay address). */
 export interface ProbeLab {
   nodes: { name: string; namespace: string; underlay: string }[];
-  /** Tag of the lab's namespaces (tests); "" for `netloom lab`. */
-  tag?: string;
+  /** Owner of the lab's namespaces: the lab's name (or a test run's tag). */
+  owner: string;
 }
 
 interface Port {
@@ -207,7 +207,7 @@ export async function probeFlowOnLab(
         routes: outsideRoutes(index, from.network),
         addresses: [from.address],
       },
-      lab.tag,
+      lab.owner,
     );
     sourceIp = from.address;
   } else {
@@ -262,7 +262,7 @@ export async function probeFlowOnLab(
             routes: { ...outsideRoutes(index, network), ...natRoutes(index, sourcePort, network) },
             addresses: [],
           },
-          lab.tag,
+          lab.owner,
         );
       }
       return probe({
@@ -287,7 +287,7 @@ export async function probeFlowOnLab(
           },
           addresses: [to.address],
         },
-        lab.tag,
+        lab.owner,
       );
       return probe({
         ...base,

@@ -2,8 +2,11 @@ export { createLinuxDriver, type LinuxDriverOptions } from "./driver";
 export { mustRun, runCommand } from "./exec";
 export { type FlowToProbe, type ProbeLab, probeFlowOnLab } from "./flows";
 export {
+  deviceMarker,
+  LAB_NAME_PATTERN,
   NAMESPACE_PREFIX,
   NFT_TABLE,
+  ownerPrefix,
   portDevice,
   tenantNamespace,
   vxlanDevice,
@@ -22,10 +25,10 @@ export {
 export { type Listener, type ProbeSpec, probe, sendProbe, startListener } from "./probe";
 export {
   createUnderlay,
-  destroyAllNamespaces,
+  destroyNamespaces,
+  destroyOwnedNamespaces,
   labNode,
-  listAllNamespaces,
-  UNDERLAY_NAMESPACE,
+  listNamespaces,
   type UnderlayNode,
   underlayNamespace,
 } from "./underlay";

@@ -9,6 +9,25 @@ import { createHash } from "node:crypto";
 /** Every namespace netloom makes starts with this, so cleanup can find them. */
 export const NAMESPACE_PREFIX = "nl-";
 
+/**
+ * A lab's name: its namespaces are `nl-<name>.…`. No dash or dot, so no lab's prefix is another
+ * lab's (`nl-a.` never starts `nl-ab.`) nor a real host's node prefix (`nl-<node>-`, node names
+ * have no dot); no underscore, which the tests' owner tags carry.
+ */
+export const LAB_NAME_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
+
+/**
+ * Every namespace of one owner (a lab, or a test run) starts with this and nothing of another
+ * owner does: sweeps by this prefix remove only the owner's own.
+ */
+export const ownerPrefix = (owner: string) => `${NAMESPACE_PREFIX}${owner}.`;
+
+/**
+ * Marker (the link's alias) of the VXLAN devices a driver makes in a node namespace it does not
+ * own (the host's, on a real node): only devices with its own marker are ever swept there.
+ */
+export const deviceMarker = (namespacePrefix: string) => `netloom:${namespacePrefix}`;
+
 /** The nftables table the driver owns in each tenant namespace. */
 export const NFT_TABLE = "netloom";
 

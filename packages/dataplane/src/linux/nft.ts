@@ -16,7 +16,10 @@ import { counterName, NFT_TABLE, portDevice, vxlanDevice } from "./names";
  * "allow" sets meta mark 1 and returns; its caller drops when the mark is not set.
  */
 export interface TenantRuleset {
-  /** `table inet netloom { ... }` with every object, ready to follow a flush. */
+  /**
+   * `table inet netloom { ... }` and `table arp netloom { ... }` with every object, ready to
+   * follow a flush of both.
+   */
   definition: string;
   chains: Map<string, number>;
   sets: Set<string>;
@@ -26,6 +29,31 @@ export interface TenantRuleset {
 }
 
 const ALLOWED = "meta mark set 1 return";
+
+/**
+ * The packet mark while a flow runs through two networks' policy lists: bit 0 "allowed by this
+ * list", bit 1 "the router already counted", bits 8 and up the tag of the rule that allowed it.
+ */
+const MARK_ALLOWED = 0x1;
+const MARK_ROUTER = 0x2;
+const MARK_TAG_UNIT = 0x100;
+const MARK_TAGS = 0xffffff00;
+
+/** Rule ids in more than one network's list (a policy attached to both ends). */
+function rulesInSeveralLists(tenant: TenantConfig): Set<RuleId> {
+  const seen = new Set<RuleId>();
+  const shared = new Set<RuleId>();
+  for (const network of tenant.networks) {
+    for (const ruleId of new Set(network.acl.map((entry) => entry.ruleId))) {
+      if (seen.has(ruleId)) shared.add(ruleId);
+      seen.add(ruleId);
+    }
+  }
+  return shared;
+}
+
+/** The rule id port security's drops count under (trace names the same). */
+export const ANTI_SPOOFING_RULE: RuleId = "implicit:anti-spoofing";
 
 class Builder {
   readonly chains = new Map<string, string[]>();
@@ -124,6 +152,22 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
   const firewallIndex = new Map(tenant.firewalls.map((firewall, index) => [firewall.name, index]));
   const groupIndex = new Map(tenant.securityGroups.map((group, index) => [group.name, index]));
 
+  // Port security (spec 1.2, rule 0): before conntrack and every other rule, a packet from a
+  // workload's port must carry that port's MAC and one of its addresses.
+  const guard = b.chain("guard", "type filter hook prerouting priority raw; policy accept;");
+  const guardPorts: string[] = [];
+  const antiSpoofing = b.counter(ANTI_SPOOFING_RULE);
+  tenant.localInterfaces.forEach((port, k) => {
+    const chain = `sp_${k}`;
+    b.chain(chain).push(
+      `ether saddr != ${port.mac.toLowerCase()} ${antiSpoofing} drop`,
+      `meta nfproto ipv4 ip saddr != { ${portSources(port).join(", ")} } ${antiSpoofing} drop`,
+    );
+    guardPorts.push(`${quote(portDevice(port.portId))} : jump ${chain}`);
+  });
+  b.maps.set("guard_ports", { type: "ifname : verdict", flags: "", elements: guardPorts });
+  guard.push("iifname vmap @guard_ports");
+
   const forward = b.chain("forward", "type filter hook forward priority filter; policy accept;");
   forward.push("ct state established,related accept", "ct state invalid drop");
 
@@ -139,33 +183,51 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     rules.push("drop");
   });
 
-  // Each network's ordered policy list (spec 2 rule 2): allow marks, deny drops.
+  // Each network's ordered policy list (spec 2 rule 2): allow marks, deny drops. A flow between
+  // two networks runs through both ends' lists, and a policy attached to both sits in both: the
+  // rule that allowed it in the first list leaves its tag in the mark, so the same rule deciding
+  // again in the second list neither counts again nor runs its services again (issue 8 §6).
+  const shared = rulesInSeveralLists(tenant);
+  const tags = new Map<RuleId, number>();
+  const tagOf = (ruleId: RuleId) => {
+    let tag = tags.get(ruleId);
+    if (tag === undefined) {
+      tag = (tags.size + 1) * MARK_TAG_UNIT;
+      tags.set(ruleId, tag);
+    }
+    return tag;
+  };
   tenant.networks.forEach((network, n) => {
     const rules = b.chain(`a_${n}`);
     network.acl.forEach((entry, e) => {
       const name = `a${n}_${e}`;
+      const allowedBy = `meta mark set ${tagOf(entry.ruleId) + MARK_ALLOWED} return`;
       let verdict: string;
       if (entry.action === "deny") verdict = "drop";
-      else if (entry.services.length === 0) verdict = ALLOWED;
+      else if (entry.services.length === 0) verdict = allowedBy;
       else {
         const chain = b.chain(`s_${n}_${e}`);
         for (const service of entry.services) {
           const f = firewallIndex.get(service);
           if (f !== undefined) chain.push(`jump f_${f}`);
         }
-        chain.push("meta mark set 1");
+        chain.push(`meta mark set ${tagOf(entry.ruleId) + MARK_ALLOWED}`);
         verdict = `goto s_${n}_${e}`;
       }
       const directions = entry.bidirectional ? [false, true] : [false];
       for (const swapped of directions) {
         const match = flowMatches(b, name, entry, swapped);
         if (match === undefined) continue;
+        if (entry.action === "allow" && shared.has(entry.ruleId)) {
+          rules.push(`${match} meta mark & ${MARK_TAGS} == ${tagOf(entry.ruleId)} ${allowedBy}`);
+        }
         rules.push(`${match} ${b.counter(entry.ruleId)} ${verdict}`.trim());
       }
     });
   });
 
-  // Network pairs: both ends' lists must allow; a router turns "no match" into allow.
+  // Network pairs: both ends' lists must allow; a router turns "no match" into allow (and counts
+  // once for the flow, even when it decides for both ends).
   const pairChain = (x: number, y: number) => {
     const name = `p_${x}_${y}`;
     if (b.chains.has(name)) return name;
@@ -179,11 +241,22 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     );
     for (const end of [nx, ny]) {
       const index = end === nx ? x : y;
-      rules.push("meta mark set 0", `jump a_${index}`);
+      // The second end keeps the first's tag and router bit; only "allowed" starts again.
+      rules.push(
+        end === nx ? "meta mark set 0" : `meta mark set meta mark & ${~MARK_ALLOWED >>> 0}`,
+        `jump a_${index}`,
+      );
       if (route?.noMatch === "allow") {
-        if (route.viaRouter) rules.push(`meta mark != 1 ${b.counter(route.viaRouter)}`);
+        if (route.viaRouter) {
+          rules.push(
+            `meta mark & ${MARK_ALLOWED | MARK_ROUTER} == 0 ${b.counter(route.viaRouter)} ` +
+              `meta mark set meta mark | ${MARK_ROUTER}`,
+          );
+        }
       } else {
-        rules.push(`meta mark != 1 ${b.counter(`implicit:no-match:${end.name}`)} drop`);
+        rules.push(
+          `meta mark & ${MARK_ALLOWED} == 0 ${b.counter(`implicit:no-match:${end.name}`)} drop`,
+        );
       }
     }
     return name;
@@ -365,7 +438,7 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     if (rules.length === 0) continue;
     lines.push(`  chain ${name} {`, ...rules.map((rule) => `    ${rule}`), "  }");
   }
-  lines.push("}");
+  lines.push("}", ...arpGuard(tenant));
 
   return {
     definition: `${lines.join("\n")}\n`,
@@ -374,6 +447,41 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
     maps: new Set(b.maps.keys()),
     counters: new Map(b.counters),
   };
+}
+
+/** The addresses a port may send from: its own and its allowed ones, as disjoint elements. */
+function portSources(port: TenantConfig["localInterfaces"][number]): string[] {
+  return mergedElements([`${port.ip}/32`, ...port.allowedAddresses]);
+}
+
+/**
+ * ARP of port security: a workload's ARP must name its own MAC and one of its addresses as the
+ * sender, so it can neither poison the tenant namespace's neighbours nor answer for another's
+ * address. ARP is rare: one pair of rules per port is cheap, and the table has no sets, so
+ * flushing it replaces it whole.
+ */
+function arpGuard(tenant: TenantConfig): string[] {
+  const counter = counterName(ANTI_SPOOFING_RULE);
+  const rules = tenant.localInterfaces.flatMap((port) => {
+    const device = quote(portDevice(port.portId));
+    const mac = port.mac.toLowerCase();
+    return [
+      `iifname ${device} ether saddr != ${mac} counter name ${counter} drop`,
+      `iifname ${device} arp saddr ether != ${mac} counter name ${counter} drop`,
+      `iifname ${device} arp saddr ip != { ${portSources(port).join(", ")} } counter name ${counter} drop`,
+    ];
+  });
+  return [
+    `table arp ${NFT_TABLE} {`,
+    `  counter ${counter} {`,
+    `    comment ${quote(ANTI_SPOOFING_RULE)}`,
+    "  }",
+    "  chain guard {",
+    "    type filter hook input priority filter; policy accept;",
+    ...rules.map((rule) => `    ${rule}`),
+    "  }",
+    "}",
+  ];
 }
 
 /** What a namespace's table holds, as the driver last wrote it or as `nft -j` reports it. */
@@ -390,7 +498,12 @@ export interface TableObjects {
  * counter objects that stay keep their counts.
  */
 export function replaceTableScript(previous: TableObjects | undefined, next: TenantRuleset) {
-  const lines = [`add table inet ${NFT_TABLE}`, `flush table inet ${NFT_TABLE}`];
+  const lines = [
+    `add table inet ${NFT_TABLE}`,
+    `flush table inet ${NFT_TABLE}`,
+    `add table arp ${NFT_TABLE}`,
+    `flush table arp ${NFT_TABLE}`,
+  ];
   if (previous) {
     for (const set of previous.sets) lines.push(`flush set inet ${NFT_TABLE} ${set}`);
     for (const map of previous.maps) lines.push(`flush map inet ${NFT_TABLE} ${map}`);

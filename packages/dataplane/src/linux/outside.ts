@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { ipBatch, mustRun, setSysctls } from "./exec";
-import { NAMESPACE_PREFIX, nodeLinkLocal, nodeOverlayMac, vxlanDevice } from "./names";
+import { nodeLinkLocal, nodeOverlayMac, ownerPrefix, vxlanDevice } from "./names";
 
 /**
  * "Outside" in the lab (spec section 4): a host on the underlay at OUTSIDE_UNDERLAY, and per
@@ -10,8 +10,8 @@ import { NAMESPACE_PREFIX, nodeLinkLocal, nodeOverlayMac, vxlanDevice } from "./
  */
 export const OUTSIDE_UNDERLAY = "198.18.0.250";
 
-export const outsideHostNamespace = (tag = "") => `${NAMESPACE_PREFIX}${tag}outside`;
-export const outsideNamespace = (vni: number, tag = "") => `${NAMESPACE_PREFIX}${tag}o${vni}`;
+export const outsideHostNamespace = (owner: string) => `${ownerPrefix(owner)}outside`;
+export const outsideNamespace = (vni: number, owner: string) => `${ownerPrefix(owner)}o${vni}`;
 
 async function exists(namespace: string) {
   try {
@@ -22,8 +22,8 @@ async function exists(namespace: string) {
 }
 
 /** The outside host: a namespace with a veth into the underlay bridge. Idempotent. */
-export async function createOutsideHost(underlayNs: string, tag = ""): Promise<string> {
-  const host = outsideHostNamespace(tag);
+export async function createOutsideHost(underlayNs: string, owner: string): Promise<string> {
+  const host = outsideHostNamespace(owner);
   if (await exists(host)) return host;
   await ipBatch(undefined, [`netns add ${host}`]);
   await ipBatch(underlayNs, [
@@ -50,9 +50,12 @@ export interface OutsideNetwork {
 }
 
 /** Makes (idempotently) the outside namespace of one external network; returns its name. */
-export async function ensureOutsideNetwork(network: OutsideNetwork, tag = ""): Promise<string> {
-  const host = outsideHostNamespace(tag);
-  const ns = outsideNamespace(network.vni, tag);
+export async function ensureOutsideNetwork(
+  network: OutsideNetwork,
+  owner: string,
+): Promise<string> {
+  const host = outsideHostNamespace(owner);
+  const ns = outsideNamespace(network.vni, owner);
   const device = vxlanDevice(network.vni);
   if (!(await exists(ns))) {
     await ipBatch(undefined, [`netns add ${ns}`]);

@@ -14,7 +14,8 @@ const [proto, ...ports] = process.argv.slice(1);
 let pending = ports.length;
 const ready = () => { if (--pending === 0) process.stdout.write("ready\\n"); };
 for (const port of ports.map(Number)) {
-  if (proto === "tcp") net.createServer((s) => s.end("ok\\n")).listen(port, "0.0.0.0", ready);
+  // A client that exits at once resets the connection: that is no reason for the listener to die.
+  if (proto === "tcp") net.createServer((s) => { s.on("error", () => {}); s.end("ok\\n"); }).listen(port, "0.0.0.0", ready);
   else { const u = dgram.createSocket("udp4"); u.on("message", (m, r) => u.send(m, r.port, r.address)); u.bind(port, "0.0.0.0", ready); }
 }
 setTimeout(() => process.exit(0), 120000);

@@ -1,10 +1,9 @@
 import { readdir } from "node:fs/promises";
+import { NetloomError } from "@netloom/model";
 import { stopResponder } from "./dns";
-import { ipBatch, mustRun } from "./exec";
-import { NAMESPACE_PREFIX } from "./names";
+import { ipBatch, mustRun, runCommand } from "./exec";
+import { NAMESPACE_PREFIX, ownerPrefix } from "./names";
 
-/** The underlay namespace: one bridge joining every node namespace (and outside hosts). */
-export const UNDERLAY_NAMESPACE = `${NAMESPACE_PREFIX}underlay`;
 const UNDERLAY_BRIDGE = "br0";
 
 /** One simulated forwarding node: a namespace with an address on the underlay. */
@@ -15,19 +14,19 @@ export interface UnderlayNode {
 }
 
 /**
- * Node `compute-i` (1-based) of a lab: namespace `nl-<tag>n-i`, underlay 198.18.0.(10+i). A tag
- * keeps a test's lab apart from the user's (`netloom lab up` uses none).
+ * Node `compute-i` (1-based) of the lab (or test run) `owner`: namespace `nl-<owner>.n-i`,
+ * underlay 198.18.0.(10+i) on the owner's own underlay bridge, so labs never share an address.
  */
-export function labNode(index: number, tag = ""): UnderlayNode {
+export function labNode(index: number, owner: string): UnderlayNode {
   return {
     name: `compute-${index}`,
-    namespace: `${NAMESPACE_PREFIX}${tag}n-${index}`,
+    namespace: `${ownerPrefix(owner)}n-${index}`,
     underlay: `198.18.0.${10 + index}`,
   };
 }
 
-/** The underlay namespace of a lab with this tag. */
-export const underlayNamespace = (tag = "") => `${NAMESPACE_PREFIX}${tag}underlay`;
+/** The underlay namespace of the lab (or test run) `owner`. */
+export const underlayNamespace = (owner: string) => `${ownerPrefix(owner)}underlay`;
 
 /**
  * Builds (idempotently) the underlay: a bridge namespace and one namespace per node with a veth
@@ -35,9 +34,9 @@ export const underlayNamespace = (tag = "") => `${NAMESPACE_PREFIX}${tag}underla
  */
 export async function createUnderlay(
   nodes: readonly UnderlayNode[],
-  underlay = UNDERLAY_NAMESPACE,
+  underlay: string,
 ): Promise<void> {
-  const present = new Set(await listAllNamespaces());
+  const present = new Set(await listNamespaces(NAMESPACE_PREFIX));
   const wanted = [underlay, ...nodes.map((node) => node.namespace)];
   await ipBatch(
     undefined,
@@ -50,7 +49,7 @@ export async function createUnderlay(
   if (!links.has(UNDERLAY_BRIDGE)) lines.push(`link add ${UNDERLAY_BRIDGE} type bridge`);
   lines.push(`link set ${UNDERLAY_BRIDGE} up`);
   nodes.forEach((node) => {
-    const port = `p-${node.namespace.split("-").pop() ?? ""}`.slice(0, 15);
+    const port = `p-${node.name}`.slice(0, 15);
     if (!links.has(port)) {
       lines.push(`link add ${port} type veth peer name eth0 netns ${node.namespace}`);
     }
@@ -68,8 +67,8 @@ export async function createUnderlay(
   );
 }
 
-/** Every namespace netloom made on this machine (any node, any lab), or those with `prefix`. */
-export async function listAllNamespaces(prefix = NAMESPACE_PREFIX): Promise<string[]> {
+/** The namespaces on this machine whose names start with `prefix`. */
+export async function listNamespaces(prefix: string): Promise<string[]> {
   try {
     return (await readdir("/run/netns")).filter((name) => name.startsWith(prefix));
   } catch {
@@ -77,17 +76,31 @@ export async function listAllNamespaces(prefix = NAMESPACE_PREFIX): Promise<stri
   }
 }
 
-/** Deletes every namespace starting with `prefix`; devices inside them go with them. */
-export async function destroyAllNamespaces(prefix = NAMESPACE_PREFIX): Promise<string[]> {
-  const namespaces = await listAllNamespaces(prefix);
+/**
+ * Deletes the namespaces starting with `prefix` (always an owner's: see `ownerPrefix`); devices
+ * inside them go with them. Returns those it deleted.
+ */
+export async function destroyNamespaces(prefix: string): Promise<string[]> {
+  if (!prefix.startsWith(NAMESPACE_PREFIX) || prefix.length <= NAMESPACE_PREFIX.length) {
+    throw new NetloomError("INVALID", `refusing to sweep namespaces by prefix "${prefix}"`);
+  }
+  const namespaces = await listNamespaces(prefix);
+  const deleted: string[] = [];
   // One by one: a namespace someone else deleted meanwhile must not stop the others.
   for (const ns of namespaces) {
     // A process inside keeps a deleted namespace alive: stop the driver's DNS responders first.
     await stopResponder(ns);
-    await mustRun(["ip", "netns", "del", ns]).catch(() => undefined);
+    const result = await runCommand(["ip", "netns", "del", ns]);
+    if (result.code === 0) deleted.push(ns);
+    else if (!/No such file/i.test(result.stderr)) {
+      throw new NetloomError("INTERNAL", `ip netns del ${ns} failed: ${result.stderr.trim()}`);
+    }
   }
-  return namespaces;
+  return deleted;
 }
+
+/** Deletes every namespace of the lab (or test run) `owner`, and nothing of anyone else's. */
+export const destroyOwnedNamespaces = (owner: string) => destroyNamespaces(ownerPrefix(owner));
 
 async function ipLinks(namespace: string) {
   const out = await mustRun(["ip", "-n", namespace, "-j", "link", "show"]);
