@@ -23,10 +23,12 @@ import {
 } from "../inspector/CreateDialogs";
 import { Inspector } from "../inspector/Inspector";
 import { SecurityGroups } from "../inspector/SecurityGroups";
+import { connectRequests } from "../lib/connectRequest";
 import { announce, focusAfter } from "../ui/announce";
 import { TabList, tabPanelProps } from "../ui/Tabs";
 import { Loading } from "./App";
 import { Toolbar } from "./Toolbar";
+import { TopologyOutline } from "./TopologyOutline";
 import type { Me } from "./types";
 import {
   useDraftValidation,
@@ -67,7 +69,7 @@ function SkipLinks() {
       <button type="button" onClick={() => focusAfter("[role=application]")}>
         Skip to canvas
       </button>
-      <button type="button" onClick={() => focusAfter("#details-panel")}>
+      <button type="button" onClick={() => focusAfter("#inspector-aside")}>
         Skip to Inspector
       </button>
     </nav>
@@ -136,6 +138,18 @@ export function TenantWorkspace({
 
   useKeyboardShortcuts(readOnly, canvasApi);
 
+  // The Inspector's "Connect to…" (a keyboard path to what drawing an edge does).
+  useEffect(
+    () =>
+      connectRequests.subscribe(() => {
+        const request = connectRequests.getState().request;
+        if (!request) return;
+        connectRequests.set({ request: null });
+        setPending({ kind: "connect", a: request.a, b: request.b });
+      }),
+    [],
+  );
+
   if (exported.error) {
     return (
       <div className="page-error" role="alert">
@@ -178,6 +192,7 @@ export function TenantWorkspace({
               disabled={readOnly}
               onSelect={(name) => draftStore.select({ kind: "policies", name })}
             />
+            <TopologyOutline />
           </aside>
           <TopologyCanvas
             tenant={tenant}
@@ -187,7 +202,7 @@ export function TenantWorkspace({
               canvasApi.current = api;
             }}
           />
-          <aside className="panel" aria-label="Details" id="details-panel" tabIndex={-1}>
+          <aside className="panel" aria-label="Details" id="inspector-aside" tabIndex={-1}>
             <TabList
               label="Panels"
               idPrefix="details"
