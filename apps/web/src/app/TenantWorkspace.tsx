@@ -122,6 +122,15 @@ export function TenantWorkspace({
 
   useEffect(() => () => overlayStore.patch({ trace: null, search: null, problems: new Set() }), []);
 
+  // Opening a tenant puts focus on its heading once it is drawn (never left on <body>).
+  const loaded = doc !== null;
+  useEffect(() => {
+    if (!loaded) return;
+    const active = document.activeElement;
+    if (active && active !== document.body) return;
+    focusAfter("main h1");
+  }, [loaded]);
+
   const intents = useMemo<CanvasIntents>(
     () => ({
       onCreate: (item, at) => setPending({ kind: "create", item, at }),
