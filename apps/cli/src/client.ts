@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { AppRouter } from "@netloom/controller";
+import type { AppRouter } from "@netloom/controller/types";
 import { createTRPCClient, httpLink, type Operation, retryLink } from "@trpc/client";
 import type { Connection } from "./connection";
 import { transportFailure } from "./io";

@@ -1,4 +1,5 @@
-import type { RouterOutputs } from "@netloom/controller";
+import { formatReview } from "@netloom/compiler";
+import type { RouterOutputs } from "@netloom/controller/types";
 
 type ApplyResult = RouterOutputs["intent"]["applyFile"] | RouterOutputs["fabric"]["applyFile"];
 type TraceResult = RouterOutputs["reach"]["trace"];
@@ -38,6 +39,10 @@ export function formatApplyResult(result: ApplyResult, dryRun: boolean): string 
       }
       if (node.items.length > 50) lines.push(`    ... ${node.items.length - 50} more`);
     }
+  }
+  if (dryRun && result.review) {
+    // Field diffs of the changed objects and the reachability delta (compiler's formatReview).
+    lines.push("", "review:", formatReview(result.review).trimEnd());
   }
   for (const broken of result.brokenAssertions) {
     lines.push(`assertion broken: ${broken.path}: ${broken.message}`);

@@ -162,6 +162,7 @@ describe("netloom user create|list|grant|revoke", () => {
       ["login", "--email", "ann@example.com", "--password", created.password],
       asAnn,
     );
+    expect(login.stderr).toBe("");
     expect(login).toMatchObject({ code: 0, stdout: `logged in to ${url} as ann@example.com\n` });
     expect(await netloomJson<unknown[]>(["tenant", "list"], asAnn)).toEqual([]);
 

@@ -8,7 +8,8 @@ import {
   random,
 } from "../../../packages/compiler/bench/fixture";
 import { AnalysisPool, DEFAULT_BUDGET } from "../src/analysis/pool";
-import { adminCaller, codeOf, freshServer } from "./helpers";
+import { createServer } from "../src/server";
+import { adminCaller, codeOf } from "./helpers";
 
 const nodes = fabricNodes(QUOTA_MAX_SIZE.nodes);
 const quotaMax = makeTenant(random(20261128), 0, QUOTA_MAX_SIZE, nodes);
@@ -70,7 +71,15 @@ describe("analysis workers", () => {
   }, 300_000);
 
   it("runs the quota-max matrix through the controller, which stays alive and answering", async () => {
-    const server = await freshServer(undefined);
+    // A generous budget: on a loaded CI machine the first matrix (compile included) is slow.
+    const server = await createServer({
+      dataDir: "memory://",
+      databaseUrl: "",
+      bootstrapToken: "test-admin-token",
+      logger: false,
+      distribution: false,
+      analysis: { timeoutMs: 600_000 },
+    });
     try {
       const admin = await adminCaller(server);
       await admin.fabric.applyFile({

@@ -114,7 +114,10 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
     "reach.check": { scope: "tenant", input: { tenant: t, expect: [] } },
     "reach.matrix": { scope: "tenant", input: { tenant: t } },
     "layout.get": { scope: "tenant", input: { tenant: t } },
-    "layout.save": { scope: "tenant", input: { tenant: t, positions: { "net:x": { x: 1, y: 2 } } } },
+    "layout.save": {
+      scope: "tenant",
+      input: { tenant: t, positions: { "net:x": { x: 1, y: 2 } } },
+    },
   };
   const row = table[path];
   if (!row) throw new Error(`procedure ${path} has no tenancy row in this test: add one`);

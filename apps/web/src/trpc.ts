@@ -1,4 +1,4 @@
-import type { AppRouter } from "@netloom/controller";
+import type { AppRouter } from "@netloom/controller/types";
 import { QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";

@@ -4,6 +4,7 @@
  * rules and 10 security groups each (2,000 networks, 10,000 workloads, 5,000 rules, 1,000
  * groups), plus a 1,000-workload tenant for the all-pairs matrix.
  */
+import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import {
@@ -11,6 +12,7 @@ import {
   type CompileInput,
   compile,
   createIncrementalCompiler,
+  reachClasses,
   type TenantInput,
   trace,
 } from "../src";
@@ -21,6 +23,7 @@ import {
   fabricNodes,
   makeFixture,
   makeTenant,
+  QUOTA_MAX_SIZE,
   random,
 } from "./fixture";
 
@@ -90,6 +93,51 @@ function incremental(input: CompileInput, changes: number): IncrementalFigures {
     cpuP99: percentile(cpuTimes, 0.99),
     changedNodesP50: percentile(changed, 0.5),
   };
+}
+
+/**
+ * The class-based matrix of a quota-max tenant (2,000 workloads, 20,000 rules) on its compiled
+ * configs: wall time, CPU time, and the heap it grows by (measured without a collection in
+ * between, so garbage made on the way counts too).
+ */
+function quotaMaxMatrix(): {
+  ms: number;
+  cpuMs: number;
+  mb: number;
+  compileMs: number;
+  classes: number;
+  flows: number;
+} {
+  const nodes = fabricNodes(QUOTA_MAX_SIZE.nodes);
+  const tenant = makeTenant(random(20261128), 0, QUOTA_MAX_SIZE, nodes);
+  const compiled = time(() => compile({ fabric: { nodes }, tenants: [tenant] }));
+  // Warm the JIT on the same configs once, then measure a second run on a collected heap.
+  reachClasses(compiled.value, tenant.intent.tenant);
+  gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const cpu = process.cpuUsage();
+  const run = time(() => reachClasses(compiled.value, tenant.intent.tenant));
+  const used = process.cpuUsage(cpu);
+  const heapAfter = process.memoryUsage().heapUsed;
+  return {
+    ms: run.ms,
+    cpuMs: (used.user + used.system) / 1000,
+    mb: (heapAfter - heapBefore) / 1048576,
+    compileMs: compiled.ms,
+    classes: run.value.classes.length,
+    flows: run.value.flows.length,
+  };
+}
+
+/** apps/controller/bench/analysis.ts in a child process: its JSON line. */
+function controllerFigures(): Record<string, number> {
+  const script = new URL("../../../apps/controller/bench/analysis.ts", import.meta.url).pathname;
+  const output = execFileSync(process.execPath, ["--import", "tsx", script], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = output.trim().split("\n").at(-1) ?? "{}";
+  return JSON.parse(line) as Record<string, number>;
 }
 
 function main(): void {
@@ -167,6 +215,8 @@ function main(): void {
     tenants: [makeTenant(random(SEED + 3), 0, bigSize, nodes)],
   });
   const pairs = time(() => allPairs(big, "tenant-0"));
+  const quota = quotaMaxMatrix();
+  const controller = controllerFigures();
 
   const result = {
     full_compile_ms: round(percentile(fullRuns, 0.5)),
@@ -175,6 +225,9 @@ function main(): void {
     incremental_p99_ms_2x: round(double.p99),
     trace_ms: round(percentile(traceTimes, 0.5)),
     all_pairs_ms: round(pairs.ms),
+    matrix_quota_max_ms: round(quota.ms),
+    matrix_quota_max_mb: round(quota.mb),
+    other_tenant_p99_ms_during_matrix: controller.other_tenant_p99_ms_during_matrix ?? -1,
     // maxRSS: the process's peak resident set, in KiB.
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
@@ -189,6 +242,13 @@ function main(): void {
       trace_p99_ms: round(percentile(traceTimes, 0.99)),
       all_pairs_cells: pairs.value.allowed.length,
       all_pairs_flows: pairs.value.flows.length,
+      matrix_quota_max: {
+        compile_ms: round(quota.compileMs),
+        classes: quota.classes,
+        flows: quota.flows,
+        cpu_ms: round(quota.cpuMs),
+      },
+      controller,
     }),
   );
 }

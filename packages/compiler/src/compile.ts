@@ -1,4 +1,4 @@
-import { assertNever, type FabricNodeSpec } from "@netloom/model";
+import { assertNever } from "@netloom/model";
 import type { CompiledFabric, CompileInput, NodeConfig, TenantConfig, TenantInput } from "./config";
 import { type FabricView, fabricViewOf, type TenantDerived } from "./derive/pieces";
 import { deriveTenant } from "./derive/tenant";
@@ -12,7 +12,7 @@ export type CompileChange =
   | { kind: "tenant"; tenant: TenantInput }
   | { kind: "removeTenant"; tenantId: string }
   /** Replaces the fabric (nodes and underlays): recompiles everything. */
-  | { kind: "fabric"; fabric: { nodes: FabricNodeSpec[] } };
+  | { kind: "fabric"; fabric: CompileInput["fabric"] };
 
 /** The result of an incremental update. */
 export interface CompileUpdate {
@@ -58,7 +58,7 @@ const CHUNK_SIZE = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SIZE - 1;
 
 class CompilerState {
-  private fabric: FabricView = fabricViewOf(new Map());
+  private fabric: FabricView = fabricViewOf(new Map(), []);
   private readonly cutter = new NodeCutter();
   private nodeOrder: string[] = [];
   private nodeIndex = new Map<string, number>();
@@ -76,7 +76,7 @@ class CompilerState {
     /** Keeps per-tenant caches for updates; a one-shot compile skips them. */
     private readonly incremental: boolean,
   ) {
-    this.setFabric(input.fabric.nodes);
+    this.setFabric(input.fabric);
     for (const tenant of input.tenants) this.tenants.set(tenant.id, this.derive(tenant));
     this.rebuildAll();
   }
@@ -89,7 +89,7 @@ class CompilerState {
     switch (change.kind) {
       case "fabric": {
         const before = this.compiled;
-        this.setFabric(change.fabric.nodes);
+        this.setFabric(change.fabric);
         for (const [id, entry] of this.tenants) {
           this.tenants.set(id, this.derive(entry.input));
         }
@@ -113,8 +113,12 @@ class CompilerState {
     }
   }
 
-  private setFabric(nodes: readonly FabricNodeSpec[]): void {
-    this.fabric = fabricViewOf(new Map(nodes.map((node) => [node.name, node.underlay])));
+  private setFabric(fabric: CompileInput["fabric"]): void {
+    const nodes = fabric.nodes;
+    this.fabric = fabricViewOf(
+      new Map(nodes.map((node) => [node.name, node.underlay])),
+      fabric.externalNetworks ?? [],
+    );
     this.nodeOrder = nodes.map((node) => node.name);
     this.nodeIndex = new Map(this.nodeOrder.map((node, index) => [node, index]));
     this.indexCache = new WeakMap();

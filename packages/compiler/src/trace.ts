@@ -15,7 +15,7 @@ import type {
   TraceHop,
   TraceResult,
 } from "./config";
-import { type IntervalSet, intervalSetOf, setContains } from "./ipv4";
+import { cidrInterval, type IntervalSet, intervalSetOf, setContains } from "./ipv4";
 import {
   aclMatchers,
   type CompiledGroup,
@@ -323,6 +323,19 @@ export class FlowWalk {
 
   run(from: FlowEnd, to: FlowEnd): Outcome {
     let start = from;
+    if (from.kind === "unknown") {
+      // Port security (spec rule 0): an address an interface may also send from (its
+      // allowedAddresses) leaves from that interface; any other tenant address goes nowhere.
+      const address = parseIpv4(from.text);
+      if (address !== undefined) {
+        const sender = allowedSender(this.index, address);
+        if (sender !== undefined) start = { kind: "iface", ref: sender };
+        else {
+          const network = tenantNetworkOf(this.index, address);
+          if (network !== undefined) return this.spoofed(from.text, network);
+        }
+      }
+    }
     if (from.kind === "floating") {
       // A flow from a floating address leaves from the interface behind it.
       const ref = this.index.byIp.get(parseIpv4(from.floating.fixedIp) ?? -1);
@@ -332,6 +345,20 @@ export class FlowWalk {
     if (source.kind === "iface") return this.fromInterface(source.ref, destination);
     if (source.kind === "outside") return this.fromOutside(source, destination);
     return deny(`source ${describe(source)} is not a workload or an outside address`);
+  }
+
+  /** A source address inside a tenant network that no interface may send from. */
+  private spoofed(address: string, network: string): Outcome {
+    this.hop(
+      "",
+      "anti-spoofing",
+      ANTI_SPOOFING,
+      `${address} is on ${network} but is no interface's address or allowed address: dropped at its own node`,
+    );
+    return deny(
+      `port security: no interface of ${network} may send from ${address} (anti-spoofing)`,
+      ANTI_SPOOFING,
+    );
   }
 
   /** Security groups of an interface in one direction; undefined when they pass. */
@@ -440,7 +467,7 @@ export class FlowWalk {
   forward(view: NodeView, destination: IfaceRef): Outcome | undefined {
     const node = view.node.node;
     if (destination.node === node && view.localByIp.has(destination.address)) {
-      this.hop(node, "deliver", undefined, `local port ${destination.iface.portId}`);
+      this.hop(node, "deliver", undefined, `local ${interfaceName(destination.iface)}`);
       return undefined;
     }
     const remote = view.remoteByIp.get(destination.address);
@@ -684,6 +711,35 @@ export class FlowWalk {
     }
     return last ?? deny(`${balancer.ruleId} has no member`, balancer.ruleId);
   }
+}
+
+/** Port security's rule id (spec section 2 rule 0), also used by the dataplane's counters. */
+export const ANTI_SPOOFING = "implicit:anti-spoofing";
+
+/** An interface as a person names it: `web-1 interface 0 on web`. */
+export function interfaceName(iface: LocalInterface): string {
+  return `${iface.workload} interface ${iface.interfaceIndex} on ${iface.network}`;
+}
+
+/** The interface whose allowedAddresses hold the address (sending from it), if one does. */
+function allowedSender(index: TenantIndex, address: number): IfaceRef | undefined {
+  for (const ref of index.byIp.values()) {
+    for (const cidr of ref.iface.allowedAddresses ?? []) {
+      const range = cidrInterval(cidr);
+      if (range !== undefined && address >= range[0] && address <= range[1]) {
+        return { iface: ref.iface, address, node: ref.node };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The tenant's own (not external) network whose subnets hold the address, if one does. */
+function tenantNetworkOf(index: TenantIndex, address: number): string | undefined {
+  for (const [name, network] of index.networks) {
+    if (!network.external && setContains(network.set, address)) return name;
+  }
+  return undefined;
 }
 
 function describe(end: FlowEnd): string {

@@ -1,4 +1,3 @@
-// biome-ignore lint/style/noRestrictedImports: tests read the shared example files; src stays pure.
 import { readFileSync } from "node:fs";
 import {
   type FabricNodeSpec,

@@ -1,6 +1,6 @@
 import type { TenantConfig } from "@netloom/compiler";
 import { describe, expect, it } from "vitest";
-import { mergedElements } from "../src/linux/ipv4";
+import { mergedElements } from "../src/linux/address-sets";
 import { nodeLinkLocal, nodeOverlayMac, portDevice, workloadNamespace } from "../src/linux/names";
 import { renderTenantRuleset, replaceTableScript } from "../src/linux/nft";
 

@@ -1,4 +1,4 @@
-import type { RouterOutputs } from "@netloom/controller";
+import type { RouterOutputs } from "@netloom/controller/types";
 import { createClient } from "../client";
 import { resolveConnection } from "../connection";
 import { type CommandIo, EXIT, type ExitCode } from "../io";

@@ -25,7 +25,7 @@ export interface AnalysisBudget {
 }
 
 export const DEFAULT_BUDGET: AnalysisBudget = {
-  timeoutMs: Number(process.env.NETLOOM_ANALYSIS_TIMEOUT_MS ?? 20_000),
+  timeoutMs: Number(process.env.NETLOOM_ANALYSIS_TIMEOUT_MS ?? 30_000),
   maxHeapMb: Number(process.env.NETLOOM_ANALYSIS_HEAP_MB ?? 1024),
   workers: Number(process.env.NETLOOM_ANALYSIS_WORKERS ?? 2),
   maxQueue: 64,

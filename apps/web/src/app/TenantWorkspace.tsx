@@ -77,7 +77,7 @@ function SkipLinks() {
 }
 
 type Pending =
-  | { kind: "create"; item: PaletteItem; at: { x: number; y: number } }
+  | { kind: "create"; item: PaletteItem; at: { x: number; y: number }; onto?: { network: string } }
   | {
       kind: "chain";
       item: "firewall" | "load-balancer" | "nat";
@@ -133,7 +133,8 @@ export function TenantWorkspace({
 
   const intents = useMemo<CanvasIntents>(
     () => ({
-      onCreate: (item, at) => setPending({ kind: "create", item, at }),
+      onCreate: (item, at, onto) =>
+        setPending({ kind: "create", item, at, ...(onto ? { onto } : {}) }),
       onDropOnPolicy: (item, policy, at) => {
         if (item === "firewall" || item === "load-balancer" || item === "nat") {
           setPending({ kind: "chain", item, policy, at });
@@ -339,6 +340,7 @@ function PendingDialog({
       return (
         <WorkloadDialog
           {...shared}
+          {...(pending.onto ? { network: pending.onto.network } : {})}
           onDone={done((name) => ({
             nodeId: nodeId.workload(name),
             ref: { kind: "workloads", name },

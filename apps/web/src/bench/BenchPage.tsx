@@ -1,12 +1,14 @@
 import { ReactFlowProvider, useNodesInitialized, useReactFlow } from "@xyflow/react";
-import { useEffect, useMemo } from "react";
-import { TopologyCanvas } from "../canvas/TopologyCanvas";
+import { useCallback, useEffect, useMemo } from "react";
+import { type CanvasApi, TopologyCanvas } from "../canvas/TopologyCanvas";
 import { generateTenant } from "./generate";
 
 declare global {
   interface Window {
     /** Read by e2e/bench/canvas.ts. */
     __netloomBench?: { nodes: number; edges: number; firstRenderMs: number | null };
+    /** Runs the canvas's auto-layout; resolves with ms from the call to the laid-out frame. */
+    __netloomLayout?: () => Promise<number>;
     /** Lets the benchmark put the view at a fixed place and zoom. */
     __netloomSetViewport?: (viewport: { x: number; y: number; zoom: number }) => void;
   }
@@ -27,6 +29,15 @@ export function BenchPage({ params }: { params: URLSearchParams }) {
   useEffect(() => {
     window.__netloomBench = { nodes, edges, firstRenderMs: null };
   }, [nodes, edges]);
+  const onReady = useCallback((api: CanvasApi) => {
+    window.__netloomLayout = async () => {
+      const started = performance.now();
+      await api.layout();
+      // Until the frame that shows the new positions has been produced.
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      return performance.now() - started;
+    };
+  }, []);
   return (
     <ReactFlowProvider>
       <div className="bench-page">
@@ -35,6 +46,7 @@ export function BenchPage({ params }: { params: URLSearchParams }) {
           readOnly={false}
           document={generated.doc}
           positions={generated.positions}
+          onReady={onReady}
           without={{
             minimap: params.get("minimap") === "0",
             background: params.get("background") === "0",

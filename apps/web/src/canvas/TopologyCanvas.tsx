@@ -4,6 +4,7 @@ import {
   type Connection,
   ConnectionMode,
   Controls,
+  type FinalConnectionState,
   type NodeChange,
   Panel,
   ReactFlow,
@@ -25,6 +26,13 @@ import {
   type TopologyEdge,
   type TopologyNode,
 } from "./graph";
+import {
+  isDirection,
+  menuActions,
+  navigationPoints,
+  nextInDirection,
+  ObjectMenu,
+} from "./keyboard";
 import { Legend } from "./Legend";
 import { placeInFreeSpace } from "./layered";
 import { autoLayout, boxesOf, gridPosition, placeNewNodes } from "./layout";
@@ -37,8 +45,11 @@ import { useOverlay } from "./overlay";
 
 /** What the canvas asks its owner to do: creating things needs a dialog the owner renders. */
 export interface CanvasIntents {
-  /** A palette item dropped on empty canvas at a flow position. */
-  onCreate?: (item: PaletteItem, at: { x: number; y: number }) => void;
+  /**
+   * A palette item dropped on the canvas at a flow position; `onto` names the network it was
+   * dropped on, if any (a workload dropped on a network defaults to it).
+   */
+  onCreate?: (item: PaletteItem, at: { x: number; y: number }, onto?: { network: string }) => void;
   /** A firewall / LB / NAT dropped on a policy edge: put it in that policy's service chain. */
   onDropOnPolicy?: (item: PaletteItem, policy: string, at: { x: number; y: number }) => void;
   /** Two objects joined by drawing an edge. */
@@ -130,6 +141,10 @@ export function TopologyCanvas({
   /** The positions before the last auto-layout, while it can be undone. */
   const [layoutUndo, setLayoutUndo] = useState<Record<string, Position> | null>(null);
   const client = useTRPCClient();
+  /** The one object of the canvas in the Tab order (roving tabindex), and its open menu. */
+  const [tabStop, setTabStop] = useState<string | null>(null);
+  const [menuFor, setMenuFor] = useState<string | null>(null);
+  const focusAfterRender = useRef<string | null>(null);
   const persisted = !fixedDocument;
   const sync = useMemo<LayoutSync | null>(
     () => (persisted ? createLayoutSync(client, tenant, !readOnly, setLayoutError) : null),
@@ -168,24 +183,34 @@ export function TopologyCanvas({
   }, [sync, tenant, fixedPositions]);
 
   const graph: Graph = useMemo(() => {
-    void layoutVersion;
     if (!doc || layoutLoaded !== tenant) return { nodes: [], edges: [] };
     return buildGraph(doc, positionsRef.current, gridPosition);
-  }, [doc, layoutVersion, layoutLoaded, tenant]);
+    // Positions are read from positionsRef by the node merge below: moving nodes (a layout, a
+    // drag) must not rebuild the graph and every edge with it.
+  }, [doc, layoutLoaded, tenant]);
 
   // Merge the derived graph into the current nodes: untouched nodes keep their object (and so
   // their measurements and render), changed ones keep their measured size to avoid a re-measure.
+  const graphIds = useMemo(
+    () => new Set([...graph.nodes, ...graph.edges].map((e) => e.id)),
+    [graph],
+  );
+  const activeStop =
+    tabStop !== null && graphIds.has(tabStop) ? tabStop : (graph.nodes[0]?.id ?? null);
   useEffect(() => {
+    void layoutVersion; // positions live in positionsRef: a new version means they moved
     const selectedId = selection ? nodeOfRef(selection.kind, selection.name) : null;
     setNodes((previous) => {
       const byId = new Map(previous.map((node) => [node.id, node]));
       return graph.nodes.map((node) => {
         const old = byId.get(node.id);
         const selected = node.id === selectedId;
+        const focusable = node.id === activeStop;
         const position = positionsRef.current[node.id] ?? old?.position ?? node.position;
         if (
           old &&
           old.selected === selected &&
+          old.focusable === focusable &&
           old.position.x === position.x &&
           old.position.y === position.y &&
           sameData(old.data, node.data)
@@ -197,6 +222,10 @@ export function TopologyCanvas({
           ...node,
           position,
           selected,
+          focusable,
+          // Named groups whether or not they are the Tab stop (React Flow drops the role of
+          // nodes that are not focusable).
+          ariaRole: "group",
           ariaLabel: `${node.type} ${node.id.slice(node.id.indexOf(":") + 1)}`,
           width: measured.width,
           height: measured.height,
@@ -205,7 +234,7 @@ export function TopologyCanvas({
         } as TopologyNode;
       });
     });
-  }, [graph, selection]);
+  }, [graph, selection, activeStop, layoutVersion]);
 
   const edges = useMemo(() => {
     const selectedPolicy = selection?.kind === "policies" ? selection.name : null;
@@ -215,9 +244,37 @@ export function TopologyCanvas({
           ? `policy ${edge.data?.policy.name ?? ""} between ${edge.data?.a ?? ""} and ${edge.data?.b ?? ""}`
           : `${edge.data?.kind === "link" ? edge.data.role : "link"} ${edge.source.slice(edge.source.indexOf(":") + 1)} to ${edge.target.slice(edge.target.indexOf(":") + 1)}`;
       const selected = edge.type === "policy" && edge.data?.policy.name === selectedPolicy;
-      return { ...edge, ariaLabel: label, selected };
+      return {
+        ...edge,
+        ariaLabel: label,
+        ariaRole: "group" as const,
+        selected,
+        focusable: edge.id === activeStop,
+      };
     });
-  }, [graph, selection]);
+  }, [graph, selection, activeStop]);
+
+  // Keyboard focus follows the roving tab stop once React Flow has drawn it focusable, which
+  // happens a frame or two after our render (React Flow syncs its store in an effect).
+  useEffect(() => {
+    const id = focusAfterRender.current;
+    if (id === null || id !== activeStop) return;
+    let frames = 0;
+    let handle = 0;
+    const attempt = () => {
+      const element = wrapper.current?.querySelector<HTMLElement | SVGElement>(
+        `.react-flow__node[data-id="${CSS.escape(id)}"], .react-flow__edge[data-id="${CSS.escape(id)}"]`,
+      );
+      if (element && element.getAttribute("tabindex") === "0") {
+        if (focusAfterRender.current === id) focusAfterRender.current = null;
+        element.focus();
+        return;
+      }
+      if (++frames < 20) handle = requestAnimationFrame(attempt);
+    };
+    attempt();
+    return () => cancelAnimationFrame(handle);
+  }, [activeStop]);
 
   // First view of a tenant without a stored layout: the layered layout (in a worker), stored
   // for everyone when the viewer may write. Later, objects the layout does not know yet (added
@@ -337,6 +394,14 @@ export function TopologyCanvas({
       const item = event.dataTransfer.getData(PALETTE_MIME) as PaletteItem | "";
       if (!item) return;
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      if (item === "workload") {
+        const network = under
+          .map((el) => el.closest<HTMLElement>(".react-flow__node")?.dataset.id)
+          .find((id) => id?.startsWith("net:"))
+          ?.slice(4);
+        intents?.onCreate?.(item, at, network ? { network } : undefined);
+        return;
+      }
       if (item === "firewall" || item === "load-balancer" || item === "nat") {
         const edgeId = under
           .map(
@@ -358,16 +423,155 @@ export function TopologyCanvas({
   );
 
   const onNodeClick = useCallback((_: React.MouseEvent, node: TopologyNode) => {
-    draftStore.select(refOfNode(node.id));
+    selectObject(node.id);
+    setTabStop(node.id);
   }, []);
   const onEdgeClick = useCallback((_: React.MouseEvent, edge: TopologyEdge) => {
-    const policy = policyOfEdge(edge.id);
-    if (policy) draftStore.select({ kind: "policies", name: policy });
-    else if (edge.data?.kind === "link") {
-      const owner = refOfNode(edge.source);
-      if (owner) draftStore.select(owner);
-    }
+    selectObject(edge.id, edge.source);
+    setTabStop(edge.id);
   }, []);
+
+  // What a drop on a node's body (not only on its handle) connects: React Flow only completes
+  // connections that end on a handle, so a release over another node finishes it here.
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (readOnly || state.isValid || !state.fromNode) return;
+      const point = "changedTouches" in event ? event.changedTouches[0] : event;
+      if (!point) return;
+      const target = document
+        .elementsFromPoint(point.clientX, point.clientY)
+        .map((el) => el.closest<HTMLElement>(".react-flow__node"))
+        .find((el) => el?.dataset.id && el.dataset.id !== state.fromNode?.id);
+      const targetId = target?.dataset.id;
+      if (targetId) intents?.onConnect?.(state.fromNode.id, targetId);
+    },
+    [intents, readOnly],
+  );
+
+  const moveNodeBy = useCallback(
+    (id: string, dx: number, dy: number) => {
+      const node = flow?.getNode(id);
+      if (!node) return;
+      const at = { x: node.position.x + dx, y: node.position.y + dy };
+      positionsRef.current[id] = at;
+      setNodes((current) => current.map((n) => (n.id === id ? { ...n, position: at } : n)));
+      sync?.move({ [id]: at });
+    },
+    [flow, sync],
+  );
+
+  const onKeyDownCapture = useCallback(
+    (event: React.KeyboardEvent) => {
+      const element = (event.target as Element).closest<HTMLElement | SVGElement>(
+        ".react-flow__node, .react-flow__edge",
+      );
+      const id = element?.dataset.id;
+      if (!id || (event.target as Element).closest(".nl-object-menu")) return;
+      const handled = () => {
+        event.preventDefault();
+        event.stopPropagation();
+      };
+      if (isDirection(event.key)) {
+        handled();
+        if (event.altKey || event.shiftKey) {
+          if (readOnly || !id.includes(":") || element?.classList.contains("react-flow__edge"))
+            return;
+          const step = 20;
+          const dx = event.key === "ArrowLeft" ? -step : event.key === "ArrowRight" ? step : 0;
+          const dy = event.key === "ArrowUp" ? -step : event.key === "ArrowDown" ? step : 0;
+          moveNodeBy(id, dx, dy);
+          return;
+        }
+        const points = navigationPoints(graph, positionsRef.current, (nodeId) => {
+          const node = graph.nodes.find((n) => n.id === nodeId);
+          return node ? estimateSize(node) : { width: 0, height: 0 };
+        });
+        const next = nextInDirection(points, id, event.key);
+        if (next) {
+          // React Flow pans a focused node into view (autoPanOnNodeFocus).
+          focusAfterRender.current = next;
+          setTabStop(next);
+        }
+      } else if (event.key === "Enter" || event.key === " ") {
+        handled();
+        const edge = graph.edges.find((e) => e.id === id);
+        selectObject(id, edge?.source);
+      } else if (
+        event.key === "ContextMenu" ||
+        (event.key === "F10" && event.shiftKey) ||
+        event.key === "m"
+      ) {
+        handled();
+        setMenuFor(id);
+      } else if (event.key === "Delete" || event.key === "Backspace") {
+        // The workspace deletes the selection; keep keyboard focus on the canvas after it.
+        setTimeout(() => {
+          const first = wrapper.current?.querySelector<HTMLElement>(
+            '.react-flow__node[tabindex="0"]',
+          );
+          first?.focus();
+        }, 50);
+      }
+    },
+    [graph, readOnly, moveNodeBy],
+  );
+  const onFocusCapture = useCallback((event: React.FocusEvent) => {
+    const id = (event.target as Element).closest<HTMLElement | SVGElement>(
+      ".react-flow__node, .react-flow__edge",
+    )?.dataset.id;
+    if (id) setTabStop(id);
+  }, []);
+
+  const menu = useMemo(() => {
+    if (!menuFor || !doc) return null;
+    const at = () => {
+      const node = flow?.getNode(menuFor);
+      return node ? { x: node.position.x, y: node.position.y + 120 } : { x: 0, y: 0 };
+    };
+    const actions = menuActions(
+      menuFor,
+      doc,
+      {
+        inspect: (id) => selectObject(id, graph.edges.find((e) => e.id === id)?.source),
+        ...(intents?.onConnect ? { connect: intents.onConnect } : {}),
+        ...(intents?.onAttachPolicy ? { attachPolicy: intents.onAttachPolicy } : {}),
+        ...(intents?.onDropOnPolicy
+          ? {
+              chain: (item: "firewall" | "load-balancer" | "nat", policy: string) => {
+                const edge = graph.edges.find((e) => policyOfEdge(e.id) === policy);
+                const source = edge ? flow?.getNode(edge.source) : undefined;
+                intents.onDropOnPolicy?.(
+                  item,
+                  policy,
+                  source ? { x: source.position.x + 260, y: source.position.y + 60 } : at(),
+                );
+              },
+            }
+          : {}),
+      },
+      readOnly,
+    );
+    const label = menuFor.startsWith("pol:")
+      ? `Actions for policy ${policyOfEdge(menuFor) ?? ""}`
+      : `Actions for ${menuFor.slice(menuFor.indexOf(":") + 1)}`;
+    return { label, actions };
+  }, [menuFor, doc, intents, readOnly, graph, flow]);
+  const closeMenu = useCallback(
+    (ran: boolean) => {
+      const id = menuFor;
+      setMenuFor(null);
+      if (!ran && id) {
+        focusAfterRender.current = id;
+        setTabStop(id);
+        setTimeout(() => {
+          wrapper.current
+            ?.querySelector<HTMLElement>(`[data-id="${CSS.escape(id)}"][tabindex="0"]`)
+            ?.focus();
+        }, 0);
+      }
+    },
+    [menuFor],
+  );
   const onPaneClick = useCallback(() => draftStore.select(null), []);
   // Hovering a policy edge shows its label when the view is too dense to label every edge; not
   // while a button is down (a pan or a drag sweeping across edges).
@@ -387,7 +591,7 @@ export function TopologyCanvas({
         sync?.replace(positions);
         setLayoutUndo(before);
         setLayoutVersion((v) => v + 1);
-        setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }), 60);
+        setOpening({ count: graph.nodes.length, positions });
         return ms;
       },
       placeNode: (id, at) => {
@@ -439,6 +643,8 @@ export function TopologyCanvas({
       ref={wrapperRef}
       onDragOver={onDragOver}
       onDrop={onDrop}
+      onKeyDownCapture={onKeyDownCapture}
+      onFocusCapture={onFocusCapture}
     >
       <EdgeLabelLayer.Provider value={labelLayer}>
         <ReactFlow<TopologyNode, TopologyEdge>
@@ -448,6 +654,7 @@ export function TopologyCanvas({
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
           onConnect={onConnect}
+          onConnectEnd={onConnectEnd}
           onNodeClick={onNodeClick}
           onEdgeClick={onEdgeClick}
           onEdgeMouseEnter={onEdgeMouseEnter}
@@ -486,10 +693,26 @@ export function TopologyCanvas({
           <Panel position="top-right">
             <Legend />
           </Panel>
+          {menu ? (
+            <Panel position="top-left" className="nl-menu-panel">
+              <ObjectMenu title={menu.label} actions={menu.actions} onClose={closeMenu} />
+            </Panel>
+          ) : null}
         </ReactFlow>
       </EdgeLabelLayer.Provider>
     </div>
   );
+}
+
+/** Selects what a node or edge stands for, exactly as a click on it does. */
+function selectObject(id: string, edgeSource?: string): void {
+  const policy = policyOfEdge(id);
+  if (policy) {
+    draftStore.select({ kind: "policies", name: policy });
+    return;
+  }
+  const ref = refOfNode(edgeSource ?? id);
+  if (ref) draftStore.select(ref);
 }
 
 /** Above this many nodes a tenant is "large": opening view and minimap change (see above). */

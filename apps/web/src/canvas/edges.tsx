@@ -62,7 +62,8 @@ export const PolicyEdge = memo(function PolicyEdge(props: EdgeProps<PolicyFlowEd
       : ["", 0, 0];
   const trace = useEdgeTrace(id);
   // One boolean per edge: re-renders only when this edge's label appears or goes.
-  const showLabel = useLod((s) => !(s.low || s.dense) || s.hoveredEdge === id);
+  // Zoomed out, labels stay (drawn at 11 px on screen, canvas.css); only density hides them.
+  const showLabel = useLod((s) => !s.dense || s.hoveredEdge === id);
   const layer = useContext(EdgeLabelLayer);
   const policy = data?.policy;
   const allows = policy?.rules.some((r) => r.action === "allow") ?? false;

@@ -13,7 +13,7 @@ export const NODE_WIDTH: Record<NonNullable<TopologyNode["type"]>, number> = {
   service: 190,
   router: 170,
   pool: 180,
-  fip: 160,
+  fip: 200,
 };
 
 const HEAD = 30;

@@ -245,11 +245,14 @@ export function suggestCidr(doc: IntentFile): string {
 
 // ------------------------------------------------------------------------------------ workload
 
-export function WorkloadDialog(props: CreateProps) {
+/** `network`: the network the workload was dropped on, chosen by default. */
+export function WorkloadDialog(props: CreateProps & { network?: string }) {
   const { doc } = props;
   const networks = (doc.networks ?? []).map((n) => n.name as string);
   const [name, setName] = useState(() => freeName(doc, "workloads", "vm"));
-  const [network, setNetwork] = useState(networks[0] ?? "");
+  const [network, setNetwork] = useState(
+    props.network && networks.includes(props.network) ? props.network : (networks[0] ?? ""),
+  );
   const [ip, setIp] = useState("");
   const [node, setNode] = useState("");
   const { problems, submit, frame } = useCreateSubmit(props);

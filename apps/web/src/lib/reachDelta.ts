@@ -1,4 +1,4 @@
-import type { RouterOutputs } from "@netloom/controller";
+import type { RouterOutputs } from "@netloom/controller/types";
 
 /**
  * The controller's review of a dry run (`intent.applyFile` or `intent.restore` with `dryRun`):

@@ -1,4 +1,4 @@
-import type { RouterOutputs } from "@netloom/controller";
+import type { RouterOutputs } from "@netloom/controller/types";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { failureOf } from "../errors";

@@ -1,4 +1,4 @@
-import type { RouterOutputs } from "@netloom/controller";
+import type { RouterOutputs } from "@netloom/controller/types";
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { type ConvergenceView, convergenceOf } from "../lib/convergence";
 import { useTRPC } from "../trpc";

@@ -1,4 +1,4 @@
-import type { RouterOutputs } from "@netloom/controller";
+import type { RouterOutputs } from "@netloom/controller/types";
 import { useQuery } from "@tanstack/react-query";
 import { kindLabel } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";

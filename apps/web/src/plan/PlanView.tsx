@@ -1,4 +1,4 @@
-import type { RouterOutputs } from "@netloom/controller";
+import type { RouterOutputs } from "@netloom/controller/types";
 import { Icon } from "../canvas/icons";
 import { FieldDiff } from "./FieldDiff";
 import { ReachDelta } from "./ReachDelta";

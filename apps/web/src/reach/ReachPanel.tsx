@@ -1,5 +1,5 @@
 import { expandMatrix } from "@netloom/compiler";
-import type { RouterOutputs } from "@netloom/controller";
+import type { RouterOutputs } from "@netloom/controller/types";
 import { type Assertion, assertionSchema, type IntentFile, type Protocol } from "@netloom/model";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";

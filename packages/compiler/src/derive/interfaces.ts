@@ -35,6 +35,8 @@ interface InterfaceScope {
   fabric: FabricView;
   hasher: Hasher;
   problems: Problem[];
+  /** Scratch: the interface being derived (never kept). */
+  wanted: WantedInterface;
 }
 
 export function deriveInterfaces(
@@ -72,6 +74,18 @@ export function deriveInterfaces(
     fabric,
     hasher,
     problems,
+    wanted: {
+      workload: "",
+      index: 0,
+      network: "",
+      ip: "",
+      securityGroups: NO_GROUPS,
+      allowedAddresses: NO_GROUPS,
+      node: "",
+      underlay: "",
+      floatingIp: "",
+      externalNetwork: "",
+    },
   };
   const stage: InterfaceStage = {
     ifacesByNet: new Map(),
@@ -117,30 +131,33 @@ function workloadInterfaces(
   for (let index = 0; index < workload.interfaces.length; index++) {
     const iface = workload.interfaces[index];
     if (iface === undefined) continue;
-    const path = `workloads[${workloadIndex}].interfaces[${index}]`;
+    // Paths are built only for a problem: this loop runs for every interface of the tenant.
     if (iface.ip === undefined) {
-      scope.problems.push({ path: `${path}.ip`, message: "no address allocated" });
+      scope.problems.push({
+        path: `workloads[${workloadIndex}].interfaces[${index}].ip`,
+        message: "no address allocated",
+      });
       continue;
     }
     if (iface.floatingIp !== undefined && iface.floatingIp.ip === undefined) {
       scope.problems.push({
-        path: `${path}.floatingIp.ip`,
+        path: `workloads[${workloadIndex}].interfaces[${index}].floatingIp.ip`,
         message: "no floating address allocated",
       });
     }
-    const wanted: WantedInterface = {
-      workload: workload.name,
-      index,
-      network: iface.network,
-      ip: iface.ip,
-      securityGroups: iface.securityGroups ?? NO_GROUPS,
-      allowedAddresses: iface.allowedAddresses ?? NO_GROUPS,
-      node: nodeName,
-      underlay: underlay ?? "",
-      floatingIp: iface.floatingIp?.ip ?? "",
-      externalNetwork:
-        iface.floatingIp === undefined ? "" : (scope.pools.get(iface.floatingIp.pool) ?? ""),
-    };
+    // One scratch record per derivation, refilled per interface (its fields are copied out).
+    const wanted = scope.wanted;
+    wanted.workload = workload.name;
+    wanted.index = index;
+    wanted.network = iface.network;
+    wanted.ip = iface.ip;
+    wanted.securityGroups = iface.securityGroups ?? NO_GROUPS;
+    wanted.allowedAddresses = iface.allowedAddresses ?? NO_GROUPS;
+    wanted.node = nodeName;
+    wanted.underlay = underlay ?? "";
+    wanted.floatingIp = iface.floatingIp?.ip ?? "";
+    wanted.externalNetwork =
+      iface.floatingIp === undefined ? "" : (scope.pools.get(iface.floatingIp.pool) ?? "");
     // The same workload's interface of the last compile.
     const before = priorList === undefined ? undefined : ifaceAt(priorList, index);
     const info = reusedInterface(scope, wanted, before) ?? makeInterface(scope, wanted, before);

@@ -1,5 +1,7 @@
 import {
   assertNever,
+  type FabricExternalNetworkSpec,
+  type IntentFile,
   type Network as NetworkSpec,
   type Policy,
   type Ports,
@@ -17,6 +19,39 @@ import { sameCidrs, sameInstance, sameJson, sameStrings } from "./reuse";
  * Stage 1 of a tenant's derivation: what each network name stands for (its subnets), each
  * policy's compiled entries, and each network's forwarding instance with its ordered policy list.
  */
+
+/**
+ * The tenant's networks plus each fabric external network (spec section 1.1) it uses by name
+ * (a floating IP pool's `network`, a nat service's `outside`) without declaring it and may use
+ * (the network lists no `tenants`, or this tenant): as external networks, after its own.
+ */
+export function networksWithFabricExternals(
+  intent: IntentFile,
+  externals: readonly FabricExternalNetworkSpec[],
+): NetworkSpec[] {
+  const own = intent.networks ?? [];
+  if (externals.length === 0) return own;
+  const declared = new Set(own.map((network) => network.name));
+  const named = new Set<string>();
+  for (const pool of intent.floatingIpPools ?? []) named.add(pool.network);
+  for (const service of intent.services ?? [])
+    if (service.type === "nat") named.add(service.outside);
+  const added = externals.filter(
+    (external) =>
+      named.has(external.name) &&
+      !declared.has(external.name) &&
+      (external.tenants === undefined || external.tenants.includes(intent.tenant)),
+  );
+  if (added.length === 0) return own;
+  return [
+    ...own,
+    ...added.map((external) => ({
+      name: external.name,
+      external: true,
+      subnets: external.subnets,
+    })),
+  ];
+}
 
 /** Each network's subnet CIDRs by name; a network naming the same CIDRs keeps its list. */
 export function deriveSubnets(

@@ -1,4 +1,4 @@
-import type { Policy } from "@netloom/model";
+import type { FabricExternalNetworkSpec, Policy } from "@netloom/model";
 import type {
   DnsZone,
   FirewallEntry,
@@ -93,12 +93,17 @@ export type PeerPiece = Hashed<{ node: string; underlay: string }>;
  */
 export interface FabricView {
   underlays: ReadonlyMap<string, string>;
+  /** The operator's external networks (spec section 1.1), usable by tenants by name. */
+  externals: readonly FabricExternalNetworkSpec[];
   peerEntries: Map<string, { node: string; underlay: string }>;
   peerHashes: Map<string, [number, number]>;
 }
 
-export function fabricViewOf(underlays: ReadonlyMap<string, string>): FabricView {
-  return { underlays, peerEntries: new Map(), peerHashes: new Map() };
+export function fabricViewOf(
+  underlays: ReadonlyMap<string, string>,
+  externals: readonly FabricExternalNetworkSpec[],
+): FabricView {
+  return { underlays, externals, peerEntries: new Map(), peerHashes: new Map() };
 }
 
 export interface MemoEntry {

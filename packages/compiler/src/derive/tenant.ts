@@ -4,16 +4,24 @@ import { fnv1a64Pair } from "../hash";
 import { tenantKeyOf } from "../ids";
 import { deriveDnsZones } from "./dns";
 import { deriveInterfaces, type InterfaceStage } from "./interfaces";
-import { deriveNetworks, derivePolicies, deriveSubnets, type NetworkStage } from "./networks";
+import {
+  deriveNetworks,
+  derivePolicies,
+  deriveSubnets,
+  type NetworkStage,
+  networksWithFabricExternals,
+} from "./networks";
 import {
   byOrder,
   type FabricView,
+  type GroupPiece,
   Hasher,
   type IfaceInfo,
   NO_IFACES,
   type PeerPiece,
   type RouteInfo,
   type TenantDerived,
+  type ZonePiece,
 } from "./pieces";
 import {
   reuseEach,
@@ -27,7 +35,7 @@ import {
   sameStrings,
 } from "./reuse";
 import { deriveRoutes, type RouteStage } from "./routes";
-import { deriveGroups, deriveServices } from "./services";
+import { deriveGroups, deriveServices, type ServiceStage } from "./services";
 
 /*
  * A tenant's node-independent derivation, stage by stage: networks and policies, interfaces,
@@ -53,7 +61,7 @@ export function deriveTenant(
   );
   const intent = input.intent;
   const problems: Problem[] = [];
-  const networks = intent.networks ?? [];
+  const networks = networksWithFabricExternals(intent, fabric.externals);
   const workloads = intent.workloads ?? [];
 
   const subnetsOf = deriveSubnets(networks, prior);
@@ -102,15 +110,11 @@ export function deriveTenant(
   hasher.prune();
 
   ifaces.ifacesByNode.delete("");
-  const placement = sharePlacement(nets, ifaces, fabric, prior);
-  const sharedGroups = reuseMap(prior?.groups, groups);
-  const sharedFirewalls = reuseMap(prior?.firewalls, services.firewalls);
-  const sharedRoutes = shareRoutes(routes, prior);
   return {
     id: input.id,
     name: intent.tenant,
     key: tenantKeyOf(input.id),
-    ...placement,
+    ...sharePlacement(nets, ifaces, fabric, prior),
     memo: hasher.memo,
     memoGeneration: hasher.generation,
     nextSerial: policies.nextSerial,
@@ -127,8 +131,27 @@ export function deriveTenant(
     netCache: reuseMap(prior?.netCache, nets.netCache),
     mayAllowKey: prior?.mayAllowKey === routes.mayAllowKey ? prior.mayAllowKey : routes.mayAllowKey,
     mayAllow: routes.mayAllow,
-    ...sharedRoutes,
+    ...shareRoutes(routes, prior),
     routesFrom: sharedRoutesFrom,
+    ...shareServices(groups, services, dnsZones, prior),
+  };
+}
+
+type ServicePieces = Pick<
+  TenantDerived,
+  "groups" | "firewalls" | "groupList" | "firewallList" | "nats" | "loadBalancers" | "dnsZones"
+>;
+
+/** Groups, firewalls, NATs, load balancers and zones, each shared with the previous where equal. */
+function shareServices(
+  groups: Map<string, GroupPiece>,
+  services: ServiceStage,
+  dnsZones: ZonePiece[],
+  prior: TenantDerived | undefined,
+): ServicePieces {
+  const sharedGroups = reuseMap(prior?.groups, groups);
+  const sharedFirewalls = reuseMap(prior?.firewalls, services.firewalls);
+  return {
     groups: sharedGroups,
     firewalls: sharedFirewalls,
     groupList:

@@ -1,46 +1,14 @@
 import { spawn } from "node:child_process";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import type { TenantConfig } from "@netloom/compiler";
 
 /**
- * The DNS service (spec 2 rule 8): a small responder the driver runs in each tenant namespace
- * that has a zone, bound to udp/53 (the nft input chain lets only the zone's gateways through).
- * It answers A queries for `<workload>.<domain>` with the address the asker's network sees,
- * re-reading its zone file whenever it changes; anything it cannot parse gets FORMERR, so a
- * bare UDP probe to the gateway is answered too.
+ * The DNS service (spec 2 rule 8): the typed responder of dns-responder.ts, run by the driver in
+ * each tenant namespace that has a zone, bound to udp/53 (the nft input chain lets only the
+ * zone's gateways through), reading the zone file this module writes.
  */
-const RESPONDER = `
-const dgram = require("node:dgram"), fs = require("node:fs");
-const zoneFile = process.argv[1];
-let zone = { records: [], networks: [] }, stamp = 0;
-const load = () => { try { const m = fs.statSync(zoneFile).mtimeMs; if (m !== stamp) { zone = JSON.parse(fs.readFileSync(zoneFile, "utf8")); stamp = m; } } catch {} };
-const toNum = (ip) => ip.split(".").reduce((a, p) => a * 256 + Number(p), 0);
-const inCidr = (ip, cidr) => { const [b, l] = cidr.split("/"); const size = 2 ** (32 - Number(l)); return Math.floor(toNum(ip) / size) === Math.floor(toNum(b) / size); };
-const sock = dgram.createSocket("udp4");
-sock.on("message", (msg, from) => {
-  load();
-  if (msg.length < 12) return sock.send(Buffer.alloc(12), from.port, from.address);
-  const id = msg.readUInt16BE(0);
-  let i = 12; const labels = [];
-  while (i < msg.length && msg[i] !== 0 && labels.length < 64) { labels.push(msg.subarray(i + 1, i + 1 + msg[i]).toString()); i += msg[i] + 1; }
-  const header = Buffer.alloc(12); header.writeUInt16BE(id, 0);
-  if (i + 5 > msg.length) { header.writeUInt16BE(0x8001, 2); return sock.send(header, from.port, from.address); }
-  const question = msg.subarray(12, i + 5); const qtype = msg.readUInt16BE(i + 1);
-  const name = labels.join(".").toLowerCase();
-  const network = (zone.networks.find((n) => n.cidrs.some((c) => inCidr(from.address, c))) || {}).name;
-  const matches = zone.records.filter((r) => r.name === name);
-  const record = matches.find((r) => r.network === network) || matches[0];
-  header.writeUInt16BE(record ? 0x8400 : 0x8403, 2); header.writeUInt16BE(1, 4);
-  const answers = [];
-  if (record && qtype === 1) {
-    const a = Buffer.alloc(16); a.writeUInt16BE(0xc00c, 0); a.writeUInt16BE(1, 2); a.writeUInt16BE(1, 4); a.writeUInt32BE(30, 6); a.writeUInt16BE(4, 10);
-    record.ip.split(".").forEach((p, k) => a.writeUInt8(Number(p), 12 + k)); answers.push(a);
-  }
-  header.writeUInt16BE(answers.length, 6);
-  sock.send(Buffer.concat([header, question, ...answers]), from.port, from.address);
-});
-sock.bind(53, "0.0.0.0");
-`;
+const RESPONDER_MAIN = fileURLToPath(new URL("./dns-responder-main.mjs", import.meta.url));
 
 const RUN_DIR = "/run/netloom";
 const MARKER = "netloom-dns";
@@ -128,7 +96,7 @@ export async function ensureResponder(namespace: string, zone: string | undefine
   // agent restart and is found again through its pid file.
   const child = spawn(
     "ip",
-    ["netns", "exec", namespace, process.execPath, "-e", RESPONDER, file, MARKER],
+    ["netns", "exec", namespace, process.execPath, RESPONDER_MAIN, file, MARKER],
     { detached: true, stdio: "ignore" },
   );
   child.unref();

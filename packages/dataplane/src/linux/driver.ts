@@ -4,17 +4,19 @@ import type { NodeConfig, RuleId } from "@netloom/compiler";
 import { NetloomError } from "@netloom/model";
 import type { DataplaneDriver, RepairReport } from "../driver";
 import { ensureResponder, responderRunning, stopResponder, zoneOf } from "./dns";
+import { bridgeBatch, inParallel, ipBatch, ipJson, nftApply, runCommand, setSysctls } from "./exec";
 import {
-  bridgeBatch,
-  inParallel,
-  ipBatch,
-  ipJson,
-  mustRun,
-  nftApply,
-  runCommand,
-  setSysctls,
-} from "./exec";
-import { type NodeLayout, nodeLayout, type TenantLayout } from "./layout";
+  compareStates,
+  type Difference,
+  describeDifference,
+  kernelState,
+  type LinkAttributes,
+  listedTables,
+  type NormalState,
+  removalLines,
+  renderedState,
+} from "./kernel-state";
+import { type NodeLayout, nodeLayout, type TenantLayout, type WorkloadLayout } from "./layout";
 import {
   deviceMarker,
   NAMESPACE_PREFIX,
@@ -66,9 +68,6 @@ interface LinkInfo {
   ifname: string;
   ifalias?: string;
 }
-interface RouteInfo {
-  dst: string;
-}
 
 async function linkNames(namespace: string | undefined): Promise<Set<string>> {
   const links = (await ipJson(namespace, ["link", "show"])) as LinkInfo[];
@@ -83,11 +82,6 @@ async function markedVxlans(namespace: string | undefined, marker: string): Prom
       .filter((link) => /^vx\d+$/.test(link.ifname) && link.ifalias === marker)
       .map((link) => link.ifname),
   );
-}
-
-async function hostRoutes(namespace: string): Promise<Set<string>> {
-  const routes = (await ipJson(namespace, ["route", "show"])) as RouteInfo[];
-  return new Set(routes.map((route) => route.dst).filter((dst) => !dst.includes("/")));
 }
 
 async function readTable(namespace: string): Promise<TableObjects | undefined> {
@@ -135,28 +129,6 @@ async function staleAddressLines(
   );
 }
 
-interface FdbEntry {
-  mac: string;
-  ifname: string;
-  dst?: string;
-}
-
-/** FDB entries of the VXLAN devices toward peers no longer desired. */
-async function staleFdbLines(namespace: string, desired: readonly string[]): Promise<string[]> {
-  const out = await mustRun(["bridge", "-n", namespace, "-j", "fdb", "show"]);
-  const entries = (out.trim() === "" ? [] : JSON.parse(out)) as FdbEntry[];
-  const wanted = new Set(
-    desired.map((line) => {
-      const [, , mac, , device, , dst] = line.split(" ");
-      return `${mac} ${device} ${dst}`;
-    }),
-  );
-  return entries
-    .filter((entry) => entry.dst !== undefined && /^vx\d+$/.test(entry.ifname))
-    .filter((entry) => !wanted.has(`${entry.mac} ${entry.ifname} ${entry.dst}`))
-    .map((entry) => `fdb del ${entry.mac} dev ${entry.ifname} dst ${entry.dst} self`);
-}
-
 const TENANT_SYSCTLS = [
   "net.ipv4.ip_forward=1",
   "net.ipv4.conf.all.proxy_arp=1",
@@ -202,12 +174,67 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
   const deviceSignature = (layout: TenantLayout) =>
     JSON.stringify([layout.lines, layout.fdb, layout.ports.map((p) => p.device)]);
 
+  /** What a tenant namespace must hold, as rendered (devices with their creation attributes). */
+  function tenantRendered(layout: TenantLayout): NormalState {
+    const links = new Map<string, LinkAttributes>();
+    for (const vxlan of layout.vxlans) {
+      links.set(vxlan.device, {
+        mac: nodeOverlayMac(options.underlayIp),
+        vni: vxlan.vni,
+        local: options.underlayIp,
+        port: vxlanPort,
+        learning: false,
+      });
+    }
+    return renderedState(layout.lines, layout.fdb, links);
+  }
+
+  const workloadRendered = (workload: WorkloadLayout) =>
+    renderedState(workload.lines, [], new Map());
+
+  /** Removes what `namespace` holds beyond `rendered`; returns every difference found. */
+  async function removeExtras(namespace: string, rendered: NormalState): Promise<Difference[]> {
+    const actual = await kernelState(namespace);
+    const differences = compareStates(rendered, actual);
+    const removal = removalLines(differences, actual);
+    await ipBatch(namespace, removal.ip);
+    await bridgeBatch(namespace, removal.bridge);
+    return differences;
+  }
+
+  /**
+   * The tenant's nft tables as the kernel lists them right after a from-scratch apply of the
+   * rendered ruleset: applied once in a scratch namespace of this driver and remembered, so the
+   * live tables compare with it object by object, content and all.
+   */
+  const renderedTables = new Map<string, NormalState>();
+  let scratchSerial = 0;
+  async function renderedNft(layout: TenantLayout): Promise<NormalState> {
+    const definition = layout.ruleset.definition;
+    const known = renderedTables.get(definition);
+    if (known) return known;
+    // Tenants reconcile in parallel: each its own scratch namespace.
+    scratchSerial += 1;
+    const scratch = `${prefix}-x${scratchSerial}`;
+    await runCommand(["ip", "netns", "del", scratch]);
+    await ipBatch(undefined, [`netns add ${scratch}`]);
+    try {
+      await nftApply(scratch, replaceTableScript(undefined, layout.ruleset));
+      const listed = await listedTables(scratch);
+      // One entry per distinct ruleset in use; older ones are of no further use.
+      if (renderedTables.size > 4096) renderedTables.clear();
+      renderedTables.set(definition, listed);
+      return listed;
+    } finally {
+      await ipBatch(undefined, [`netns del ${scratch}`]);
+    }
+  }
+
   async function applyTenantDevices(layout: TenantLayout, fresh: boolean, nodeLinks: Set<string>) {
     const ns = layout.namespace;
     const signature = deviceSignature(layout);
     if (!fresh && appliedTenantIp.get(ns) === signature) return;
     const existing = fresh ? new Set<string>() : await linkNames(ns);
-    const routes = fresh ? new Set<string>() : await hostRoutes(ns);
 
     const nodeLines: string[] = [];
     for (const vxlan of layout.vxlans) {
@@ -234,18 +261,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
           `eth${port.interfaceIndex} address ${port.mac} netns ${workloadNamespace}`,
       );
     }
-    const wanted = new Set([
-      "lo",
-      ...layout.vxlans.map((vxlan) => vxlan.device),
-      ...layout.ports.map((port) => port.device),
-    ]);
-    const wantedRoutes = new Set(layout.hostRoutes);
-    // Build first, then remove what is no longer desired.
-    const removeLines = [
-      ...[...routes].filter((dst) => !wantedRoutes.has(dst)).map((dst) => `route del ${dst}/32`),
-      ...[...existing].filter((name) => !wanted.has(name)).map((name) => `link del ${name}`),
-    ];
-    await ipBatch(ns, [...createLines, ...layout.lines, ...removeLines]);
+    await ipBatch(ns, [...createLines, ...layout.lines]);
     const newPorts = appliedTenantIp.has(ns)
       ? layout.ports.filter((port) => !existing.has(port.device))
       : layout.ports;
@@ -258,7 +274,9 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
       );
     }
     await bridgeBatch(ns, layout.fdb);
-    if (!fresh) await bridgeBatch(ns, await staleFdbLines(ns, layout.fdb));
+    // Built first; only now what the intent no longer has goes (a deleted network's gateway on
+    // lo, its neighbours, routes, FDB entries and devices).
+    if (!fresh) await removeExtras(ns, tenantRendered(layout));
     appliedTenantIp.set(ns, signature);
   }
 
@@ -276,6 +294,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
       // a new secondary of the same prefix with it (and the old one forwards nothing anyway).
       const stale = fresh ? [] : await staleAddressLines(workload.namespace, workload.interfaces);
       await ipBatch(workload.namespace, [...stale, ...workload.lines]);
+      if (!fresh) await removeExtras(workload.namespace, workloadRendered(workload));
       appliedWorkloads.set(workload.namespace, workload.lines.join("\n"));
     });
   }
@@ -386,44 +405,55 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
     const repaired: string[] = [];
     const present = new Set(await listNamespaces(ownPrefix));
     for (const ns of layout.namespaces) {
-      if (!present.has(ns)) repaired.push(`namespace ${ns}`);
+      if (!present.has(ns)) repaired.push(`namespace ${ns} restored`);
     }
     for (const ns of present) {
-      if (!layout.namespaces.has(ns)) repaired.push(`stray namespace ${ns}`);
+      if (!layout.namespaces.has(ns)) repaired.push(`namespace ${ns} removed (not in the intent)`);
     }
     await inParallel(layout.tenants, parallelism, async (tenant) => {
       const ns = tenant.namespace;
       if (!present.has(ns)) return;
-      const before = repaired.length;
-      const links = await linkNames(ns);
-      for (const vxlan of tenant.vxlans) {
-        if (!links.has(vxlan.device)) repaired.push(`device ${ns}/${vxlan.device}`);
+      // Devices, addresses, routes, neighbours and FDB entries, by content: extras go now,
+      // the rest is put back by the apply below.
+      const differences = await removeExtras(ns, tenantRendered(tenant));
+      if (differences.length > 0) {
+        repaired.push(...differences.map((difference) => describeDifference(ns, difference)));
+        appliedTenantIp.delete(ns);
+        // A VXLAN device with other creation attributes cannot be changed: it is made again.
+        const remade = differences
+          .filter((d) => d.kind === "differs" && /^link vx\d+$/.test(d.key))
+          .map((d) => `link del ${d.key.slice("link ".length)}`);
+        await ipBatch(ns, remade);
+        for (const port of tenant.ports) {
+          // The workload's end of a missing veth went with it: configure the namespace again.
+          if (differences.some((d) => d.key === `link ${port.device}` && d.kind === "missing")) {
+            appliedWorkloads.delete(port.workloadNamespace);
+          }
+        }
       }
-      for (const port of tenant.ports) {
-        if (links.has(port.device)) continue;
-        repaired.push(`device ${ns}/${port.device}`);
-        // The workload's end of the veth went with it: configure the namespace again.
-        appliedWorkloads.delete(port.workloadNamespace);
-      }
-      const routes = await hostRoutes(ns);
-      for (const dst of tenant.hostRoutes) {
-        if (!routes.has(dst)) repaired.push(`route ${ns}/${dst}`);
-      }
-      if (repaired.length > before) appliedTenantIp.delete(ns);
       if (zoneOf(tenant.tenant) !== undefined && !(await responderRunning(ns))) {
-        repaired.push(`dns responder ${ns}`);
+        repaired.push(`${ns}: dns responder restarted`);
       }
-      const actual = await readTable(ns);
-      const drift = tableDrift(actual, tenant);
-      if (drift.length > 0) {
-        repaired.push(...drift.map((what) => `nft ${ns}: ${what}`));
+      const nftDifferences = compareStates(await renderedNft(tenant), await listedTables(ns));
+      if (nftDifferences.length > 0) {
+        repaired.push(...nftDifferences.map((difference) => describeDifference(ns, difference)));
         appliedRules.delete(ns);
+        const actual = await readTable(ns);
         if (actual) appliedTables.set(ns, actual);
         else appliedTables.delete(ns);
       }
-      for (const workload of tenant.workloads) {
-        if (!present.has(workload.namespace)) appliedWorkloads.delete(workload.namespace);
-      }
+      await inParallel(tenant.workloads, parallelism, async (workload) => {
+        if (!present.has(workload.namespace)) {
+          appliedWorkloads.delete(workload.namespace);
+          return;
+        }
+        const found = await removeExtras(workload.namespace, workloadRendered(workload));
+        if (found.length === 0) return;
+        repaired.push(
+          ...found.map((difference) => describeDifference(workload.namespace, difference)),
+        );
+        appliedWorkloads.delete(workload.namespace);
+      });
     });
     if (repaired.length > 0) await applyNow(config);
     return { repaired };
@@ -498,20 +528,4 @@ export function createLinuxDriver(options: LinuxDriverOptions): DataplaneDriver 
     tenantCounters: () => exclusive(tenantCountersNow),
     teardown: () => exclusive(teardownNow),
   };
-}
-
-/** What differs between the table in the kernel and the one the tenant needs. */
-function tableDrift(actual: TableObjects | undefined, tenant: TenantLayout): string[] {
-  if (!actual) return ["table missing"];
-  const drift: string[] = [];
-  for (const [chain, rules] of tenant.ruleset.chains) {
-    const found = actual.chains.get(chain);
-    if (found === undefined) drift.push(`chain ${chain} missing`);
-    else if (found !== rules) drift.push(`chain ${chain} has ${found} rules, wants ${rules}`);
-  }
-  for (const set of tenant.ruleset.sets)
-    if (!actual.sets.has(set)) drift.push(`set ${set} missing`);
-  for (const map of tenant.ruleset.maps)
-    if (!actual.maps.has(map)) drift.push(`map ${map} missing`);
-  return drift;
 }

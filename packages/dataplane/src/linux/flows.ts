@@ -7,8 +7,8 @@ import type {
   SourceNatTranslation,
   TenantConfig,
 } from "@netloom/compiler";
-import { assertNever, type Protocol, type Verdict } from "@netloom/model";
-import { cidrRange, ipToNumber } from "./ipv4";
+import { assertNever, type Protocol, parseIpv4, type Verdict } from "@netloom/model";
+import { cidrContains } from "./address-sets";
 import { workloadNamespace } from "./names";
 import { ensureOutsideNetwork } from "./outside";
 import { probe } from "./probe";
@@ -95,12 +95,8 @@ function addTenant(
   for (const nat of tenant.sourceNats) if (once(`nat ${nat.ruleId}`)) index.nats.push(nat);
 }
 
-const contains = (cidr: string, ip: string) => {
-  const [start, end] = cidrRange(cidr);
-  const value = ipToNumber(ip);
-  return value >= start && value <= end;
-};
-const isAddress = (text: string) => /^\d+\.\d+\.\d+\.\d+$/.test(text);
+const contains = cidrContains;
+const isAddress = (text: string) => parseIpv4(text) !== undefined;
 
 type End =
   | { kind: "ports"; ports: Port[] }

@@ -104,7 +104,7 @@ function tenantLayout(
     const device = portDevice(port.portId);
     ports.push({ device, port, workloadNamespace: wns });
     lines.push(
-      `link set ${device} mtu ${OVERLAY_MTU} up`,
+      `link set ${device} address ${portGatewayMac(port.portId)} mtu ${OVERLAY_MTU} up`,
       `route replace ${port.ip}/32 dev ${device} scope link`,
       `neigh replace ${port.ip} dev ${device} lladdr ${port.mac} nud permanent`,
     );
@@ -157,7 +157,7 @@ function tenantLayout(
     workload.interfaces.forEach((port, i) => {
       const device = workloadDevice(port.interfaceIndex);
       workload.lines.push(
-        `link set ${device} mtu ${OVERLAY_MTU} up`,
+        `link set ${device} address ${port.mac} mtu ${OVERLAY_MTU} up`,
         `addr replace ${port.ip}/${port.prefixLength} dev ${device}`,
         // The gateway's MAC is known: no ARP for the first hop.
         `neigh replace ${port.gateway} dev ${device} lladdr ${portGatewayMac(port.portId)} nud permanent`,

@@ -6,7 +6,7 @@ import type {
   TenantConfig,
 } from "@netloom/compiler";
 import { assertNever, type Protocol } from "@netloom/model";
-import { mergedElements } from "./ipv4";
+import { mergedElements } from "./address-sets";
 import { counterName, NFT_TABLE, portDevice, vxlanDevice } from "./names";
 
 /**
