@@ -113,6 +113,15 @@ export function TenantWorkspace({
   const [pending, setPending] = useState<Pending | null>(null);
   const canvasApi = useRef<CanvasApi | null>(null);
   const selection = useDraft((s) => s.selection);
+  // Rule tables (policies, security groups, firewalls) and the review need the room: the panel
+  // widens for them rather than truncating selects or hiding delete buttons behind a scroll.
+  const widePanel =
+    tab === "groups" ||
+    tab === "plan" ||
+    (tab === "inspect" &&
+      (selection?.kind === "policies" ||
+        selection?.kind === "securityGroups" ||
+        selection?.kind === "services"));
 
   // Selecting something on the canvas brings the inspector forward.
   useEffect(() => {
@@ -212,7 +221,12 @@ export function TenantWorkspace({
               canvasApi.current = api;
             }}
           />
-          <aside className="panel" aria-label="Details" id="inspector-aside" tabIndex={-1}>
+          <aside
+            className={`panel${widePanel ? " wide" : ""}`}
+            aria-label="Details"
+            id="inspector-aside"
+            tabIndex={-1}
+          >
             <TabList
               label="Panels"
               idPrefix="details"
