@@ -46,7 +46,10 @@ test("keyboard only: log in, open the tenant, select and edit a network, connect
   ).toBeVisible();
   await expect(page.getByRole("heading", { level: 1, name: seeded.tenant })).toBeFocused();
 
-  // Select network web from the topology outline; the Inspector opens it, focus on its name.
+  // Open the topology outline under the canvas and select network web from it; the Inspector
+  // opens it, focus on its name.
+  await tabTo(page, page.locator(".outline summary"));
+  await page.keyboard.press("Enter");
   const outline = page.getByRole("list", { name: "Topology outline" });
   await tabTo(page, outline.getByRole("button", { name: "network web" }));
   await page.keyboard.press("Enter");

@@ -211,16 +211,18 @@ export function TenantWorkspace({
               disabled={readOnly}
               onSelect={(name) => draftStore.select({ kind: "policies", name })}
             />
-            <TopologyOutline />
           </aside>
-          <TopologyCanvas
-            tenant={tenant}
-            readOnly={readOnly}
-            intents={intents}
-            onReady={(api) => {
-              canvasApi.current = api;
-            }}
-          />
+          <div className="canvas-column">
+            <TopologyCanvas
+              tenant={tenant}
+              readOnly={readOnly}
+              intents={intents}
+              onReady={(api) => {
+                canvasApi.current = api;
+              }}
+            />
+            <TopologyOutline />
+          </div>
           <aside
             className={`panel${widePanel ? " wide" : ""}`}
             aria-label="Details"

@@ -6,7 +6,8 @@ import { topologyOutline } from "../lib/outline";
 import { focusAfter } from "../ui/announce";
 
 /**
- * The topology as nested lists beside the canvas: networks, their workloads, the policies to
+ * The topology as nested lists under the canvas (collapsed until opened, so the diagram keeps its
+ * room; right after the canvas in the Tab order): networks, their workloads, the policies to
  * their peers, the services, routers and pools on them. Every name is a button that opens the
  * object in the Inspector, so everything on the canvas can be reached and inspected from the
  * keyboard and read by a screen reader.
@@ -16,7 +17,7 @@ export function TopologyOutline() {
   const outline = useMemo(() => (doc ? topologyOutline(doc) : []), [doc]);
   if (!doc) return null;
   return (
-    <details className="outline" open>
+    <details className="outline">
       <summary>
         <h2 id="outline-heading">Topology outline</h2>
       </summary>
