@@ -113,11 +113,10 @@ export function TenantWorkspace({
   const [pending, setPending] = useState<Pending | null>(null);
   const canvasApi = useRef<CanvasApi | null>(null);
   const selection = useDraft((s) => s.selection);
-  // Rule tables (policies, security groups, firewalls) and the review need the room: the panel
-  // widens for them rather than truncating selects or hiding delete buttons behind a scroll.
+  // Rule tables (policies, security groups, firewalls) need the room: the panel widens for them
+  // rather than truncating selects or hiding delete buttons behind a scroll.
   const widePanel =
     tab === "groups" ||
-    tab === "plan" ||
     (tab === "inspect" &&
       (selection?.kind === "policies" ||
         selection?.kind === "securityGroups" ||
