@@ -56,6 +56,8 @@ test("every main screen has no serious or critical axe violations", async ({ pag
   await expectAccessible(page, "new network dialog");
   await page.keyboard.press("Escape");
   await page.getByRole("button", { name: "Log out" }).click();
+  // Logging out reloads the page: wait for it, or the next navigation races the reload.
+  await expect(page.getByRole("form", { name: "Log in" })).toBeVisible();
 
   // The operator: picker, console sections, a read-only canvas.
   await logIn(page, operator.email, operator.password);
