@@ -17,7 +17,7 @@ test.describe("editing the topology on the canvas", () => {
     await dialog.getByRole("button", { name: "Add network" }).click();
     await expect(dialog).toBeHidden();
     await expect(page.getByRole("group", { name: "network app" })).toBeVisible();
-    await expect(page.getByRole("status").filter({ hasText: "Draft" })).toContainText(
+    await expect(page.getByRole("status").filter({ hasText: "Draft:" })).toContainText(
       "valid, not applied",
     );
     // Review shows the planned change; apply commits it.

@@ -47,6 +47,8 @@ test("a trace shows allow, then deny after a change", async ({ page, seedTenant,
   await expect(page.getByRole("table", { name: "Reachability matrix" })).toBeVisible();
   await screenshot(page, "10-matrix");
   await page.getByRole("tab", { name: "History" }).click();
-  await expect(page.getByRole("button", { name: /Restore generation/ }).first()).toBeVisible();
+  await expect(
+    page.getByRole("button", { name: /Review restore of generation/ }).first(),
+  ).toBeVisible();
   await screenshot(page, "11-history");
 });

@@ -5,7 +5,8 @@ import { expect, openTenant, screenshot, test, trpc, twoTierTenant, uniqueName }
 async function denyFirstRule(page: Page): Promise<void> {
   await page
     .getByRole("complementary", { name: "Tools" })
-    .getByRole("button", { name: /web-db/ })
+    .getByRole("button", { name: "policy web-db" })
+    .first()
     .click();
   await page.getByLabel("Rule 1 action").selectOption("deny");
   await page.getByRole("button", { name: "Review & apply" }).click();

@@ -90,10 +90,10 @@ function Authenticated() {
 function FocusOnNavigation({ view }: { view: string }) {
   const first = useRef(true);
   useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
+    const initial = first.current;
+    first.current = false;
+    // On the first view only when nothing has focus (just signed in): never steal it on load.
+    if (initial && document.activeElement && document.activeElement !== document.body) return;
     void view; // runs again for every new view
     let frames = 0;
     let handle = 0;
@@ -104,7 +104,8 @@ function FocusOnNavigation({ view }: { view: string }) {
         heading.focus();
         return;
       }
-      if (++frames < 120) handle = requestAnimationFrame(seek);
+      // The page may still be loading (lazy code, the tenant's document): up to ~10 s.
+      if (++frames < 600) handle = requestAnimationFrame(seek);
     };
     handle = requestAnimationFrame(seek);
     return () => cancelAnimationFrame(handle);

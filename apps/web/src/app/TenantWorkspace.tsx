@@ -23,10 +23,12 @@ import {
 } from "../inspector/CreateDialogs";
 import { Inspector } from "../inspector/Inspector";
 import { SecurityGroups } from "../inspector/SecurityGroups";
+import { connectRequests } from "../lib/connectRequest";
 import { announce, focusAfter } from "../ui/announce";
 import { TabList, tabPanelProps } from "../ui/Tabs";
 import { Loading } from "./App";
 import { Toolbar } from "./Toolbar";
+import { TopologyOutline } from "./TopologyOutline";
 import type { Me } from "./types";
 import {
   useDraftValidation,
@@ -67,7 +69,7 @@ function SkipLinks() {
       <button type="button" onClick={() => focusAfter("[role=application]")}>
         Skip to canvas
       </button>
-      <button type="button" onClick={() => focusAfter("#details-panel")}>
+      <button type="button" onClick={() => focusAfter("#inspector-aside")}>
         Skip to Inspector
       </button>
     </nav>
@@ -111,6 +113,14 @@ export function TenantWorkspace({
   const [pending, setPending] = useState<Pending | null>(null);
   const canvasApi = useRef<CanvasApi | null>(null);
   const selection = useDraft((s) => s.selection);
+  // Rule tables (policies, security groups, firewalls) need the room: the panel widens for them
+  // rather than truncating selects or hiding delete buttons behind a scroll.
+  const widePanel =
+    tab === "groups" ||
+    (tab === "inspect" &&
+      (selection?.kind === "policies" ||
+        selection?.kind === "securityGroups" ||
+        selection?.kind === "services"));
 
   // Selecting something on the canvas brings the inspector forward.
   useEffect(() => {
@@ -119,6 +129,15 @@ export function TenantWorkspace({
   }, [selection]);
 
   useEffect(() => () => overlayStore.patch({ trace: null, search: null, problems: new Set() }), []);
+
+  // Opening a tenant puts focus on its heading once it is drawn (never left on <body>).
+  const loaded = doc !== null;
+  useEffect(() => {
+    if (!loaded) return;
+    const active = document.activeElement;
+    if (active && active !== document.body) return;
+    focusAfter("main h1");
+  }, [loaded]);
 
   const intents = useMemo<CanvasIntents>(
     () => ({
@@ -136,6 +155,18 @@ export function TenantWorkspace({
   );
 
   useKeyboardShortcuts(readOnly, canvasApi);
+
+  // The Inspector's "Connect to…" (a keyboard path to what drawing an edge does).
+  useEffect(
+    () =>
+      connectRequests.subscribe(() => {
+        const request = connectRequests.getState().request;
+        if (!request) return;
+        connectRequests.set({ request: null });
+        setPending({ kind: "connect", a: request.a, b: request.b });
+      }),
+    [],
+  );
 
   if (exported.error) {
     return (
@@ -180,15 +211,23 @@ export function TenantWorkspace({
               onSelect={(name) => draftStore.select({ kind: "policies", name })}
             />
           </aside>
-          <TopologyCanvas
-            tenant={tenant}
-            readOnly={readOnly}
-            intents={intents}
-            onReady={(api) => {
-              canvasApi.current = api;
-            }}
-          />
-          <aside className="panel" aria-label="Details" id="details-panel" tabIndex={-1}>
+          <div className="canvas-column">
+            <TopologyCanvas
+              tenant={tenant}
+              readOnly={readOnly}
+              intents={intents}
+              onReady={(api) => {
+                canvasApi.current = api;
+              }}
+            />
+            <TopologyOutline />
+          </div>
+          <aside
+            className={`panel${widePanel ? " wide" : ""}`}
+            aria-label="Details"
+            id="inspector-aside"
+            tabIndex={-1}
+          >
             <TabList
               label="Panels"
               idPrefix="details"

@@ -125,7 +125,9 @@ export function Toolbar({
 
   return (
     <div className="toolbar" role="toolbar" aria-label="Tenant toolbar">
-      <h1 className="tenant-name">{tenant}</h1>
+      <h1 className="tenant-name" tabIndex={-1}>
+        {tenant}
+      </h1>
       <span className="muted small">gen {generation}</span>
       <div className="sep" />
       <button
