@@ -569,6 +569,24 @@ describe("the cloud admin's external networks (spec 1.1)", () => {
     // One address space: the two projects' floating IPs and bob's gateway all differ.
     expect(new Set([bobIp.ip, aliceIp.ip, gatewayIps[0]?.ip_address]).size).toBe(3);
 
+    expect(bobIp.ip).not.toBe("198.51.100.1"); // the subnet's gateway
+    // bob associates his with a port: it becomes beta's intent, from a pool on the fabric network.
+    const port = await call("POST", "/network/v2.0/ports", {
+      token: tokens.bob,
+      body: { port: { name: "beta-vm", network_id: inside.id } },
+    });
+    expect(port.status).toBe(201);
+    const portId = String((port.body.port as Json).id);
+    const associated = await call("PUT", `/network/v2.0/floatingips/${bobIp.id}`, {
+      token: tokens.bob,
+      body: { floatingip: { port_id: portId } },
+    });
+    expect(associated.status).toBe(200);
+    expect(associated.body.floatingip).toMatchObject({ port_id: portId, status: "ACTIVE" });
+    const beta = store.tenant("beta");
+    const betaPools = beta ? store.resources(beta, "floatingIpPools") : [];
+    expect(betaPools.map((pool) => pool.spec.network)).toEqual(["public-net"]);
+
     // In use: the cloud admin cannot delete it (409), and it stays in the fabric.
     const inUse = await call("DELETE", `/network/v2.0/networks/${publicId}`, { token: cloud });
     expect(inUse.status).toBe(409);
