@@ -53,7 +53,7 @@ export function networkRefs(ws: Workspace): NetworkRef[] {
   }));
   const known = new Set(refs.map((ref) => ref.name));
   for (const external of ws.fabricExternal) {
-    if (known.has(external.name)) continue;
+    if (known.has(external.name) || !usableBy(ws, external)) continue;
     refs.push({
       name: external.name,
       id: fabricNetworkId(external),
@@ -92,6 +92,15 @@ export function networkRefs(ws: Workspace): NetworkRef[] {
     }
   }
   return refs;
+}
+
+/** Whether the project may use a fabric external network (its `tenants`, when limited). */
+function usableBy(ws: Workspace, external: ExternalNetwork): boolean {
+  return (
+    !external.tenants ||
+    external.tenants.includes(ws.state.name) ||
+    ws.principal.globalRole === "cloud_admin"
+  );
 }
 
 /** Fabric external networks have one id in every project. */
