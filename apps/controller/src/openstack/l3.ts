@@ -371,7 +371,27 @@ function poolFor(ws: Workspace, network: string): string {
   const names = new Set(ws.peek("floatingIpPools").map((pool) => pool.name as string));
   const name = netloomNameFor(`${network}-pool`, "pool", (candidate) => names.has(candidate));
   ws.list("floatingIpPools").push({ name: name as Name, network: network as Name });
+  // Marked as the door's own, so it goes with its last floating IP (it would hold the network).
+  ws.create("floatingip", doorPoolKey(name), {}, "", { pool: true });
   return name;
+}
+
+/** The side row marking a pool this door made (never an address, so never a floating IP). */
+function doorPoolKey(pool: string): string {
+  return `pool:${pool}`;
+}
+
+/** Removes a pool the door made once no interface takes floating IPs from it. */
+function dropUnusedDoorPool(ws: Workspace, pool: string): void {
+  if (!ws.side.get("floatingip", doorPoolKey(pool))) return;
+  const used = ws
+    .peek("workloads")
+    .some((workload) => workload.interfaces.some((iface) => iface.floatingIp?.pool === pool));
+  if (used) return;
+  const pools = ws.list("floatingIpPools");
+  const index = pools.findIndex((candidate) => candidate.name === pool);
+  if (index >= 0) pools.splice(index, 1);
+  ws.remove("floatingip", doorPoolKey(pool));
 }
 
 function associate(ws: Workspace, fip: FloatingIpRef, portId: unknown): void {
@@ -399,7 +419,9 @@ function disassociate(ws: Workspace, fip: FloatingIpRef): void {
   const iface = workload?.interfaces.find(
     (candidate) => candidate.network === fip.port?.network.name,
   );
+  const pool = iface?.floatingIp?.pool;
   if (iface) delete iface.floatingIp;
+  if (pool) dropUnusedDoorPool(ws, pool);
 }
 
 /**
@@ -413,6 +435,11 @@ export function createFloatingIp(
 ): string {
   const network = externalNetwork(ws, body.floating_network_id, "floating_network_id");
   const taken = takenAddresses(ws, network.name);
+  // A subnet's gateway is never a floating IP (a fabric network's is in no project's intent).
+  for (const subnet of subnetRefs(ws, [network])) {
+    const gateway = parseIpv4(subnet.gateway);
+    if (gateway !== undefined) taken.add(gateway);
+  }
   for (const ref of floatingIpRefs(ws)) {
     const address = parseIpv4(ref.ip);
     if (address !== undefined) taken.add(address);
@@ -475,6 +502,10 @@ export function updateFloatingIp(ws: Workspace, ref: FloatingIpRef, body: Json):
 export function deleteFloatingIp(ws: Workspace, ref: FloatingIpRef): void {
   disassociate(ws, ref);
   ws.remove("floatingip", ref.ip);
+  // Its port may have gone before it (the pool then outlived the association).
+  for (const pool of [...ws.peek("floatingIpPools")]) {
+    if (pool.network === ref.network) dropUnusedDoorPool(ws, pool.name);
+  }
 }
 
 /** After a port is deleted: its floating IP stays, disassociated (Neutron keeps it). */

@@ -1,6 +1,7 @@
 import {
   broadcastAddress,
   type Cidr,
+  type FabricExternalNetworkSpec,
   firstHost,
   formatIpv4,
   type Ipv4,
@@ -14,7 +15,14 @@ import {
 } from "@netloom/model";
 import { NeutronFault } from "./errors";
 import { netloomNameFor, uuidOf } from "./ids";
-import { type ExternalNetwork, type Json, stringList, type Workspace } from "./workspace";
+import { FABRIC_KEY_PREFIX } from "./side";
+import {
+  type ExternalNetwork,
+  fabricKey,
+  type Json,
+  stringList,
+  type Workspace,
+} from "./workspace";
 
 /** A network as Neutron sees it: in the intent, or waiting for its first subnet. */
 export interface NetworkRef {
@@ -44,8 +52,34 @@ export function networkRefs(ws: Workspace): NetworkRef[] {
     subnets: network.subnets,
   }));
   const known = new Set(refs.map((ref) => ref.name));
+  for (const external of ws.fabricExternal) {
+    if (known.has(external.name) || !usableBy(ws, external)) continue;
+    refs.push({
+      name: external.name,
+      id: fabricNetworkId(external),
+      pending: false,
+      external: true,
+      fabric: true,
+      subnets: external.subnets,
+    });
+    known.add(external.name);
+  }
   for (const [key, attributes] of ws.side.of("network")) {
-    if (attributes.extra.pending === true && !known.has(key)) {
+    if (attributes.extra.pending !== true) continue;
+    if (key.startsWith(FABRIC_KEY_PREFIX)) {
+      // The cloud admin's external network before its first subnet (then a fabric network).
+      const name = key.slice(FABRIC_KEY_PREFIX.length);
+      if (known.has(name)) continue;
+      refs.push({
+        name,
+        id: fabricNetworkId({ name }),
+        pending: true,
+        external: true,
+        fabric: true,
+        subnets: [],
+      });
+      known.add(name);
+    } else if (!known.has(key)) {
       refs.push({
         name: key,
         id: ws.id("network", key),
@@ -57,22 +91,20 @@ export function networkRefs(ws: Workspace): NetworkRef[] {
       known.add(key);
     }
   }
-  for (const external of ws.fabricExternal) {
-    if (known.has(external.name)) continue;
-    refs.push({
-      name: external.name,
-      id: fabricNetworkId(external),
-      pending: false,
-      external: true,
-      fabric: true,
-      subnets: external.subnets,
-    });
-  }
   return refs;
 }
 
+/** Whether the project may use a fabric external network (its `tenants`, when limited). */
+function usableBy(ws: Workspace, external: ExternalNetwork): boolean {
+  return (
+    !external.tenants ||
+    external.tenants.includes(ws.state.name) ||
+    ws.principal.globalRole === "cloud_admin"
+  );
+}
+
 /** Fabric external networks have one id in every project. */
-function fabricNetworkId(external: ExternalNetwork): string {
+export function fabricNetworkId(external: Pick<ExternalNetwork, "name">): string {
   return uuidOf("fabric", "network", external.name);
 }
 
@@ -86,7 +118,7 @@ export function findNetwork(ws: Workspace, id: unknown, field = "network_id"): N
 export function networkView(ws: Workspace, ref: NetworkRef): Json {
   const standard = ref.fabric
     ? {
-        ...ws.standard("network", `fabric:${ref.name}`, ref.name, 1),
+        ...ws.standard("network", fabricKey(ref.name), ref.name, 1),
         id: ref.id,
         tenant_id: "",
         project_id: "",
@@ -124,6 +156,8 @@ export interface SubnetRef {
   cidr: string;
   gateway: string;
   key: string;
+  /** Its side row's key (`fabric:...` on a fabric network). */
+  sideKey: string;
 }
 
 export function subnetRefs(ws: Workspace, networks = networkRefs(ws)): SubnetRef[] {
@@ -136,6 +170,9 @@ export function subnetRefs(ws: Workspace, networks = networkRefs(ws)): SubnetRef
         cidr: subnet.cidr,
         gateway: subnet.gateway ?? defaultGateway(subnet.cidr),
         key: subnetKey(network.name, subnet.cidr),
+        sideKey: network.fabric
+          ? fabricKey(subnetKey(network.name, subnet.cidr))
+          : subnetKey(network.name, subnet.cidr),
       });
     }
   }
@@ -170,17 +207,17 @@ export function defaultPools(cidr: string, gateway: string): AllocationPool[] {
 }
 
 export function poolsOf(ws: Workspace, subnet: SubnetRef): AllocationPool[] {
-  const stored = ws.extra("subnet", subnet.key).allocation_pools;
+  const stored = ws.extra("subnet", subnet.sideKey).allocation_pools;
   return Array.isArray(stored)
     ? (stored as AllocationPool[])
     : defaultPools(subnet.cidr, subnet.gateway);
 }
 
 export function subnetView(ws: Workspace, subnet: SubnetRef): Json {
-  const extra = ws.extra("subnet", subnet.key);
+  const extra = ws.extra("subnet", subnet.sideKey);
   const standard = subnet.network.fabric
     ? {
-        ...ws.standard("subnet", `fabric:${subnet.key}`, subnet.cidr, 1),
+        ...ws.standard("subnet", subnet.sideKey, subnet.cidr, 1),
         tenant_id: "",
         project_id: "",
       }
@@ -233,26 +270,70 @@ export function createNetwork(ws: Workspace, body: Json): string {
     );
   }
   const name = netloomNameFor(String(body.name ?? ""), "network", takenName(ws));
-  ws.create("network", name, body, typeof body.name === "string" ? body.name : "", {
-    pending: true,
-    external,
-  });
+  const neutronName = typeof body.name === "string" ? body.name : "";
+  if (external) {
+    // Spec 1.1: the cloud admin's external network is the fabric's, usable by every project.
+    // It waits in the fabric's side rows until its first subnet makes it a fabric network.
+    ws.create("network", fabricKey(name), body, neutronName, { pending: true, external });
+    return fabricNetworkId({ name });
+  }
+  ws.create("network", name, body, neutronName, { pending: true, external });
   return ws.id("network", name);
 }
 
+/** The fabric's networks change only by the cloud admin's hand. */
+function requireFabricAdmin(ws: Workspace, what = "networks"): void {
+  if (ws.principal.globalRole !== "cloud_admin") {
+    throw new NeutronFault(403, "PolicyNotAuthorized", `The fabric's ${what} are the operator's.`);
+  }
+}
+
+/** The fabric external network's spec as the store keeps it (null while pending). */
+function fabricSpec(ws: Workspace, name: string): FabricExternalNetworkSpec | null {
+  const network = ws.fabricExternal.find((candidate) => candidate.name === name);
+  if (!network) return null;
+  return {
+    name: name as Name,
+    subnets: network.subnets.map((subnet) => ({
+      cidr: subnet.cidr as Cidr,
+      ...(subnet.gateway ? { gateway: subnet.gateway as Ipv4 } : {}),
+    })),
+    ...(network.tenants ? { tenants: network.tenants as Name[] } : {}),
+  };
+}
+
+function refuseFabricInUse(ws: Workspace, ref: NetworkRef, what: "network" | "subnet", id: string) {
+  if (ws.fabricInUse(ref.name)) {
+    throw NeutronFault.inUse(
+      what,
+      id,
+      "There are one or more floating IPs or router gateways still in use on the network.",
+    );
+  }
+}
+
 export function updateNetwork(ws: Workspace, ref: NetworkRef, body: Json): void {
-  if (ref.fabric)
-    throw new NeutronFault(403, "PolicyNotAuthorized", "The fabric's networks are the operator's.");
+  if (ref.fabric) requireFabricAdmin(ws);
   refuseUnsupported(body);
   if (body["router:external"] !== undefined && body["router:external"] !== ref.external) {
     throw NeutronFault.badRequest("router:external cannot be changed; create a new network");
   }
-  ws.touch("network", ref.name, body, ref.name);
+  ws.touch("network", ref.fabric ? fabricKey(ref.name) : ref.name, body, ref.name);
 }
 
 export function deleteNetwork(ws: Workspace, ref: NetworkRef): void {
-  if (ref.fabric)
-    throw new NeutronFault(403, "PolicyNotAuthorized", "The fabric's networks are the operator's.");
+  if (ref.fabric) {
+    requireFabricAdmin(ws);
+    if (!ref.pending) {
+      refuseFabricInUse(ws, ref, "network", ref.id);
+      ws.fabricChange = { kind: "remove", name: ref.name };
+      for (const subnet of ref.subnets) {
+        ws.remove("subnet", fabricKey(subnetKey(ref.name, subnet.cidr)));
+      }
+    }
+    ws.remove("network", fabricKey(ref.name));
+    return;
+  }
   if (!ref.pending) {
     const inUse =
       ws
@@ -331,7 +412,9 @@ function subnetExtra(body: Json, pools: AllocationPool[] | undefined): Json {
 
 export function createSubnet(ws: Workspace, body: Json): string {
   const network = findNetwork(ws, body.network_id);
-  if (network.fabric) throw NeutronFault.notFound("network", network.id);
+  if (network.fabric && ws.principal.globalRole !== "cloud_admin") {
+    throw NeutronFault.notFound("network", network.id);
+  }
   if (body.ip_version !== undefined && body.ip_version !== 4 && body.ip_version !== "4") {
     throw NeutronFault.badRequest("netloom supports IPv4 subnets only (ip_version 4)");
   }
@@ -353,6 +436,21 @@ export function createSubnet(ws: Workspace, body: Json): string {
     typeof body.gateway_ip === "string" ? body.gateway_ip : formatIpv4(firstHost(prefix.value));
   const pools = parsePools(body.allocation_pools, body.cidr, gateway);
   const subnet = { cidr: body.cidr as Cidr, gateway: gateway as Ipv4 };
+  const key = subnetKey(network.name, body.cidr);
+  if (network.fabric) {
+    // The store checks the new subnet against every external network (overlaps answer 400).
+    const spec = fabricSpec(ws, network.name) ?? { name: network.name as Name, subnets: [] };
+    if (spec.subnets.some((candidate) => candidate.cidr === subnet.cidr)) {
+      throw NeutronFault.badRequest(`${body.cidr} is already a subnet of this network`);
+    }
+    ws.fabricChange = {
+      kind: "upsert",
+      network: { ...spec, subnets: [...spec.subnets, subnet] },
+    };
+    ws.touch("network", fabricKey(network.name), {}, network.name, { pending: false });
+    ws.create("subnet", fabricKey(key), body, "", subnetExtra(body, pools));
+    return uuidOf("fabric", "subnet", key);
+  }
   if (network.pending) {
     const spec: Network = { name: network.name as Name, subnets: [subnet] };
     if (network.external) spec.external = true;
@@ -363,17 +461,22 @@ export function createSubnet(ws: Workspace, body: Json): string {
     if (!spec) throw NeutronFault.notFound("network", network.id);
     spec.subnets.push(subnet);
   }
-  const key = subnetKey(network.name, body.cidr);
   ws.create("subnet", key, body, "", subnetExtra(body, pools));
   return ws.id("subnet", key);
 }
 
 export function updateSubnet(ws: Workspace, subnet: SubnetRef, body: Json): void {
-  if (subnet.network.fabric)
-    throw new NeutronFault(403, "PolicyNotAuthorized", "The fabric's subnets are the operator's.");
+  if (subnet.network.fabric) requireFabricAdmin(ws, "subnets");
   if (body.cidr !== undefined && body.cidr !== subnet.cidr)
     throw NeutronFault.badRequest("cidr cannot be changed");
   let gateway = subnet.gateway;
+  if (
+    subnet.network.fabric &&
+    typeof body.gateway_ip === "string" &&
+    body.gateway_ip !== subnet.gateway
+  ) {
+    throw NeutronFault.badRequest("the gateway of a fabric external subnet cannot be changed");
+  }
   if (typeof body.gateway_ip === "string" && body.gateway_ip !== subnet.gateway) {
     gateway = body.gateway_ip;
     const spec = ws.list("networks").find((network) => network.name === subnet.network.name);
@@ -385,12 +488,32 @@ export function updateSubnet(ws: Workspace, subnet: SubnetRef, body: Json): void
     );
   }
   const pools = parsePools(body.allocation_pools, subnet.cidr, gateway);
-  ws.touch("subnet", subnet.key, body, "", subnetExtra(body, pools));
+  ws.touch("subnet", subnet.sideKey, body, "", subnetExtra(body, pools));
+}
+
+/** A fabric subnet goes only while no project uses its network; the last one makes it pending. */
+function deleteFabricSubnet(ws: Workspace, subnet: SubnetRef): void {
+  requireFabricAdmin(ws, "subnets");
+  refuseFabricInUse(ws, subnet.network, "subnet", subnet.id);
+  const spec = fabricSpec(ws, subnet.network.name);
+  const rest = spec?.subnets.filter((candidate) => candidate.cidr !== subnet.cidr) ?? [];
+  if (spec && rest.length > 0) {
+    ws.fabricChange = { kind: "upsert", network: { ...spec, subnets: rest } };
+  } else {
+    ws.fabricChange = { kind: "remove", name: subnet.network.name };
+    ws.touch("network", fabricKey(subnet.network.name), {}, subnet.network.name, {
+      pending: true,
+      external: true,
+    });
+  }
+  ws.remove("subnet", subnet.sideKey);
 }
 
 export function deleteSubnet(ws: Workspace, subnet: SubnetRef): void {
-  if (subnet.network.fabric)
-    throw new NeutronFault(403, "PolicyNotAuthorized", "The fabric's subnets are the operator's.");
+  if (subnet.network.fabric) {
+    deleteFabricSubnet(ws, subnet);
+    return;
+  }
   const prefix = parseCidr(subnet.cidr);
   const used = ws.peek("workloads").some((workload) =>
     workload.interfaces.some((iface) => {

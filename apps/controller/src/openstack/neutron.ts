@@ -1,8 +1,9 @@
 import type { IntentFile } from "@netloom/model";
-import { NetloomError, RESOURCE_KINDS } from "@netloom/model";
+import { formatIpv4, NetloomError, RESOURCE_KINDS } from "@netloom/model";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { authorizeTenant } from "../auth/principal";
 import type { AuthService } from "../auth/service";
+import { fabricNetworksUsed, heldByOthers, specOf } from "../store/external";
 import { KeyedMutex } from "../store/mutex";
 import type { Store } from "../store/store";
 import type { TenantState } from "../store/types";
@@ -56,7 +57,17 @@ import {
 } from "./security";
 import type { SideKind, SideTable } from "./side";
 import { baseUrlOf, type Credentials, resolveToken } from "./tokens";
-import { type ExternalNetwork, type Json, stringList, Workspace } from "./workspace";
+import {
+  type ExternalNetwork,
+  type FabricChange,
+  fabricKey,
+  type Json,
+  stringList,
+  Workspace,
+} from "./workspace";
+
+/** The lock of writes that may change the fabric's external networks (taken before a project's). */
+const FABRIC_LOCK = "*fabric*";
 
 /** One Neutron collection: its views and its changes, all on a Workspace. */
 interface Collection {
@@ -107,7 +118,11 @@ const COLLECTIONS: Collection[] = [
     show: (ws, id) => networkView(ws, findNetwork(ws, id, "id")),
     locate: (ws, id) => {
       const ref = findNetwork(ws, id, "id");
-      return { kind: "network", key: ref.name, fallback: ref.name };
+      return {
+        kind: "network",
+        key: ref.fabric ? fabricKey(ref.name) : ref.name,
+        fallback: ref.name,
+      };
     },
     create: (ws, body) => createNetwork(ws, body),
     update: (ws, id, body) => updateNetwork(ws, findNetwork(ws, id, "id"), body),
@@ -121,7 +136,7 @@ const COLLECTIONS: Collection[] = [
     createKinds: ["network", "subnet"],
     list: (ws) => subnetRefs(ws).map((ref) => subnetView(ws, ref)),
     show: (ws, id) => subnetView(ws, findSubnet(ws, id, "id")),
-    locate: (ws, id) => ({ kind: "subnet", key: findSubnet(ws, id, "id").key, fallback: "" }),
+    locate: (ws, id) => ({ kind: "subnet", key: findSubnet(ws, id, "id").sideKey, fallback: "" }),
     create: (ws, body) => createSubnet(ws, body),
     update: (ws, id, body) => updateSubnet(ws, findSubnet(ws, id, "id"), body),
     remove: (ws, id) => deleteSubnet(ws, findSubnet(ws, id, "id")),
@@ -317,6 +332,7 @@ function fabricExternalNetworks(store: Store): ExternalNetwork[] {
     name: network.name,
     subnets: network.subnets.map((subnet) => ({ cidr: subnet.cidr, gateway: subnet.gateway })),
     owner: null,
+    tenants: network.tenants,
   }));
 }
 
@@ -405,10 +421,17 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
   ): Promise<{ value: T; after: Workspace }> => {
     const project = current(credentials.project);
     authorizeTenant(credentials.principal, project, "write");
-    return locks.run(project.id, async () => {
+    // The cloud admin may change the fabric's external networks: one such write at a time.
+    const cloudAdmin = credentials.principal.globalRole === "cloud_admin";
+    const run = <R>(body: () => Promise<R>) =>
+      cloudAdmin
+        ? locks.run(FABRIC_LOCK, () => locks.run(project.id, body))
+        : locks.run(project.id, body);
+    return run(async () => {
       const rows = await side.rowsOf(project.id, kinds);
       const now = neutronTime(new Date());
       const fabric = fabricExternalNetworks(store);
+      const fabricInUse = cloudAdmin ? await fabricUsage() : () => false;
       let outcome: { workspace: Workspace; value: T };
       try {
         let planned: { workspace: Workspace; value: T } | undefined;
@@ -424,6 +447,7 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
               fabric,
               now,
             );
+            workspace.fabricInUse = fabricInUse;
             const value = plan(workspace);
             if (!workspace.intentTouched) throw new SideOnly(workspace, value);
             planned = { workspace, value };
@@ -436,6 +460,10 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
         if (!(error instanceof SideOnly)) throw error;
         outcome = { workspace: error.workspace, value: error.value as T };
       }
+      // The fabric first: a refused change (overlapping CIDRs, in use) leaves no side rows.
+      if (outcome.workspace.fabricChange) {
+        await applyFabricChange(outcome.workspace.fabricChange, credentials.principal.email);
+      }
       await side.write(outcome.workspace.writes);
       const committed = current(project);
       const after = new Workspace(
@@ -443,11 +471,57 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
         committed,
         readOnlyDocument(store, committed),
         outcome.workspace.side,
-        fabric,
+        fabricExternalNetworks(store),
         now,
       );
       return { value: outcome.value, after };
     });
+  };
+
+  /** Whether any project uses a fabric external network: its intent or a floating IP row. */
+  const fabricUsage = async (): Promise<(name: string) => boolean> => {
+    const withFloatingIps = await side.floatingIpNetworks();
+    const networks = store.fabricExternalNetworks();
+    const used = new Set<string>();
+    for (const tenant of store.listTenants()) {
+      for (const network of fabricNetworksUsed(readOnlyDocument(store, tenant), networks)) {
+        used.add(network.name);
+      }
+    }
+    return (name) => used.has(name) || withFloatingIps.has(name);
+  };
+
+  /** The whole list of the fabric's external networks with one changed (spec 1.1). */
+  const applyFabricChange = async (change: FabricChange, actor: string) => {
+    const current = store.fabricExternalNetworks().map(specOf);
+    const externalNetworks =
+      change.kind === "upsert"
+        ? [...current.filter((network) => network.name !== change.network.name), change.network]
+        : current.filter((network) => network.name !== change.name);
+    await store.applyFabric([], {
+      prune: false,
+      pruneExternalNetworks: true,
+      mode: "upsert",
+      externalNetworks,
+    });
+    app.log.info({ actor, change }, "openstack: fabric external networks changed");
+  };
+
+  /**
+   * Fabric external addresses other projects hold: their floating IP rows, and what the store
+   * allocated them (router gateways' nat addresses, floating IPs made elsewhere).
+   */
+  const heldElsewhere = async (projectId: string): Promise<Set<string>> => {
+    const held = new Set(
+      (await side.allOfKind("floatingip"))
+        .filter((row) => row.tenantId !== projectId)
+        .map((row) => row.key),
+    );
+    const byNetwork = heldByOthers(store.fabricExternalNetworks(), store.listTenants(), projectId);
+    for (const addresses of byNetwork.values()) {
+      for (const address of addresses) held.add(formatIpv4(address));
+    }
+    return held;
   };
 
   const ensureDefault = async (credentials: Credentials & { project: TenantState }) => {
@@ -596,11 +670,7 @@ export function registerNetwork(app: FastifyInstance, deps: NeutronDeps): void {
           }
           const reservedElsewhere =
             collection.singular === "floatingip"
-              ? new Set(
-                  (await side.allOfKind("floatingip"))
-                    .filter((row) => row.tenantId !== credentials.project.id)
-                    .map((row) => row.key),
-                )
+              ? await heldElsewhere(credentials.project.id)
               : new Set<string>();
           if (collection.singular === "port") await ensureDefault(credentials);
           // All or nothing: every item of a bulk create is planned in one change.

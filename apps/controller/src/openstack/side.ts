@@ -31,6 +31,21 @@ export type SideKind =
 /** The row holding a tenant's side-table version (never a Neutron kind). */
 const VERSION_KIND = "_version";
 
+/**
+ * The scope of the fabric's own objects (the cloud admin's external networks, spec 1.1): one
+ * set of rows every project reads, in their own table (tenant rows cascade with the tenant).
+ * In a SideRows they appear under keys prefixed `fabric:`.
+ */
+export const FABRIC_SCOPE = "*fabric*";
+export const FABRIC_KEY_PREFIX = "fabric:";
+
+const CREATE_FABRIC_SQL = `CREATE TABLE IF NOT EXISTS "OpenStackFabricAttribute" (
+  kind text NOT NULL,
+  key text NOT NULL,
+  attributes jsonb NOT NULL,
+  PRIMARY KEY (kind, key)
+)`;
+
 const CREATE_SQL = `CREATE TABLE IF NOT EXISTS "OpenStackAttribute" (
   "tenantId" text NOT NULL REFERENCES "Tenant"(id) ON DELETE CASCADE,
   kind text NOT NULL,
@@ -41,6 +56,7 @@ const CREATE_SQL = `CREATE TABLE IF NOT EXISTS "OpenStackAttribute" (
 
 /** One row to write: `attributes` null deletes it. */
 export interface SideWrite {
+  /** The tenant, or FABRIC_SCOPE for a fabric row (its key without the `fabric:` prefix). */
   tenantId: string;
   kind: SideKind;
   key: string;
@@ -56,6 +72,7 @@ export class SideTable {
 
   async ensure(): Promise<void> {
     await this.sql.exec(CREATE_SQL);
+    await this.sql.exec(CREATE_FABRIC_SQL);
   }
 
   /** Every row of one kind of one tenant, by key. */
@@ -67,14 +84,16 @@ export class SideTable {
     return new Map(rows.map((row) => [row.key, parseAttributes(row.attributes)]));
   }
 
-  /** Rows of several kinds of one tenant, in one query. */
+  /** Rows of several kinds of one tenant, and the fabric's (keys `fabric:...`), in one query. */
   async rowsOf(tenantId: string, kinds: readonly SideKind[]): Promise<SideRows> {
     const rows = await this.sql.query<{
       kind: SideKind;
       key: string;
       attributes: SideAttributes | string;
     }>(
-      `SELECT kind, key, attributes FROM "OpenStackAttribute" WHERE "tenantId" = $1 AND kind = ANY($2::text[])`,
+      `SELECT kind, key, attributes FROM "OpenStackAttribute" WHERE "tenantId" = $1 AND kind = ANY($2::text[])
+       UNION ALL
+       SELECT kind, '${FABRIC_KEY_PREFIX}' || key, attributes FROM "OpenStackFabricAttribute" WHERE kind = ANY($2::text[])`,
       [tenantId, [...kinds]],
     );
     const result = new SideRows();
@@ -90,17 +109,30 @@ export class SideTable {
     );
   }
 
+  /** External networks that some project's floating IP rows name (in use, even unassociated). */
+  async floatingIpNetworks(): Promise<Set<string>> {
+    const rows = await this.sql.query<{ network: string | null }>(
+      `SELECT DISTINCT attributes->'extra'->>'network' AS network FROM "OpenStackAttribute" WHERE kind = 'floatingip'`,
+    );
+    return new Set(rows.flatMap((row) => (row.network ? [row.network] : [])));
+  }
+
   /**
    * The tenant's side-table version: grows with every write, so cached list answers know
    * when a change (made through any controller) has made them stale.
    */
-  async version(tenantId: string): Promise<number> {
-    const rows = await this.sql.query<{ version: number | string }>(
-      `SELECT (attributes->>'revision')::int AS version FROM "OpenStackAttribute"
-       WHERE "tenantId" = $1 AND kind = '${VERSION_KIND}' AND key = ''`,
+  async version(tenantId: string): Promise<string> {
+    const rows = await this.sql.query<{ scope: string; version: number | string }>(
+      `SELECT 't' AS scope, (attributes->>'revision')::int AS version FROM "OpenStackAttribute"
+       WHERE "tenantId" = $1 AND kind = '${VERSION_KIND}' AND key = ''
+       UNION ALL
+       SELECT 'f' AS scope, (attributes->>'revision')::int AS version FROM "OpenStackFabricAttribute"
+       WHERE kind = '${VERSION_KIND}' AND key = ''`,
       [tenantId],
     );
-    return Number(rows[0]?.version ?? 0);
+    const of = (scope: string) => Number(rows.find((row) => row.scope === scope)?.version ?? 0);
+    // Fabric rows (the cloud admin's external networks) show in every project's lists.
+    return `${of("t")}.${of("f")}`;
   }
 
   /** Writes (upserts or deletes) rows in one transaction and bumps each tenant's version. */
@@ -108,6 +140,15 @@ export class SideTable {
     if (writes.length === 0) return;
     await this.sql.transaction(async (tx) => {
       for (const tenantId of new Set(writes.map((write) => write.tenantId))) {
+        if (tenantId === FABRIC_SCOPE) {
+          await tx.query(
+            `INSERT INTO "OpenStackFabricAttribute" (kind, key, attributes)
+             VALUES ('${VERSION_KIND}', '', '{"revision": 1}'::jsonb)
+             ON CONFLICT (kind, key) DO UPDATE SET attributes =
+               jsonb_build_object('revision', ("OpenStackFabricAttribute".attributes->>'revision')::int + 1)`,
+          );
+          continue;
+        }
         await tx.query(
           `INSERT INTO "OpenStackAttribute" ("tenantId", kind, key, attributes)
            VALUES ($1, '${VERSION_KIND}', '', '{"revision": 1}'::jsonb)
@@ -117,6 +158,21 @@ export class SideTable {
         );
       }
       for (const write of writes) {
+        if (write.tenantId === FABRIC_SCOPE) {
+          if (write.attributes === null) {
+            await tx.query(`DELETE FROM "OpenStackFabricAttribute" WHERE kind = $1 AND key = $2`, [
+              write.kind,
+              write.key,
+            ]);
+          } else {
+            await tx.query(
+              `INSERT INTO "OpenStackFabricAttribute" (kind, key, attributes) VALUES ($1, $2, $3::jsonb)
+               ON CONFLICT (kind, key) DO UPDATE SET attributes = EXCLUDED.attributes`,
+              [write.kind, write.key, JSON.stringify(write.attributes)],
+            );
+          }
+          continue;
+        }
         if (write.attributes === null) {
           await tx.query(
             `DELETE FROM "OpenStackAttribute" WHERE "tenantId" = $1 AND kind = $2 AND key = $3`,

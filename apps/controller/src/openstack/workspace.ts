@@ -1,8 +1,22 @@
-import type { IntentFile, Network, ResourceKind, ResourceSpecs } from "@netloom/model";
+import type {
+  FabricExternalNetworkSpec,
+  IntentFile,
+  Network,
+  ResourceKind,
+  ResourceSpecs,
+} from "@netloom/model";
 import type { Principal } from "../auth/principal";
 import type { TenantState } from "../store/types";
+import { NeutronFault } from "./errors";
 import { uuidOf } from "./ids";
-import type { SideAttributes, SideKind, SideRows, SideWrite } from "./side";
+import {
+  FABRIC_KEY_PREFIX,
+  FABRIC_SCOPE,
+  type SideAttributes,
+  type SideKind,
+  type SideRows,
+  type SideWrite,
+} from "./side";
 
 /** A JSON object as Neutron sends and answers it. */
 export type Json = Record<string, unknown>;
@@ -16,6 +30,21 @@ export interface ExternalNetwork {
   subnets: { cidr: string; gateway?: string | undefined }[];
   /** Tenant id owning it, or null for a fabric external network. */
   owner: string | null;
+  /** A fabric external network's `tenants` (who may use it), when the operator limited it. */
+  tenants?: readonly string[] | undefined;
+}
+
+/**
+ * A change of the fabric's external networks (spec 1.1) a plan asks for: the network as it
+ * should be, or its name to remove. Applied through `Store.applyFabric` before side rows.
+ */
+export type FabricChange =
+  | { kind: "upsert"; network: FabricExternalNetworkSpec }
+  | { kind: "remove"; name: string };
+
+/** The side-row key of a fabric object (read from every project, written by the cloud admin). */
+export function fabricKey(key: string): string {
+  return `${FABRIC_KEY_PREFIX}${key}`;
 }
 
 /**
@@ -28,6 +57,10 @@ export class Workspace {
   readonly writes: SideWrite[] = [];
   /** Whether the intent was handed out for change (else only side rows change). */
   intentTouched = false;
+  /** The change of the fabric's external networks this plan makes, if any. */
+  fabricChange: FabricChange | null = null;
+  /** Whether any project uses a fabric external network (set by writers that may remove one). */
+  fabricInUse: (name: string) => boolean = () => false;
 
   constructor(
     readonly principal: Principal,
@@ -136,13 +169,26 @@ export class Workspace {
 
   put(kind: SideKind, key: string, attributes: SideAttributes): void {
     this.side.set(kind, key, attributes);
-    this.writes.push({ tenantId: this.state.id, kind, key, attributes });
+    this.writes.push({ ...this.scopeOf(key), kind, attributes });
   }
 
   remove(kind: SideKind, key: string): void {
     if (!this.side.get(kind, key)) return;
     this.side.delete(kind, key);
-    this.writes.push({ tenantId: this.state.id, kind, key, attributes: null });
+    this.writes.push({ ...this.scopeOf(key), kind, attributes: null });
+  }
+
+  /** Where a key's row lives: the project's rows, or the fabric's (the cloud admin's only). */
+  private scopeOf(key: string): { tenantId: string; key: string } {
+    if (!key.startsWith(FABRIC_KEY_PREFIX)) return { tenantId: this.state.id, key };
+    if (this.principal.globalRole !== "cloud_admin") {
+      throw new NeutronFault(
+        403,
+        "PolicyNotAuthorized",
+        "The fabric's networks are the operator's.",
+      );
+    }
+    return { tenantId: FABRIC_SCOPE, key: key.slice(FABRIC_KEY_PREFIX.length) };
   }
 
   /** Moves a side row to a new key (an object whose netloom identity changed). */

@@ -698,6 +698,8 @@ export class Store {
       dryRun?: boolean;
       /** The Fabric file's external networks (spec 1.1); absent: left as they are. */
       externalNetworks?: readonly FabricExternalNetworkSpec[] | undefined;
+      /** Whether external networks not listed go (default: `prune`), independently of nodes. */
+      pruneExternalNetworks?: boolean | undefined;
     },
   ): Promise<{ changed: string[]; fabricGeneration: number }> {
     return this.locks.run("fabric", async () => {
@@ -709,7 +711,7 @@ export class Store {
             options.externalNetworks,
             this.externalNetworks,
             this.listTenants(),
-            options.prune,
+            options.pruneExternalNetworks ?? options.prune,
           )
         : { upserts: [], removed: [] };
       const byName = new Map(this.nodes.map((node) => [node.name, node]));

@@ -459,3 +459,159 @@ describe("Neutron v2.0", () => {
     ).toBe(true);
   });
 });
+
+describe("the cloud admin's external networks (spec 1.1)", () => {
+  it("become fabric external networks every project uses for gateways and floating IPs", async () => {
+    const cloud = await tokenOf("cloud", "alpha");
+    const { store } = fixture.server.services;
+    // A tenant member may not create one.
+    const refused = await call("POST", "/network/v2.0/networks", {
+      token: tokens.bob,
+      body: { network: { name: "nope", "router:external": true } },
+    });
+    expect(refused.status).toBe(403);
+
+    const created = await call("POST", "/network/v2.0/networks", {
+      token: cloud,
+      body: {
+        network: { name: "Public Net", "router:external": true, description: "the outside" },
+      },
+    });
+    expect(created.status).toBe(201);
+    const publicId = String((created.body.network as Json).id);
+    // Pending until its first subnet: not yet in the fabric, but already one id everywhere.
+    expect(store.fabricExternalNetworks().map((network) => network.name)).not.toContain(
+      "public-net",
+    );
+    const pendingForBob = await call("GET", `/network/v2.0/networks/${publicId}`, {
+      token: tokens.bob,
+    });
+    expect(pendingForBob.status).toBe(200);
+
+    const subnet = await call("POST", "/network/v2.0/subnets", {
+      token: cloud,
+      body: { subnet: { network_id: publicId, cidr: "198.51.100.0/24", ip_version: 4 } },
+    });
+    expect(subnet.status).toBe(201);
+    const fabric = store.fabricExternalNetworks().find((network) => network.name === "public-net");
+    expect(fabric?.subnets).toEqual([{ cidr: "198.51.100.0/24", gateway: "198.51.100.1" }]);
+    // The tenant's own networks are untouched: it is not an alpha network.
+    expect(store.tenant("alpha")?.resources.has("networks/public-net")).toBe(false);
+
+    // Overlapping another external subnet: 400, and the fabric is unchanged.
+    const overlapping = await call("POST", "/network/v2.0/subnets", {
+      token: cloud,
+      body: { subnet: { network_id: publicId, cidr: "198.51.100.128/25", ip_version: 4 } },
+    });
+    expect(overlapping.status).toBe(400);
+    expect(
+      store.fabricExternalNetworks().find((network) => network.name === "public-net")?.subnets,
+    ).toHaveLength(1);
+
+    // Every project sees it by the same id, with its Neutron attributes, shared and external.
+    for (const token of [tokens.alice, tokens.bob]) {
+      const shown = await call("GET", `/network/v2.0/networks/${publicId}`, { token });
+      expect(shown.status).toBe(200);
+      expect(shown.body.network).toMatchObject({
+        id: publicId,
+        name: "Public Net",
+        description: "the outside",
+        shared: true,
+        "router:external": true,
+        subnets: [String((subnet.body.subnet as Json).id)],
+      });
+      const listed = await call("GET", "/network/v2.0/networks?router:external=true", { token });
+      expect((listed.body.networks as Json[]).map((network) => network.id)).toContain(publicId);
+    }
+    // A tenant can neither rename nor delete it.
+    const renamed = await call("PUT", `/network/v2.0/networks/${publicId}`, {
+      token: tokens.bob,
+      body: { network: { name: "mine" } },
+    });
+    expect(renamed.status).toBe(403);
+
+    // bob (beta): a router with an interface and this gateway, and a floating IP from it.
+    const inside = await network(tokens.bob, "beta-inside", "10.77.0.0/24");
+    const router = await call("POST", "/network/v2.0/routers", {
+      token: tokens.bob,
+      body: { router: { name: "beta-router" } },
+    });
+    const routerId = String((router.body.router as Json).id);
+    const added = await call("PUT", `/network/v2.0/routers/${routerId}/add_router_interface`, {
+      token: tokens.bob,
+      body: { subnet_id: inside.subnet },
+    });
+    expect(added.status).toBe(200);
+    const gateway = await call("PUT", `/network/v2.0/routers/${routerId}`, {
+      token: tokens.bob,
+      body: { router: { external_gateway_info: { network_id: publicId } } },
+    });
+    expect(gateway.status).toBe(200);
+    const gatewayInfo = (gateway.body.router as Json).external_gateway_info as Json;
+    expect(gatewayInfo.network_id).toBe(publicId);
+    const gatewayIps = gatewayInfo.external_fixed_ips as Json[];
+    expect(String(gatewayIps[0]?.ip_address)).toMatch(/^198\.51\.100\./);
+
+    const floating = async (token: string) => {
+      const answer = await call("POST", "/network/v2.0/floatingips", {
+        token,
+        body: { floatingip: { floating_network_id: publicId } },
+      });
+      expect(answer.status).toBe(201);
+      const view = answer.body.floatingip as Json;
+      expect(view.floating_network_id).toBe(publicId);
+      return { id: String(view.id), ip: String(view.floating_ip_address) };
+    };
+    const bobIp = await floating(tokens.bob);
+    const aliceIp = await floating(tokens.alice);
+    expect(bobIp.ip).toMatch(/^198\.51\.100\./);
+    expect(aliceIp.ip).toMatch(/^198\.51\.100\./);
+    // One address space: the two projects' floating IPs and bob's gateway all differ.
+    expect(new Set([bobIp.ip, aliceIp.ip, gatewayIps[0]?.ip_address]).size).toBe(3);
+
+    expect(bobIp.ip).not.toBe("198.51.100.1"); // the subnet's gateway
+    // bob associates his with a port: it becomes beta's intent, from a pool on the fabric network.
+    const port = await call("POST", "/network/v2.0/ports", {
+      token: tokens.bob,
+      body: { port: { name: "beta-vm", network_id: inside.id } },
+    });
+    expect(port.status).toBe(201);
+    const portId = String((port.body.port as Json).id);
+    const associated = await call("PUT", `/network/v2.0/floatingips/${bobIp.id}`, {
+      token: tokens.bob,
+      body: { floatingip: { port_id: portId } },
+    });
+    expect(associated.status).toBe(200);
+    expect(associated.body.floatingip).toMatchObject({ port_id: portId, status: "ACTIVE" });
+    const beta = store.tenant("beta");
+    const betaPools = beta ? store.resources(beta, "floatingIpPools") : [];
+    expect(betaPools.map((pool) => pool.spec.network)).toEqual(["public-net"]);
+
+    // In use: the cloud admin cannot delete it (409), and it stays in the fabric.
+    const inUse = await call("DELETE", `/network/v2.0/networks/${publicId}`, { token: cloud });
+    expect(inUse.status).toBe(409);
+    expect(store.fabricExternalNetworks().map((network) => network.name)).toContain("public-net");
+
+    // Released by both projects, it goes from the fabric and from every project's view.
+    for (const [token, ip] of [
+      [tokens.bob, bobIp],
+      [tokens.alice, aliceIp],
+    ] as const) {
+      expect((await call("DELETE", `/network/v2.0/floatingips/${ip.id}`, { token })).status).toBe(
+        204,
+      );
+    }
+    const cleared = await call("PUT", `/network/v2.0/routers/${routerId}`, {
+      token: tokens.bob,
+      body: { router: { external_gateway_info: {} } },
+    });
+    expect(cleared.status).toBe(200);
+    const deleted = await call("DELETE", `/network/v2.0/networks/${publicId}`, { token: cloud });
+    expect(deleted.status).toBe(204);
+    expect(store.fabricExternalNetworks().map((network) => network.name)).not.toContain(
+      "public-net",
+    );
+    const gone = await call("GET", `/network/v2.0/networks/${publicId}`, { token: tokens.bob });
+    expect(gone.status).toBe(404);
+  });
+});
