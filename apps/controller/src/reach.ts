@@ -128,21 +128,26 @@ export class Reach {
     return this.pool.close();
   }
 
-  /** AssertionChecker: compiles the candidate tenant and traces each stored assertion. */
-  readonly assertionChecker: AssertionChecker = {
-    check: (input, tenant) => this.checkCandidate(input, tenant),
-  };
-
   /** The assertions of `tenant` that a candidate compile input breaks. */
   checkCandidate(input: CompileInput, tenant: string): Problem[] {
+    return compiledAssertionChecker.check(input, tenant);
+  }
+}
+
+/**
+ * The store's assertion checker: compiles the candidate tenant and traces each stored assertion.
+ * The store requires one, so assertions can never be stored without being enforced.
+ */
+export const compiledAssertionChecker: AssertionChecker = {
+  check(input, tenant): Problem[] {
     const candidate = input.tenants.find((entry) => entry.intent.tenant === tenant);
     if (!candidate) return [];
     return brokenAssertions(
       compile({ fabric: input.fabric, tenants: [candidate] }),
       candidate.intent,
     );
-  }
-}
+  },
+};
 
 /** INVALID unless every flow end is a workload of the tenant or an IPv4 address. */
 function checkEnds(

@@ -21,7 +21,7 @@ import { isHttps, refuseCrossSite, SECURITY_HEADERS } from "./http/guards";
 import { Metrics, withoutTenantSeries } from "./metrics";
 import { registerOpenApi } from "./openapi";
 import { registerOpenStack } from "./openstack/index";
-import { Reach } from "./reach";
+import { compiledAssertionChecker, Reach } from "./reach";
 import { appRouter } from "./router/index";
 import { Store } from "./store/store";
 import { type Context, createCallerFactory, type Services } from "./trpc";
@@ -161,13 +161,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     dataDir: options.dataDir ?? path.join(process.env.NETLOOM_DATA ?? ".netloom", "db"),
   });
   const events = new ControllerEvents();
-  const store = await Store.open(db, events);
+  const store = await Store.open(db, events, compiledAssertionChecker);
   // Analysis failures are logged by the app's logger (made below; the pool logs only later).
   const pool = new AnalysisPool({ ...DEFAULT_BUDGET, ...options.analysis }, (message, context) =>
     app.log.warn(context, message),
   );
   const reach = new Reach(store, pool);
-  store.assertionChecker = reach.assertionChecker;
   const auth = new AuthService(db);
   const services: Services = { store, auth, events, reach };
   const bootstrap = await auth.bootstrap(

@@ -6,6 +6,7 @@ import { type Db, openDb } from "../src/db";
 import type { HubTiming } from "../src/distribution/hub";
 import { type Distribution, registerDistribution } from "../src/distribution/index";
 import { ControllerEvents } from "../src/events";
+import { compiledAssertionChecker } from "../src/reach";
 import { Store } from "../src/store/store";
 
 /** A controller reduced to what distribution needs: store, auth, events, HTTP server. */
@@ -36,7 +37,7 @@ export async function startTestController(options: {
       : { dataDir: options.dataDir ?? "memory://" },
   );
   const events = new ControllerEvents();
-  const store = await Store.open(db, events);
+  const store = await Store.open(db, events, compiledAssertionChecker);
   const auth = new AuthService(db);
   await auth.bootstrap(ADMIN_TOKEN);
   const app = Fastify();

@@ -6,6 +6,3 @@ export interface AssertionChecker {
   /** The assertions of `tenant` that the candidate breaks, as problems (`assertions[i]`). */
   check(input: CompileInput, tenant: string): Problem[];
 }
-
-/** Used until the compiler is wired: assertions are stored but not enforced. */
-export const noAssertionChecker: AssertionChecker = { check: () => [] };

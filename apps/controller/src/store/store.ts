@@ -10,7 +10,7 @@ import { type Db, logStoreError, unavailableOr } from "../db";
 import type { ControllerEvents } from "../events";
 import type { Prisma } from "../generated/prisma/client";
 import type { SqlRunner } from "../migrate";
-import { type AssertionChecker, noAssertionChecker } from "./assertions";
+import type { AssertionChecker } from "./assertions";
 import { emptyTenant, newerOf, placeholderId, TenantCache } from "./cache";
 import { type FabricContext, outsideAddressesHeld, prepareCandidate } from "./candidate";
 import { commitChange } from "./commit";
@@ -93,12 +93,11 @@ export class Store {
    * writers): stay under the pool size and leave connections for reads.
    */
   private readonly transactions: Semaphore;
-  /** Checks stored assertions against a candidate; set once the compiler is wired. */
-  assertionChecker: AssertionChecker = noAssertionChecker;
-
   private constructor(
     readonly db: Db,
     readonly events: ControllerEvents,
+    /** Checks stored assertions against every candidate before it is committed. */
+    readonly assertionChecker: AssertionChecker,
   ) {
     this.transactions = new Semaphore(db.backend === "postgres" ? 16 : 1);
   }
@@ -151,8 +150,12 @@ export class Store {
   }
 
   /** Opens the store and loads every tenant and node into memory. */
-  static async open(db: Db, events: ControllerEvents): Promise<Store> {
-    const store = new Store(db, events);
+  static async open(
+    db: Db,
+    events: ControllerEvents,
+    assertionChecker: AssertionChecker,
+  ): Promise<Store> {
+    const store = new Store(db, events, assertionChecker);
     await store.reload();
     return store;
   }

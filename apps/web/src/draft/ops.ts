@@ -6,6 +6,7 @@ import {
   type Policy,
   type PolicyRule,
   RESOURCE_KIND_NOUNS,
+  RESOURCE_KINDS,
   type ResourceKind,
   type ResourceSpecs,
   type Service,
@@ -305,7 +306,10 @@ export function primaryCidr(network: Network): string {
   return network.subnets[0]?.cidr ?? "";
 }
 
-/** A stable, order-insensitive comparison key: equal documents give equal strings. */
+/**
+ * A comparison key: equal documents give equal strings. Order-sensitive on purpose: policy order
+ * is semantic (spec section 2), and every document here comes from one canonical form.
+ */
 export function documentKey(doc: IntentFile): string {
   return JSON.stringify(doc);
 }
@@ -313,16 +317,7 @@ export function documentKey(doc: IntentFile): string {
 /** Empty lists are dropped so an untouched document compares equal to the stored one. */
 export function normalizeDocument(doc: IntentFile): IntentFile {
   const out: IntentFile = { apiVersion: doc.apiVersion, tenant: doc.tenant };
-  for (const kind of [
-    "networks",
-    "workloads",
-    "securityGroups",
-    "policies",
-    "services",
-    "routers",
-    "floatingIpPools",
-    "assertions",
-  ] as const) {
+  for (const kind of RESOURCE_KINDS) {
     const list = doc[kind];
     if (list && list.length > 0) Object.assign(out, { [kind]: list });
   }
