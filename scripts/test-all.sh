@@ -17,4 +17,6 @@ if [ -n "${NETLOOM_SKIP_DATAPLANE:-}" ]; then
   exit 1
 fi
 echo "== conformance (shared examples through the netloom command)"; bash scripts/conformance.sh
+echo "== OpenStack session with real packets (the openstack client, a 2-node lab)"
+bash scripts/openstack-dataplane.sh
 echo "== end to end (Playwright, Debian chromium)"; npm run test:e2e
