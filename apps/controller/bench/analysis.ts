@@ -44,6 +44,9 @@ async function main(): Promise<void> {
       groupsPerTenant: 2,
     };
     const other = makeTenant(random(7), 1, small, nodes);
+    // Outside addresses are one space (spec 1.1): the fixture gives every tenant the same
+    // external range, so the second tenant takes another one.
+    other.intent = JSON.parse(JSON.stringify(other.intent).replaceAll("203.0.113.", "198.51.100."));
     await admin.intent.applyFile({ document: other.intent });
 
     const headers = { authorization: `Bearer ${TOKEN}` };
