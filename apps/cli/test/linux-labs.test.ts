@@ -91,9 +91,7 @@ describe.skipIf(skip !== undefined)("two labs on one host", () => {
   // A node's driver renders nft tables in a short-lived scratch namespace (`…-x<N>`) while
   // it reconciles; it belongs to the lab but comes and goes, so counts leave it out.
   const namespacesOf = async (lab: number) =>
-    (await listNamespaces(ownerPrefix(LABS[lab] ?? "")))
-      .filter((ns) => !/-x\d+$/.test(ns))
-      .sort();
+    (await listNamespaces(ownerPrefix(LABS[lab] ?? ""))).filter((ns) => !/-x\d+$/.test(ns)).sort();
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), "netloom-labs-"));
