@@ -1,4 +1,10 @@
-import { fabricNodeSchema, NetloomError, nameSchema, parseFabricFile } from "@netloom/model";
+import {
+  fabricFileSchema,
+  fabricNodeSchema,
+  NetloomError,
+  nameSchema,
+  parseFabricFile,
+} from "@netloom/model";
 import { z } from "zod";
 import { requireCloudAdmin, requireCloudReader } from "../auth/principal";
 import { distributionProcedures, fabricStatusSchema } from "../distribution/router";
@@ -90,8 +96,18 @@ export const fabricRouter = router({
         mode: "upsert",
         dryRun: input.dryRun,
         externalNetworks: parsed.value.externalNetworks,
+        // Issue 14: absent, the stored `bgp` section stays, unless `prune` asks for the file as is.
+        bgp: parsed.value.bgp ?? (input.prune ? null : undefined),
       });
       return { ...result, dryRun: input.dryRun };
+    }),
+  /** The Fabric file as stored (nodes, external networks with `evpn`, `bgp`): applies back as is. */
+  export: authedProcedure
+    .input(z.void())
+    .output(z.object({ document: fabricFileSchema }))
+    .query(({ ctx }) => {
+      requireCloudReader(ctx.principal);
+      return { document: ctx.services.store.fabricFile() };
     }),
   /**
    * Every node by the one definition of convergence (distribution/convergence.ts), lagging and
