@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { bgpSchema } from "@netloom/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BgpSpeaker, type SpeakerLog } from "../src/bgp/speaker";
 import type { EvpnType5Route, LearnedEvpnRoute } from "../src/bgp/types";
@@ -83,24 +84,24 @@ describe.skipIf(skip !== undefined)("the BGP speaker against another gobgpd", ()
       ip("-n", ns, "link", "set", "lo", "up");
     }
     a = new BgpSpeaker({
-      settings: {
+      settings: bgpSchema.parse({
         localAs: 65000,
         routerId: "10.201.0.1",
         peers: [{ name: "domain-b", address: "10.201.0.2", as: 65001 }],
         gracefulRestartSeconds: 60,
-      },
+      }),
       namespace: NS.a,
       workDir: path.join(work, "a"),
       onLearned: () => {},
       log: quietLog,
     });
     b = new BgpSpeaker({
-      settings: {
+      settings: bgpSchema.parse({
         localAs: 65001,
         routerId: "10.201.0.2",
         peers: [{ name: "domain-a", address: "10.201.0.1", as: 65000 }],
         gracefulRestartSeconds: 60,
-      },
+      }),
       namespace: NS.b,
       workDir: path.join(work, "b"),
       onLearned: (routes) => {

@@ -1,7 +1,4 @@
-import type { BgpSettings } from "./types";
-
-/** Peers keep a restarting speaker's routes this long unless the fabric says otherwise. */
-export const DEFAULT_GRACEFUL_RESTART_SECONDS = 120;
+import { type BgpSpec, gracefulRestartSeconds } from "@netloom/model";
 
 export interface GobgpConfigOptions {
   /** TCP port the speaker accepts sessions on (179 unless several speakers share a namespace). */
@@ -15,8 +12,8 @@ const quoted = (text: string) => JSON.stringify(text);
  * graceful restart, so a restarting speaker does not make its peers withdraw our routes.
  * Short connect-retry: a peer that comes up later is found within seconds, not two minutes.
  */
-export function renderGobgpConfig(settings: BgpSettings, options: GobgpConfigOptions): string {
-  const restartTime = settings.gracefulRestartSeconds ?? DEFAULT_GRACEFUL_RESTART_SECONDS;
+export function renderGobgpConfig(settings: BgpSpec, options: GobgpConfigOptions): string {
+  const restartTime = gracefulRestartSeconds(settings);
   const lines = [
     "[global.config]",
     `  as = ${settings.localAs}`,

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { gracefulRestartSeconds } from "@netloom/model";
 import { GobgpCli, type MonitorHandle, type NeighborState } from "./gobgp-cli";
 import { renderGobgpConfig } from "./gobgp-config";
 import { GobgpProcess } from "./gobgp-process";
@@ -195,7 +196,7 @@ export class BgpSpeaker {
    * every peer is back and has had time to send its table (or the restart time is over).
    */
   private async releaseWhenPeersBack(run: number): Promise<void> {
-    const restartSeconds = this.options.settings.gracefulRestartSeconds ?? 120;
+    const restartSeconds = gracefulRestartSeconds(this.options.settings);
     const deadline = Date.now() + restartSeconds * 1000;
     while (!this.stopped && run === this.run && Date.now() < deadline) {
       const peers = await this.cli
