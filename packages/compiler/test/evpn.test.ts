@@ -9,8 +9,11 @@ import {
   compile,
   createIncrementalCompiler,
   evpnExports,
+  formatPlan,
   importLearnedRoutes,
+  plan,
   type TenantInput,
+  trace,
 } from "../src";
 import { fabricOf, intent } from "./helpers";
 
@@ -186,5 +189,108 @@ describe("learned route import", () => {
     expect(JSON.stringify(compiler.current())).toBe(
       JSON.stringify(compile(input([route()], acme("compute-3")))),
     );
+  });
+});
+
+describe("trace to and from a learned prefix", () => {
+  const compiled = compile(input([route()]));
+
+  it("explains the way out hop by hop, ending at the EVPN route", () => {
+    const result = trace(compiled, "acme", {
+      tenant: "acme",
+      from: "web-1",
+      to: "192.0.2.7",
+      protocol: "tcp",
+      port: 443,
+    });
+    expect(result.verdict).toBe("allow");
+    expect(result.rule).toBe("fip:web-1/0");
+    expect(result.hops.map((hop) => `${hop.node} ${hop.step}`)).toEqual([
+      "compute-1 source",
+      "compute-1 egress security groups",
+      "compute-1 snat",
+      "compute-1 external network",
+      "compute-1 evpn",
+    ]);
+    expect(result.hops.at(-1)?.detail).toBe(
+      "EVPN route 192.0.2.0/24 learned from gateway, next hop VTEP 198.18.0.254, VNI 5000",
+    );
+    // Through NAT from another node, the same route.
+    const nat = trace(compiled, "acme", {
+      tenant: "acme",
+      from: "web-2",
+      to: "192.0.2.7",
+      protocol: "udp",
+      port: 53,
+    });
+    expect(nat.verdict).toBe("allow");
+    expect(nat.rule).toBe("nat:out");
+    expect(nat.hops.at(-1)?.node).toBe("compute-2");
+  });
+
+  it("denies a workload with no floating IP or NAT, and an address no route holds", () => {
+    const db = trace(compiled, "acme", {
+      tenant: "acme",
+      from: "db-1",
+      to: "192.0.2.7",
+      protocol: "tcp",
+      port: 443,
+    });
+    expect(db.verdict).toBe("deny");
+    const unrouted = trace(compile(input()), "acme", {
+      tenant: "acme",
+      from: "web-1",
+      to: "192.0.2.7",
+      protocol: "tcp",
+      port: 443,
+    });
+    expect(unrouted.verdict).toBe("deny");
+    expect(unrouted.reason).toContain("unknown destination");
+  });
+
+  it("lets a host behind the gateway in only at a floating IP", () => {
+    const inbound = trace(compiled, "acme", {
+      tenant: "acme",
+      from: "192.0.2.7",
+      to: "203.0.113.10",
+      protocol: "tcp",
+      port: 80,
+    });
+    expect(inbound.verdict).toBe("allow");
+    expect(inbound.hops.map((hop) => `${hop.node} ${hop.step}`)).toEqual([
+      "vtep 198.18.0.254 evpn",
+      "outside external network",
+      "compute-1 dnat",
+      "compute-1 ingress security groups",
+    ]);
+    const direct = trace(compiled, "acme", {
+      tenant: "acme",
+      from: "192.0.2.7",
+      to: "web-2",
+      protocol: "tcp",
+      port: 80,
+    });
+    expect(direct.verdict).toBe("deny");
+  });
+});
+
+describe("plan shows learned-route changes per node", () => {
+  it("adds, modifies and removes learned routes on the nodes that carry the network", () => {
+    const none = compile(input());
+    const one = compile(input([route()]));
+    const added = plan(none, one);
+    expect(added.nodes.map((node) => node.node)).toEqual(["compute-1", "compute-2"]);
+    expect(added.nodes[0]?.items).toEqual([
+      { kind: "learned-route", key: "evpn:public/192.0.2.0/24", change: "add" },
+    ]);
+    expect(formatPlan(added)).toContain("+ learned-route evpn:public/192.0.2.0/24");
+    const moved = compile(
+      input([route({ nexthop: "198.18.0.253", routerMac: "02:aa:00:00:00:02" })]),
+    );
+    expect(plan(one, moved).nodes[0]?.items).toEqual([
+      { kind: "learned-route", key: "evpn:public/192.0.2.0/24", change: "modify" },
+    ]);
+    const withdrawn = plan(one, none);
+    expect(withdrawn.totals).toEqual({ nodes: 2, added: 0, removed: 2, modified: 0 });
   });
 });
