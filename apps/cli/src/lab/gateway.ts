@@ -1,4 +1,4 @@
-import { chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { mustRun, ownerPrefix, runCommand } from "@netloom/dataplane";
 import { NetloomError, nodeOverlayMac } from "@netloom/model";
@@ -50,14 +50,20 @@ export interface LabGatewayState {
 export interface GatewayOptions {
   lab: string;
   underlayNamespace: string;
-  /** The lab's folder: FRR's files go in `frr/` there. */
-  dir: string;
   /** The speaker(s) the gateway peers with. */
   speakers: { address: string; as: number }[];
   as?: number;
   vni?: number;
   routeTarget?: string;
 }
+
+/**
+ * FRR's files, sockets and pid files: one folder per lab name (lab names own their namespaces
+ * machine-wide, so their gateway's folder too), where user frr can reach it whatever the
+ * permissions of the working directory, with a vty socket path short enough for a Unix socket.
+ */
+export const FRR_RUN_DIR = "/run/netloom-frr";
+export const frrDirOf = (lab: string) => path.join(FRR_RUN_DIR, lab);
 
 const ip = (namespace: string | undefined, lines: string[]) =>
   mustRun(["ip", ...(namespace ? ["-n", namespace] : []), "-batch", "-"], `${lines.join("\n")}\n`);
@@ -171,7 +177,7 @@ export async function createGateway(options: GatewayOptions): Promise<LabGateway
     vni,
     routeTarget: options.routeTarget ?? GATEWAY_DEFAULTS.routeTarget,
     routerMac: nodeOverlayMac(GATEWAY_UNDERLAY),
-    frrDir: path.join(options.dir, "frr"),
+    frrDir: frrDirOf(options.lab),
     internetHost: INTERNET_HOST,
     internetPrefix: INTERNET_PREFIX,
   };
@@ -209,11 +215,11 @@ export async function createGateway(options: GatewayOptions): Promise<LabGateway
   }
   await rm(state.frrDir, { recursive: true, force: true });
   await mkdir(state.frrDir, { recursive: true });
+  await chmod(FRR_RUN_DIR, 0o755);
   await writeFile(path.join(state.frrDir, "zebra.conf"), zebraConfig(vni, state.frrDir));
   await writeFile(path.join(state.frrDir, "bgpd.conf"), bgpdConfig(state, options.speakers));
   // FRR refuses to run as root (its vty group): its files belong to its own user.
   const frr = await frrIds();
-  await chown(options.dir, frr.uid, frr.gid).catch(() => undefined);
   for (const file of ["", "zebra.conf", "bgpd.conf"]) {
     await chown(path.join(state.frrDir, file), frr.uid, frr.gid);
   }
@@ -268,4 +274,10 @@ export async function stopGateway(state: Pick<LabGatewayState, "frrDir">): Promi
       await sleep(100);
     }
   }
+}
+
+/** Stops the gateway and removes its FRR folder. */
+export async function removeGateway(state: Pick<LabGatewayState, "frrDir">): Promise<void> {
+  await stopGateway(state);
+  await rm(state.frrDir, { recursive: true, force: true });
 }

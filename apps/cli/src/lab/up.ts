@@ -19,9 +19,9 @@ import {
   createGateway,
   GATEWAY_DEFAULTS,
   joinUnderlay,
+  removeGateway,
   speakerNamespace,
   speakerUnderlay,
-  stopGateway,
 } from "./gateway";
 import {
   checkLabName,
@@ -231,7 +231,6 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     const gateway = await createGateway({
       lab: name,
       underlayNamespace: underlay,
-      dir,
       speakers: [{ address: state.speaker.address, as: GATEWAY_DEFAULTS.fabricAs }],
     });
     state.gateway = gateway;
@@ -345,7 +344,7 @@ export async function labDown(options: LabDownOptions): Promise<void> {
     await stopAgents(state);
     if (state.gateway) {
       progress(`lab ${name}: stopping the FRR gateway`);
-      await stopGateway(state.gateway);
+      await removeGateway(state.gateway);
     }
   }
   const removed = await destroyOwnedNamespaces(name);
