@@ -179,5 +179,31 @@ for (const backend of BACKENDS) {
       expect(store.learnedRoutes()).toEqual([]);
       expect(store.compileInput().fabric.learnedRoutes).toBeUndefined();
     });
+
+    it("hands tenant networks no VNI an external network uses as its L3 VNI", async () => {
+      const store = server.services.store;
+      const highest = Math.max(
+        ...store
+          .compileInput()
+          .tenants.flatMap((t) => Object.values(t.vnis))
+          .filter((vni) => vni !== 5000),
+      );
+      const next = structuredClone(FABRIC);
+      next.externalNetworks.push({
+        name: "partner",
+        subnets: [{ cidr: "198.51.100.0/24" }],
+        evpn: { vni: highest + 1, routeTarget: "65000:6000", exportTenantSubnets: [] },
+      });
+      await admin.fabric.applyFile({ document: next });
+      await admin.intent.applyFile({
+        document: {
+          apiVersion: "netloom/v1",
+          tenant: "beta",
+          networks: [{ name: "lan", subnets: [{ cidr: "10.0.0.0/24" }] }],
+        },
+      });
+      const beta = store.compileInput().tenants.find((t) => t.intent.tenant === "beta");
+      expect(beta?.vnis.lan).toBe(highest + 2);
+    });
   });
 }
