@@ -166,6 +166,17 @@ for (const backend of BACKENDS) {
         "198.51.100.0/24",
       ]);
       expect(store.compileInput().fabric.learnedRoutes).toEqual(store.learnedRoutes());
+      await store.replaceLearnedRoutes("speaker-c", [
+        { ...GATEWAY_ROUTE, prefix: "10.99.0.0/16", routeTarget: "65000:1" },
+      ]);
+      const report = await admin.fabric.evpnRoutes();
+      expect(report.exported.length).toBeGreaterThan(0);
+      expect(report.learned.map((r) => `${r.prefix} ${r.imported} ${r.reason ?? ""}`)).toEqual([
+        "10.99.0.0/16 false no external network imports route target 65000:1",
+        "192.0.2.0/24 true ",
+        "198.51.100.0/24 true ",
+      ]);
+      await store.replaceLearnedRoutes("speaker-c", []);
 
       const bad = await codeOf(
         store.replaceLearnedRoutes("speaker-a", [GATEWAY_ROUTE, { ...GATEWAY_ROUTE, vni: 0 }]),
