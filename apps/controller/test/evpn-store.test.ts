@@ -166,6 +166,17 @@ for (const backend of BACKENDS) {
         "198.51.100.0/24",
       ]);
       expect(store.compileInput().fabric.learnedRoutes).toEqual(store.learnedRoutes());
+      await store.replaceLearnedRoutes("speaker-c", [
+        { ...GATEWAY_ROUTE, prefix: "10.99.0.0/16", routeTarget: "65000:1" },
+      ]);
+      const report = await admin.fabric.evpnRoutes();
+      expect(report.exported.length).toBeGreaterThan(0);
+      expect(report.learned.map((r) => `${r.prefix} ${r.imported} ${r.reason ?? ""}`)).toEqual([
+        "10.99.0.0/16 false no external network imports route target 65000:1",
+        "192.0.2.0/24 true ",
+        "198.51.100.0/24 true ",
+      ]);
+      await store.replaceLearnedRoutes("speaker-c", []);
 
       const bad = await codeOf(
         store.replaceLearnedRoutes("speaker-a", [GATEWAY_ROUTE, { ...GATEWAY_ROUTE, vni: 0 }]),
@@ -178,6 +189,32 @@ for (const backend of BACKENDS) {
       await store.replaceLearnedRoutes("speaker-a", []);
       expect(store.learnedRoutes()).toEqual([]);
       expect(store.compileInput().fabric.learnedRoutes).toBeUndefined();
+    });
+
+    it("hands tenant networks no VNI an external network uses as its L3 VNI", async () => {
+      const store = server.services.store;
+      const highest = Math.max(
+        ...store
+          .compileInput()
+          .tenants.flatMap((t) => Object.values(t.vnis))
+          .filter((vni) => vni !== 5000),
+      );
+      const next = structuredClone(FABRIC);
+      next.externalNetworks.push({
+        name: "partner",
+        subnets: [{ cidr: "198.51.100.0/24" }],
+        evpn: { vni: highest + 1, routeTarget: "65000:6000", exportTenantSubnets: [] },
+      });
+      await admin.fabric.applyFile({ document: next });
+      await admin.intent.applyFile({
+        document: {
+          apiVersion: "netloom/v1",
+          tenant: "beta",
+          networks: [{ name: "lan", subnets: [{ cidr: "10.0.0.0/24" }] }],
+        },
+      });
+      const beta = store.compileInput().tenants.find((t) => t.intent.tenant === "beta");
+      expect(beta?.vnis.lan).toBe(highest + 2);
     });
   });
 }

@@ -176,6 +176,16 @@ describe.skipIf(skip !== undefined)("learned EVPN routes on a Linux node", () =>
     expect(await ping("web-1", GATEWAY_HOST)).toBe("allow");
   }, 60_000);
 
+  it("programs a learned default route without false drift", async () => {
+    const everything = { ...learned, prefix: "0.0.0.0/0" };
+    await driver1().apply(config1([learned, everything]), 4);
+    const state = await kernelState(tenantNs());
+    expect(state.get("route default")).toBe(`dev vx${L3VNI} via 169.254.0.250`);
+    expect((await driver1().reconcile(config1([learned, everything]))).repaired).toEqual([]);
+    await driver1().apply(config1([learned]), 5);
+    expect((await kernelState(tenantNs())).has("route default")).toBe(false);
+  }, 60_000);
+
   it("removes all three when the route is withdrawn, and the kernel is exactly the intent", async () => {
     await driver1().apply(config1([]), 2);
     expect(await learnedState()).toEqual([]);

@@ -1,6 +1,8 @@
 import {
+  evpnType5RouteSchema,
   fabricFileSchema,
   fabricNodeSchema,
+  learnedEvpnRouteSchema,
   NetloomError,
   nameSchema,
   parseFabricFile,
@@ -100,6 +102,25 @@ export const fabricRouter = router({
         bgp: parsed.value.bgp ?? (input.prune ? null : undefined),
       });
       return { ...result, dryRun: input.dryRun };
+    }),
+  /**
+   * Issue 14: the EVPN type-5 routes the fabric exports, and every learned one with whether it is
+   * programmed (and why not). Cloud readers only: routes span tenants.
+   */
+  evpnRoutes: authedProcedure
+    .input(z.void())
+    .output(
+      z.object({
+        exported: z.array(evpnType5RouteSchema),
+        learned: z.array(
+          learnedEvpnRouteSchema.extend({ imported: z.boolean(), reason: z.string().optional() }),
+        ),
+      }),
+    )
+    .query(async ({ ctx }) => {
+      requireCloudReader(ctx.principal);
+      const store = ctx.services.store;
+      return { exported: await store.evpnExports(), learned: store.learnedRouteViews() };
     }),
   /** The Fabric file as stored (nodes, external networks with `evpn`, `bgp`): applies back as is. */
   export: authedProcedure

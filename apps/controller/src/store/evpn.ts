@@ -1,4 +1,10 @@
-import { type CompileInput, compile, evpnExports } from "@netloom/compiler";
+import {
+  type CompileInput,
+  compile,
+  describeSkip,
+  evpnExports,
+  importLearnedRoutes,
+} from "@netloom/compiler";
 import {
   type BgpSpec,
   bgpSchema,
@@ -304,5 +310,27 @@ export function validateFabricBgp(
   return validateFabricEvpn({
     ...(externalNetworks ? { externalNetworks: [...externalNetworks] } : {}),
     ...(bgp ? { bgp } : {}),
+  });
+}
+
+/** A learned route and what became of it (the operator view and `netloom status` show it). */
+export interface LearnedRouteView extends LearnedEvpnRoute {
+  imported: boolean;
+  /** Why it is not programmed, when it is not. */
+  reason?: string;
+}
+
+/** Every learned route with its import decision, in compareEvpnRoutes order. */
+export function learnedRouteViews(input: CompileInput): LearnedRouteView[] {
+  const learned = input.fabric.learnedRoutes ?? [];
+  if (learned.length === 0) return [];
+  const skipped = new Map(
+    importLearnedRoutes(input.fabric).skipped.map((entry) => [entry.route, entry.reason]),
+  );
+  return learned.map((route) => {
+    const reason = skipped.get(route);
+    return reason === undefined
+      ? { ...route, imported: true }
+      : { ...route, imported: false, reason: describeSkip(reason) };
   });
 }

@@ -22,7 +22,9 @@ import { diffResources, documentOf, objectsOf } from "./document";
 import {
   checkEvpnVnis,
   EvpnExportWatch,
+  type LearnedRouteView,
   learnedRoutesOf,
+  learnedRouteViews,
   loadBgp,
   loadLearnedRoutes,
   parseLearnedRoutes,
@@ -352,6 +354,11 @@ export class Store {
   /** Issue 14: every speaker's learned EVPN routes (the union that compiles), sorted. */
   learnedRoutes(): LearnedEvpnRoute[] {
     return this.learned;
+  }
+
+  /** Issue 14: every learned route with whether it is programmed, and why not. */
+  learnedRouteViews(): LearnedRouteView[] {
+    return learnedRouteViews(this.compileInput());
   }
 
   /** Issue 14: the EVPN type-5 routes this fabric exports, from the compiled node configs. */

@@ -215,6 +215,8 @@ function learnedRouteLines(
       );
       fdb.push(`fdb replace ${route.routerMac} dev ${device} dst ${route.vtep} self permanent`);
     }
-    lines.push(`route replace ${route.prefix} via ${route.via} dev ${device} onlink`);
+    // The kernel names 0.0.0.0/0 `default`: rendered the same, so the drift check agrees.
+    const destination = route.prefix === "0.0.0.0/0" ? "default" : route.prefix;
+    lines.push(`route replace ${destination} via ${route.via} dev ${device} onlink`);
   }
 }
