@@ -3,7 +3,8 @@
 # PostgreSQL (store tests run on PGlite and on a real server), Chromium (Playwright, Debian's
 # build: no browser download), iproute2/nftables/ping (the Linux dataplane tests and the lab),
 # python3-scapy (forged frames in the port security tests),
-# python3-openstackclient (the OpenStack API test drives the real `openstack` command).
+# python3-openstackclient (the OpenStack API test drives the real `openstack` command),
+# frr and gobgpd (issue 14: the lab's FRR gateway and each controller's BGP speaker).
 # Prints the NETLOOM_TEST_DATABASE_URL line to eval.
 set -euo pipefail
 need=()
@@ -16,6 +17,8 @@ command -v setsid >/dev/null 2>&1 || need+=(util-linux)
 # Port security tests forge frames (source IP, MAC, ARP) with scapy.
 python3 -c 'import scapy' >/dev/null 2>&1 || need+=(python3-scapy)
 command -v openstack >/dev/null 2>&1 || need+=(python3-openstackclient)
+[ -x /usr/lib/frr/bgpd ] || need+=(frr)
+command -v gobgpd >/dev/null 2>&1 || need+=(gobgpd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

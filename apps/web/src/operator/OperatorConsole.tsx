@@ -1,4 +1,5 @@
 import type { Me } from "../app/types";
+import { BgpPeers } from "./BgpPeers";
 import { NodesSection } from "./NodesSection";
 import { QuotasSection } from "./QuotasSection";
 import { TenantsSection } from "./TenantsSection";
@@ -43,7 +44,10 @@ export function OperatorConsole({ me, tab }: { me: Me; tab: string }) {
         ))}
       </nav>
       {tab === "nodes" ? (
-        <NodesSection />
+        <>
+          <NodesSection />
+          <BgpPeers />
+        </>
       ) : tab === "quotas" ? (
         <QuotasSection admin={admin} />
       ) : tab === "users" ? (

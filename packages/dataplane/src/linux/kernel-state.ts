@@ -204,6 +204,13 @@ export function removalLines(
   const ip: string[] = [];
   const links: string[] = [];
   const bridge: string[] = [];
+  // FDB entries of a link that goes go with it: deleting them after it (bridge runs after ip)
+  // would fail on the missing device.
+  const removedLinks = new Set(
+    differences
+      .filter(({ key, kind }) => kind === "extra" && key.startsWith("link "))
+      .map(({ key }) => key.split(" ")[1]),
+  );
   for (const { key, kind } of differences) {
     if (kind !== "extra") continue;
     const [object = "", first = "", second = "", third = ""] = key.split(" ");
@@ -221,7 +228,8 @@ export function removalLines(
         links.push(`link del ${first}`);
         break;
       case "fdb":
-        bridge.push(`fdb del ${second} dev ${first} dst ${third} self`);
+        if (!removedLinks.has(first))
+          bridge.push(`fdb del ${second} dev ${first} dst ${third} self`);
         break;
     }
   }
