@@ -68,6 +68,8 @@ export interface LabUpOptions {
    * namespace, an "internet" host behind it, and the fabric's `bgp` section set to match.
    */
   gateway?: boolean;
+  /** Issue 14: a speaker namespace on the underlay without a gateway (peer domains only). */
+  speaker?: boolean;
   /**
    * Issue 14: stand on that lab's underlay (one underlay, two domains) with addresses of its
    * own: nodes at 198.18.0.(61…), the speaker at 198.18.0.201. No outside host of its own.
@@ -207,7 +209,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     ...(host ? { underlayOf: host.name } : {}),
   };
   let bgp: object | undefined;
-  if (options.gateway || host) {
+  if (options.gateway || options.speaker || host) {
     const speaker = { namespace: speakerNamespace(name), address: speakerUnderlay(slot) };
     await joinUnderlay(underlay, speaker.namespace, `speaker${slot}`, speaker.address);
     state.speaker = speaker;
