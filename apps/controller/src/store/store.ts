@@ -857,6 +857,14 @@ export class Store {
             });
           }
         }
+      }).catch((error: unknown) => {
+        // Issue 14: another controller took the L3 VNI (its unique index) since the check.
+        if (!isUniqueViolation(error) || !external.upserts.some((network) => network.evpn)) {
+          throw error;
+        }
+        throw new NetloomError("CONFLICT", "the fabric changed concurrently; retry", [
+          { path: "externalNetworks", message: "an L3 VNI was taken concurrently; retry" },
+        ]);
       });
       return { changed, fabricGeneration };
     });
