@@ -1,4 +1,4 @@
-import type { LearnedRouteConfig, NodeConfig, TenantConfig } from "@netloom/compiler";
+import type { NodeConfig, TenantConfig } from "@netloom/compiler";
 import { generationSchema, nodeIdSchema, tenantIdSchema } from "@netloom/model";
 import { z } from "zod";
 
@@ -59,7 +59,11 @@ export const deltaMessageSchema = z.object({
   underlay: z.string().optional(),
   /** Issue 14: set when the node's learned EVPN routes changed, whole (`[]`: none now). */
   learnedRoutes: z
-    .array(z.custom<LearnedRouteConfig>(isPlainObject, { message: "a learned route is an object" }))
+    .array(
+      z.custom<NonNullable<NodeConfig["learnedRoutes"]>[number]>(isPlainObject, {
+        message: "a learned route is an object",
+      }),
+    )
     .optional(),
   /** Whole tenant configs to add or replace, by `tenantId`. */
   replace: z.array(tenantConfigSchema),

@@ -201,7 +201,6 @@ export class Store {
     this.cache.swap(loaded, startedAt);
     this.compileInputCache = null;
     await this.reloadFabric();
-    this.evpnWatch.poke();
   }
 
   /**
@@ -211,7 +210,6 @@ export class Store {
   async refresh(change: { tenantId: string | null } | "full"): Promise<void> {
     if (change === "full" || change.tenantId === null) return this.reload();
     await this.refreshTenant(change.tenantId);
-    this.evpnWatch.poke();
     const fabric = await this.db.sql.query<{ generation: number }>(
       `SELECT generation FROM "FabricState" WHERE id = 1`,
     );
@@ -268,16 +266,20 @@ export class Store {
     const rows = await this.db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
     this.nodes = rows.map(nodeView);
     this.externalNetworks = await loadExternalNetworks(this.db.sql);
-    this.bgp = await loadBgp(this.db.sql);
-    this.learned = await loadLearnedRoutes(this.db.sql);
     const fabric = await this.db.prisma.fabricState.findUnique({ where: { id: 1 } });
     this.fabricGenerationValue = fabric?.generation ?? 0;
     this.compileInputCache = null;
+    // Issue 14: the `bgp` section and every speaker's learned routes (store/evpn.ts).
+    this.bgp = await loadBgp(this.db.sql);
+    this.learned = await loadLearnedRoutes(this.db.sql);
+    this.evpnWatch.poke();
   }
 
   private cacheTenant(state: TenantState): void {
     this.cache.put(state);
     this.compileInputCache = null;
+    // Issue 14: a tenant followed from another controller may change what this fabric exports.
+    this.evpnWatch.poke();
   }
 
   private forgetTenant(state: Pick<TenantState, "id" | "name">): void {
@@ -326,11 +328,6 @@ export class Store {
 
   fabricNodes(): FabricNodeView[] {
     return this.nodes;
-  }
-
-  /** The fabric's external networks (spec 1.1) with their fabric-wide VNIs. */
-  fabricExternalNetworks(): ExternalNetworkView[] {
-    return this.externalNetworks;
   }
 
   /** Issue 14: the Fabric file's `bgp` section, undefined when none is configured. */
@@ -394,6 +391,11 @@ export class Store {
       );
       return { changed: true, fabricGeneration };
     });
+  }
+
+  /** The fabric's external networks (spec 1.1) with their fabric-wide VNIs. */
+  fabricExternalNetworks(): ExternalNetworkView[] {
+    return this.externalNetworks;
   }
 
   /** The compiler's input: every tenant and node, allocations made. Cached between changes. */
@@ -855,6 +857,14 @@ export class Store {
             });
           }
         }
+      }).catch((error: unknown) => {
+        // Issue 14: another controller took the L3 VNI (its unique index) since the check.
+        if (!isUniqueViolation(error) || !external.upserts.some((network) => network.evpn)) {
+          throw error;
+        }
+        throw new NetloomError("CONFLICT", "the fabric changed concurrently; retry", [
+          { path: "externalNetworks", message: "an L3 VNI was taken concurrently; retry" },
+        ]);
       });
       return { changed, fabricGeneration };
     });
