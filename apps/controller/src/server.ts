@@ -1,6 +1,5 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
@@ -186,15 +185,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
       ? await seedDemo(services, bootstrap?.email)
       : null;
 
-  // A speaker's own directory when none is given: removed again on close.
-  const bgpScratch = options.bgp?.workDir === undefined;
-  const bgpWorkDir = options.bgp?.workDir ?? mkdtempSync(path.join(tmpdir(), "netloom-bgp-"));
   const bgpPort = options.bgp?.listenPort ?? Number(process.env.NETLOOM_BGP_PORT || 179);
   const bgp = new BgpService(store, events, {
     namespace: options.bgp?.namespace ?? (process.env.NETLOOM_BGP_NAMESPACE || undefined),
     listenPort: bgpPort,
     source: options.bgp?.source ?? (process.env.NETLOOM_BGP_SOURCE || undefined),
-    workDir: bgpWorkDir,
+    workDir: options.bgp?.workDir,
     // The app's logger is made below; the speaker logs only once started.
     log: {
       info: (details, message) => app.log.info(details, message),
@@ -403,7 +399,6 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
       if (closed) return;
       closed = true;
       await bgp.close();
-      if (bgpScratch) rmSync(bgpWorkDir, { recursive: true, force: true });
       await app.close();
       await reach.close();
       await store.flushFabricState();

@@ -1,4 +1,5 @@
-import { hostname } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import type { BgpSpec } from "@netloom/model";
 import type { ControllerEvents } from "../events";
@@ -9,8 +10,11 @@ import { BgpSpeaker, type BgpSpeakerStatus, type SpeakerLog } from "./speaker";
 export interface BgpServiceOptions {
   /** Network namespace the speaker runs in (NETLOOM_BGP_NAMESPACE); absent: the controller's. */
   namespace?: string | undefined;
-  /** Where the speaker keeps its config, API socket and log. */
-  workDir: string;
+  /**
+   * Where the speaker keeps its config, API socket and log; default a fresh directory under the
+   * temp directory, made when a speaker first starts and removed on close.
+   */
+  workDir?: string | undefined;
   /** BGP port (NETLOOM_BGP_PORT, default 179): several speakers in one namespace need their own. */
   listenPort?: number | undefined;
   /**
@@ -35,6 +39,7 @@ export class BgpService {
   private unsubscribeChanges: (() => void) | undefined;
   private switching: Promise<void> = Promise.resolve();
   private closed = false;
+  private scratchDir: string | undefined;
   readonly source: string;
 
   constructor(
@@ -75,7 +80,7 @@ export class BgpService {
     const speaker = new BgpSpeaker({
       settings: wanted,
       namespace: this.options.namespace,
-      workDir: path.join(this.options.workDir, "bgp"),
+      workDir: path.join(this.workDir(), "bgp"),
       listenPort: this.options.listenPort,
       log: this.options.log,
       onLearned: async (routes) => {
@@ -93,6 +98,12 @@ export class BgpService {
       { bgp: "speaker", localAs: wanted.localAs, peers: wanted.peers.length },
       "BGP speaker running",
     );
+  }
+
+  private workDir(): string {
+    if (this.options.workDir) return this.options.workDir;
+    this.scratchDir ??= mkdtempSync(path.join(tmpdir(), "netloom-bgp-"));
+    return this.scratchDir;
   }
 
   private async stopSpeaker(): Promise<void> {
@@ -115,5 +126,6 @@ export class BgpService {
     this.unsubscribeChanges?.();
     await this.switching;
     await this.stopSpeaker();
+    if (this.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true });
   }
 }
