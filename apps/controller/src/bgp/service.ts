@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
-import type { BgpSpec } from "@netloom/model";
+import { type BgpSpec, learnedEvpnRouteSchema } from "@netloom/model";
 import type { ControllerEvents } from "../events";
 import { sameBgp } from "../store/evpn";
 import type { Store } from "../store/store";
@@ -63,8 +63,14 @@ export class BgpService {
     return this.speaker;
   }
 
+  /** Follows the stored section; a failed switch is logged and the next change tries again. */
   private follow(): Promise<void> {
-    this.switching = this.switching.then(() => this.switchTo(this.store.fabricBgp()));
+    this.switching = this.switching
+      .then(() => this.switchTo(this.store.fabricBgp()))
+      .catch((error: unknown) => {
+        this.running = undefined;
+        this.options.log.error({ bgp: "speaker", err: error }, "starting the BGP speaker failed");
+      });
     return this.switching;
   }
 
@@ -85,7 +91,18 @@ export class BgpService {
       log: this.options.log,
       onLearned: async (routes) => {
         if (this.speaker !== speaker) return;
-        await this.store.replaceLearnedRoutes(this.source, routes);
+        // One malformed route from a peer must not keep the others from the nodes.
+        const usable = routes.filter((route) => {
+          const parsed = learnedEvpnRouteSchema.safeParse(route);
+          if (!parsed.success) {
+            this.options.log.warn(
+              { bgp: "speaker", route, problem: parsed.error.issues[0]?.message },
+              "ignoring a learned route that is not a valid type-5 route",
+            );
+          }
+          return parsed.success;
+        });
+        await this.store.replaceLearnedRoutes(this.source, usable);
       },
     });
     this.speaker = speaker;
