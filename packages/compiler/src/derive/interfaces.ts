@@ -3,6 +3,7 @@ import type { TenantInput } from "../config";
 import { macFrom } from "../hash";
 import { portIdOf } from "../ids";
 import { cidrInterval, prefixLength } from "../ipv4";
+import { patchInterfaces } from "./interfacePatch";
 import {
   type FabricView,
   type Hasher,
@@ -50,13 +51,14 @@ export function deriveInterfaces(
 ): InterfaceStage {
   const workloads = input.intent.workloads ?? [];
   const floatingIpPools = input.intent.floatingIpPools ?? [];
-  // Workloads, pools, fabric and every network's place and subnets as last time: every
-  // interface would be reused as it is, so the previous indexes are kept without a walk.
+  // Pools and fabric as last time: workloads can be patched one by one.
+  const samePools =
+    prior !== undefined && prior.fabric === fabric && sameJson(prior.poolInput, floatingIpPools);
+  // Every network's place and subnets and the workloads too: every interface would be reused
+  // as it is, so the previous indexes are kept without a walk.
   if (
-    prior !== undefined &&
-    prior.fabric === fabric &&
+    samePools &&
     sameNetSlots(prior.netList, netList) &&
-    sameJson(prior.poolInput, floatingIpPools) &&
     sameJson(prior.workloadInput, workloads)
   ) {
     return {
@@ -87,6 +89,13 @@ export function deriveInterfaces(
       externalNetwork: "",
     },
   };
+  // Some workloads edited or moved to another network place: only their lists are rebuilt.
+  if (samePools) {
+    const patched = patchInterfaces(workloads, nets, prior, (workload, workloadIndex) =>
+      workloadInterfaces(scope, workload, workloadIndex, prior, undefined),
+    );
+    if (patched !== undefined) return { ...patched, unchanged: false };
+  }
   const stage: InterfaceStage = {
     ifacesByNet: new Map(),
     ifacesByNode: new Map(),
@@ -107,13 +116,13 @@ function poolNetworks(pools: readonly FloatingIpPool[]): Map<string, string> {
   return new Map(pools.map((pool) => [pool.name, pool.network]));
 }
 
-/** One workload's interfaces, added to the stage's indexes as they are made. */
+/** One workload's interfaces, added to the stage's indexes (when given) as they are made. */
 function workloadInterfaces(
   scope: InterfaceScope,
   workload: Workload,
   workloadIndex: number,
   prior: TenantDerived | undefined,
-  stage: InterfaceStage,
+  stage: InterfaceStage | undefined,
 ): IfaceInfo[] {
   const node = workload.node;
   const underlay = node === undefined ? undefined : scope.fabric.underlays.get(node);
@@ -161,10 +170,11 @@ function workloadInterfaces(
     // The same workload's interface of the last compile.
     const before = priorList === undefined ? undefined : ifaceAt(priorList, index);
     const info = reusedInterface(scope, wanted, before) ?? makeInterface(scope, wanted, before);
+    list.push(info);
+    if (stage === undefined) continue;
     for (let k = 0; k < wanted.securityGroups.length; k++) {
       push(stage.groupMembers, wanted.securityGroups[k] ?? "", info.member);
     }
-    list.push(info);
     push(stage.ifacesByNet, iface.network, info);
     push(stage.ifacesByNode, nodeName, info);
   }
