@@ -1,5 +1,6 @@
 import type { NodeConfig, TenantConfig } from "@netloom/compiler";
 import { describe, expect, it } from "vitest";
+import { networkInstances, nodeConfig, tenantConfig } from "../../../test-support/configs";
 import {
   applyDelta,
   type DeltaMessage,
@@ -8,35 +9,10 @@ import {
 } from "../src/index";
 
 function tenant(id: string, networks: string[]): TenantConfig {
-  return {
-    tenantId: id,
-    tenant: `t-${id}`,
-    tenantKey: id.slice(0, 6),
-    networks: networks.map((name, index) => ({
-      name,
-      vni: 100 + index,
-      external: false,
-      subnets: [{ cidr: `10.${index}.0.0/24`, gateway: `10.${index}.0.1` }],
-      acl: [],
-    })),
-    localInterfaces: [],
-    remoteEndpoints: [],
-    peers: [],
-    routes: [],
-    securityGroups: [],
-    firewalls: [],
-    floatingIps: [],
-    sourceNats: [],
-    loadBalancers: [],
-    dnsZones: [],
-  };
+  return tenantConfig(id, { networks: networkInstances(networks) });
 }
 
-const config = (tenants: TenantConfig[]): NodeConfig => ({
-  node: "compute-1",
-  underlay: "198.18.0.11",
-  tenants,
-});
+const config = (tenants: TenantConfig[]): NodeConfig => nodeConfig(tenants);
 
 describe("applyDelta", () => {
   it("replaces, removes, appends and orders tenants as the delta says", () => {
