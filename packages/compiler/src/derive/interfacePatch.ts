@@ -16,6 +16,8 @@ export interface InterfaceIndexes {
   ifacesByNode: Map<string, IfaceInfo[]>;
   ifacesByWorkload: Map<string, IfaceInfo[]>;
   groupMembers: Map<string, string[]>;
+  /** No workload edited, added, removed or moved: the maps are the previous derivation's. */
+  unchanged: boolean;
 }
 
 /** Derives one edited or added workload's interfaces (problems go to the derivation's list). */
@@ -100,6 +102,16 @@ function rebuildTouched(
   edited: readonly IfaceInfo[][],
   prior: TenantDerived,
 ): InterfaceIndexes {
+  // Every workload kept, in the same order (a removed or added one is in `edited`).
+  if (edited.length === 0) {
+    return {
+      ifacesByNet: prior.ifacesByNet,
+      ifacesByNode: prior.ifacesByNode,
+      ifacesByWorkload: prior.ifacesByWorkload,
+      groupMembers: prior.groupMembers,
+      unchanged: true,
+    };
+  }
   const nets = new Set<string>();
   const nodes = new Set<string>();
   const groups = new Set<string>();
@@ -137,5 +149,6 @@ function rebuildTouched(
     ifacesByNode: reuseMapOfLists(prior.ifacesByNode, ifacesByNode),
     ifacesByWorkload: reuseMapOfLists(prior.ifacesByWorkload, ifacesByWorkload),
     groupMembers: reuseMapOfLists(prior.groupMembers, groupMembers),
+    unchanged: false,
   };
 }

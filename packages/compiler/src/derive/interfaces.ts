@@ -12,7 +12,7 @@ import {
   NO_GROUPS,
   type TenantDerived,
 } from "./pieces";
-import { push, sameJson, sameNetSlots, sameStrings } from "./reuse";
+import { push, sameJson, sameStrings } from "./reuse";
 
 /*
  * Stage 2: every workload interface as its pieces (local port, remote endpoint, floating IP),
@@ -51,24 +51,10 @@ export function deriveInterfaces(
 ): InterfaceStage {
   const workloads = input.intent.workloads ?? [];
   const floatingIpPools = input.intent.floatingIpPools ?? [];
-  // Pools and fabric as last time: workloads can be patched one by one.
+  // Pools and fabric as last time: workloads are patched one by one (and when none changed,
+  // the previous indexes are kept as they are).
   const samePools =
     prior !== undefined && prior.fabric === fabric && sameJson(prior.poolInput, floatingIpPools);
-  // Every network's place and subnets and the workloads too: every interface would be reused
-  // as it is, so the previous indexes are kept without a walk.
-  if (
-    samePools &&
-    sameNetSlots(prior.netList, netList) &&
-    sameJson(prior.workloadInput, workloads)
-  ) {
-    return {
-      ifacesByNet: prior.ifacesByNet,
-      ifacesByNode: prior.ifacesByNode,
-      ifacesByWorkload: prior.ifacesByWorkload,
-      groupMembers: prior.groupMembers,
-      unchanged: true,
-    };
-  }
   const scope: InterfaceScope = {
     input,
     nets,
@@ -89,12 +75,12 @@ export function deriveInterfaces(
       externalNetwork: "",
     },
   };
-  // Some workloads edited or moved to another network place: only their lists are rebuilt.
+  // Only the lists of workloads edited, or whose network moved, are rebuilt.
   if (samePools) {
     const patched = patchInterfaces(workloads, nets, prior, (workload, workloadIndex) =>
       workloadInterfaces(scope, workload, workloadIndex, prior, undefined),
     );
-    if (patched !== undefined) return { ...patched, unchanged: false };
+    if (patched !== undefined) return patched;
   }
   const stage: InterfaceStage = {
     ifacesByNet: new Map(),
