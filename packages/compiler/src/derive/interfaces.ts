@@ -43,7 +43,6 @@ interface InterfaceScope {
 export function deriveInterfaces(
   input: TenantInput,
   nets: ReadonlyMap<string, NetInfo>,
-  netList: readonly NetInfo[],
   fabric: FabricView,
   prior: TenantDerived | undefined,
   hasher: Hasher,

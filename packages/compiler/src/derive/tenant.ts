@@ -70,7 +70,7 @@ export function deriveTenant(
   const subnetsOf = kept?.subnetsOf ?? deriveSubnets(networks, prior);
   const policies = kept?.policies ?? derivePolicies(policyInput, networks, subnetsOf, prior);
   const nets = kept?.nets ?? deriveNetworks(input, networks, policies, prior, hasher, problems);
-  const ifaces = deriveInterfaces(input, nets.nets, nets.netList, fabric, prior, hasher, problems);
+  const ifaces = deriveInterfaces(input, nets.nets, fabric, prior, hasher, problems);
   const groups = deriveGroups(
     intent.securityGroups ?? [],
     subnetsOf,
