@@ -16,7 +16,7 @@ export interface InterfaceIndexes {
   ifacesByNode: Map<string, IfaceInfo[]>;
   ifacesByWorkload: Map<string, IfaceInfo[]>;
   groupMembers: Map<string, string[]>;
-  /** No workload edited, added, removed or moved: the maps are the previous derivation's. */
+  /** Nothing interfaces derive from changed: the maps are the previous derivation's. */
   unchanged: boolean;
 }
 

@@ -3,7 +3,7 @@ import type { TenantInput } from "../config";
 import { macFrom } from "../hash";
 import { portIdOf } from "../ids";
 import { cidrInterval, prefixLength } from "../ipv4";
-import { patchInterfaces } from "./interfacePatch";
+import { type InterfaceIndexes, patchInterfaces } from "./interfacePatch";
 import {
   type FabricView,
   type Hasher,
@@ -19,14 +19,8 @@ import { push, sameJson, sameStrings } from "./reuse";
  * indexed by network, node and workload, and each security group's member addresses.
  */
 
-export interface InterfaceStage {
-  ifacesByNet: Map<string, IfaceInfo[]>;
-  ifacesByNode: Map<string, IfaceInfo[]>;
-  ifacesByWorkload: Map<string, IfaceInfo[]>;
-  groupMembers: Map<string, string[]>;
-  /** Nothing interfaces derive from changed: the maps above are the previous derivation's. */
-  unchanged: boolean;
-}
+/** Stage 2's indexes (the same whether patched or rebuilt). */
+export type InterfaceStage = InterfaceIndexes;
 
 /** What every interface of the tenant derives from, besides its own workload. */
 interface InterfaceScope {
