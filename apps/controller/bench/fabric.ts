@@ -9,7 +9,7 @@
  *   controller (PGlite), 10,000 stubs; `broadcast_p99_ms_10000`: the same texts from a bare ws
  *   server to 10,000 bare clients in the same processes. `converge_p99_ms_3ctl_1000`: three
  *   controllers on one PostgreSQL (BENCH_DATABASE_URL, or NETLOOM_TEST_DATABASE_URL; a database
- *   `distrib_bench_*` is made and dropped), 1,000 stubs spread over them, commits through the
+ *   `scale_bench_*` is made and dropped), 1,000 stubs spread over them, commits through the
  *   first; `converge_p99_ms_1ctl_1000_stubs` is the same with one controller, for the ratio.
  *
  * The controller (createServer, PGlite) runs in this process; the memory-driver agents run in a
@@ -423,7 +423,12 @@ async function benchBroadcast(
 async function controllerChild(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const script = path.join(path.dirname(here), "controller-child.ts");
   const child = fork(script, [databaseUrl], {
-    execArgv: ["--import", "tsx"],
+    // BENCH_CONTROLLER_FLAGS: extra node flags for the other controllers (--cpu-prof).
+    execArgv: [
+      "--import",
+      "tsx",
+      ...(process.env.BENCH_CONTROLLER_FLAGS?.split(" ").filter(Boolean) ?? []),
+    ],
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -592,7 +597,7 @@ async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void>
   const pg = await import("pg");
   const admin = new pg.default.Client({ connectionString: base });
   await admin.connect();
-  const name = `distrib_bench_${process.pid}_${Date.now()}`;
+  const name = `scale_bench_${process.pid}_${Date.now()}`;
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(base);
   url.pathname = `/${name}`;

@@ -113,6 +113,11 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
   };
   await listen();
 
+  // A generation ahead of this controller is only taken as missed once a whole poll period
+  // passed without its NOTIFY: the writer raises FabricState and notifies at about the same
+  // time, and a poll that beats the NOTIFY by a millisecond must not cost a full re-read and
+  // recompile of the fabric.
+  let aheadSeen = 0;
   const poller =
     options.pollMs > 0
       ? setInterval(() => {
@@ -120,7 +125,13 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
             .query<{ generation: number }>('SELECT generation FROM "FabricState" WHERE id = 1')
             .then((rows) => {
               const generation = Number(rows[0]?.generation ?? 0);
-              if (generation > options.knownGeneration()) options.onRemote("full");
+              const known = options.knownGeneration();
+              if (aheadSeen > known) {
+                aheadSeen = 0;
+                options.onRemote("full");
+              } else {
+                aheadSeen = generation > known ? generation : 0;
+              }
             })
             .catch((error: unknown) => options.onFailure("poll", error));
         }, options.pollMs)

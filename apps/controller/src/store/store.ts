@@ -32,6 +32,7 @@ import {
   StaleState,
   staleRevision,
 } from "./failures";
+import { type FollowCounters, followTenant } from "./follow";
 import {
   findKeyedAnswer,
   type IdempotentRequest,
@@ -40,7 +41,7 @@ import {
   purgeExpiredKeys,
   RECORD_KEY_SQL,
 } from "./idempotency";
-import { loadTenant, nodeSpec, nodeView, tenantInput } from "./load";
+import { nodeSpec, nodeView, tenantInput } from "./load";
 import { KeyedMutex, Semaphore } from "./mutex";
 import { effectiveQuotas, usageOf } from "./prepare";
 import { type AuditRow, auditView, bumpFabric, HISTORY_SQL, RAISE_FABRIC_SQL } from "./sql";
@@ -81,11 +82,15 @@ const MAX_ATTEMPTS = 8;
 export class Store {
   /** Every tenant's state: reads are served from here (see cache.ts for how it follows). */
   private readonly cache = new TenantCache();
+  /** What following the database cost (objects parsed against objects reused): tests read it. */
+  readonly follow: FollowCounters = { tenantReads: 0, specsParsed: 0, specsReused: 0 };
   private nodes: FabricNodeView[] = [];
   /** The fabric's external networks (spec 1.1), by name order. */
   private externalNetworks: ExternalNetworkView[] = [];
   private fabricGenerationValue = 0;
   private compileInputCache: CompileInput | null = null;
+  /** Per cached tenant state, its compile input (see `tenantInputOf`). */
+  private tenantInputs = new WeakMap<TenantState, TenantInput>();
   private readonly locks = new KeyedMutex();
   /**
    * Transactions in flight (pool: 20). Prisma's driver-adapter transactions deadlocked when
@@ -171,7 +176,7 @@ export class Store {
     const rows = await prisma.tenant.findMany({ orderBy: { name: "asc" }, select: { id: true } });
     const loaded = new Map<string, TenantState>();
     for (const row of rows) {
-      const state = await loadTenant(prisma, row.id);
+      const state = await followTenant(this.db.sql, row.id, this.cache.get(row.id), this.follow);
       if (state) loaded.set(state.id, state);
     }
     this.cache.swap(loaded, startedAt);
@@ -183,22 +188,28 @@ export class Store {
    * Follows one change committed through another controller: re-reads that tenant (or, for a
    * fabric-wide change, everything). Called by distribution's cross-controller watch.
    */
-  async refresh(change: { tenantId: string | null } | "full"): Promise<void> {
+  async refresh(
+    change: { tenantId: string | null; fabricGeneration?: number } | "full",
+  ): Promise<void> {
     if (change === "full" || change.tenantId === null) return this.reload();
     await this.refreshTenant(change.tenantId);
-    const fabric = await this.db.sql.query<{ generation: number }>(
-      `SELECT generation FROM "FabricState" WHERE id = 1`,
-    );
-    this.fabricGenerationValue = Math.max(
-      this.fabricGenerationValue,
-      Number(fabric[0]?.generation ?? 0),
-    );
+    let generation = change.fabricGeneration;
+    if (generation === undefined) {
+      const fabric = await this.db.sql.query<{ generation: number }>(
+        `SELECT generation FROM "FabricState" WHERE id = 1`,
+      );
+      generation = Number(fabric[0]?.generation ?? 0);
+    }
+    this.fabricGenerationValue = Math.max(this.fabricGenerationValue, generation);
   }
 
-  /** Re-reads one tenant by id; answers its state, undefined once it is gone. */
+  /**
+   * Re-reads one tenant by id (only the objects whose revision moved: follow.ts); answers its
+   * state, undefined once it is gone.
+   */
   private async refreshTenant(id: string): Promise<TenantState | undefined> {
     const startedAt = this.cache.mark;
-    const state = await loadTenant(this.db.prisma, id);
+    const state = await followTenant(this.db.sql, id, this.cache.get(id), this.follow);
     const cached = this.cache.get(id);
     if (this.cache.writtenSince(id, startedAt)) return cached;
     if (!state) {
@@ -242,6 +253,7 @@ export class Store {
     const rows = await this.db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
     this.nodes = rows.map(nodeView);
     this.externalNetworks = await loadExternalNetworks(this.db.sql);
+    this.tenantInputs = new WeakMap();
     const fabric = await this.db.prisma.fabricState.findUnique({ where: { id: 1 } });
     this.fabricGenerationValue = fabric?.generation ?? 0;
     this.compileInputCache = null;
@@ -305,6 +317,20 @@ export class Store {
     return this.externalNetworks;
   }
 
+  /**
+   * One tenant's compile input, made once per cached state (states are replaced, never
+   * changed in place): after a change only the changed tenant's document is rebuilt, not
+   * every tenant's. Forgotten with the external networks it was made against.
+   */
+  private tenantInputOf(state: TenantState): TenantInput {
+    let input = this.tenantInputs.get(state);
+    if (!input) {
+      input = tenantInput(state, this.externalNetworks);
+      this.tenantInputs.set(state, input);
+    }
+    return input;
+  }
+
   /** The compiler's input: every tenant and node, allocations made. Cached between changes. */
   compileInput(): CompileInput {
     if (!this.compileInputCache) {
@@ -313,7 +339,7 @@ export class Store {
           nodes: this.nodes.map(nodeSpec),
           externalNetworks: this.externalNetworks.map(specOf),
         },
-        tenants: this.listTenants().map((state) => tenantInput(state, this.externalNetworks)),
+        tenants: this.listTenants().map((state) => this.tenantInputOf(state)),
       };
     }
     return this.compileInputCache;
@@ -709,6 +735,7 @@ export class Store {
       // Another controller may have changed the nodes since this one last read them.
       await this.refreshFabricNodes();
       this.externalNetworks = await loadExternalNetworks(this.db.sql);
+      this.tenantInputs = new WeakMap();
       const external = options.externalNetworks
         ? planExternalNetworks(
             options.externalNetworks,
