@@ -535,19 +535,35 @@ async function benchStubs(
   });
   const samples: number[] = [];
   const sent: Map<string, string>[] = [];
+  // Where the time goes (first controller): commit to sent (load, compile, install and send),
+  // and sent to the last ack.
+  const parts = { loadMs: [] as number[], compileMs: [] as number[], installMs: [] as number[] };
+  const sentToAck: number[] = [];
+  let bytes = 0;
   for (let change = -WARMUP; change < CHANGES; change++) {
     const texts = new Map<string, string>();
     const stopObserving = distribution.hub.observe({ sent: (node, text) => texts.set(node, text) });
     await commit(1001 + WARMUP + change);
     await distribution.settled();
+    const settledAt = wallNow();
     const last = await fleet.lastAck(desired());
     stopObserving();
     if (change < 0) continue;
     samples.push(last - committedAt);
+    sentToAck.push(last - settledAt);
+    const timings = distribution.feed.lastTimings;
+    parts.loadMs.push(timings.loadMs);
+    parts.compileMs.push(timings.compileMs);
+    parts.installMs.push(timings.installMs);
+    bytes = 0;
+    for (const text of texts.values()) bytes += Buffer.byteLength(text);
     if (controllers === 1) sent.push(texts);
   }
   offChanged();
   process.stderr.write(`${label}: converge median ${median(samples)} ms, p99 ${p99(samples)} ms\n`);
+  process.stderr.write(
+    `${label}: medians: load ${median(parts.loadMs)} ms, compile ${median(parts.compileMs)} ms, install+send ${median(parts.installMs)} ms, sent to last ack ${median(sentToAck)} ms; ${Math.round(bytes / 1e5) / 10} MB sent per change\n`,
+  );
 
   const result: { p99: number; broadcastP99?: number } = { p99: p99(samples) };
   // The controller goes first: the floor is measured on an otherwise idle process, and its
