@@ -141,7 +141,7 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
   return {
     async publish(change) {
       if (!options.databaseUrl) return;
-      await options.sql.query("SELECT pg_notify($1, $2)", [
+      const params = [
         CHANNEL,
         JSON.stringify({
           origin,
@@ -151,7 +151,22 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
             ? { tenantGeneration: change.tenantGeneration }
             : {}),
         }),
-      ]);
+      ];
+      // On the listener's own connection when it is up: an idle pg client writes the query to
+      // its socket within this call, before the caller goes on to compile the change (seconds
+      // of synchronous work on a large fabric), so the other controllers start following at
+      // once. A pool query would first wait for a checkout that only completes after it.
+      const listener = client;
+      if (listener) {
+        try {
+          await listener.query("SELECT pg_notify($1, $2)", params);
+          return;
+        } catch (error) {
+          // The listener's connection is failing (its error handler re-listens): the pool next.
+          options.onFailure("notify-listener", error);
+        }
+      }
+      await options.sql.query("SELECT pg_notify($1, $2)", params);
     },
     async close() {
       closed = true;
