@@ -1,5 +1,5 @@
 import { type CompileInput, createIncrementalCompiler } from "@netloom/compiler";
-import type { FabricNodeSpec, IntentFile } from "@netloom/model";
+import { fabricNodeSchema, parseIntentFileOrThrow } from "@netloom/model";
 import { describe, expect, it, vi } from "vitest";
 import { deltaText, diffTenants, snapshotText, tenantJson } from "../src/distribution/messages";
 
@@ -11,7 +11,7 @@ import { deltaText, diffTenants, snapshotText, tenantJson } from "../src/distrib
 const NODES = 6;
 
 function input(port: number): CompileInput {
-  const intent = {
+  const intent = parseIntentFileOrThrow({
     apiVersion: "netloom/v1",
     tenant: "bench",
     networks: [
@@ -26,7 +26,6 @@ function input(port: number): CompileInput {
           network: i % 2 === 0 ? "a" : "b",
           securityGroups: ["sg"],
           ip: `10.${(i % 2) + 1}.0.${10 + i}`,
-          mac: `02:00:00:00:00:${(16 + i).toString(16)}`,
         },
       ],
     })),
@@ -36,12 +35,11 @@ function input(port: number): CompileInput {
         rules: [{ direction: "ingress", protocol: "tcp", ports: port, remote: "0.0.0.0/0" }],
       },
     ],
-  } as IntentFile;
+  });
   return {
     fabric: {
-      nodes: Array.from(
-        { length: NODES },
-        (_, i) => ({ name: `compute-${i + 1}`, underlay: `198.18.0.${i + 11}` }) as FabricNodeSpec,
+      nodes: Array.from({ length: NODES }, (_, i) =>
+        fabricNodeSchema.parse({ name: `compute-${i + 1}`, underlay: `198.18.0.${i + 11}` }),
       ),
       externalNetworks: [],
     },
