@@ -16,7 +16,7 @@ export interface CompileSource {
    * Called before compiling changes committed by another controller, so that a source that
    * caches (the store) re-reads them from the database: one tenant, or everything.
    */
-  refresh?(change: { tenantId: string | null; fabricGeneration?: number } | "full"): Promise<void>;
+  refresh?(change: { tenantId: string | null } | "full"): Promise<void>;
 }
 
 /** A committed change as far as distribution cares: which tenant (null: the fabric), and when. */
@@ -134,12 +134,7 @@ export class FabricFeed {
         }
         if (this.source.refresh && remote.length > 0) {
           if (remote.includes(null)) await this.source.refresh("full");
-          else {
-            // The NOTIFY named the generation: the source need not ask the database for it.
-            for (const tenantId of remote) {
-              await this.source.refresh({ tenantId, fabricGeneration: generation });
-            }
-          }
+          else for (const tenantId of remote) await this.source.refresh({ tenantId });
         }
         if (full) await this.compileAll(generation, tenantGenerations);
         else await this.compileTenants(tenants, generation, tenantGenerations);

@@ -41,7 +41,7 @@ import {
   purgeExpiredKeys,
   RECORD_KEY_SQL,
 } from "./idempotency";
-import { nodeSpec, nodeView, tenantInput } from "./load";
+import { loadTenant, nodeSpec, nodeView, tenantInput } from "./load";
 import { KeyedMutex, Semaphore } from "./mutex";
 import { effectiveQuotas, usageOf } from "./prepare";
 import { type AuditRow, auditView, bumpFabric, HISTORY_SQL, RAISE_FABRIC_SQL } from "./sql";
@@ -91,6 +91,8 @@ export class Store {
   private compileInputCache: CompileInput | null = null;
   /** Per cached tenant state, its compile input (see `tenantInputOf`). */
   private tenantInputs = new WeakMap<TenantState, TenantInput>();
+  /** The external networks those inputs were made against (re-read: new array, inputs remade). */
+  private tenantInputsFor: readonly ExternalNetworkView[] = [];
   private readonly locks = new KeyedMutex();
   /**
    * Transactions in flight (pool: 20). Prisma's driver-adapter transactions deadlocked when
@@ -188,28 +190,34 @@ export class Store {
    * Follows one change committed through another controller: re-reads that tenant (or, for a
    * fabric-wide change, everything). Called by distribution's cross-controller watch.
    */
-  async refresh(
-    change: { tenantId: string | null; fabricGeneration?: number } | "full",
-  ): Promise<void> {
+  async refresh(change: { tenantId: string | null } | "full"): Promise<void> {
     if (change === "full" || change.tenantId === null) return this.reload();
-    await this.refreshTenant(change.tenantId);
-    let generation = change.fabricGeneration;
-    if (generation === undefined) {
-      const fabric = await this.db.sql.query<{ generation: number }>(
-        `SELECT generation FROM "FabricState" WHERE id = 1`,
-      );
-      generation = Number(fabric[0]?.generation ?? 0);
-    }
-    this.fabricGenerationValue = Math.max(this.fabricGenerationValue, generation);
+    await this.refreshTenant(change.tenantId, "changed objects");
+    const fabric = await this.db.sql.query<{ generation: number }>(
+      `SELECT generation FROM "FabricState" WHERE id = 1`,
+    );
+    this.fabricGenerationValue = Math.max(
+      this.fabricGenerationValue,
+      Number(fabric[0]?.generation ?? 0),
+    );
   }
 
   /**
-   * Re-reads one tenant by id (only the objects whose revision moved: follow.ts); answers its
-   * state, undefined once it is gone.
+   * Re-reads one tenant by id; answers its state, undefined once it is gone. Following another
+   * controller's change reads only the objects whose revision moved (follow.ts). The write
+   * path's re-read after losing a race reads the whole tenant through Prisma: its pace spreads
+   * racing writers apart (with the fast read, three writers re-planning in step lost 8 rounds
+   * in a row now and then: a CONFLICT for no true conflict).
    */
-  private async refreshTenant(id: string): Promise<TenantState | undefined> {
+  private async refreshTenant(
+    id: string,
+    read: "whole tenant" | "changed objects" = "whole tenant",
+  ): Promise<TenantState | undefined> {
     const startedAt = this.cache.mark;
-    const state = await followTenant(this.db.sql, id, this.cache.get(id), this.follow);
+    const state =
+      read === "changed objects"
+        ? await followTenant(this.db.sql, id, this.cache.get(id), this.follow)
+        : await loadTenant(this.db.prisma, id);
     const cached = this.cache.get(id);
     if (this.cache.writtenSince(id, startedAt)) return cached;
     if (!state) {
@@ -253,7 +261,6 @@ export class Store {
     const rows = await this.db.prisma.fabricNode.findMany({ orderBy: { name: "asc" } });
     this.nodes = rows.map(nodeView);
     this.externalNetworks = await loadExternalNetworks(this.db.sql);
-    this.tenantInputs = new WeakMap();
     const fabric = await this.db.prisma.fabricState.findUnique({ where: { id: 1 } });
     this.fabricGenerationValue = fabric?.generation ?? 0;
     this.compileInputCache = null;
@@ -323,6 +330,10 @@ export class Store {
    * every tenant's. Forgotten with the external networks it was made against.
    */
   private tenantInputOf(state: TenantState): TenantInput {
+    if (this.tenantInputsFor !== this.externalNetworks) {
+      this.tenantInputs = new WeakMap();
+      this.tenantInputsFor = this.externalNetworks;
+    }
     let input = this.tenantInputs.get(state);
     if (!input) {
       input = tenantInput(state, this.externalNetworks);
@@ -735,7 +746,6 @@ export class Store {
       // Another controller may have changed the nodes since this one last read them.
       await this.refreshFabricNodes();
       this.externalNetworks = await loadExternalNetworks(this.db.sql);
-      this.tenantInputs = new WeakMap();
       const external = options.externalNetworks
         ? planExternalNetworks(
             options.externalNetworks,
