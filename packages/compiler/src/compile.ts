@@ -2,6 +2,7 @@ import { assertNever } from "@netloom/model";
 import type { CompiledFabric, CompileInput, NodeConfig, TenantConfig, TenantInput } from "./config";
 import { type FabricView, fabricViewOf, type TenantDerived } from "./derive/pieces";
 import { deriveTenant } from "./derive/tenant";
+import { importLearnedRoutes, learnedRoutesOfNode, NO_IMPORTED_ROUTES } from "./evpn/import";
 import { HashFold, hexOf } from "./hash";
 import { type NodeCut, NodeCutter } from "./nodeConfig";
 import { changeScope, nodeAffected } from "./scope";
@@ -70,6 +71,8 @@ class CompilerState {
   /** Every node's result in fabric order, chunked; never mutated once published. */
   private chunks: NodeResult[][] = [];
   private compiled: CompiledFabric = { nodes: {}, hashes: {} };
+  /** Issue 14: the fabric's learned EVPN routes, decided once per fabric change (evpn/). */
+  private learned = NO_IMPORTED_ROUTES;
 
   constructor(
     input: CompileInput,
@@ -122,6 +125,7 @@ class CompilerState {
     this.nodeOrder = nodes.map((node) => node.name);
     this.nodeIndex = new Map(this.nodeOrder.map((node, index) => [node, index]));
     this.indexCache = new WeakMap();
+    this.learned = importLearnedRoutes(fabric);
   }
 
   private derive(input: TenantInput, previous?: TenantDerived): TenantEntry {
@@ -274,7 +278,14 @@ class CompilerState {
       if (position > 0) fold.chars(",");
       fold.chars(entry.hash);
     });
-    return { config: { node, underlay, tenants }, hash: fold.digest() };
+    // Issue 14: learned EVPN routes of the networks carried here, folded in when there are any.
+    const learned = learnedRoutesOfNode(this.learned, tenants);
+    if (learned === undefined) return { config: { node, underlay, tenants }, hash: fold.digest() };
+    fold.chars(",evpn:").chars(learned.hash);
+    return {
+      config: { node, underlay, tenants, learnedRoutes: learned.routes },
+      hash: fold.digest(),
+    };
   }
 }
 

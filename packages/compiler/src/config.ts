@@ -2,6 +2,7 @@ import type {
   FabricExternalNetworkSpec,
   FabricNodeSpec,
   IntentFile,
+  LearnedEvpnRoute,
   Protocol,
   Verdict,
 } from "@netloom/model";
@@ -40,7 +41,15 @@ export const RULE_ID_KINDS = [
 
 /** Everything the compiler reads: the fabric and every tenant's resolved intent. */
 export interface CompileInput {
-  fabric: { nodes: FabricNodeSpec[]; externalNetworks?: FabricExternalNetworkSpec[] };
+  fabric: {
+    nodes: FabricNodeSpec[];
+    externalNetworks?: FabricExternalNetworkSpec[];
+    /**
+     * Issue 14: EVPN type-5 routes the controllers' speakers learned from gateways and peer
+     * domains. Those under an external network's route target become node config (evpn/import.ts).
+     */
+    learnedRoutes?: LearnedEvpnRoute[];
+  };
   tenants: TenantInput[];
 }
 
@@ -207,11 +216,37 @@ export interface TenantConfig {
   dnsZones: DnsZone[];
 }
 
+/**
+ * Issue 14: a learned EVPN type-5 route as a node programs it, in every tenant namespace that
+ * holds the external network's VXLAN device (vx<vni>): `route <prefix> via <via> dev vx<vni>
+ * onlink`, a permanent neighbour `<via>` at `routerMac`, an FDB entry `routerMac` to `vtep`.
+ */
+export interface LearnedRouteConfig {
+  prefix: string;
+  /** The fabric external network whose route target imported the route. */
+  network: string;
+  /** The network's L3 VNI (= the route's label). */
+  vni: number;
+  routerMac: string;
+  /** The remote VTEP's underlay address (the route's next hop). */
+  vtep: string;
+  /** The link-local address that stands for the VTEP on the overlay. */
+  via: string;
+  /** The BGP peer the route was learned from. */
+  peer: string;
+  routeTarget: string;
+}
+
 /** One forwarding node's whole desired state. */
 export interface NodeConfig {
   node: string;
   underlay: string;
   tenants: TenantConfig[];
+  /**
+   * Issue 14: learned EVPN routes for the external networks this node carries, sorted by VNI
+   * and prefix. Absent when there are none (configs without EVPN stay byte-identical).
+   */
+  learnedRoutes?: LearnedRouteConfig[];
 }
 
 /** The output of a compile: every node's config and its content hash. */

@@ -23,6 +23,14 @@ export {
   type IncrementalCompiler,
 } from "./compile";
 export * from "./config";
+export {
+  describeSkip,
+  evpnExports,
+  type ImportedRoutes,
+  importLearnedRoutes,
+  learnedRoutesOfNode,
+  type SkipReason,
+} from "./evpn";
 export { fnv1a64, hashJson } from "./hash";
 export { portIdOf, tenantKeyOf } from "./ids";
 export {

@@ -15,12 +15,17 @@ export const PLAN_KINDS = [
   "source-nat",
   "load-balancer",
   "dns-record",
+  /** Issue 14: a learned EVPN route the node programs (key `evpn:<network>/<prefix>`). */
+  "learned-route",
 ] as const;
 export type PlanKind = (typeof PLAN_KINDS)[number];
 
 export type PlanChange = "add" | "remove" | "modify";
 
-/** One config element added, removed or modified on a node. Keys start with the tenant name. */
+/**
+ * One config element added, removed or modified on a node. Keys start with the tenant name, but
+ * a learned route's (node-wide: `evpn:<external network>/<prefix>`).
+ */
 export interface PlanItem {
   kind: PlanKind;
   key: string;
@@ -58,6 +63,9 @@ function elementsOf(config: NodeConfig | undefined): Elements {
     elements.set(`${kind}\u0000${key}`, { kind, content });
   };
   for (const tenant of config.tenants) addTenant(tenant, put);
+  for (const route of config.learnedRoutes ?? []) {
+    put("learned-route", `evpn:${route.network}/${route.prefix}`, route);
+  }
   return elements;
 }
 

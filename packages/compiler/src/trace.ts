@@ -15,6 +15,13 @@ import type {
   TraceHop,
   TraceResult,
 } from "./config";
+import {
+  type LearnedReach,
+  learnedReachOf,
+  learnedRouteDetail,
+  learnedRouteTo,
+  nodeHasRoute,
+} from "./evpn/trace";
 import { cidrInterval, type IntervalSet, intervalSetOf, setContains } from "./ipv4";
 import {
   aclMatchers,
@@ -65,6 +72,8 @@ export interface TenantIndex {
   vips: Map<number, LoadBalancerConfig>;
   gateways: Map<number, string>;
   networks: Map<string, { set: IntervalSet; external: boolean }>;
+  /** Issue 14: learned EVPN routes the tenant's external networks carry, longest first. */
+  learned: LearnedReach[];
 }
 
 interface FabricIndex {
@@ -118,6 +127,7 @@ function buildIndex(
     vips: new Map(),
     gateways: new Map(),
     networks: new Map(),
+    learned: learnedReachOf(configs),
   };
   const seenNetworks = new Set<NetworkInstance>();
   for (const { node, config } of configs) {
@@ -199,7 +209,7 @@ export type FlowEnd =
   | { kind: "nat"; address: number; nat: SourceNatTranslation }
   | { kind: "vip"; address: number; balancer: LoadBalancerConfig }
   | { kind: "gateway"; address: number; network: string }
-  | { kind: "outside"; address: number; network: string }
+  | { kind: "outside"; address: number; network: string; learned?: LearnedReach }
   | { kind: "unknown"; text: string };
 
 export function resolveEnd(index: TenantIndex, text: string): FlowEnd {
@@ -225,6 +235,9 @@ export function resolveEnd(index: TenantIndex, text: string): FlowEnd {
       return { kind: "outside", address, network: name };
     }
   }
+  // Issue 14: behind a gateway or a peer domain, through a learned EVPN route.
+  const learned = learnedRouteTo(index.learned, address);
+  if (learned !== undefined) return { kind: "outside", address, network: learned.network, learned };
   return { kind: "unknown", text };
 }
 
@@ -545,6 +558,7 @@ export class FlowWalk {
         return allow(`DNS ${zone.domain} answered at the gateway of ${to.network}`, zone.ruleId);
       }
       case "outside":
+        if (to.learned !== undefined) return this.toLearned(view, source, to.address, to.learned);
         return this.toOutside(view, source, to.address, to.network);
       case "floating": {
         // Hairpin: out through the source's translation, back in at the floating address.
@@ -610,6 +624,23 @@ export class FlowWalk {
     );
   }
 
+  /** Issue 14: out through a floating IP or NAT, then the external network and its EVPN route. */
+  toLearned(view: NodeView, source: IfaceRef, address: number, learned: LearnedReach): Outcome {
+    const node = view.node.node;
+    const out = this.toOutside(view, source, address, learned.network);
+    if (out.verdict === "deny") return out;
+    if (!nodeHasRoute(view.node, learned.route)) {
+      this.hop(node, "route", undefined, `${node} has no route to ${learned.route.prefix}`);
+      return deny(`${node} does not carry the EVPN route ${learned.route.prefix}`);
+    }
+    this.hop(node, "external network", undefined, `${learned.network} (vx${learned.route.vni})`);
+    this.hop(node, "evpn", undefined, learnedRouteDetail(learned.route));
+    return allow(
+      `${out.reason}, then over ${learned.network} by the ${learnedRouteDetail(learned.route)}`,
+      out.rule,
+    );
+  }
+
   toFloating(source: number, floating: FloatingIpTranslation): Outcome {
     const view = nodeView(this.index, floating.node);
     const iface = view?.localByIp.get(parseIpv4(floating.fixedIp) ?? -1);
@@ -629,6 +660,12 @@ export class FlowWalk {
   }
 
   fromOutside(source: Extract<FlowEnd, { kind: "outside" }>, to: FlowEnd): Outcome {
+    if (source.learned !== undefined) {
+      // Issue 14: a host behind a learned route arrives from its VTEP on the external network.
+      const route = source.learned.route;
+      this.hop(`vtep ${route.vtep}`, "evpn", undefined, learnedRouteDetail(route));
+      this.hop("outside", "external network", undefined, `${source.network} (vx${route.vni})`);
+    }
     if (to.kind === "floating") return this.toFloating(source.address, to.floating);
     if (to.kind === "iface" && to.ref.iface.network === source.network) {
       this.hop("outside", "same network", "implicit:same-network", source.network);

@@ -93,3 +93,38 @@ describe("memory driver", () => {
     expect(await driver.counters()).toEqual({ "policy:p/0": 5 });
   });
 });
+
+describe("memory driver: learned EVPN routes (issue 14)", () => {
+  const learned = (prefix: string) => ({
+    prefix,
+    network: "public",
+    vni: 5000,
+    routerMac: "02:aa:00:00:00:01",
+    vtep: "198.18.0.254",
+    via: "169.254.0.254",
+    peer: "gateway",
+    routeTarget: "65000:5000",
+  });
+
+  it("holds each learned route, drops a withdrawn one, and repairs a corrupted one", async () => {
+    const driver = createMemoryDriver();
+    const both = {
+      ...config([]),
+      learnedRoutes: [learned("192.0.2.0/24"), learned("10.9.0.0/16")],
+    };
+    await driver.apply(both, 1);
+    expect(driver.objectKeys()).toEqual([
+      "evpn:5000/10.9.0.0/16",
+      "evpn:5000/192.0.2.0/24",
+      "node",
+    ]);
+    await driver.apply({ ...config([]), learnedRoutes: [learned("10.9.0.0/16")] }, 2);
+    expect(driver.objectKeys()).toEqual(["evpn:5000/10.9.0.0/16", "node"]);
+    driver.drift({ kind: "corrupt", key: "evpn:5000/10.9.0.0/16" });
+    const report = await driver.reconcile({
+      ...config([]),
+      learnedRoutes: [learned("10.9.0.0/16")],
+    });
+    expect(report.repaired).toEqual(["restored evpn:5000/10.9.0.0/16"]);
+  });
+});

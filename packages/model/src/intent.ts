@@ -1,4 +1,11 @@
 import { z } from "zod";
+import {
+  DEFAULT_GRACEFUL_RESTART_SECONDS,
+  MAC_PATTERN,
+  MAX_AS,
+  MIN_AS,
+  routeTargetProblem,
+} from "./evpn";
 import { isPort, parseCidr, parseIpv4, parsePorts, showValue, unsafeTextReason } from "./ipv4";
 
 /**
@@ -332,12 +339,81 @@ export type FabricNodeSpec = z.infer<typeof fabricNodeSchema>;
  * Spec section 1.1: an external network the operator declares for the whole fabric. Tenants use
  * it by name (a pool's `network`, a nat service's `outside`); `tenants` limits who may.
  */
+/** An `ASN:NN` BGP route target (RFC 4360), e.g. `65000:5000`. */
+export const routeTargetSchema = z.string().superRefine(textRule(routeTargetProblem));
+
+/** A BGP AS number a speaker may use: 1-4294967294. */
+export const asNumberSchema = z
+  .number()
+  .int({ message: "an AS number is a whole number" })
+  .min(MIN_AS, { message: `an AS number is ${MIN_AS}-${MAX_AS}` })
+  .max(MAX_AS, { message: `an AS number is ${MIN_AS}-${MAX_AS}` });
+
+/** A VXLAN network identifier in a file: 1-16777215. */
+const evpnVniSchema = z
+  .number()
+  .int({ message: "a VNI is a whole number" })
+  .min(1, { message: "a VNI is 1-16777215" })
+  .max(16_777_215, { message: "a VNI is 1-16777215" });
+
+/** A MAC address, six lowercase hex pairs (`02:4e:c6:12:00:0b`). */
+export const macSchema = z
+  .string()
+  .superRefine(
+    textRule((value) =>
+      MAC_PATTERN.test(value) ? undefined : `${showValue(value)} is not a MAC address`,
+    ),
+  );
+
+/**
+ * Issue 14: an external network's EVPN door. Its L3 VNI (the VNI the network's VXLAN devices use,
+ * so a gateway's packets land on it), the route target its type-5 routes carry and import, and
+ * the tenant subnets the operator exports on it besides floating IPs and NAT addresses.
+ */
+export const evpnNetworkSchema = z.strictObject({
+  vni: evpnVniSchema,
+  routeTarget: routeTargetSchema,
+  exportTenantSubnets: z
+    .array(z.strictObject({ tenant: nameSchema, network: nameSchema }))
+    .optional(),
+});
+export type EvpnNetworkSpec = z.infer<typeof evpnNetworkSchema>;
+
 export const fabricExternalNetworkSchema = z.strictObject({
   name: nameSchema,
   subnets: z.array(subnetSchema).min(1, { message: "needs at least one subnet" }),
   tenants: z.array(nameSchema).optional(),
+  evpn: evpnNetworkSchema.optional(),
 });
 export type FabricExternalNetworkSpec = z.infer<typeof fabricExternalNetworkSchema>;
+
+/** A BGP neighbour of the controller's speaker: a data-center gateway or another domain. */
+export const bgpPeerSchema = z.strictObject({
+  name: nameSchema,
+  address: ipv4Schema,
+  as: asNumberSchema,
+});
+export type BgpPeerSpec = z.infer<typeof bgpPeerSchema>;
+
+/** Issue 14: the controller as a BGP speaker (`l2vpn-evpn`), as the operator configures it. */
+export const bgpSchema = z.strictObject({
+  localAs: asNumberSchema,
+  routerId: ipv4Schema,
+  peers: z.array(bgpPeerSchema),
+  /** Seconds peers keep our routes across a speaker restart; default 120. */
+  gracefulRestartSeconds: z
+    .number()
+    .int({ message: "a whole number of seconds" })
+    .min(1, { message: "1-4095 seconds (RFC 4724's 12 bits)" })
+    .max(4095, { message: "1-4095 seconds (RFC 4724's 12 bits)" })
+    .optional(),
+});
+export type BgpSpec = z.infer<typeof bgpSchema>;
+
+/** The graceful restart time a `bgp` section means (its own, else the default). */
+export function gracefulRestartSeconds(bgp: BgpSpec): number {
+  return bgp.gracefulRestartSeconds ?? DEFAULT_GRACEFUL_RESTART_SECONDS;
+}
 
 /** The operator's fabric file: forwarding nodes, their underlay addresses, external networks. */
 export const fabricFileSchema = z.strictObject({
@@ -345,6 +421,7 @@ export const fabricFileSchema = z.strictObject({
   kind: z.literal("Fabric"),
   nodes: z.array(fabricNodeSchema),
   externalNetworks: z.array(fabricExternalNetworkSchema).optional(),
+  bgp: bgpSchema.optional(),
 });
 export type FabricFile = z.infer<typeof fabricFileSchema>;
 

@@ -21,12 +21,23 @@ export function applyDelta(base: NodeConfig, delta: DeltaMessage): NodeConfig {
   }
   for (const added of replacements.values()) tenants.push(added);
   const underlay = delta.underlay ?? base.underlay;
-  if (!delta.order) return { ...base, underlay, tenants };
+  const node = withLearnedRoutes({ ...base, underlay }, delta);
+  if (!delta.order) return { ...node, tenants };
   const byId = new Map(tenants.map((tenant) => [tenant.tenantId, tenant]));
   const ordered: TenantConfig[] = [];
   for (const id of delta.order) {
     const tenant = byId.get(id);
     if (tenant) ordered.push(tenant);
   }
-  return { ...base, underlay, tenants: ordered };
+  return { ...node, tenants: ordered };
+}
+
+/**
+ * Issue 14: the delta's learned routes replace the base's when it carries them; none leaves the
+ * field out, as the compiler does, so both ends hold configs of equal JSON.
+ */
+function withLearnedRoutes(node: NodeConfig, delta: DeltaMessage): NodeConfig {
+  if (delta.learnedRoutes === undefined) return node;
+  const { learnedRoutes: _previous, ...rest } = node;
+  return delta.learnedRoutes.length > 0 ? { ...rest, learnedRoutes: delta.learnedRoutes } : rest;
 }

@@ -57,6 +57,14 @@ export const deltaMessageSchema = z.object({
   hash: hashSchema,
   /** Set when the node's own underlay address changed. */
   underlay: z.string().optional(),
+  /** Issue 14: set when the node's learned EVPN routes changed, whole (`[]`: none now). */
+  learnedRoutes: z
+    .array(
+      z.custom<NonNullable<NodeConfig["learnedRoutes"]>[number]>(isPlainObject, {
+        message: "a learned route is an object",
+      }),
+    )
+    .optional(),
   /** Whole tenant configs to add or replace, by `tenantId`. */
   replace: z.array(tenantConfigSchema),
   /** `tenantId`s no longer on this node. */

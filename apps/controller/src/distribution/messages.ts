@@ -61,6 +61,8 @@ export interface TenantDiff {
   /** Tenant ids of `next` in order, when the order is not `base`'s order plus appended ones. */
   order: string[];
   underlayChanged: boolean;
+  /** Issue 14: the node's learned EVPN routes differ (they are node-wide, not a tenant's). */
+  learnedRoutesChanged: boolean;
 }
 
 /**
@@ -84,6 +86,8 @@ export function diffTenants(base: NodeConfig, next: NodeConfig, compareContent =
     remove: [...previous.keys()],
     order: next.tenants.map((tenant) => tenant.tenantId),
     underlayChanged: base.underlay !== next.underlay,
+    learnedRoutesChanged:
+      JSON.stringify(base.learnedRoutes ?? []) !== JSON.stringify(next.learnedRoutes ?? []),
   };
 }
 
@@ -96,5 +100,8 @@ export function deltaText(
   diff: TenantDiff,
 ): string {
   const underlay = diff.underlayChanged ? `,"underlay":${JSON.stringify(next.underlay)}` : "";
-  return `{"type":"delta","generation":${generation},"baseHash":${JSON.stringify(baseHash)},"hash":${JSON.stringify(hash)}${underlay},"replace":[${diff.replace.map(tenantJson).join(",")}],"remove":${JSON.stringify(diff.remove)},"order":${JSON.stringify(diff.order)}}`;
+  const learned = diff.learnedRoutesChanged
+    ? `,"learnedRoutes":${JSON.stringify(next.learnedRoutes ?? [])}`
+    : "";
+  return `{"type":"delta","generation":${generation},"baseHash":${JSON.stringify(baseHash)},"hash":${JSON.stringify(hash)}${underlay}${learned},"replace":[${diff.replace.map(tenantJson).join(",")}],"remove":${JSON.stringify(diff.remove)},"order":${JSON.stringify(diff.order)}}`;
 }

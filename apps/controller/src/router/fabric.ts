@@ -1,4 +1,12 @@
-import { fabricNodeSchema, NetloomError, nameSchema, parseFabricFile } from "@netloom/model";
+import {
+  evpnType5RouteSchema,
+  fabricFileSchema,
+  fabricNodeSchema,
+  learnedEvpnRouteSchema,
+  NetloomError,
+  nameSchema,
+  parseFabricFile,
+} from "@netloom/model";
 import { z } from "zod";
 import { requireCloudAdmin, requireCloudReader } from "../auth/principal";
 import { distributionProcedures, fabricStatusSchema } from "../distribution/router";
@@ -90,8 +98,37 @@ export const fabricRouter = router({
         mode: "upsert",
         dryRun: input.dryRun,
         externalNetworks: parsed.value.externalNetworks,
+        // Issue 14: absent, the stored `bgp` section stays, unless `prune` asks for the file as is.
+        bgp: parsed.value.bgp ?? (input.prune ? null : undefined),
       });
       return { ...result, dryRun: input.dryRun };
+    }),
+  /**
+   * Issue 14: the EVPN type-5 routes the fabric exports, and every learned one with whether it is
+   * programmed (and why not). Cloud readers only: routes span tenants.
+   */
+  evpnRoutes: authedProcedure
+    .input(z.void())
+    .output(
+      z.object({
+        exported: z.array(evpnType5RouteSchema),
+        learned: z.array(
+          learnedEvpnRouteSchema.extend({ imported: z.boolean(), reason: z.string().optional() }),
+        ),
+      }),
+    )
+    .query(async ({ ctx }) => {
+      requireCloudReader(ctx.principal);
+      const store = ctx.services.store;
+      return { exported: await store.evpnExports(), learned: store.learnedRouteViews() };
+    }),
+  /** The Fabric file as stored (nodes, external networks with `evpn`, `bgp`): applies back as is. */
+  export: authedProcedure
+    .input(z.void())
+    .output(z.object({ document: fabricFileSchema }))
+    .query(({ ctx }) => {
+      requireCloudReader(ctx.principal);
+      return { document: ctx.services.store.fabricFile() };
     }),
   /**
    * Every node by the one definition of convergence (distribution/convergence.ts), lagging and

@@ -34,10 +34,11 @@ export async function loadExternalNetworks(sql: SqlRunner): Promise<ExternalNetw
   const rows = await sql.query<{ spec: unknown; vni: number }>(
     `SELECT spec, vni FROM "FabricExternalNetwork" ORDER BY name`,
   );
-  return rows.map((row) => ({
-    ...fabricExternalNetworkSchema.parse(row.spec),
-    vni: Number(row.vni),
-  }));
+  return rows.map((row) => {
+    const spec = fabricExternalNetworkSchema.parse(row.spec);
+    // Issue 14: a network with an EVPN door uses its L3 VNI, so a gateway's packets land on it.
+    return { ...spec, vni: spec.evpn?.vni ?? Number(row.vni) };
+  });
 }
 
 /** The fabric external networks a tenant may use (all, unless `tenants` lists others only). */
@@ -255,6 +256,7 @@ export function specOf(network: FabricExternalNetworkSpec): FabricExternalNetwor
     name: network.name,
     subnets: network.subnets,
     ...(network.tenants ? { tenants: network.tenants } : {}),
+    ...(network.evpn ? { evpn: network.evpn } : {}),
   };
 }
 

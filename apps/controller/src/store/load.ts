@@ -3,6 +3,7 @@ import { type FabricNodeSpec, RESOURCE_KINDS, type ResourceKind } from "@netloom
 import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 import { documentOf, parseStoredSpec } from "./document";
+import { loadLearnedRoutes } from "./evpn";
 import {
   type ExternalNetworkView,
   fabricNetworksUsed,
@@ -101,6 +102,7 @@ export async function loadTenant(
 export async function loadCompileInput(db: Db): Promise<CompileInput> {
   const tenants = await db.prisma.tenant.findMany({ orderBy: { name: "asc" } });
   const external = await loadExternalNetworks(db.sql);
+  const learned = await loadLearnedRoutes(db.sql);
   const inputs: TenantInput[] = [];
   for (const tenant of tenants) {
     const state = await loadTenant(db.prisma, tenant.id);
@@ -111,6 +113,7 @@ export async function loadCompileInput(db: Db): Promise<CompileInput> {
     fabric: {
       nodes: nodes.map((node) => nodeSpec(nodeView(node))),
       externalNetworks: external.map(specOf),
+      ...(learned.length > 0 ? { learnedRoutes: learned } : {}),
     },
     tenants: inputs,
   };

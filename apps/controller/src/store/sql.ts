@@ -21,8 +21,14 @@ export async function bumpFabric(tx: Tx): Promise<number> {
 export async function allocateVni(tx: SqlRunner, networkId: string): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const rows = await tx.query<{ vni: number }>(
-      `INSERT INTO "VniAllocation" (vni, "networkId")
-       SELECT GREATEST(COALESCE(MAX(vni) + 1, $1), $1), $2 FROM "VniAllocation"
+      // The next VNI above every allocation that is no external network's EVPN L3 VNI (issue 14).
+      `WITH next AS (
+         SELECT GREATEST(COALESCE(MAX(vni) + 1, $1), $1) AS first FROM "VniAllocation"
+       )
+       INSERT INTO "VniAllocation" (vni, "networkId")
+       SELECT MIN(candidate), $2 FROM next, generate_series(next.first, next.first + 4096) AS candidate
+        WHERE candidate NOT IN (SELECT ("spec"->'evpn'->>'vni')::int FROM "FabricExternalNetwork"
+                                 WHERE "spec"->'evpn' IS NOT NULL)
        ON CONFLICT (vni) DO NOTHING
        RETURNING vni`,
       [FIRST_VNI, networkId],

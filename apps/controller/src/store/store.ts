@@ -1,7 +1,11 @@
 import type { CompileInput, TenantInput } from "@netloom/compiler";
 import {
+  type BgpSpec,
+  type EvpnType5Route,
   type FabricExternalNetworkSpec,
+  type FabricFile,
   type IntentFile,
+  type LearnedEvpnRoute,
   NetloomError,
   type Problem,
   type ResourceKind,
@@ -15,6 +19,21 @@ import { emptyTenant, newerOf, placeholderId, TenantCache } from "./cache";
 import { type FabricContext, outsideAddressesHeld, prepareCandidate } from "./candidate";
 import { commitChange } from "./commit";
 import { diffResources, documentOf, objectsOf } from "./document";
+import {
+  checkEvpnVnis,
+  EvpnExportWatch,
+  type LearnedRouteView,
+  learnedRoutesOf,
+  learnedRouteViews,
+  loadBgp,
+  loadLearnedRoutes,
+  parseLearnedRoutes,
+  sameBgp,
+  sameRoutes,
+  validateFabricBgp,
+  writeBgp,
+  writeLearnedRoutes,
+} from "./evpn";
 import {
   type ExternalNetworkView,
   fabricNetworksUsed,
@@ -87,6 +106,10 @@ export class Store {
   private nodes: FabricNodeView[] = [];
   /** The fabric's external networks (spec 1.1), by name order. */
   private externalNetworks: ExternalNetworkView[] = [];
+  /** Issue 14: the Fabric file's `bgp` section and every speaker's learned routes (store/evpn.ts). */
+  private bgp: BgpSpec | undefined;
+  private learned: LearnedEvpnRoute[] = [];
+  private readonly evpnWatch = new EvpnExportWatch(() => this.compileInput());
   private fabricGenerationValue = 0;
   private compileInputCache: CompileInput | null = null;
   /** Per cached tenant state, its compile input (see `tenantInputOf`). */
@@ -107,6 +130,7 @@ export class Store {
     readonly assertionChecker: AssertionChecker,
   ) {
     this.transactions = new Semaphore(db.backend === "postgres" ? 16 : 1);
+    events.on("changed", () => this.evpnWatch.poke());
   }
 
   private raising: Promise<void> | null = null;
@@ -264,11 +288,17 @@ export class Store {
     const fabric = await this.db.prisma.fabricState.findUnique({ where: { id: 1 } });
     this.fabricGenerationValue = fabric?.generation ?? 0;
     this.compileInputCache = null;
+    // Issue 14: the `bgp` section and every speaker's learned routes (store/evpn.ts).
+    this.bgp = await loadBgp(this.db.sql);
+    this.learned = await loadLearnedRoutes(this.db.sql);
+    this.evpnWatch.poke();
   }
 
   private cacheTenant(state: TenantState): void {
     this.cache.put(state);
     this.compileInputCache = null;
+    // Issue 14: a tenant followed from another controller may change what this fabric exports.
+    this.evpnWatch.poke();
   }
 
   private forgetTenant(state: Pick<TenantState, "id" | "name">): void {
@@ -319,6 +349,69 @@ export class Store {
     return this.nodes;
   }
 
+  /** Issue 14: the Fabric file's `bgp` section, undefined when none is configured. */
+  fabricBgp(): BgpSpec | undefined {
+    return this.bgp;
+  }
+
+  /** The Fabric file as stored: nodes, external networks (with their `evpn`), `bgp`. */
+  fabricFile(): FabricFile {
+    return {
+      apiVersion: "netloom/v1",
+      kind: "Fabric",
+      nodes: this.nodes.map(nodeSpec),
+      ...(this.externalNetworks.length > 0
+        ? { externalNetworks: this.externalNetworks.map(specOf) }
+        : {}),
+      ...(this.bgp ? { bgp: this.bgp } : {}),
+    };
+  }
+
+  /** Issue 14: every speaker's learned EVPN routes (the union that compiles), sorted. */
+  learnedRoutes(): LearnedEvpnRoute[] {
+    return this.learned;
+  }
+
+  /** Issue 14: every learned route with whether it is programmed, and why not. */
+  learnedRouteViews(): LearnedRouteView[] {
+    return learnedRouteViews(this.compileInput());
+  }
+
+  /** Issue 14: the EVPN type-5 routes this fabric exports, from the compiled node configs. */
+  evpnExports(): Promise<EvpnType5Route[]> {
+    return Promise.resolve(this.evpnWatch.current());
+  }
+
+  /**
+   * Calls `listener` with the exported routes whenever they change (a change here or, once
+   * refreshed, through another controller). Answers the unsubscribe.
+   */
+  onEvpnExportsChanged(listener: (routes: EvpnType5Route[]) => void): () => void {
+    return this.evpnWatch.subscribe(listener);
+  }
+
+  /**
+   * Issue 14: makes `source`'s learned routes (a speaker's whole table) exactly `routes`. A
+   * change is a fabric change: a new fabric generation, recompiled and pushed like any other.
+   * Bad routes are refused (INVALID, `routes[i].field`) and change nothing.
+   */
+  async replaceLearnedRoutes(
+    source: string,
+    routes: readonly unknown[],
+  ): Promise<{ changed: boolean; fabricGeneration: number }> {
+    const parsed = parseLearnedRoutes(source, routes);
+    return this.locks.run("fabric", async () => {
+      const current = await learnedRoutesOf(this.db.sql, source);
+      if (sameRoutes(current, parsed)) {
+        return { changed: false, fabricGeneration: this.fabricGenerationValue };
+      }
+      const fabricGeneration = await this.commitFabric((tx) =>
+        writeLearnedRoutes(tx, source, parsed),
+      );
+      return { changed: true, fabricGeneration };
+    });
+  }
+
   /** The fabric's external networks (spec 1.1) with their fabric-wide VNIs. */
   fabricExternalNetworks(): ExternalNetworkView[] {
     return this.externalNetworks;
@@ -349,6 +442,7 @@ export class Store {
         fabric: {
           nodes: this.nodes.map(nodeSpec),
           externalNetworks: this.externalNetworks.map(specOf),
+          ...(this.learned.length > 0 ? { learnedRoutes: this.learned } : {}),
         },
         tenants: this.listTenants().map((state) => this.tenantInputOf(state)),
       };
@@ -740,6 +834,8 @@ export class Store {
       externalNetworks?: readonly FabricExternalNetworkSpec[] | undefined;
       /** Whether external networks not listed go (default: `prune`), independently of nodes. */
       pruneExternalNetworks?: boolean | undefined;
+      /** Issue 14: the Fabric file's `bgp` section; undefined: left as it is; null: removed. */
+      bgp?: BgpSpec | null | undefined;
     },
   ): Promise<{ changed: string[]; fabricGeneration: number }> {
     return this.locks.run("fabric", async () => {
@@ -756,7 +852,9 @@ export class Store {
         : { upserts: [], removed: [] };
       const byName = new Map(this.nodes.map((node) => [node.name, node]));
       const removed = planNodes(nodes, this.nodes, options, (node) => this.hostedWorkloads(node));
+      const bgpChanged = await this.checkEvpnChange(options.externalNetworks, options.bgp);
       const changed = [
+        ...(bgpChanged ? ["bgp"] : []),
         ...nodes
           .filter((node) => byName.get(node.name)?.underlay !== node.underlay)
           .map((n) => n.name),
@@ -769,6 +867,7 @@ export class Store {
       }
       const fabricGeneration = await this.commitFabric(async (tx) => {
         await writeExternalNetworks(tx, external);
+        if (bgpChanged) await writeBgp(tx, options.bgp ?? null);
         if (removed.length > 0) {
           await tx.fabricNode.deleteMany({
             where: { name: { in: removed.map((node) => node.name) } },
@@ -795,9 +894,34 @@ export class Store {
             });
           }
         }
+      }).catch((error: unknown) => {
+        // Issue 14: another controller took the L3 VNI (its unique index) since the check.
+        if (!isUniqueViolation(error) || !external.upserts.some((network) => network.evpn)) {
+          throw error;
+        }
+        throw new NetloomError("CONFLICT", "the fabric changed concurrently; retry", [
+          { path: "externalNetworks", message: "an L3 VNI was taken concurrently; retry" },
+        ]);
       });
       return { changed, fabricGeneration };
     });
+  }
+
+  /**
+   * Issue 14: checks a Fabric file's `bgp` and `evpn` sections (INVALID naming the field) and
+   * answers whether the `bgp` section changes. Call under the "fabric" lock.
+   */
+  private async checkEvpnChange(
+    externalNetworks: readonly FabricExternalNetworkSpec[] | undefined,
+    bgp: BgpSpec | null | undefined,
+  ): Promise<boolean> {
+    this.bgp = await loadBgp(this.db.sql);
+    const problems = validateFabricBgp(externalNetworks, bgp);
+    if (externalNetworks) {
+      problems.push(...(await checkEvpnVnis(this.db.sql, externalNetworks, this.externalNetworks)));
+    }
+    if (problems.length > 0) throw NetloomError.invalid(problems);
+    return bgp !== undefined && !sameBgp(this.bgp, bgp ?? undefined);
   }
 
   /** Removes one node; CONFLICT listing the workloads it still hosts. */

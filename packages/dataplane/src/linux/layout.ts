@@ -1,4 +1,9 @@
-import type { LocalInterface, NodeConfig, TenantConfig } from "@netloom/compiler";
+import type {
+  LearnedRouteConfig,
+  LocalInterface,
+  NodeConfig,
+  TenantConfig,
+} from "@netloom/compiler";
 import {
   nodeLinkLocal,
   nodeOverlayMac,
@@ -57,8 +62,9 @@ export function nodeLayout(
   namespacePrefix: string,
   outsideUnderlay?: string,
 ): NodeLayout {
+  const learned = config.learnedRoutes ?? [];
   const tenants = config.tenants.map((tenant) =>
-    tenantLayout(tenant, namespacePrefix, outsideUnderlay),
+    tenantLayout(tenant, namespacePrefix, outsideUnderlay, learned),
   );
   const namespaces = new Set<string>();
   for (const tenant of tenants) {
@@ -72,6 +78,7 @@ function tenantLayout(
   tenant: TenantConfig,
   prefix: string,
   outsideUnderlay: string | undefined,
+  learned: readonly LearnedRouteConfig[],
 ): TenantLayout {
   const namespace = tenantNamespace(prefix, tenant.tenantKey);
   const vniOf = new Map(tenant.networks.map((network) => [network.name, network.vni]));
@@ -138,6 +145,7 @@ function tenantLayout(
       );
     }
   }
+  learnedRouteLines(tenant, learned, lines, fdb);
   const peers = new Map<string, string>();
   for (const peer of tenant.peers) peers.set(peer.underlay, peer.node);
   for (const remote of tenant.remoteEndpoints) peers.set(remote.underlay, remote.node);
@@ -175,6 +183,40 @@ function tenantLayout(
     lines,
     fdb,
     workloads: [...byWorkload.values()],
-    ruleset: renderTenantRuleset(tenant),
+    ruleset: renderTenantRuleset(tenant, new Set(learned.map((route) => route.vni))),
   };
+}
+
+/**
+ * Issue 14 (docs/decisions/0007-evpn.md): learned EVPN routes go where the external network's
+ * traffic leaves the node, the tenant namespace holding its VXLAN device vx<L3 VNI>: a route via
+ * the VTEP's link-local next hop, that next hop's permanent neighbour at the router MAC, and the
+ * router MAC's FDB entry to the VTEP. Nothing is learned: the kernel state is exactly the intent.
+ */
+function learnedRouteLines(
+  tenant: TenantConfig,
+  learned: readonly LearnedRouteConfig[],
+  lines: string[],
+  fdb: string[],
+): void {
+  if (learned.length === 0) return;
+  const carried = new Set(
+    tenant.networks.filter((network) => network.external).map((network) => network.vni),
+  );
+  const neighbours = new Set<string>();
+  for (const route of learned) {
+    if (!carried.has(route.vni)) continue;
+    const device = vxlanDevice(route.vni);
+    const neighbour = `${device} ${route.via}`;
+    if (!neighbours.has(neighbour)) {
+      neighbours.add(neighbour);
+      lines.push(
+        `neigh replace ${route.via} dev ${device} lladdr ${route.routerMac} nud permanent`,
+      );
+      fdb.push(`fdb replace ${route.routerMac} dev ${device} dst ${route.vtep} self permanent`);
+    }
+    // The kernel names 0.0.0.0/0 `default`: rendered the same, so the drift check agrees.
+    const destination = route.prefix === "0.0.0.0/0" ? "default" : route.prefix;
+    lines.push(`route replace ${destination} via ${route.via} dev ${device} onlink`);
+  }
 }

@@ -54,23 +54,10 @@ export const vxlanDevice = (vni: number) => `vx${vni}`;
 /** A named nft counter for a rule id: stable across applies, so counts survive changes. */
 export const counterName = (ruleId: string) => `c_${shortHash(ruleId, 12)}`;
 
-const octets = (ip: string) => ip.split(".").map((part) => Number.parseInt(part, 10));
+// Moved to the model (issue 14): the controller's EVPN speaker exports the same router MACs.
+export { nodeLinkLocal, nodeOverlayMac } from "@netloom/model";
+
 const hex = (value: number) => value.toString(16).padStart(2, "0");
-
-/**
- * The MAC of a node's VXLAN devices, from its underlay address: every node can compute every
- * peer's, so neighbours and FDB entries are static and nothing is learned over the overlay.
- */
-export const nodeOverlayMac = (underlay: string) => {
-  const [a = 0, b = 0, c = 0, d = 0] = octets(underlay);
-  return `02:4e:${hex(a)}:${hex(b)}:${hex(c)}:${hex(d)}`;
-};
-
-/** The link-local next hop that stands for a node on every overlay, from its underlay. */
-export const nodeLinkLocal = (underlay: string) => {
-  const [, , c = 0, d = 0] = octets(underlay);
-  return `169.254.${c}.${d}`;
-};
 
 /** MAC of the tenant-side veth of a port (the workload's gateway MAC). */
 export const portGatewayMac = (portId: string) => {

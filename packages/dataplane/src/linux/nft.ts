@@ -145,8 +145,15 @@ function securityGroupRule(builder: Builder, name: string, rule: SecurityGroupEn
     .join(" ");
 }
 
-/** Renders the whole ruleset of one tenant on one node. */
-export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
+/**
+ * Renders the whole ruleset of one tenant on one node. `learnedVnis`: the L3 VNIs of external
+ * networks with learned EVPN routes here (issue 14); what is routed out of their VXLAN devices is
+ * outside, so a port without a floating IP or NAT on the network may not send there at all.
+ */
+export function renderTenantRuleset(
+  tenant: TenantConfig,
+  learnedVnis: ReadonlySet<number> = new Set(),
+): TenantRuleset {
   const b = new Builder();
   const networkIndex = new Map(tenant.networks.map((network, index) => [network.name, index]));
   const firewallIndex = new Map(tenant.firewalls.map((firewall, index) => [firewall.name, index]));
@@ -337,6 +344,13 @@ export function renderTenantRuleset(tenant: TenantConfig): TenantRuleset {
       out.push(...groupGate(port.securityGroups, "egress"));
       b.chain(`i_${k}`).push(...groupGate(port.securityGroups, "ingress"));
       inPorts.push(`${device} : jump i_${k}`);
+    }
+    for (const { network } of externals) {
+      if (network.name === port.network || !learnedVnis.has(network.vni)) continue;
+      if (translated(port, network.name)) continue;
+      out.push(
+        `oifname ${quote(vxlanDevice(network.vni))} ${b.counter(`implicit:no-match:${network.name}`)} drop`,
+      );
     }
     for (const { network, e } of externals) {
       if (network.name === port.network || !b.sets.has(`ext_${e}`)) continue;

@@ -85,6 +85,10 @@ export function memoryObjectsOf(config: NodeConfig): Map<string, unknown> {
   for (const tenant of config.tenants) {
     for (const [key, value] of objectsOfTenant(tenant)) objects.set(key, value);
   }
+  // Issue 14: a learned EVPN route is one object per network and prefix, as the kernel's route.
+  for (const route of config.learnedRoutes ?? []) {
+    objects.set(`evpn:${route.vni}/${route.prefix}`, route);
+  }
   return objects;
 }
 
