@@ -15,7 +15,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { draftStore, useDraft } from "../draft/store";
 import { convergenceState, convergenceSummary } from "../lib/convergence";
 import { useTRPCClient } from "../trpc";
-import { EdgeLabelLayer, edgeTypes, hoverEdge } from "./edges";
+import { EdgeLabelLayer, hoverEdge } from "./edges";
 import { estimateSize, handlesFor } from "./geometry";
 import {
   buildGraph,
@@ -23,7 +23,6 @@ import {
   nodeOfRef,
   policyOfEdge,
   refOfNode,
-  type TopologyEdge,
   type TopologyNode,
 } from "./graph";
 import {
@@ -42,6 +41,7 @@ import { CanvasMiniMap } from "./MiniMap";
 import { nodeTypes } from "./nodes";
 import "./canvas.css";
 import { useOverlay } from "./overlay";
+import { type CanvasEdge, edgeTypes, ReachKey, useReachEdges } from "./reachEdge";
 
 /** What the canvas asks its owner to do: creating things needs a dialog the owner renders. */
 export interface CanvasIntents {
@@ -130,7 +130,7 @@ export function TopologyCanvas({
   }, []);
   const [labelLayer, setLabelLayer] = useState<HTMLElement | null>(null);
   useEffect(() => () => lodStore.patch({ hoveredEdge: null }), []);
-  const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, TopologyEdge> | null>(null);
+  const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, CanvasEdge> | null>(null);
   const positionsRef = useRef<Record<string, Position>>({});
   /** Where new objects were dropped, until their nodes exist and get a free spot near it. */
   const droppedAt = useRef<Record<string, Position>>({});
@@ -236,7 +236,12 @@ export function TopologyCanvas({
     });
   }, [graph, selection, activeStop, layoutVersion]);
 
-  const edges = useMemo(() => {
+  const workloadIds = useMemo(
+    () => new Set(graph.nodes.filter((n) => n.type === "workload").map((n) => n.id)),
+    [graph],
+  );
+  const reach = useReachEdges(workloadIds);
+  const topologyEdges = useMemo(() => {
     const selectedPolicy = selection?.kind === "policies" ? selection.name : null;
     return graph.edges.map((edge) => {
       const label =
@@ -253,6 +258,10 @@ export function TopologyCanvas({
       };
     });
   }, [graph, selection, activeStop]);
+  const edges = useMemo<CanvasEdge[]>(
+    () => (reach.edges.length > 0 ? [...topologyEdges, ...reach.edges] : topologyEdges),
+    [topologyEdges, reach.edges],
+  );
 
   // Keyboard focus follows the roving tab stop once React Flow has drawn it focusable, which
   // happens a frame or two after our render (React Flow syncs its store in an effect).
@@ -426,7 +435,8 @@ export function TopologyCanvas({
     selectObject(node.id);
     setTabStop(node.id);
   }, []);
-  const onEdgeClick = useCallback((_: React.MouseEvent, edge: TopologyEdge) => {
+  const onEdgeClick = useCallback((_: React.MouseEvent, edge: CanvasEdge) => {
+    if (edge.type === "reach") return;
     selectObject(edge.id, edge.source);
     setTabStop(edge.id);
   }, []);
@@ -575,7 +585,7 @@ export function TopologyCanvas({
   const onPaneClick = useCallback(() => draftStore.select(null), []);
   // Hovering a policy edge shows its label when the view is too dense to label every edge; not
   // while a button is down (a pan or a drag sweeping across edges).
-  const onEdgeMouseEnter = useCallback((event: React.MouseEvent, edge: TopologyEdge) => {
+  const onEdgeMouseEnter = useCallback((event: React.MouseEvent, edge: CanvasEdge) => {
     if (edge.type === "policy" && event.buttons === 0) hoverEdge(edge.id);
   }, []);
   const onEdgeMouseLeave = useCallback(() => hoverEdge(null), []);
@@ -639,7 +649,7 @@ export function TopologyCanvas({
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for palette drags; keyboards use the palette's Enter instead
     <div
-      className={`canvas${readOnly ? " readonly" : ""}${without?.background ? "" : " dotted"}`}
+      className={`canvas${readOnly ? " readonly" : ""}${without?.background ? "" : " dotted"}${reach.active ? " reviewing-reach" : ""}`}
       ref={wrapperRef}
       onDragOver={onDragOver}
       onDrop={onDrop}
@@ -647,7 +657,7 @@ export function TopologyCanvas({
       onFocusCapture={onFocusCapture}
     >
       <EdgeLabelLayer.Provider value={labelLayer}>
-        <ReactFlow<TopologyNode, TopologyEdge>
+        <ReactFlow<TopologyNode, CanvasEdge>
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
@@ -693,6 +703,11 @@ export function TopologyCanvas({
           <Panel position="top-right">
             <Legend />
           </Panel>
+          {reach.active ? (
+            <Panel position="bottom-center">
+              <ReachKey edges={reach.edges} omitted={reach.omitted} />
+            </Panel>
+          ) : null}
           {menu ? (
             <Panel position="top-left" className="nl-menu-panel">
               <ObjectMenu title={menu.label} actions={menu.actions} onClose={closeMenu} />
@@ -724,7 +739,7 @@ const LARGE = 400;
  * node at once). The minimap and the Fit button still show the whole.
  */
 function openView(
-  flow: ReactFlowInstance<TopologyNode, TopologyEdge>,
+  flow: ReactFlowInstance<TopologyNode, CanvasEdge>,
   count: number,
   positions: Record<string, Position>,
 ): void {
