@@ -148,5 +148,5 @@ test("a workload dropped on a network defaults its dialog to that network", asyn
   await page.getByRole("button", { name: "Add Workload", exact: true }).dragTo(db);
   const dialog = page.getByRole("dialog", { name: "New workload" });
   await expect(dialog).toBeVisible();
-  await expect(dialog.getByLabel("Network")).toHaveValue("db");
+  await expect(dialog.getByLabel("Interface 0 network")).toHaveValue("db");
 });

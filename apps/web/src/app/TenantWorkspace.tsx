@@ -20,7 +20,7 @@ import {
   RouterDialog,
   ServiceDialog,
   WorkloadDialog,
-} from "../inspector/CreateDialogs";
+} from "../forms/CreateDialogs";
 import { Inspector } from "../inspector/Inspector";
 import { SecurityGroups } from "../inspector/SecurityGroups";
 import { connectRequests } from "../lib/connectRequest";
