@@ -1,15 +1,11 @@
 import { assertNever, type IntentFile } from "@netloom/model";
 import { ReactFlowProvider } from "@xyflow/react";
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import type { CanvasApi, CanvasIntents, PaletteItem } from "../canvas/canvasApi";
 import { nodeId } from "../canvas/graph";
 import { overlayStore } from "../canvas/overlay";
 import { Palette, PolicyLibrary } from "../canvas/Palette";
-import {
-  type CanvasApi,
-  type CanvasIntents,
-  type PaletteItem,
-  TopologyCanvas,
-} from "../canvas/TopologyCanvas";
+import { TopologyCanvas } from "../canvas/TopologyCanvas";
 import { asName, attachPolicy, findObject, kindLabel, removeObject } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";
 import { useValidation } from "../draft/validation";

@@ -1,6 +1,6 @@
 import { useState } from "react";
+import type { CanvasApi } from "../canvas/canvasApi";
 import { useOverlay } from "../canvas/overlay";
-import type { CanvasApi } from "../canvas/TopologyCanvas";
 import { AssertionsEditor } from "./AssertionsEditor";
 import type { FlowForm } from "./flow";
 import { MatrixView } from "./MatrixView";

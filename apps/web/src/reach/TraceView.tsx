@@ -1,8 +1,8 @@
 import type { Protocol } from "@netloom/model";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import type { CanvasApi } from "../canvas/canvasApi";
 import { overlayStore } from "../canvas/overlay";
-import type { CanvasApi } from "../canvas/TopologyCanvas";
 import { isDirty, useDraft } from "../draft/store";
 import { failureOf } from "../errors";
 import { useTRPC } from "../trpc";
