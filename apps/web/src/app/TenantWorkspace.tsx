@@ -20,6 +20,7 @@ import {
 import { Inspector } from "../inspector/Inspector";
 import { SecurityGroups } from "../inspector/SecurityGroups";
 import { connectRequests } from "../lib/connectRequest";
+import type { TraceStart } from "../reach/flow";
 import { announce, focusAfter } from "../ui/announce";
 import { TabList, tabPanelProps } from "../ui/Tabs";
 import { Loading } from "./App";
@@ -107,6 +108,7 @@ export function TenantWorkspace({
   const validate = useValidator(tenant);
   const [tab, setTab] = useState<PanelTab>("inspect");
   const [pending, setPending] = useState<Pending | null>(null);
+  const [traceStart, setTraceStart] = useState<TraceStart | null>(null);
   const canvasApi = useRef<CanvasApi | null>(null);
   const selection = useDraft((s) => s.selection);
   // Rule tables (policies, security groups, firewalls) need the room: the panel widens for them
@@ -146,6 +148,12 @@ export function TenantWorkspace({
       },
       onConnect: (source, target) => connectObjects(source, target, setPending),
       onAttachPolicy: (policy, network) => draftStore.edit((d) => attachPolicy(d, policy, network)),
+      onTraceFrom: (workload) => {
+        setTraceStart({ workload });
+        setTab("reach");
+        announce(`Tracing from ${workload}: choose the destination.`);
+        focusAfter('form[aria-label="Trace a flow"] input[name="to"]');
+      },
     }),
     [],
   );
@@ -237,7 +245,12 @@ export function TenantWorkspace({
                 {tab === "inspect" ? <Inspector readOnly={readOnly} /> : null}
                 {tab === "groups" ? <SecurityGroups readOnly={readOnly} /> : null}
                 {tab === "reach" ? (
-                  <ReachPanel tenant={tenant} readOnly={readOnly} canvas={canvasApi} />
+                  <ReachPanel
+                    tenant={tenant}
+                    readOnly={readOnly}
+                    canvas={canvasApi}
+                    startFrom={traceStart}
+                  />
                 ) : null}
                 {tab === "plan" ? <PlanPanel tenant={tenant} readOnly={readOnly} /> : null}
                 {tab === "history" ? (

@@ -26,6 +26,7 @@ import "./canvas.css";
 import { FabricBadge, LARGE, LabelLayerFinder, LodTracker, openView } from "./CanvasChrome";
 import type { CanvasApi, CanvasIntents, Position } from "./canvasApi";
 import { mergeNodes } from "./nodeMerge";
+import { moveProgressively, type ProgressiveMove } from "./progressiveApply";
 import { type CanvasEdge, edgeTypes, ReachKey, useReachEdges } from "./reachEdge";
 import { useCanvasDrops } from "./useCanvasDrops";
 import { selectObject, useCanvasKeyboard } from "./useCanvasKeyboard";
@@ -73,6 +74,20 @@ export function TopologyCanvas({
   const droppedAt = useRef<Record<string, Position>>({});
   const [nodes, setNodes] = useState<TopologyNode[]>([]);
   const [layoutVersion, setLayoutVersion] = useState(0);
+  /**
+   * A whole new layout (auto-layout, its undo) moves the nodes a slice per frame, so a large
+   * tenant's page never freezes while React Flow takes thousands of positions.
+   */
+  const moving = useRef<ProgressiveMove | null>(null);
+  const moveTo = useCallback((positions: Record<string, Position>) => {
+    moving.current?.cancel();
+    const move = moveProgressively(positionsRef.current, positions, () =>
+      setLayoutVersion((v) => v + 1),
+    );
+    moving.current = move;
+    return move.done;
+  }, []);
+  useEffect(() => () => moving.current?.cancel(), []);
   const [layoutLoaded, setLayoutLoaded] = useState<string | null>(null);
   const [layoutError, setLayoutError] = useState<string | null>(null);
   /** The positions before the last auto-layout, while it can be undone. */
@@ -129,19 +144,26 @@ export function TopologyCanvas({
     () => new Set([...graph.nodes, ...graph.edges].map((e) => e.id)),
     [graph],
   );
-  const { activeStop, setTabStop, onKeyDownCapture, onFocusCapture, menu, closeMenu } =
-    useCanvasKeyboard({
-      graph,
-      graphIds,
-      wrapper,
-      flow,
-      positionsRef,
-      setNodes,
-      sync,
-      doc,
-      intents,
-      readOnly,
-    });
+  const {
+    activeStop,
+    setTabStop,
+    onKeyDownCapture,
+    onFocusCapture,
+    onContextMenu,
+    menu,
+    closeMenu,
+  } = useCanvasKeyboard({
+    graph,
+    graphIds,
+    wrapper,
+    flow,
+    positionsRef,
+    setNodes,
+    sync,
+    doc,
+    intents,
+    readOnly,
+  });
   useEffect(() => {
     void layoutVersion; // positions live in positionsRef: a new version means they moved
     const selectedId = selection ? nodeOfRef(selection.kind, selection.name) : null;
@@ -202,10 +224,9 @@ export function TopologyCanvas({
       const fresh = Object.keys(positionsRef.current).length === 0;
       if (fresh) {
         void autoLayout(graph).then(({ positions }) => {
-          positionsRef.current = positions;
           sync?.replace(positions);
-          setLayoutVersion((v) => v + 1);
           setOpening({ count: graph.nodes.length, positions });
+          return moveTo(positions);
         });
         return;
       }
@@ -280,6 +301,16 @@ export function TopologyCanvas({
     [setTabStop],
   );
 
+  const onNodeContextMenu = useCallback(
+    (event: React.MouseEvent, node: TopologyNode) => onContextMenu(event, node.id),
+    [onContextMenu],
+  );
+  const onEdgeContextMenu = useCallback(
+    (event: React.MouseEvent, edge: CanvasEdge) => {
+      if (edge.type === "policy") onContextMenu(event, edge.id);
+    },
+    [onContextMenu],
+  );
   const onPaneClick = useCallback(() => draftStore.select(null), []);
   // Hovering a policy edge shows its label when the view is too dense to label every edge; not
   // while a button is down (a pan or a drag sweeping across edges).
@@ -295,11 +326,10 @@ export function TopologyCanvas({
       layout: async () => {
         const before = { ...positionsRef.current };
         const { positions, ms } = await autoLayout(graph);
-        positionsRef.current = positions;
         sync?.replace(positions);
         setLayoutUndo(before);
-        setLayoutVersion((v) => v + 1);
         setOpening({ count: graph.nodes.length, positions });
+        await moveTo(positions);
         return ms;
       },
       placeNode: (id, at) => {
@@ -330,15 +360,14 @@ export function TopologyCanvas({
         });
       },
     };
-  }, [flow, graph, sync]);
+  }, [flow, graph, sync, moveTo]);
 
   const undoLayout = useCallback(() => {
     if (!layoutUndo) return;
-    positionsRef.current = layoutUndo;
     sync?.replace(layoutUndo);
     setLayoutUndo(null);
-    setLayoutVersion((v) => v + 1);
-  }, [layoutUndo, sync]);
+    void moveTo(layoutUndo);
+  }, [layoutUndo, sync, moveTo]);
 
   useEffect(() => {
     if (api) onReady?.(api);
@@ -365,6 +394,8 @@ export function TopologyCanvas({
           onConnectEnd={onConnectEnd}
           onNodeClick={onNodeClick}
           onEdgeClick={onEdgeClick}
+          onNodeContextMenu={onNodeContextMenu}
+          onEdgeContextMenu={onEdgeContextMenu}
           onEdgeMouseEnter={onEdgeMouseEnter}
           onEdgeMouseLeave={onEdgeMouseLeave}
           onPaneClick={onPaneClick}

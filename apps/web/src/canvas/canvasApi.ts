@@ -15,6 +15,8 @@ export interface CanvasIntents {
   onConnect?: (source: string, target: string) => void;
   /** A policy from the library dropped on a network. */
   onAttachPolicy?: (policy: string, network: string) => void;
+  /** "Trace from here" on a workload: the trace panel opens with it as the source. */
+  onTraceFrom?: (workload: string) => void;
 }
 
 export type PaletteItem =

@@ -162,6 +162,7 @@ export function useCanvasKeyboard({
         inspect: (id) => selectObject(id, graph.edges.find((e) => e.id === id)?.source),
         ...(intents?.onConnect ? { connect: intents.onConnect } : {}),
         ...(intents?.onAttachPolicy ? { attachPolicy: intents.onAttachPolicy } : {}),
+        ...(intents?.onTraceFrom ? { traceFrom: intents.onTraceFrom } : {}),
         ...(intents?.onDropOnPolicy
           ? {
               chain: (item: "firewall" | "load-balancer" | "nat", policy: string) => {
@@ -200,7 +201,21 @@ export function useCanvasKeyboard({
     [menuFor, wrapper.current?.querySelector],
   );
 
-  return { activeStop, setTabStop, onKeyDownCapture, onFocusCapture, menu, closeMenu };
+  /** A pointer's way to the same menu: a right click on a node or a policy edge. */
+  const onContextMenu = useCallback((event: React.MouseEvent, id: string) => {
+    event.preventDefault();
+    setTabStop(id);
+    setMenuFor(id);
+  }, []);
+  return {
+    activeStop,
+    setTabStop,
+    onKeyDownCapture,
+    onFocusCapture,
+    onContextMenu,
+    menu,
+    closeMenu,
+  };
 }
 
 /** Selects what a node or edge stands for, exactly as a click on it does. */

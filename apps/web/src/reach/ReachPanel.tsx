@@ -1,8 +1,8 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { CanvasApi } from "../canvas/canvasApi";
 import { useOverlay } from "../canvas/overlay";
 import { AssertionsEditor } from "./AssertionsEditor";
-import type { FlowForm } from "./flow";
+import type { FlowForm, TraceStart } from "./flow";
 import { MatrixView } from "./MatrixView";
 import { TraceView } from "./TraceView";
 
@@ -14,13 +14,26 @@ export function ReachPanel({
   tenant,
   readOnly,
   canvas,
+  startFrom,
 }: {
   tenant: string;
   readOnly: boolean;
   canvas: React.RefObject<CanvasApi | null>;
+  /** "Trace from here" on the canvas: a new request (a new object) restarts the trace from it. */
+  startFrom?: TraceStart | null;
 }) {
   const [view, setView] = useState<"trace" | "matrix" | "assertions">("trace");
-  const [flow, setFlow] = useState<FlowForm>({ from: "", to: "", protocol: "tcp", port: "" });
+  const [flow, setFlow] = useState<FlowForm>(() => ({
+    from: startFrom?.workload ?? "",
+    to: "",
+    protocol: "tcp",
+    port: "",
+  }));
+  useEffect(() => {
+    if (!startFrom) return;
+    setView("trace");
+    setFlow((current) => ({ ...current, from: startFrom.workload }));
+  }, [startFrom]);
   return (
     <div className="reach">
       <fieldset className="segmented" aria-label="Reachability view">

@@ -72,6 +72,7 @@ export function TraceView({
                 {...props}
                 value={flow.from}
                 names={names}
+                name="from"
                 onChange={(from) => setFlow({ ...flow, from })}
                 listId="trace-ends"
               />
@@ -83,6 +84,7 @@ export function TraceView({
                 {...props}
                 value={flow.to}
                 names={names}
+                name="to"
                 onChange={(to) => setFlow({ ...flow, to })}
                 listId="trace-ends"
               />
@@ -165,6 +167,7 @@ function EndInput({
   "aria-invalid": boolean;
   "aria-describedby": string | undefined;
   value: string;
+  name: string;
   names: string[];
   onChange: (v: string) => void;
   listId: string;

@@ -14,3 +14,8 @@ export interface FlowForm {
   protocol: Protocol;
   port: string;
 }
+
+/** A request to trace from a workload, made on the canvas; each request is a new object. */
+export interface TraceStart {
+  workload: string;
+}
