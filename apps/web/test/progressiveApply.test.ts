@@ -1,82 +1,87 @@
 import { describe, expect, it } from "vitest";
 import { moveProgressively } from "../src/canvas/progressiveApply";
 
-/** A frame scheduler the test steps by hand. */
+type Positions = Record<string, { x: number; y: number }>;
+
+/** A frame scheduler and clock the test steps by hand. */
 function frames() {
   const queue: (() => void)[] = [];
+  let time = 0;
   return {
-    schedule: (step: () => void) => queue.push(step),
-    unschedule: () => {},
-    run: () => queue.shift()?.(),
+    options: {
+      schedule: (step: () => void) => queue.push(step),
+      unschedule: () => {},
+      now: () => time,
+    },
+    /** Runs the next frame, `ms` after the previous one. */
+    run: (ms: number) => {
+      time += ms;
+      queue.shift()?.();
+    },
     pending: () => queue.length,
   };
 }
 
+function nodes(count: number, prefix = "n"): Positions {
+  const out: Positions = {};
+  for (let i = 0; i < count; i++) out[`${prefix}${i}`] = { x: i, y: i };
+  return out;
+}
+
+const placed = (current: Positions, prefix: string) =>
+  Object.keys(current).filter((id) => id.startsWith(prefix)).length;
+
 describe("moving nodes a slice per frame", () => {
-  it("applies only the nodes that move, a slice per frame, then drops unknown ones", async () => {
-    const current: Record<string, { x: number; y: number }> = {
-      a: { x: 0, y: 0 },
-      b: { x: 1, y: 1 },
-      gone: { x: 9, y: 9 },
-    };
-    const target: Record<string, { x: number; y: number }> = { a: { x: 0, y: 0 } };
-    for (let i = 0; i < 5; i++) target[`n${i}`] = { x: i * 10, y: 0 };
-    target.b = { x: 2, y: 2 };
+  it("moves only nodes that change, a slice per frame, then drops unknown ones", async () => {
+    const current: Positions = { a: { x: 0, y: 0 }, gone: { x: 9, y: 9 } };
+    const target: Positions = { a: { x: 0, y: 0 }, ...nodes(6) };
     const clock = frames();
     let renders = 0;
-    const move = moveProgressively(
-      current,
-      target,
-      () => renders++,
-      2,
-      clock.schedule,
-      clock.unschedule,
-    );
-    // Nothing moves before the first frame: the caller's task stays short.
+    const move = moveProgressively(current, target, () => renders++, {
+      ...clock.options,
+      firstSlice: 2,
+    });
+    // Nothing moves in the caller's task: the first slice waits for a frame.
     expect(renders).toBe(0);
-    expect(current.n0).toBeUndefined();
-    clock.run();
-    expect(renders).toBe(1);
-    expect(Object.keys(current).filter((id) => id.startsWith("n")).length).toBe(2);
-    clock.run();
-    clock.run();
-    // 6 moving nodes (a stays put) in slices of 2: three frames, then done.
+    expect(placed(current, "n")).toBe(0);
+    // Frames at a steady 30 ms keep the slice as it is: 6 moving nodes (a stays) in 3 frames.
+    clock.run(30);
+    expect(placed(current, "n")).toBe(2);
+    clock.run(30);
+    clock.run(30);
     expect(clock.pending()).toBe(0);
     await move.done;
     expect(renders).toBe(3);
     expect(current).toEqual(target);
-    expect(current.gone).toBeUndefined();
   });
 
-  it("moves a few nodes at once, and a cancelled move stops where it is", async () => {
-    const current: Record<string, { x: number; y: number }> = {};
+  it("halves the slice after a slow frame and grows it after a quick one", () => {
+    const current: Positions = {};
+    const clock = frames();
+    moveProgressively(current, nodes(1000), () => {}, { ...clock.options, firstSlice: 100 });
+    clock.run(16);
+    expect(placed(current, "n")).toBe(100);
+    clock.run(120); // the last slice's render blocked: halve
+    expect(placed(current, "n")).toBe(150);
+    clock.run(10); // quick: grow by half
+    expect(placed(current, "n")).toBe(225);
+  });
+
+  it("moves a few nodes at once; a cancelled move stops where it is", async () => {
+    const current: Positions = {};
     const clock = frames();
     let renders = 0;
-    const small = moveProgressively(
-      current,
-      { a: { x: 1, y: 1 } },
-      () => renders++,
-      5,
-      clock.schedule,
-    );
-    await small.done;
+    await moveProgressively(current, { a: { x: 1, y: 1 } }, () => renders++, clock.options).done;
     expect(renders).toBe(1);
     expect(current.a).toEqual({ x: 1, y: 1 });
-
-    const big: Record<string, { x: number; y: number }> = {};
-    for (let i = 0; i < 10; i++) big[`m${i}`] = { x: i, y: i };
-    const move = moveProgressively(
-      current,
-      big,
-      () => renders++,
-      3,
-      clock.schedule,
-      clock.unschedule,
-    );
-    clock.run();
+    const move = moveProgressively(current, { ...current, ...nodes(10, "m") }, () => renders++, {
+      ...clock.options,
+      firstSlice: 3,
+    });
+    clock.run(30);
     move.cancel();
-    clock.run();
+    clock.run(30);
     await move.done;
-    expect(Object.keys(current).filter((id) => id.startsWith("m")).length).toBe(3);
+    expect(placed(current, "m")).toBe(3);
   });
 });

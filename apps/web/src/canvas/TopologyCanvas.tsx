@@ -225,8 +225,7 @@ export function TopologyCanvas({
       if (fresh) {
         void autoLayout(graph).then(({ positions }) => {
           sync?.replace(positions);
-          setOpening({ count: graph.nodes.length, positions });
-          return moveTo(positions);
+          return moveTo(positions).then(() => setOpening({ count: graph.nodes.length, positions }));
         });
         return;
       }
@@ -249,7 +248,7 @@ export function TopologyCanvas({
     Object.assign(positionsRef.current, added);
     sync?.move(added);
     setLayoutVersion((v) => v + 1);
-  }, [doc, graph, tenant, layoutLoaded, sync]);
+  }, [doc, graph, tenant, layoutLoaded, sync, moveTo]);
 
   // New objects (no saved position yet) land where they were dropped: record grid fallbacks
   // only when saved, so the drop position handed to `placeNode` wins.
@@ -328,8 +327,10 @@ export function TopologyCanvas({
         const { positions, ms } = await autoLayout(graph);
         sync?.replace(positions);
         setLayoutUndo(before);
-        setOpening({ count: graph.nodes.length, positions });
         await moveTo(positions);
+        // The view moves once the nodes stand still: moving it first would draw a new screenful
+        // of nodes in the same task as the first slice.
+        setOpening({ count: graph.nodes.length, positions });
         return ms;
       },
       placeNode: (id, at) => {

@@ -1,11 +1,16 @@
 import type { Position } from "./canvasApi";
 
 /**
- * How many node positions one frame applies. React Flow takes a changed node through its store
- * and, if in view, through a re-render; a couple of hundred stay well inside one 50 ms task on
- * a slow machine, where 2,000 at once blocked the page for about 280 ms (issue 10 benchmark).
+ * How many node positions the first frame applies. React Flow takes a changed node through its
+ * store and, if in view, through a re-render; 2,000 at once blocked the page for about 300 ms
+ * on the CI machine (issue 10 benchmark), where the budget is 50 ms.
  */
-export const POSITIONS_PER_FRAME = 200;
+export const FIRST_SLICE = 80;
+/** Frames slower than this halve the slice; faster than FAST_FRAME_MS grow it. */
+const SLOW_FRAME_MS = 34;
+const FAST_FRAME_MS = 22;
+const MIN_SLICE = 25;
+const MAX_SLICE = 1_000;
 
 /** A progressive move under way: `done` resolves when every node stands where it should. */
 export interface ProgressiveMove {
@@ -13,19 +18,32 @@ export interface ProgressiveMove {
   cancel: () => void;
 }
 
+export interface MoveOptions {
+  firstSlice?: number;
+  /** requestAnimationFrame / cancelAnimationFrame / performance.now outside tests. */
+  schedule?: (step: () => void) => number;
+  unschedule?: (handle: number) => void;
+  now?: () => number;
+}
+
 /**
  * Moves nodes to `positions` one slice per animation frame: `current` (the canvas's positions)
- * takes a slice, then `render` asks for the frame that shows it. Only nodes that actually move
- * count; positions of nodes the new layout does not know are dropped at the end. Small moves
- * happen at once. `schedule` is requestAnimationFrame outside tests.
+ * takes a slice, then `render` asks for the frame that shows it. The slice adapts to the
+ * machine: a frame that took long (the last slice's render included) halves it, a quick one
+ * grows it, so a loaded machine stays responsive and a fast one finishes sooner. Only nodes
+ * that actually move count; positions the new layout does not know are dropped at the end. A
+ * move that fits in one slice happens at once.
  */
 export function moveProgressively(
   current: Record<string, Position>,
   positions: Readonly<Record<string, Position>>,
   render: () => void,
-  perFrame = POSITIONS_PER_FRAME,
-  schedule: (step: () => void) => number = (step) => requestAnimationFrame(step),
-  unschedule: (handle: number) => void = (handle) => cancelAnimationFrame(handle),
+  {
+    firstSlice = FIRST_SLICE,
+    schedule = (step) => requestAnimationFrame(step),
+    unschedule = (handle) => cancelAnimationFrame(handle),
+    now = () => performance.now(),
+  }: MoveOptions = {},
 ): ProgressiveMove {
   const moving = Object.keys(positions).filter((id) => {
     const at = positions[id];
@@ -37,22 +55,31 @@ export function moveProgressively(
   };
   let handle = 0;
   let cancelled = false;
+  let slice = firstSlice;
+  let lastFrame: number | null = null;
   const done = new Promise<void>((resolve) => {
     let next = 0;
     const step = () => {
       if (cancelled) return resolve();
-      const end = Math.min(moving.length, next + perFrame);
+      const at = now();
+      if (lastFrame !== null) {
+        const took = at - lastFrame;
+        if (took > SLOW_FRAME_MS) slice = Math.max(MIN_SLICE, Math.floor(slice / 2));
+        else if (took < FAST_FRAME_MS) slice = Math.min(MAX_SLICE, Math.ceil(slice * 1.5));
+      }
+      lastFrame = at;
+      const end = Math.min(moving.length, next + slice);
       for (; next < end; next++) {
         const id = moving[next];
-        const at = id === undefined ? undefined : positions[id];
-        if (id !== undefined && at) current[id] = at;
+        const position = id === undefined ? undefined : positions[id];
+        if (id !== undefined && position) current[id] = position;
       }
       if (next >= moving.length) dropStale();
       render();
       if (next >= moving.length) resolve();
       else handle = schedule(step);
     };
-    if (moving.length <= perFrame) step();
+    if (moving.length <= slice) step();
     else handle = schedule(step);
   });
   return {
