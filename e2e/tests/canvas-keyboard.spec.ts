@@ -149,6 +149,7 @@ test("a workload dropped on a network defaults its dialog to that network", asyn
   const dialog = page.getByRole("dialog", { name: "New workload" });
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel("Interface 0 network")).toHaveValue("db");
+  await screenshot(page, "35-new-workload-dialog");
 });
 
 test("Trace from here: a workload's menu opens the trace with it as the source, by keyboard", async ({
