@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, openTenant, screenshot, test, twoTierTenant, uniqueName } from "./fixtures";
 
 /**
@@ -74,6 +75,16 @@ test("the canvas draws the pairs whose verdict flips while the review is open", 
   await expect(key).toContainText("newly allowed (2)");
   await expect(key).toContainText("newly denied (2)");
   await screenshot(page, "34-review-reach-delta-canvas");
+  // The drawing passes axe like every main screen (contrast of badges and key, names of arrows).
+  const axe = await new AxeBuilder({ page })
+    .include(".react-flow")
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  expect(
+    axe.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+  ).toEqual([]);
 
   // Discard clears the drawing; undoing the discard and reviewing again brings it back.
   await page.getByRole("button", { name: "Discard draft" }).click();
