@@ -5,7 +5,7 @@ import type { Position } from "./canvasApi";
  * store and, if in view, through a re-render; 2,000 at once blocked the page for about 300 ms
  * on the CI machine (issue 10 benchmark), where the budget is 50 ms.
  */
-export const FIRST_SLICE = 80;
+export const FIRST_SLICE = 50;
 /** Frames slower than this halve the slice; faster than FAST_FRAME_MS grow it. */
 const SLOW_FRAME_MS = 34;
 const FAST_FRAME_MS = 22;
