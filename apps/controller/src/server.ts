@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
@@ -11,6 +12,8 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { type AnalysisBudget, AnalysisPool, DEFAULT_BUDGET } from "./analysis/pool";
 import { type Principal, seesAllTenants } from "./auth/principal";
 import { AuthService, SESSION_TTL_MS } from "./auth/service";
+import { registerBgpMetrics } from "./bgp/metrics";
+import { BgpService } from "./bgp/service";
 import { type Db, openDb } from "./db";
 import { type DemoCredentials, seedDemo } from "./demo";
 import { trpcCodeOf } from "./errors";
@@ -52,6 +55,12 @@ export interface ServerOptions {
   distribution?: boolean;
   /** Time and memory budget of trace, check, matrix and plan (default DEFAULT_BUDGET). */
   analysis?: Partial<AnalysisBudget>;
+  /**
+   * Issue 14, the BGP speaker (runs while the fabric has a `bgp` section): its network namespace
+   * (default NETLOOM_BGP_NAMESPACE), BGP port (NETLOOM_BGP_PORT), learned-route source name
+   * (NETLOOM_BGP_SOURCE) and working directory (default a fresh one under the temp directory).
+   */
+  bgp?: { namespace?: string; listenPort?: number; source?: string; workDir?: string };
 }
 
 export interface NetloomServer {
@@ -177,6 +186,24 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
       ? await seedDemo(services, bootstrap?.email)
       : null;
 
+  // A speaker's own directory when none is given: removed again on close.
+  const bgpScratch = options.bgp?.workDir === undefined;
+  const bgpWorkDir = options.bgp?.workDir ?? mkdtempSync(path.join(tmpdir(), "netloom-bgp-"));
+  const bgpPort = options.bgp?.listenPort ?? Number(process.env.NETLOOM_BGP_PORT || 179);
+  const bgp = new BgpService(store, events, {
+    namespace: options.bgp?.namespace ?? (process.env.NETLOOM_BGP_NAMESPACE || undefined),
+    listenPort: bgpPort,
+    source: options.bgp?.source ?? (process.env.NETLOOM_BGP_SOURCE || undefined),
+    workDir: bgpWorkDir,
+    // The app's logger is made below; the speaker logs only once started.
+    log: {
+      info: (details, message) => app.log.info(details, message),
+      warn: (details, message) => app.log.warn(details, message),
+      error: (details, message) => app.log.error(details, message),
+    },
+  });
+  services.bgp = bgp;
+
   const app = Fastify({
     logger: options.logger ?? defaultLogger(),
     bodyLimit: BODY_LIMIT,
@@ -189,6 +216,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     routerOptions: { maxParamLength: 1000 },
   });
   const metrics = new Metrics(store);
+  registerBgpMetrics(metrics.registry, bgp);
   services.log = app.log;
   auth.onLoginAudit = (event) => {
     metrics.logins.inc({ outcome: event.outcome });
@@ -350,6 +378,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     });
   }
 
+  await bgp.start();
+
   let closed = false;
   return {
     app,
@@ -372,6 +402,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     async close() {
       if (closed) return;
       closed = true;
+      await bgp.close();
+      if (bgpScratch) rmSync(bgpWorkDir, { recursive: true, force: true });
       await app.close();
       await reach.close();
       await store.flushFabricState();

@@ -7,6 +7,7 @@ import { ZodError } from "zod";
 import type { Principal } from "./auth/principal";
 import type { AuthService } from "./auth/service";
 import { untilAborted } from "./auth/streams";
+import type { BgpService } from "./bgp/service";
 import { unavailableOr } from "./db";
 import { domainErrorOf, type NetloomErrorData, trpcCodeOf } from "./errors";
 import type { ControllerEvents } from "./events";
@@ -23,6 +24,8 @@ export interface Services {
   log?: { error(details: object, message: string): void } | undefined;
   /** Fabric status from distribution, when it is registered. */
   fabricStatus?: () => Promise<unknown>;
+  /** Issue 14: the BGP speaker (absent for bare in-process services). */
+  bgp?: BgpService | undefined;
 }
 
 /** Per-request context: the services, who is calling, and the cookie hooks of the transport. */

@@ -4,7 +4,10 @@ import { type CommandIo, EXIT, type ExitCode, UsageError } from "../io";
 import { labDown, labNameOf, labUp } from "../lab";
 import type { ParsedArgs } from "../run";
 
-/** `netloom lab up --nodes N [--name X]` / `netloom lab down [--name X]` (spec section 4). */
+/**
+ * `netloom lab up --nodes N [--name X] [--gateway] [--underlay-of Y]` / `netloom lab down
+ * [--name X]` (spec section 4; the gateway and shared underlay: issue 14).
+ */
 export async function labCommand(
   rest: string[],
   args: ParsedArgs,
@@ -17,7 +20,9 @@ export async function labCommand(
     return EXIT.ok;
   }
   if (action !== "up")
-    throw new UsageError("lab needs `up --nodes N [--name X]` or `down [--name X]`");
+    throw new UsageError(
+      "lab needs `up --nodes N [--name X] [--gateway] [--underlay-of Y]` or `down [--name X]`",
+    );
   const nodes = Number(args.values.nodes ?? "2");
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200) {
     throw new UsageError(`--nodes: ${args.values.nodes} is not a node count (1-200)`);
@@ -31,6 +36,8 @@ export async function labCommand(
     connection,
     cwd: io.cwd,
     onProgress: progress,
+    gateway: args.values.gateway === true,
+    underlayOf: args.values["underlay-of"],
   });
   io.stdout(
     args.values.json ? `${JSON.stringify(state)}\n` : `lab ${state.name} up: ${nodes} nodes\n`,

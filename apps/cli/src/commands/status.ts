@@ -6,6 +6,7 @@ import type { ParsedArgs } from "../run";
 
 type FabricStatus = RouterOutputs["fabric"]["status"];
 type TenantStatus = RouterOutputs["fabric"]["tenantStatus"];
+type BgpStatus = RouterOutputs["bgp"]["status"];
 
 /**
  * `netloom status [--tenant T]`: the fabric's nodes (operators), or one tenant's nodes, by the
@@ -19,9 +20,12 @@ export async function statusCommand(args: ParsedArgs, io: CommandIo): Promise<Ex
     tenant !== undefined
       ? await client.fabric.tenantStatus.query({ tenant })
       : await client.fabric.status.query();
-  if (args.values.json) io.stdout(`${JSON.stringify(status, null, 2)}\n`);
+  // Issue 14: operators also see the BGP speaker's peers, when the fabric has a `bgp` section.
+  const bgp = tenant === undefined ? await client.bgp.status.query() : undefined;
+  const withBgp = bgp?.configured ? { ...status, bgp } : status;
+  if (args.values.json) io.stdout(`${JSON.stringify(withBgp, null, 2)}\n`);
   else if ("tenant" in status) io.stdout(formatTenantStatus(status));
-  else io.stdout(formatFabricStatus(status));
+  else io.stdout(formatFabricStatus(status) + (bgp ? formatBgpPeers(bgp) : ""));
   return EXIT.ok;
 }
 
@@ -90,4 +94,35 @@ export function formatTenantStatus(status: TenantStatus): string {
     lines.push(`compiling: generation ${status.compiledGeneration} compiled so far`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Human output of the speaker's peers (issue 14); nothing when the fabric has no `bgp`. */
+export function formatBgpPeers(bgp: BgpStatus): string {
+  if (!bgp.configured) return "";
+  const rows = bgp.peers.map((peer) => [
+    peer.name,
+    peer.address,
+    String(peer.as),
+    peer.state,
+    peer.state === "up" ? formatUptime(peer.uptimeSeconds) : "-",
+    String(peer.prefixesReceived),
+    String(peer.prefixesAdvertised),
+  ]);
+  const lines = [
+    "",
+    ...table(["BGP PEER", "ADDRESS", "AS", "STATE", "UPTIME", "RECEIVED", "ADVERTISED"], rows),
+    `bgp AS ${bgp.localAs} router id ${bgp.routerId}: speaker ${bgp.running ? "running" : "not running"}, ${bgp.exported.length} routes exported, ${bgp.learned.length} learned`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function formatUptime(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0
+    ? `${h}h${String(m).padStart(2, "0")}m`
+    : m > 0
+      ? `${m}m${String(s).padStart(2, "0")}s`
+      : `${s}s`;
 }

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { LAB_NAME_PATTERN } from "@netloom/dataplane";
 import { NetloomError } from "@netloom/model";
+import type { LabGatewayState } from "./gateway";
 
 /** The lab `lab up` makes when given no `--name`. */
 export const DEFAULT_LAB_NAME = "default";
@@ -29,6 +30,12 @@ export interface LabState {
   createdAt: string;
   underlayNamespace: string;
   nodes: LabNodeState[];
+  /** Issue 14: the namespace on the underlay where the lab's controller runs its BGP speaker. */
+  speaker?: { namespace: string; address: string };
+  /** Issue 14: the FRR data-center gateway (`lab up --gateway`). */
+  gateway?: LabGatewayState;
+  /** Issue 14: the lab whose underlay this one stands on (`lab up --underlay-of`). */
+  underlayOf?: string;
 }
 
 /** Refuses a lab name that could not own its namespaces alone (see LAB_NAME_PATTERN). */

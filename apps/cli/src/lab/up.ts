@@ -16,6 +16,14 @@ import {
 } from "@netloom/dataplane";
 import { NetloomError } from "@netloom/model";
 import {
+  createGateway,
+  GATEWAY_DEFAULTS,
+  joinUnderlay,
+  removeGateway,
+  speakerNamespace,
+  speakerUnderlay,
+} from "./gateway";
+import {
   checkLabName,
   DEFAULT_LAB_NAME,
   type LabNodeState,
@@ -36,6 +44,9 @@ export interface LabFabricClient {
   };
 }
 
+/** Node addresses per underlay slot: a lab joining another's underlay takes the next 50. */
+const NODES_PER_SLOT = 49;
+
 export interface LabUpOptions {
   /** Number of forwarding nodes, named compute-1 … compute-N. */
   nodes: number;
@@ -52,6 +63,16 @@ export interface LabUpOptions {
   onProgress?: (line: string) => void;
   /** The agent's command (default: the workspace's netloom-agent through node). */
   agentCommand?: string[];
+  /**
+   * Issue 14: an FRR data-center gateway on the underlay peering with the lab's speaker
+   * namespace, an "internet" host behind it, and the fabric's `bgp` section set to match.
+   */
+  gateway?: boolean;
+  /**
+   * Issue 14: stand on that lab's underlay (one underlay, two domains) with addresses of its
+   * own: nodes at 198.18.0.(61…), the speaker at 198.18.0.201. No outside host of its own.
+   */
+  underlayOf?: string | undefined;
 }
 
 function defaultAgentCommand(): string[] {
@@ -64,6 +85,7 @@ function startAgent(
   node: ReturnType<typeof labNode>,
   options: LabUpOptions,
   dir: string,
+  outsideUnderlay: string | undefined,
 ): LabNodeState {
   const log = path.join(dir, `${node.name}.log`);
   const configFile = path.join(dir, `${node.name}.config.json`);
@@ -97,8 +119,8 @@ function startAgent(
       env: {
         ...process.env,
         NETLOOM_AGENT_TOKEN: options.connection.token ?? "",
-        // External networks' subnets are routed to the lab's outside host.
-        NETLOOM_OUTSIDE_UNDERLAY: OUTSIDE_UNDERLAY,
+        // External networks' subnets are routed to the lab's outside host (if it has one).
+        NETLOOM_OUTSIDE_UNDERLAY: outsideUnderlay ?? "",
       },
     },
   );
@@ -130,7 +152,21 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     progress(`lab ${name}: stopping the agents of the previous run`);
     await stopAgents(previous);
   }
-  const nodes = Array.from({ length: options.nodes }, (_, i) => labNode(i + 1, name));
+  const host = options.underlayOf === undefined ? undefined : await hostLab(options, name);
+  const slot = host ? 1 : 0;
+  if (slot > 0 || options.gateway) {
+    if (options.nodes > NODES_PER_SLOT) {
+      throw new NetloomError(
+        "INVALID",
+        `--nodes: at most ${NODES_PER_SLOT} with --gateway or --underlay-of`,
+        [{ path: "--nodes", message: `at most ${NODES_PER_SLOT} with --gateway or --underlay-of` }],
+      );
+    }
+  }
+  const nodes = Array.from({ length: options.nodes }, (_, i) => {
+    const node = labNode(i + 1, name);
+    return slot === 0 ? node : { ...node, underlay: `198.18.0.${10 + 50 * slot + i + 1}` };
+  });
   // A smaller lab than before: the nodes beyond N go, with everything behind them.
   const nodePrefix = `${ownerPrefix(name)}n-`;
   const beyond = (await listNamespaces(nodePrefix)).filter((ns) => {
@@ -141,23 +177,23 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     await destroyNamespaces(`${ns}-`);
     await destroyNamespaces(ns);
   }
-  const underlay = underlayNamespace(name);
-  progress(`lab ${name}: underlay ${underlay} and ${nodes.length} node namespaces`);
-  await createUnderlay(nodes, underlay);
-  await createOutsideHost(underlay, name);
-  progress(`lab ${name}: outside host at ${OUTSIDE_UNDERLAY} (one namespace per external network)`);
-
-  if (options.client) {
+  const underlay = host ? host.underlayNamespace : underlayNamespace(name);
+  let outsideUnderlay: string | undefined;
+  if (host) {
     progress(
-      `lab: registering ${nodes.map((node) => node.name).join(", ")} with ${options.connection.server}`,
+      `lab ${name}: ${nodes.length} node namespaces on ${underlay} (lab ${host.name}'s underlay)`,
     );
-    await options.client.fabric.applyFile.mutate({
-      document: {
-        apiVersion: "netloom/v1",
-        kind: "Fabric",
-        nodes: nodes.map((node) => ({ name: node.name, underlay: node.underlay })),
-      },
-    });
+    for (const [i, node] of nodes.entries()) {
+      await joinUnderlay(underlay, node.namespace, `s${slot}n${i + 1}`, node.underlay);
+    }
+  } else {
+    progress(`lab ${name}: underlay ${underlay} and ${nodes.length} node namespaces`);
+    await createUnderlay(nodes, underlay);
+    await createOutsideHost(underlay, name);
+    outsideUnderlay = OUTSIDE_UNDERLAY;
+    progress(
+      `lab ${name}: outside host at ${OUTSIDE_UNDERLAY} (one namespace per external network)`,
+    );
   }
 
   const dir = labDir(options.cwd, name);
@@ -168,10 +204,64 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     createdAt: new Date().toISOString(),
     underlayNamespace: underlay,
     nodes: [],
+    ...(host ? { underlayOf: host.name } : {}),
   };
+  let bgp: object | undefined;
+  if (options.gateway || host) {
+    const speaker = { namespace: speakerNamespace(name), address: speakerUnderlay(slot) };
+    await joinUnderlay(underlay, speaker.namespace, `speaker${slot}`, speaker.address);
+    state.speaker = speaker;
+    progress(
+      `lab ${name}: speaker namespace ${speaker.namespace} at ${speaker.address}: run the controller with NETLOOM_BGP_NAMESPACE=${speaker.namespace}`,
+    );
+  }
+  if (options.gateway && state.speaker) {
+    if (host) {
+      throw new NetloomError(
+        "INVALID",
+        "--gateway: the lab owning the underlay holds the gateway",
+        [
+          {
+            path: "--gateway",
+            message: "not with --underlay-of: the lab owning the underlay holds it",
+          },
+        ],
+      );
+    }
+    const gateway = await createGateway({
+      lab: name,
+      underlayNamespace: underlay,
+      speakers: [{ address: state.speaker.address, as: GATEWAY_DEFAULTS.fabricAs }],
+    });
+    state.gateway = gateway;
+    bgp = {
+      localAs: GATEWAY_DEFAULTS.fabricAs,
+      routerId: state.speaker.address,
+      peers: [{ name: "gateway", address: gateway.address, as: gateway.as }],
+    };
+    progress(
+      `lab ${name}: FRR gateway ${gateway.address} (AS ${gateway.as}) in ${gateway.namespace}, L3 VNI ${gateway.vni}, route target ${gateway.routeTarget}, router MAC ${gateway.routerMac}; internet ${gateway.internetPrefix} with a host at ${gateway.internetHost}`,
+    );
+  }
+
+  if (options.client) {
+    progress(
+      `lab: registering ${nodes.map((node) => node.name).join(", ")} with ${options.connection.server}`,
+    );
+    await options.client.fabric.applyFile.mutate({
+      document: {
+        apiVersion: "netloom/v1",
+        kind: "Fabric",
+        nodes: nodes.map((node) => ({ name: node.name, underlay: node.underlay })),
+        ...(bgp ? { bgp } : {}),
+      },
+    });
+    if (bgp) progress(`lab ${name}: the fabric's bgp section peers the speaker with the gateway`);
+  }
+
   await writeLabState(options.cwd, state);
   for (const node of nodes) {
-    const started = startAgent(node, options, dir);
+    const started = startAgent(node, options, dir, outsideUnderlay);
     state.nodes.push(started);
     // Recorded after each start: a failure half-way still leaves every agent findable by down.
     await writeLabState(options.cwd, state);
@@ -181,6 +271,19 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   }
   progress(`lab ${name}: up, state in ${labStatePath(options.cwd, name)}`);
   return state;
+}
+
+/** The lab whose underlay `--underlay-of` names: it must be up here, and not a guest itself. */
+async function hostLab(options: LabUpOptions, name: string): Promise<LabState> {
+  const hostName = checkLabName(options.underlayOf ?? "");
+  const host = await readLabState(options.cwd, hostName);
+  const problem = (message: string) =>
+    new NetloomError("INVALID", `--underlay-of: ${message}`, [{ path: "--underlay-of", message }]);
+  if (hostName === name) throw problem("a lab cannot stand on its own underlay");
+  if (!host) throw problem(`no lab ${hostName} is up here`);
+  if (host.underlayOf)
+    throw problem(`lab ${hostName} stands on ${host.underlayOf}'s underlay itself`);
+  return host;
 }
 
 async function isAgentProcess(pid: number): Promise<boolean> {
@@ -239,6 +342,10 @@ export async function labDown(options: LabDownOptions): Promise<void> {
   if (state) {
     progress(`lab ${name}: stopping ${state.nodes.length} agents`);
     await stopAgents(state);
+    if (state.gateway) {
+      progress(`lab ${name}: stopping the FRR gateway`);
+      await removeGateway(state.gateway);
+    }
   }
   const removed = await destroyOwnedNamespaces(name);
   progress(`lab ${name}: removed ${removed.length} namespaces`);

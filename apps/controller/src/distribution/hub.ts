@@ -346,7 +346,14 @@ export class DistributionHub {
       }
     }
     let text: string;
-    if (session.sentConfig === undefined || session.sentHash === null) {
+    if (
+      session.sentConfig === undefined ||
+      session.sentHash === null ||
+      // Deltas carry tenants only: a change of the node's learned EVPN routes (issue 14, rare)
+      // goes as a snapshot.
+      JSON.stringify(session.sentConfig.learnedRoutes ?? []) !==
+        JSON.stringify(desired.config.learnedRoutes ?? [])
+    ) {
       text = snapshotText(tag, desired.hash, desired.config);
     } else {
       const diff = diffTenants(session.sentConfig, desired.config, this.compareContent);

@@ -1,5 +1,6 @@
 import { router } from "../trpc";
 import { authRouter } from "./auth";
+import { bgpRouter } from "./bgp";
 import { fabricRouter } from "./fabric";
 import { intentRouter } from "./intent";
 import { layoutRouter } from "./layout";
@@ -34,6 +35,7 @@ export const appRouter = router({
   intent: intentRouter,
   reach: reachRouter,
   layout: layoutRouter,
+  bgp: bgpRouter,
 });
 
 export type AppRouter = typeof appRouter;
