@@ -148,5 +148,64 @@ test("a workload dropped on a network defaults its dialog to that network", asyn
   await page.getByRole("button", { name: "Add Workload", exact: true }).dragTo(db);
   const dialog = page.getByRole("dialog", { name: "New workload" });
   await expect(dialog).toBeVisible();
-  await expect(dialog.getByLabel("Network")).toHaveValue("db");
+  await expect(dialog.getByLabel("Interface 0 network")).toHaveValue("db");
+  await screenshot(page, "35-new-workload-dialog");
+});
+
+test("Trace from here: a workload's menu opens the trace with it as the source, by keyboard", async ({
+  page,
+  seedTenant,
+  loginAs,
+}) => {
+  const seeded = await seedTenant(twoTierTenant(uniqueName("ktrace")));
+  await loginAs(page, seeded.email, seeded.password);
+  await openTenant(page, seeded.tenant);
+  await expect(page.getByRole("group", { name: "workload web-1" })).toBeVisible();
+  // Into the canvas by Tab, then down from the web network to its workload.
+  await page.getByRole("button", { name: "Policy web-db", exact: true }).focus();
+  await page.keyboard.press("Tab");
+  await expect.poll(() => focusedId(page)).toBe("net:web");
+  await page.keyboard.press("ArrowDown");
+  await expect.poll(() => focusedId(page)).toBe("wl:web-1");
+
+  // The context-menu key opens the workload's menu; Escape gives focus back to the workload.
+  await page.keyboard.press("ContextMenu");
+  const menu = page.getByRole("menu", { name: "Actions for web-1" });
+  await expect(menu).toBeVisible();
+  await expect(menu.getByRole("menuitem", { name: "Trace from here" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(menu).toHaveCount(0);
+  await expect.poll(() => focusedId(page)).toBe("wl:web-1");
+
+  // Shift+F10 opens it too; the entry is reached with the arrow keys and chosen with Enter.
+  await page.keyboard.press("Shift+F10");
+  await expect(menu.getByRole("menuitem", { name: "Inspect" })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(menu.getByRole("menuitem", { name: "Trace from here" })).toBeFocused();
+  await screenshot(page, "canvas-keyboard-trace-menu");
+  await page.keyboard.press("Enter");
+
+  // The trace panel is open with web-1 as the source, and the destination has focus.
+  await expect(page.getByRole("tab", { name: "Reachability" })).toHaveAttribute(
+    "aria-selected",
+    "true",
+  );
+  const form = page.getByRole("form", { name: "Trace a flow" });
+  await expect(form.getByLabel("From", { exact: true })).toHaveValue("web-1");
+  const to = form.getByLabel("To", { exact: true });
+  await expect(to).toBeFocused();
+  await page.keyboard.type("db-1");
+  await form.getByLabel("Port", { exact: true }).fill("5432");
+  await form.getByLabel("Port", { exact: true }).press("Enter");
+  await expect(page.getByRole("region", { name: "Trace result" })).toContainText("ALLOW");
+  await screenshot(page, "canvas-keyboard-trace-from-here");
+
+  // Asked again from another workload (by pointer this time: a right click opens the same
+  // menu), the trace restarts from it.
+  await page.getByRole("group", { name: "workload db-1" }).click({ button: "right" });
+  await page
+    .getByRole("menu", { name: "Actions for db-1" })
+    .getByRole("menuitem", { name: "Trace from here" })
+    .click();
+  await expect(form.getByLabel("From", { exact: true })).toHaveValue("db-1");
 });

@@ -175,7 +175,7 @@ test("a network dropped on another network lands in free space", async ({
   await page.getByRole("button", { name: "Add Network", exact: true }).dragTo(web);
   const dialog = page.getByRole("dialog", { name: "New network" });
   await dialog.getByLabel("Name").fill("app");
-  await dialog.getByLabel("CIDR").fill("10.3.0.0/24");
+  await dialog.getByLabel("Subnet 1 CIDR").fill("10.3.0.0/24");
   await dialog.getByRole("button", { name: "Add network" }).click();
   const app = page.getByRole("group", { name: "network app" });
   await expect(app).toBeVisible();

@@ -12,7 +12,7 @@ test.describe("editing the topology on the canvas", () => {
     const dialog = page.getByRole("dialog", { name: "New network" });
     await expect(dialog).toBeVisible();
     await dialog.getByLabel("Name").fill("app");
-    await dialog.getByLabel("CIDR").fill("10.3.0.0/24");
+    await dialog.getByLabel("Subnet 1 CIDR").fill("10.3.0.0/24");
     await screenshot(page, "03-new-network-dialog");
     await dialog.getByRole("button", { name: "Add network" }).click();
     await expect(dialog).toBeHidden();
@@ -39,7 +39,7 @@ test.describe("editing the topology on the canvas", () => {
     await page.getByRole("button", { name: "Add Network", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "New network" });
     await dialog.getByLabel("Name").fill("bad");
-    const cidr = dialog.getByLabel("CIDR");
+    const cidr = dialog.getByLabel("Subnet 1 CIDR");
     await cidr.fill("10.9.0.0/33");
     await dialog.getByRole("button", { name: "Add network" }).click();
     // The message sits right by the field and the field is marked invalid, once.

@@ -66,7 +66,7 @@ test("keyboard only: log in, open the tenant, select and edit a network, connect
   await page.keyboard.press("Enter");
   const dialog = page.getByRole("dialog", { name: "Connect web and db" });
   await expect(dialog).toBeVisible();
-  await expect(dialog.getByLabel("Policy name")).toBeFocused();
+  await expect(dialog.getByLabel("Name", { exact: true })).toBeFocused();
   await tabTo(page, dialog.getByRole("button", { name: "Create policy" }));
   await page.keyboard.press("Enter");
   await expect(dialog).toHaveCount(0);

@@ -8,6 +8,7 @@ import {
 } from "@netloom/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
+import { networkInstances, nodeConfig, tenantConfig } from "../../../test-support/configs";
 import { type Agent, startAgent } from "../src/index";
 
 /** A scripted controller: records what the agent sends, sends what the test says. */
@@ -51,34 +52,13 @@ async function fakeController() {
   };
 }
 
-const config = (networks: string[]): NodeConfig => ({
-  node: "compute-1",
-  underlay: "198.18.0.11",
-  tenants: [
-    {
-      tenantId: "t1",
+const config = (networks: string[]): NodeConfig =>
+  nodeConfig([
+    tenantConfig("t1", {
       tenant: "acme",
-      tenantKey: "t1",
-      networks: networks.map((name, index) => ({
-        name,
-        vni: 4096 + index,
-        external: false,
-        subnets: [{ cidr: `10.${index}.0.0/24`, gateway: `10.${index}.0.1` }],
-        acl: [],
-      })),
-      localInterfaces: [],
-      remoteEndpoints: [],
-      peers: [],
-      routes: [],
-      securityGroups: [],
-      firewalls: [],
-      floatingIps: [],
-      sourceNats: [],
-      loadBalancers: [],
-      dnsZones: [],
-    },
-  ],
-});
+      networks: networkInstances(networks, { firstVni: 4096 }),
+    }),
+  ]);
 
 async function until(what: string, predicate: () => boolean, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;

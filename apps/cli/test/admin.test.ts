@@ -3,11 +3,11 @@ import { createServer as createHttpServer, type IncomingHttpHeaders } from "node
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createServer, type NetloomServer } from "@netloom/controller";
+import type { NetloomServer } from "@netloom/controller";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { carriesIdempotencyKey, createClient, IDEMPOTENCY_HEADER } from "../src/client";
 import { resolveServer } from "../src/connection";
-import { run } from "../src/run";
+import { type Outcome, runNetloom, startCliController } from "./support";
 
 const TOKEN = "cli-admin-test-token-0123456789";
 
@@ -15,29 +15,8 @@ let server: NetloomServer;
 let url: string;
 let work: string;
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function netloom(
-  argv: string[],
-  env: Record<string, string | undefined> = {},
-): Promise<Outcome> {
-  let stdout = "";
-  let stderr = "";
-  const code = await run(argv, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: { HOME: work, NETLOOM_SERVER: url, NETLOOM_TOKEN: TOKEN, ...env },
-    cwd: work,
-  });
-  return { code, stdout, stderr };
+function netloom(argv: string[], env: Record<string, string | undefined> = {}): Promise<Outcome> {
+  return runNetloom({ work, url, token: TOKEN }, argv, env);
 }
 
 /** Runs a command and parses its `--json` output, failing loudly on a non-zero exit. */
@@ -49,15 +28,7 @@ async function netloomJson<T>(argv: string[], env: Record<string, string | undef
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), "netloom-cli-admin-"));
-  server = await createServer({
-    port: 0,
-    host: "127.0.0.1",
-    dataDir: path.join(work, "data"),
-    bootstrapToken: TOKEN,
-    logger: false,
-    distribution: false,
-  });
-  url = await server.listen();
+  ({ server, url } = await startCliController({ work, token: TOKEN }));
   const fabric = path.join(work, "fabric.yaml");
   writeFileSync(
     fabric,

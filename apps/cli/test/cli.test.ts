@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createServer, type NetloomServer } from "@netloom/controller";
+import type { NetloomServer } from "@netloom/controller";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHARED_EXAMPLES } from "../../../test-support/shared";
-import { run } from "../src/run";
+import { type Outcome, runNetloom, startCliController } from "./support";
 
 const examples = SHARED_EXAMPLES;
 const TOKEN = "cli-test-token-0123456789";
@@ -13,29 +13,8 @@ let server: NetloomServer;
 let url: string;
 let work: string;
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function netloom(
-  argv: string[],
-  env: Record<string, string | undefined> = {},
-): Promise<Outcome> {
-  let stdout = "";
-  let stderr = "";
-  const code = await run(argv, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: { HOME: work, NETLOOM_SERVER: url, NETLOOM_TOKEN: TOKEN, ...env },
-    cwd: work,
-  });
-  return { code, stdout, stderr };
+function netloom(argv: string[], env: Record<string, string | undefined> = {}): Promise<Outcome> {
+  return runNetloom({ work, url, token: TOKEN }, argv, env);
 }
 
 function writeWork(name: string, text: string): string {
@@ -46,15 +25,7 @@ function writeWork(name: string, text: string): string {
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), "netloom-cli-"));
-  server = await createServer({
-    port: 0,
-    host: "127.0.0.1",
-    dataDir: path.join(work, "data"),
-    bootstrapToken: TOKEN,
-    logger: false,
-    distribution: false,
-  });
-  url = await server.listen();
+  ({ server, url } = await startCliController({ work, token: TOKEN }));
   const fabric = await netloom(["apply", "-f", path.join(examples, "fabric.yaml")]);
   expect(fabric).toMatchObject({ code: 0 });
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { createServer, type NetloomServer } from "@netloom/controller";
 import { listNamespaces, ownerPrefix, runCommand } from "@netloom/dataplane";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../src/run";
+import { type Outcome, runNetloom } from "./support";
 
 /**
  * Issue 9 §2: two labs on one host, each with its own controller, stand side by side; each
@@ -48,32 +48,13 @@ const EXPECT = `expect:
   - { from: b, to: a, protocol: tcp, port: 80, verdict: allow }
 `;
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 describe.skipIf(skip !== undefined)("two labs on one host", () => {
   let work: string;
   const servers: NetloomServer[] = [];
   const urls: string[] = [];
 
-  const netloom = async (argv: string[], server: string): Promise<Outcome> => {
-    let stdout = "";
-    let stderr = "";
-    const code = await run(argv, {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-      env: { HOME: work, NETLOOM_SERVER: server, NETLOOM_TOKEN: TOKEN },
-      cwd: work,
-    });
-    return { code, stdout, stderr };
-  };
+  const netloom = (argv: string[], server: string): Promise<Outcome> =>
+    runNetloom({ work, url: server, token: TOKEN }, argv);
   const file = (name: string, text: string) => {
     const target = path.join(work, name);
     writeFileSync(target, text);

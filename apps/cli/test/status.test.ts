@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Agent, startAgent } from "@netloom/agent";
-import { createServer, type NetloomServer } from "@netloom/controller";
+import type { NetloomServer } from "@netloom/controller";
 import { createMemoryDriver, type MemoryDriver } from "@netloom/dataplane";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../src/run";
+import { type Outcome, runNetloom, startCliController } from "./support";
 
 const TOKEN = "cli-status-token-0123456789";
 
@@ -14,20 +14,8 @@ let url: string;
 let work: string;
 const agents = new Map<string, { agent: Agent; driver: MemoryDriver }>();
 
-async function netloom(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await run(argv, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: { HOME: work, NETLOOM_SERVER: url, NETLOOM_TOKEN: TOKEN },
-    cwd: work,
-  });
-  return { code, stdout, stderr };
+function netloom(argv: string[]): Promise<Outcome> {
+  return runNetloom({ work, url, token: TOKEN }, argv);
 }
 
 function intent(tenant: string, node: string, networks: string[]): string {
@@ -59,14 +47,12 @@ async function until(what: string, predicate: () => Promise<boolean>, timeoutMs 
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), "netloom-cli-status-"));
-  server = await createServer({
-    port: 0,
-    host: "127.0.0.1",
-    dataDir: "memory://",
-    bootstrapToken: TOKEN,
-    logger: false,
-  });
-  url = await server.listen();
+  ({ server, url } = await startCliController({
+    work,
+    token: TOKEN,
+    inMemory: true,
+    distribution: true,
+  }));
   const fabric = path.join(work, "fabric.json");
   writeFileSync(
     fabric,

@@ -9,7 +9,7 @@
  *   controller (PGlite), 10,000 stubs; `broadcast_p99_ms_10000`: the same texts from a bare ws
  *   server to 10,000 bare clients in the same processes. `converge_p99_ms_3ctl_1000`: three
  *   controllers on one PostgreSQL (BENCH_DATABASE_URL, or NETLOOM_TEST_DATABASE_URL; a database
- *   `distrib_bench_*` is made and dropped), 1,000 stubs spread over them, commits through the
+ *   `scale_bench_*` is made and dropped), 1,000 stubs spread over them, commits through the
  *   first; `converge_p99_ms_1ctl_1000_stubs` is the same with one controller, for the ratio.
  *
  * The controller (createServer, PGlite) runs in this process; the memory-driver agents run in a
@@ -26,6 +26,7 @@
  */
 import { type ChildProcess, execFile, fork } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -423,7 +424,12 @@ async function benchBroadcast(
 async function controllerChild(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const script = path.join(path.dirname(here), "controller-child.ts");
   const child = fork(script, [databaseUrl], {
-    execArgv: ["--import", "tsx"],
+    // BENCH_CONTROLLER_FLAGS: extra node flags for the other controllers (--cpu-prof).
+    execArgv: [
+      "--import",
+      "tsx",
+      ...(process.env.BENCH_CONTROLLER_FLAGS?.split(" ").filter(Boolean) ?? []),
+    ],
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -529,24 +535,49 @@ async function benchStubs(
   });
   const samples: number[] = [];
   const sent: Map<string, string>[] = [];
+  // Where the time goes (first controller): commit to sent (load, compile, install and send),
+  // and sent to the last ack.
+  const parts = { loadMs: [] as number[], compileMs: [] as number[], installMs: [] as number[] };
+  const sentToAck: number[] = [];
+  let bytes = 0;
   for (let change = -WARMUP; change < CHANGES; change++) {
     const texts = new Map<string, string>();
     const stopObserving = distribution.hub.observe({ sent: (node, text) => texts.set(node, text) });
     await commit(1001 + WARMUP + change);
     await distribution.settled();
+    const settledAt = wallNow();
     const last = await fleet.lastAck(desired());
     stopObserving();
     if (change < 0) continue;
     samples.push(last - committedAt);
+    sentToAck.push(last - settledAt);
+    const timings = distribution.feed.lastTimings;
+    parts.loadMs.push(timings.loadMs);
+    parts.compileMs.push(timings.compileMs);
+    parts.installMs.push(timings.installMs);
+    bytes = 0;
+    for (const text of texts.values()) bytes += Buffer.byteLength(text);
     if (controllers === 1) sent.push(texts);
   }
   offChanged();
   process.stderr.write(`${label}: converge median ${median(samples)} ms, p99 ${p99(samples)} ms\n`);
+  process.stderr.write(
+    `${label}: medians: load ${median(parts.loadMs)} ms, compile ${median(parts.compileMs)} ms, install+send ${median(parts.installMs)} ms, sent to last ack ${median(sentToAck)} ms; ${Math.round(bytes / 1e5) / 10} MB sent per change\n`,
+  );
 
   const result: { p99: number; broadcastP99?: number } = { p99: p99(samples) };
+  // The controller goes first: the floor is measured on an otherwise idle process, and its
+  // 10,000 agent sockets would otherwise count against this process's descriptor limit
+  // (20,000 here) next to the 10,000 bare ones.
+  await server.close();
   if (options.broadcast && sent.length > 0) {
-    const bare = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
-    await new Promise<void>((resolve) => bare.once("listening", () => resolve()));
+    // A listen backlog as deep as the kernel allows (somaxconn): a default of 511 resets
+    // connections when thousands of clients open at once.
+    const http = createHttpServer();
+    await new Promise<void>((resolve) =>
+      http.listen({ host: "127.0.0.1", port: 0, backlog: 65535 }, () => resolve()),
+    );
+    const bare = new WebSocketServer({ server: http, perMessageDeflate: false });
     const clients: WebSocket[] = [];
     let acks = 0;
     let onAllAcked: (() => void) | undefined;
@@ -558,7 +589,7 @@ async function benchStubs(
         if (acks === names.length) onAllAcked?.();
       });
     });
-    await fleet.bare(`ws://127.0.0.1:${(bare.address() as AddressInfo).port}`, names.length);
+    await fleet.bare(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`, names.length);
     const floor: number[] = [];
     for (const texts of sent) {
       acks = 0;
@@ -574,13 +605,13 @@ async function benchStubs(
     process.stderr.write(`${label}: bare broadcast p99 ${result.broadcastP99} ms\n`);
     for (const client of bare.clients) client.terminate();
     await new Promise((resolve) => bare.close(resolve));
+    await new Promise((resolve) => http.close(resolve));
   }
   await fleet.stop();
   for (const other of others) {
     other.child.kill("SIGTERM");
     await new Promise((resolve) => other.child.once("exit", resolve));
   }
-  await server.close();
   rmSync(dataDir, { recursive: true, force: true });
   return result;
 }
@@ -592,7 +623,7 @@ async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void>
   const pg = await import("pg");
   const admin = new pg.default.Client({ connectionString: base });
   await admin.connect();
-  const name = `distrib_bench_${process.pid}_${Date.now()}`;
+  const name = `scale_bench_${process.pid}_${Date.now()}`;
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(base);
   url.pathname = `/${name}`;

@@ -5,7 +5,8 @@
  * three controllers. A third of the way in one controller is killed (SIGKILL); halfway
  * PostgreSQL is restarted. Prints one JSON line: requests, 5xx (and those outside the restart
  * window), p99, lost acknowledged writes, convergence lag after the churn stops, heap growth of
- * the surviving controllers.
+ * the surviving controllers (heap in use after a full collection, from a tenth of the run in,
+ * once warm, to the end; SOAK_HEAP_SNAPSHOTS=dir also writes heap snapshots at both points).
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
@@ -67,7 +68,8 @@ async function privatePostgres() {
 
 async function controller(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const child = fork(path.join(here, "controller-child.ts"), [databaseUrl], {
-    execArgv: ["--import", "tsx"],
+    // --expose-gc: the heap is measured after a full collection (see `heapBytes`).
+    execArgv: ["--import", "tsx", "--expose-gc"],
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -111,17 +113,47 @@ function intent(tenant: string, version: number) {
   };
 }
 
-async function heapBytes(url: string): Promise<number | null> {
-  try {
-    const text = await (
-      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
-    ).text();
-    const line = text
-      .split("\n")
-      .find((l) => l.startsWith("netloom_process_nodejs_heap_size_used_bytes"));
-    return line ? Number(line.split(" ")[1]) : null;
-  } catch {
-    return null;
+let askId = 0;
+
+/** Asks a controller child over IPC; null when it does not answer (dead) within 30 s. */
+function askChild<T>(child: ChildProcess, command: Record<string, unknown>): Promise<T | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(null);
+  askId += 1;
+  const id = askId;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off("message", onMessage);
+      resolve(null);
+    }, 30_000);
+    const onMessage = (message: { id?: number } & T) => {
+      if (message.id !== id) return;
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      resolve(message);
+    };
+    child.on("message", onMessage);
+    child.send({ ...command, id });
+  });
+}
+
+/**
+ * The controller's heap in use right after a full collection: what it retains. (Heap used
+ * without a collection swings by tens of percent with the collector's timing.)
+ */
+async function heapBytes(child: ChildProcess): Promise<number | null> {
+  const answer = await askChild<{ heapUsed: number }>(child, { cmd: "heap" });
+  return answer?.heapUsed ?? null;
+}
+
+/** With SOAK_HEAP_SNAPSHOTS=dir, heap snapshots of each controller (`label`-N.heapsnapshot). */
+async function snapshots(children: ChildProcess[], label: string): Promise<void> {
+  const dir = process.env.SOAK_HEAP_SNAPSHOTS;
+  if (!dir) return;
+  for (const [index, child] of children.entries()) {
+    await askChild(child, {
+      cmd: "snapshot",
+      path: path.join(dir, `${label}-${index + 1}.heapsnapshot`),
+    });
   }
 }
 
@@ -147,11 +179,20 @@ async function main(): Promise<void> {
     const { token } = await admin.fabric.issueNodeToken.mutate({ node });
     agents.push(startAgent({ controller: urls, node, token, driver: createMemoryDriver() }));
   }
-  await new Promise((resolve) => setTimeout(resolve, 5000));
-  const heapBefore = await Promise.all(urls.map(heapBytes));
-
   const started = Date.now();
   const end = started + MINUTES * 60_000;
+  // The heap is first measured once warm: every tenant written, every cache and compile made,
+  // the code optimized (a tenth of the run, at most a minute in).
+  const warmAt = started + Math.min(60_000, (end - started) / 10);
+  const heapBefore: (number | null)[] = [];
+  const warm = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, warmAt - Date.now()));
+    heapBefore.push(...(await Promise.all(controllers.map((c) => heapBytes(c.child)))));
+    await snapshots(
+      controllers.map((c) => c.child),
+      "warm",
+    );
+  })();
   const killAt = started + (end - started) / 3;
   const restartAt = started + (end - started) / 2;
   let restartWindow: { from: number; to: number } | undefined;
@@ -207,7 +248,7 @@ async function main(): Promise<void> {
     restartWindow = { from, to: Date.now() };
     process.stderr.write(`soak: PostgreSQL restarted in ${restartWindow.to - from} ms\n`);
   })();
-  await Promise.all([...Array.from({ length: TENANTS }, (_, t) => writer(t)), chaos]);
+  await Promise.all([...Array.from({ length: TENANTS }, (_, t) => writer(t)), chaos, warm]);
 
   const live = urls.filter((_, index) => !dead.has(index));
   const reader = client(live[0] ?? "");
@@ -233,7 +274,11 @@ async function main(): Promise<void> {
     }
     if (newest < version) lost += 1;
   }
-  const heapAfter = await Promise.all(urls.map(heapBytes));
+  const heapAfter = await Promise.all(controllers.map((c) => heapBytes(c.child)));
+  await snapshots(
+    controllers.filter((_, index) => !dead.has(index)).map((c) => c.child),
+    "end",
+  );
   const growth = urls
     .map((_, i) => {
       const before = heapBefore[i];
@@ -256,6 +301,13 @@ async function main(): Promise<void> {
       lost_acknowledged_writes: lost,
       convergence_lag_ms: lagMs,
       heap_growth_pct: growth.length > 0 ? Math.round(Math.max(...growth) * 1000) / 10 : null,
+      heap_mb: controllers.map((_, i) =>
+        dead.has(i)
+          ? null
+          : [heapBefore[i], heapAfter[i]].map((bytes) =>
+              bytes ? Math.round(bytes / 1e5) / 10 : null,
+            ),
+      ),
     })}\n`,
   );
   await Promise.all(agents.map((agent) => agent.stop()));

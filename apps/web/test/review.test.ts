@@ -2,7 +2,7 @@ import type { IntentFile } from "@netloom/model";
 import { describe, expect, it } from "vitest";
 import { readIntentFile } from "../src/app/Toolbar";
 import { failureOf, pathOf } from "../src/errors";
-import { suggestCidr } from "../src/inspector/CreateDialogs";
+import { suggestCidr } from "../src/forms/network";
 import { flowClass, valueText, workloadsText } from "../src/lib/reachDelta";
 
 const base = {

@@ -1,48 +1,18 @@
 import type { NodeConfig, TenantConfig } from "@netloom/compiler";
 import { describe, expect, it } from "vitest";
+import {
+  allowHttp,
+  networkInstances,
+  nodeConfig,
+  tenantConfig,
+} from "../../../test-support/configs";
 import { createMemoryDriver } from "../src/index";
 
 function tenant(id: string, networks: string[], rule = "policy:p/0"): TenantConfig {
-  return {
-    tenantId: id,
-    tenant: `t-${id}`,
-    tenantKey: id.slice(0, 6),
-    networks: networks.map((name, index) => ({
-      name,
-      vni: 100 + index,
-      external: false,
-      subnets: [{ cidr: `10.${index}.0.0/24`, gateway: `10.${index}.0.1` }],
-      acl: [
-        {
-          ruleId: rule,
-          action: "allow",
-          protocol: "tcp",
-          sources: ["0.0.0.0/0"],
-          destinations: ["0.0.0.0/0"],
-          ports: [{ from: 80, to: 80 }],
-          bidirectional: true,
-          services: [],
-        },
-      ],
-    })),
-    localInterfaces: [],
-    remoteEndpoints: [],
-    peers: [],
-    routes: [],
-    securityGroups: [],
-    firewalls: [],
-    floatingIps: [],
-    sourceNats: [],
-    loadBalancers: [],
-    dnsZones: [],
-  };
+  return tenantConfig(id, { networks: networkInstances(networks, { acl: [allowHttp(rule)] }) });
 }
 
-const config = (tenants: TenantConfig[]): NodeConfig => ({
-  node: "compute-1",
-  underlay: "198.18.0.11",
-  tenants,
-});
+const config = (tenants: TenantConfig[]): NodeConfig => nodeConfig(tenants);
 
 describe("memory driver", () => {
   it("applies a config and holds exactly its objects", async () => {

@@ -1,6 +1,8 @@
 import type { NodeConfig, TenantConfig } from "@netloom/compiler";
 import { describe, expect, it } from "vitest";
+import { networkInstances, nodeConfig, tenantConfig } from "../../../test-support/configs";
 import {
+  ackMessageSchema,
   applyDelta,
   type DeltaMessage,
   parseAgentMessage,
@@ -8,35 +10,10 @@ import {
 } from "../src/index";
 
 function tenant(id: string, networks: string[]): TenantConfig {
-  return {
-    tenantId: id,
-    tenant: `t-${id}`,
-    tenantKey: id.slice(0, 6),
-    networks: networks.map((name, index) => ({
-      name,
-      vni: 100 + index,
-      external: false,
-      subnets: [{ cidr: `10.${index}.0.0/24`, gateway: `10.${index}.0.1` }],
-      acl: [],
-    })),
-    localInterfaces: [],
-    remoteEndpoints: [],
-    peers: [],
-    routes: [],
-    securityGroups: [],
-    firewalls: [],
-    floatingIps: [],
-    sourceNats: [],
-    loadBalancers: [],
-    dnsZones: [],
-  };
+  return tenantConfig(id, { networks: networkInstances(networks) });
 }
 
-const config = (tenants: TenantConfig[]): NodeConfig => ({
-  node: "compute-1",
-  underlay: "198.18.0.11",
-  tenants,
-});
+const config = (tenants: TenantConfig[]): NodeConfig => nodeConfig(tenants);
 
 describe("applyDelta", () => {
   it("replaces, removes, appends and orders tenants as the delta says", () => {
@@ -87,6 +64,32 @@ describe("message schemas", () => {
         '{"type":"welcome","node":"compute-1","controllerId":"c","heartbeatMs":5000}',
       ),
     ).toMatchObject({ type: "welcome", heartbeatMs: 5000 });
+  });
+
+  it("acks (checked by hand for speed) get exactly the schema's answer", () => {
+    const candidates: unknown[] = [
+      { type: "ack", generation: 3, hash: "h3" },
+      { type: "ack", generation: 0, hash: "x" },
+      { type: "ack", generation: 3, hash: "h3", extra: true },
+      { type: "ack", generation: 3, hash: "" },
+      { type: "ack", generation: 3, hash: null },
+      { type: "ack", generation: 3 },
+      { type: "ack", hash: "h" },
+      { type: "ack", generation: -1, hash: "h" },
+      { type: "ack", generation: 1.5, hash: "h" },
+      { type: "ack", generation: Number.MAX_SAFE_INTEGER, hash: "h" },
+      { type: "ack", generation: Number.MAX_SAFE_INTEGER + 1, hash: "h" },
+      { type: "ack", generation: "3", hash: "h" },
+      { type: "ack", generation: 3, hash: 7 },
+      ["ack", 3, "h"],
+      null,
+    ];
+    for (const candidate of candidates) {
+      const schema = ackMessageSchema.safeParse(candidate);
+      expect(parseAgentMessage(JSON.stringify(candidate)), JSON.stringify(candidate)).toEqual(
+        schema.success ? schema.data : undefined,
+      );
+    }
   });
 
   it("refuse malformed frames: bad JSON, unknown types, wrong field types, bad brands", () => {

@@ -44,6 +44,11 @@ export type CompileFailureSink = (error: unknown, context: Record<string, unknow
 export class FabricFeed {
   /** Where the last tenant change's time went (metrics, the benchmark). */
   lastTimings = { loadMs: 0, compileMs: 0, installMs: 0 };
+  /**
+   * Compiles made: of the whole fabric, and of single tenants (a tenant change, here or on
+   * another controller, compiles that tenant only). Tests and /metrics read them.
+   */
+  readonly compiles = { full: 0, tenants: 0 };
   /** The last compile's failure, null once a compile succeeded again. */
   lastFailure: CompileFailure | null = null;
   /** Tenant generations of changes queued but not yet compiled, by tenant id. */
@@ -160,6 +165,7 @@ export class FabricFeed {
     const stored = await this.store.fabricGeneration();
     const input = await this.source.loadCompileInput();
     this.compiler = createIncrementalCompiler(input);
+    this.compiles.full += 1;
     this.hub.install(
       this.compiler.current(),
       Math.max(stored, eventGeneration),
@@ -189,6 +195,7 @@ export class FabricFeed {
     const loaded = performance.now();
     for (const [tenantId, tenant] of inputs) {
       compiler.update(tenant ? { kind: "tenant", tenant } : { kind: "removeTenant", tenantId });
+      this.compiles.tenants += 1;
     }
     const compiled = performance.now();
     this.hub.install(compiler.current(), generation, true, tenantGenerations);

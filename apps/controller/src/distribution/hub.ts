@@ -349,6 +349,7 @@ export class DistributionHub {
     if (session.sentConfig === undefined || session.sentHash === null) {
       text = snapshotText(tag, desired.hash, desired.config);
     } else {
+      // A delta carries the node's learned EVPN routes too when they changed (issue 14).
       const diff = diffTenants(session.sentConfig, desired.config, this.compareContent);
       text = deltaText(tag, session.sentHash, desired.hash, desired.config, diff);
     }

@@ -158,8 +158,10 @@ export async function registerDistribution(
       fabricGeneration: event.fabricGeneration,
       ...(event.tenantId !== null ? { tenantGeneration: event.generation } : {}),
     };
-    activeFeed.schedule(change).catch((error: unknown) => fail("schedule", error));
+    // Tell the other controllers first: scheduling may start this controller's compile of the
+    // change synchronously, and they should compile theirs meanwhile, not after it.
     watch.publish(change).catch((error: unknown) => fail("notify", error, { change }));
+    activeFeed.schedule(change).catch((error: unknown) => fail("schedule", error));
   });
 
   const registerNode =

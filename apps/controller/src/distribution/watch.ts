@@ -113,6 +113,11 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
   };
   await listen();
 
+  // A generation ahead of this controller is only taken as missed once a whole poll period
+  // passed without its NOTIFY: the writer raises FabricState and notifies at about the same
+  // time, and a poll that beats the NOTIFY by a millisecond must not cost a full re-read and
+  // recompile of the fabric.
+  let aheadSeen = 0;
   const poller =
     options.pollMs > 0
       ? setInterval(() => {
@@ -120,7 +125,13 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
             .query<{ generation: number }>('SELECT generation FROM "FabricState" WHERE id = 1')
             .then((rows) => {
               const generation = Number(rows[0]?.generation ?? 0);
-              if (generation > options.knownGeneration()) options.onRemote("full");
+              const known = options.knownGeneration();
+              if (aheadSeen > known) {
+                aheadSeen = 0;
+                options.onRemote("full");
+              } else {
+                aheadSeen = generation > known ? generation : 0;
+              }
             })
             .catch((error: unknown) => options.onFailure("poll", error));
         }, options.pollMs)
@@ -130,7 +141,7 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
   return {
     async publish(change) {
       if (!options.databaseUrl) return;
-      await options.sql.query("SELECT pg_notify($1, $2)", [
+      const params = [
         CHANNEL,
         JSON.stringify({
           origin,
@@ -140,7 +151,22 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
             ? { tenantGeneration: change.tenantGeneration }
             : {}),
         }),
-      ]);
+      ];
+      // On the listener's own connection when it is up: an idle pg client writes the query to
+      // its socket within this call, before the caller goes on to compile the change (seconds
+      // of synchronous work on a large fabric), so the other controllers start following at
+      // once. A pool query would first wait for a checkout that only completes after it.
+      const listener = client;
+      if (listener) {
+        try {
+          await listener.query("SELECT pg_notify($1, $2)", params);
+          return;
+        } catch (error) {
+          // The listener's connection is failing (its error handler re-listens): the pool next.
+          options.onFailure("notify-listener", error);
+        }
+      }
+      await options.sql.query("SELECT pg_notify($1, $2)", params);
     },
     async close() {
       closed = true;

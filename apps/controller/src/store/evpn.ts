@@ -4,6 +4,7 @@ import {
   describeSkip,
   evpnExports,
   importLearnedRoutes,
+  type NodeConfig,
   type TenantInput,
 } from "@netloom/compiler";
 import {
@@ -225,8 +226,8 @@ function exportingTenants(input: CompileInput): CompileInput["tenants"] {
 
 /**
  * The type-5 routes this fabric exports, computed from compiled node configs of the tenants that
- * can contribute, each compiled alone (a tenant's configs do not depend on other tenants) and
- * remembered by its input object: after a change only the changed tenant is compiled again (the
+ * can contribute, remembered per tenant by its input object (a tenant's configs do not depend on
+ * other tenants): after a change only the changed tenant is compiled again (the
  * store hands unchanged tenants over as the same objects where it can). A fabric change (nodes,
  * external networks) forgets everything.
  */
@@ -242,14 +243,27 @@ export class EvpnExportCompiler {
       this.byTenant = new WeakMap();
     }
     const networks = fabric.externalNetworks ?? [];
-    const routes = new Map<string, EvpnType5Route>();
-    for (const tenant of exportingTenants(input)) {
-      let own = this.byTenant.get(tenant);
-      if (own === undefined) {
-        own = evpnExports(compile({ fabric, tenants: [tenant] }).nodes, networks);
-        this.byTenant.set(tenant, own);
+    const contributing = exportingTenants(input);
+    const missing = contributing.filter((tenant) => !this.byTenant.has(tenant));
+    if (missing.length > 0) {
+      // One compile for all of them, then each tenant's configs apart (node by node).
+      const perTenant = new Map<string, NodeConfig[]>();
+      for (const node of Object.values(compile({ fabric, tenants: missing }).nodes)) {
+        for (const config of node.tenants) {
+          const list = perTenant.get(config.tenantId) ?? [];
+          list.push({ node: node.node, underlay: node.underlay, tenants: [config] });
+          perTenant.set(config.tenantId, list);
+        }
       }
-      for (const route of own) routes.set(`${route.vni} ${route.prefix} ${route.nexthop}`, route);
+      for (const tenant of missing) {
+        this.byTenant.set(tenant, evpnExports(perTenant.get(tenant.id) ?? [], networks));
+      }
+    }
+    const routes = new Map<string, EvpnType5Route>();
+    for (const tenant of contributing) {
+      for (const route of this.byTenant.get(tenant) ?? []) {
+        routes.set(`${route.vni} ${route.prefix} ${route.nexthop}`, route);
+      }
     }
     return [...routes.values()].sort(compareEvpnRoutes);
   }

@@ -1,15 +1,11 @@
 import { assertNever, type IntentFile } from "@netloom/model";
 import { ReactFlowProvider } from "@xyflow/react";
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import type { CanvasApi, CanvasIntents, PaletteItem } from "../canvas/canvasApi";
 import { nodeId } from "../canvas/graph";
 import { overlayStore } from "../canvas/overlay";
 import { Palette, PolicyLibrary } from "../canvas/Palette";
-import {
-  type CanvasApi,
-  type CanvasIntents,
-  type PaletteItem,
-  TopologyCanvas,
-} from "../canvas/TopologyCanvas";
+import { TopologyCanvas } from "../canvas/TopologyCanvas";
 import { asName, attachPolicy, findObject, kindLabel, removeObject } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";
 import { useValidation } from "../draft/validation";
@@ -20,10 +16,11 @@ import {
   RouterDialog,
   ServiceDialog,
   WorkloadDialog,
-} from "../inspector/CreateDialogs";
+} from "../forms/CreateDialogs";
 import { Inspector } from "../inspector/Inspector";
 import { SecurityGroups } from "../inspector/SecurityGroups";
 import { connectRequests } from "../lib/connectRequest";
+import type { TraceStart } from "../reach/flow";
 import { announce, focusAfter } from "../ui/announce";
 import { TabList, tabPanelProps } from "../ui/Tabs";
 import { Loading } from "./App";
@@ -111,6 +108,7 @@ export function TenantWorkspace({
   const validate = useValidator(tenant);
   const [tab, setTab] = useState<PanelTab>("inspect");
   const [pending, setPending] = useState<Pending | null>(null);
+  const [traceStart, setTraceStart] = useState<TraceStart | null>(null);
   const canvasApi = useRef<CanvasApi | null>(null);
   const selection = useDraft((s) => s.selection);
   // Rule tables (policies, security groups, firewalls) need the room: the panel widens for them
@@ -150,6 +148,12 @@ export function TenantWorkspace({
       },
       onConnect: (source, target) => connectObjects(source, target, setPending),
       onAttachPolicy: (policy, network) => draftStore.edit((d) => attachPolicy(d, policy, network)),
+      onTraceFrom: (workload) => {
+        setTraceStart({ workload });
+        setTab("reach");
+        announce(`Tracing from ${workload}: choose the destination.`);
+        focusAfter('form[aria-label="Trace a flow"] input[name="to"]');
+      },
     }),
     [],
   );
@@ -241,7 +245,12 @@ export function TenantWorkspace({
                 {tab === "inspect" ? <Inspector readOnly={readOnly} /> : null}
                 {tab === "groups" ? <SecurityGroups readOnly={readOnly} /> : null}
                 {tab === "reach" ? (
-                  <ReachPanel tenant={tenant} readOnly={readOnly} canvas={canvasApi} />
+                  <ReachPanel
+                    tenant={tenant}
+                    readOnly={readOnly}
+                    canvas={canvasApi}
+                    startFrom={traceStart}
+                  />
                 ) : null}
                 {tab === "plan" ? <PlanPanel tenant={tenant} readOnly={readOnly} /> : null}
                 {tab === "history" ? (

@@ -8,9 +8,9 @@ import {
   stringifyIntent,
 } from "@netloom/model";
 import { useState } from "react";
+import type { CanvasApi } from "../canvas/canvasApi";
 import { nodeOfRef } from "../canvas/graph";
 import { overlayStore } from "../canvas/overlay";
-import type { CanvasApi } from "../canvas/TopologyCanvas";
 import { normalizeDocument } from "../draft/ops";
 import { draftStore, isDirty, useDraft } from "../draft/store";
 import { useValidation } from "../draft/validation";

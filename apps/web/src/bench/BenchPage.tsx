@@ -1,6 +1,7 @@
 import { ReactFlowProvider, useNodesInitialized, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo } from "react";
-import { type CanvasApi, TopologyCanvas } from "../canvas/TopologyCanvas";
+import type { CanvasApi } from "../canvas/canvasApi";
+import { TopologyCanvas } from "../canvas/TopologyCanvas";
 import { generateTenant } from "./generate";
 
 declare global {

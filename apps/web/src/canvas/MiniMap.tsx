@@ -87,11 +87,15 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
         drawView(state);
         return;
       }
-      // Nodes change on every frame of a drag: redraw them a few times a second, and once after.
-      const since = performance.now() - drawnAt;
-      if (since >= REDRAW_EVERY_MS) drawAll(state);
-      else if (trailing === undefined) {
-        trailing = setTimeout(() => drawAll(store.getState()), REDRAW_EVERY_MS - since);
+      // Nodes change on every frame of a drag or a progressive layout: redraw them a few times
+      // a second, and once after, each time in a task of its own (never on top of the render
+      // that moved them: together they could pass the 50 ms a task may take).
+      if (trailing === undefined) {
+        const since = performance.now() - drawnAt;
+        trailing = setTimeout(
+          () => drawAll(store.getState()),
+          Math.max(0, REDRAW_EVERY_MS - since),
+        );
       }
     };
     update(store.getState());

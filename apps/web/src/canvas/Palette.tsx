@@ -1,8 +1,8 @@
 import type { Policy } from "@netloom/model";
 import { memo } from "react";
+import { PALETTE_MIME, type PaletteItem, POLICY_MIME } from "./canvasApi";
 import { Icon } from "./icons";
 import { paletteIcon } from "./nodes";
-import { PALETTE_MIME, type PaletteItem, POLICY_MIME } from "./TopologyCanvas";
 
 const ITEMS: { item: PaletteItem; label: string }[] = [
   { item: "network", label: "Network" },

@@ -1,97 +1,35 @@
 import type { IntentFile } from "@netloom/model";
 import {
   applyNodeChanges,
-  type Connection,
   ConnectionMode,
   Controls,
-  type FinalConnectionState,
   type NodeChange,
   Panel,
   ReactFlow,
   type ReactFlowInstance,
-  useStore,
 } from "@xyflow/react";
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { draftStore, useDraft } from "../draft/store";
-import { convergenceState, convergenceSummary } from "../lib/convergence";
 import { useTRPCClient } from "../trpc";
-import { EdgeLabelLayer, edgeTypes, hoverEdge } from "./edges";
+import { EdgeLabelLayer, hoverEdge } from "./edges";
 import { estimateSize, handlesFor } from "./geometry";
-import {
-  buildGraph,
-  type Graph,
-  nodeOfRef,
-  policyOfEdge,
-  refOfNode,
-  type TopologyEdge,
-  type TopologyNode,
-} from "./graph";
-import {
-  isDirection,
-  menuActions,
-  navigationPoints,
-  nextInDirection,
-  ObjectMenu,
-} from "./keyboard";
+import { buildGraph, type Graph, nodeOfRef, type TopologyNode } from "./graph";
+import { ObjectMenu } from "./keyboard";
 import { Legend } from "./Legend";
 import { placeInFreeSpace } from "./layered";
 import { autoLayout, boxesOf, gridPosition, placeNewNodes } from "./layout";
 import { createLayoutSync, type LayoutSync } from "./layoutDocument";
-import { lodStore, useLodTracker } from "./lod";
+import { lodStore } from "./lod";
 import { CanvasMiniMap } from "./MiniMap";
 import { nodeTypes } from "./nodes";
 import "./canvas.css";
-import { useOverlay } from "./overlay";
-
-/** What the canvas asks its owner to do: creating things needs a dialog the owner renders. */
-export interface CanvasIntents {
-  /**
-   * A palette item dropped on the canvas at a flow position; `onto` names the network it was
-   * dropped on, if any (a workload dropped on a network defaults to it).
-   */
-  onCreate?: (item: PaletteItem, at: { x: number; y: number }, onto?: { network: string }) => void;
-  /** A firewall / LB / NAT dropped on a policy edge: put it in that policy's service chain. */
-  onDropOnPolicy?: (item: PaletteItem, policy: string, at: { x: number; y: number }) => void;
-  /** Two objects joined by drawing an edge. */
-  onConnect?: (source: string, target: string) => void;
-  /** A policy from the library dropped on a network. */
-  onAttachPolicy?: (policy: string, network: string) => void;
-}
-
-export type PaletteItem =
-  | "network"
-  | "external"
-  | "workload"
-  | "firewall"
-  | "load-balancer"
-  | "nat"
-  | "dns"
-  | "router"
-  | "pool";
-
-export const PALETTE_MIME = "application/x-netloom-palette";
-export const POLICY_MIME = "application/x-netloom-policy";
-
-type Position = { x: number; y: number };
-
-/** Level of detail for the whole canvas (lod.ts), tracked once per view change. */
-const LodTracker = memo(function LodTracker({ wrapper }: { wrapper: HTMLElement | null }) {
-  useLodTracker(wrapper);
-  return null;
-});
-
-/** Hands the edge label layer (a React Flow element) to the canvas, which provides it to edges. */
-const LabelLayerFinder = memo(function LabelLayerFinder({
-  onFound,
-}: {
-  onFound: (layer: HTMLElement | null) => void;
-}) {
-  const layer = useStore(
-    (s) => s.domNode?.querySelector<HTMLElement>(".react-flow__edgelabel-renderer") ?? null,
-  );
-  useEffect(() => onFound(layer), [layer, onFound]);
-  return null;
-});
+import { FabricBadge, LARGE, LabelLayerFinder, LodTracker, openView } from "./CanvasChrome";
+import type { CanvasApi, CanvasIntents, Position } from "./canvasApi";
+import { mergeNodes } from "./nodeMerge";
+import { moveProgressively, type ProgressiveMove } from "./progressiveApply";
+import { type CanvasEdge, edgeTypes, ReachKey, useReachEdges } from "./reachEdge";
+import { useCanvasDrops } from "./useCanvasDrops";
+import { selectObject, useCanvasKeyboard } from "./useCanvasKeyboard";
 
 /**
  * The topology canvas. Nodes are derived from the draft document; positions come from the
@@ -130,21 +68,32 @@ export function TopologyCanvas({
   }, []);
   const [labelLayer, setLabelLayer] = useState<HTMLElement | null>(null);
   useEffect(() => () => lodStore.patch({ hoveredEdge: null }), []);
-  const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, TopologyEdge> | null>(null);
+  const [flow, setFlow] = useState<ReactFlowInstance<TopologyNode, CanvasEdge> | null>(null);
   const positionsRef = useRef<Record<string, Position>>({});
   /** Where new objects were dropped, until their nodes exist and get a free spot near it. */
   const droppedAt = useRef<Record<string, Position>>({});
   const [nodes, setNodes] = useState<TopologyNode[]>([]);
   const [layoutVersion, setLayoutVersion] = useState(0);
+  /**
+   * A whole new layout (auto-layout, its undo) moves the nodes a slice per frame, so a large
+   * tenant's page never freezes while React Flow takes thousands of positions.
+   */
+  const moving = useRef<ProgressiveMove | null>(null);
+  const moveTo = useCallback((positions: Record<string, Position>) => {
+    moving.current?.cancel();
+    const move = moveProgressively(positionsRef.current, positions, () =>
+      setLayoutVersion((v) => v + 1),
+    );
+    moving.current = move;
+    return move.done;
+  }, []);
+  useEffect(() => () => moving.current?.cancel(), []);
   const [layoutLoaded, setLayoutLoaded] = useState<string | null>(null);
   const [layoutError, setLayoutError] = useState<string | null>(null);
   /** The positions before the last auto-layout, while it can be undone. */
   const [layoutUndo, setLayoutUndo] = useState<Record<string, Position> | null>(null);
   const client = useTRPCClient();
   /** The one object of the canvas in the Tab order (roving tabindex), and its open menu. */
-  const [tabStop, setTabStop] = useState<string | null>(null);
-  const [menuFor, setMenuFor] = useState<string | null>(null);
-  const focusAfterRender = useRef<string | null>(null);
   const persisted = !fixedDocument;
   const sync = useMemo<LayoutSync | null>(
     () => (persisted ? createLayoutSync(client, tenant, !readOnly, setLayoutError) : null),
@@ -195,48 +144,44 @@ export function TopologyCanvas({
     () => new Set([...graph.nodes, ...graph.edges].map((e) => e.id)),
     [graph],
   );
-  const activeStop =
-    tabStop !== null && graphIds.has(tabStop) ? tabStop : (graph.nodes[0]?.id ?? null);
+  const {
+    activeStop,
+    setTabStop,
+    onKeyDownCapture,
+    onFocusCapture,
+    onContextMenu,
+    menu,
+    closeMenu,
+  } = useCanvasKeyboard({
+    graph,
+    graphIds,
+    wrapper,
+    flow,
+    positionsRef,
+    setNodes,
+    sync,
+    doc,
+    intents,
+    readOnly,
+  });
   useEffect(() => {
     void layoutVersion; // positions live in positionsRef: a new version means they moved
     const selectedId = selection ? nodeOfRef(selection.kind, selection.name) : null;
-    setNodes((previous) => {
-      const byId = new Map(previous.map((node) => [node.id, node]));
-      return graph.nodes.map((node) => {
-        const old = byId.get(node.id);
-        const selected = node.id === selectedId;
-        const focusable = node.id === activeStop;
-        const position = positionsRef.current[node.id] ?? old?.position ?? node.position;
-        if (
-          old &&
-          old.selected === selected &&
-          old.focusable === focusable &&
-          old.position.x === position.x &&
-          old.position.y === position.y &&
-          sameData(old.data, node.data)
-        ) {
-          return old;
-        }
-        const measured = estimateSize(node);
-        return {
-          ...node,
-          position,
-          selected,
-          focusable,
-          // Named groups whether or not they are the Tab stop (React Flow drops the role of
-          // nodes that are not focusable).
-          ariaRole: "group",
-          ariaLabel: `${node.type} ${node.id.slice(node.id.indexOf(":") + 1)}`,
-          width: measured.width,
-          height: measured.height,
-          measured,
-          handles: handlesFor(node, measured.width, measured.height),
-        } as TopologyNode;
-      });
-    });
+    setNodes((previous) =>
+      mergeNodes(previous, graph.nodes, {
+        selectedId,
+        activeStop,
+        positions: positionsRef.current,
+      }),
+    );
   }, [graph, selection, activeStop, layoutVersion]);
 
-  const edges = useMemo(() => {
+  const workloadIds = useMemo(
+    () => new Set(graph.nodes.filter((n) => n.type === "workload").map((n) => n.id)),
+    [graph],
+  );
+  const reach = useReachEdges(workloadIds);
+  const topologyEdges = useMemo(() => {
     const selectedPolicy = selection?.kind === "policies" ? selection.name : null;
     return graph.edges.map((edge) => {
       const label =
@@ -253,28 +198,10 @@ export function TopologyCanvas({
       };
     });
   }, [graph, selection, activeStop]);
-
-  // Keyboard focus follows the roving tab stop once React Flow has drawn it focusable, which
-  // happens a frame or two after our render (React Flow syncs its store in an effect).
-  useEffect(() => {
-    const id = focusAfterRender.current;
-    if (id === null || id !== activeStop) return;
-    let frames = 0;
-    let handle = 0;
-    const attempt = () => {
-      const element = wrapper.current?.querySelector<HTMLElement | SVGElement>(
-        `.react-flow__node[data-id="${CSS.escape(id)}"], .react-flow__edge[data-id="${CSS.escape(id)}"]`,
-      );
-      if (element && element.getAttribute("tabindex") === "0") {
-        if (focusAfterRender.current === id) focusAfterRender.current = null;
-        element.focus();
-        return;
-      }
-      if (++frames < 20) handle = requestAnimationFrame(attempt);
-    };
-    attempt();
-    return () => cancelAnimationFrame(handle);
-  }, [activeStop]);
+  const edges = useMemo<CanvasEdge[]>(
+    () => (reach.edges.length > 0 ? [...topologyEdges, ...reach.edges] : topologyEdges),
+    [topologyEdges, reach.edges],
+  );
 
   // First view of a tenant without a stored layout: the layered layout (in a worker), stored
   // for everyone when the viewer may write. Later, objects the layout does not know yet (added
@@ -297,10 +224,8 @@ export function TopologyCanvas({
       const fresh = Object.keys(positionsRef.current).length === 0;
       if (fresh) {
         void autoLayout(graph).then(({ positions }) => {
-          positionsRef.current = positions;
           sync?.replace(positions);
-          setLayoutVersion((v) => v + 1);
-          setOpening({ count: graph.nodes.length, positions });
+          return moveTo(positions).then(() => setOpening({ count: graph.nodes.length, positions }));
         });
         return;
       }
@@ -323,7 +248,7 @@ export function TopologyCanvas({
     Object.assign(positionsRef.current, added);
     sync?.move(added);
     setLayoutVersion((v) => v + 1);
-  }, [doc, graph, tenant, layoutLoaded, sync]);
+  }, [doc, graph, tenant, layoutLoaded, sync, moveTo]);
 
   // New objects (no saved position yet) land where they were dropped: record grid fallbacks
   // only when saved, so the drop position handed to `placeNode` wins.
@@ -357,225 +282,38 @@ export function TopologyCanvas({
     [sync],
   );
 
-  const onConnect = useCallback(
-    (connection: Connection) => {
-      if (readOnly || connection.source === connection.target) return;
-      intents?.onConnect?.(connection.source, connection.target);
+  const { onConnect, onDragOver, onDrop, onConnectEnd } = useCanvasDrops(flow, intents, readOnly);
+
+  const onNodeClick = useCallback(
+    (_: React.MouseEvent, node: TopologyNode) => {
+      selectObject(node.id);
+      setTabStop(node.id);
     },
-    [intents, readOnly],
+    [setTabStop],
+  );
+  const onEdgeClick = useCallback(
+    (_: React.MouseEvent, edge: CanvasEdge) => {
+      if (edge.type === "reach") return;
+      selectObject(edge.id, edge.source);
+      setTabStop(edge.id);
+    },
+    [setTabStop],
   );
 
-  const onDragOver = useCallback(
-    (event: React.DragEvent) => {
-      if (readOnly) return;
-      const types = event.dataTransfer.types;
-      if (types.includes(PALETTE_MIME) || types.includes(POLICY_MIME)) {
-        event.preventDefault();
-        event.dataTransfer.dropEffect = types.includes(POLICY_MIME) ? "link" : "copy";
-      }
-    },
-    [readOnly],
+  const onNodeContextMenu = useCallback(
+    (event: React.MouseEvent, node: TopologyNode) => onContextMenu(event, node.id),
+    [onContextMenu],
   );
-
-  const onDrop = useCallback(
-    (event: React.DragEvent) => {
-      if (readOnly || !flow) return;
-      event.preventDefault();
-      const policy = event.dataTransfer.getData(POLICY_MIME);
-      const under = document.elementsFromPoint(event.clientX, event.clientY);
-      if (policy) {
-        const nodeEl = under
-          .map((el) => el.closest<HTMLElement>(".react-flow__node"))
-          .find((el) => el?.dataset.id?.startsWith("net:"));
-        const network = nodeEl?.dataset.id?.slice(4);
-        if (network) intents?.onAttachPolicy?.(policy, network);
-        return;
-      }
-      const item = event.dataTransfer.getData(PALETTE_MIME) as PaletteItem | "";
-      if (!item) return;
-      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      if (item === "workload") {
-        const network = under
-          .map((el) => el.closest<HTMLElement>(".react-flow__node")?.dataset.id)
-          .find((id) => id?.startsWith("net:"))
-          ?.slice(4);
-        intents?.onCreate?.(item, at, network ? { network } : undefined);
-        return;
-      }
-      if (item === "firewall" || item === "load-balancer" || item === "nat") {
-        const edgeId = under
-          .map(
-            (el) =>
-              el.closest<HTMLElement>("[data-edge-id]")?.dataset.edgeId ??
-              el.closest<SVGElement>(".react-flow__edge")?.dataset.id,
-          )
-          .find((id) => id?.startsWith("pol:"));
-        const target = edgeId ? policyOfEdge(edgeId) : null;
-        if (target) {
-          // The service node lands just below the edge it was dropped on.
-          intents?.onDropOnPolicy?.(item, target, { x: at.x - 90, y: at.y + 40 });
-          return;
-        }
-      }
-      intents?.onCreate?.(item, at);
+  const onEdgeContextMenu = useCallback(
+    (event: React.MouseEvent, edge: CanvasEdge) => {
+      if (edge.type === "policy") onContextMenu(event, edge.id);
     },
-    [flow, intents, readOnly],
-  );
-
-  const onNodeClick = useCallback((_: React.MouseEvent, node: TopologyNode) => {
-    selectObject(node.id);
-    setTabStop(node.id);
-  }, []);
-  const onEdgeClick = useCallback((_: React.MouseEvent, edge: TopologyEdge) => {
-    selectObject(edge.id, edge.source);
-    setTabStop(edge.id);
-  }, []);
-
-  // What a drop on a node's body (not only on its handle) connects: React Flow only completes
-  // connections that end on a handle, so a release over another node finishes it here.
-  const onConnectEnd = useCallback(
-    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
-      if (readOnly || state.isValid || !state.fromNode) return;
-      const point = "changedTouches" in event ? event.changedTouches[0] : event;
-      if (!point) return;
-      const target = document
-        .elementsFromPoint(point.clientX, point.clientY)
-        .map((el) => el.closest<HTMLElement>(".react-flow__node"))
-        .find((el) => el?.dataset.id && el.dataset.id !== state.fromNode?.id);
-      const targetId = target?.dataset.id;
-      if (targetId) intents?.onConnect?.(state.fromNode.id, targetId);
-    },
-    [intents, readOnly],
-  );
-
-  const moveNodeBy = useCallback(
-    (id: string, dx: number, dy: number) => {
-      const node = flow?.getNode(id);
-      if (!node) return;
-      const at = { x: node.position.x + dx, y: node.position.y + dy };
-      positionsRef.current[id] = at;
-      setNodes((current) => current.map((n) => (n.id === id ? { ...n, position: at } : n)));
-      sync?.move({ [id]: at });
-    },
-    [flow, sync],
-  );
-
-  const onKeyDownCapture = useCallback(
-    (event: React.KeyboardEvent) => {
-      const element = (event.target as Element).closest<HTMLElement | SVGElement>(
-        ".react-flow__node, .react-flow__edge",
-      );
-      const id = element?.dataset.id;
-      if (!id || (event.target as Element).closest(".nl-object-menu")) return;
-      const handled = () => {
-        event.preventDefault();
-        event.stopPropagation();
-      };
-      if (isDirection(event.key)) {
-        handled();
-        if (event.altKey || event.shiftKey) {
-          if (readOnly || !id.includes(":") || element?.classList.contains("react-flow__edge"))
-            return;
-          const step = 20;
-          const dx = event.key === "ArrowLeft" ? -step : event.key === "ArrowRight" ? step : 0;
-          const dy = event.key === "ArrowUp" ? -step : event.key === "ArrowDown" ? step : 0;
-          moveNodeBy(id, dx, dy);
-          return;
-        }
-        const points = navigationPoints(graph, positionsRef.current, (nodeId) => {
-          const node = graph.nodes.find((n) => n.id === nodeId);
-          return node ? estimateSize(node) : { width: 0, height: 0 };
-        });
-        const next = nextInDirection(points, id, event.key);
-        if (next) {
-          // React Flow pans a focused node into view (autoPanOnNodeFocus).
-          focusAfterRender.current = next;
-          setTabStop(next);
-        }
-      } else if (event.key === "Enter" || event.key === " ") {
-        handled();
-        const edge = graph.edges.find((e) => e.id === id);
-        selectObject(id, edge?.source);
-      } else if (
-        event.key === "ContextMenu" ||
-        (event.key === "F10" && event.shiftKey) ||
-        event.key === "m"
-      ) {
-        handled();
-        setMenuFor(id);
-      } else if (event.key === "Delete" || event.key === "Backspace") {
-        // The workspace deletes the selection; keep keyboard focus on the canvas after it.
-        setTimeout(() => {
-          const first = wrapper.current?.querySelector<HTMLElement>(
-            '.react-flow__node[tabindex="0"]',
-          );
-          first?.focus();
-        }, 50);
-      }
-    },
-    [graph, readOnly, moveNodeBy],
-  );
-  const onFocusCapture = useCallback((event: React.FocusEvent) => {
-    const id = (event.target as Element).closest<HTMLElement | SVGElement>(
-      ".react-flow__node, .react-flow__edge",
-    )?.dataset.id;
-    if (id) setTabStop(id);
-  }, []);
-
-  const menu = useMemo(() => {
-    if (!menuFor || !doc) return null;
-    const at = () => {
-      const node = flow?.getNode(menuFor);
-      return node ? { x: node.position.x, y: node.position.y + 120 } : { x: 0, y: 0 };
-    };
-    const actions = menuActions(
-      menuFor,
-      doc,
-      {
-        inspect: (id) => selectObject(id, graph.edges.find((e) => e.id === id)?.source),
-        ...(intents?.onConnect ? { connect: intents.onConnect } : {}),
-        ...(intents?.onAttachPolicy ? { attachPolicy: intents.onAttachPolicy } : {}),
-        ...(intents?.onDropOnPolicy
-          ? {
-              chain: (item: "firewall" | "load-balancer" | "nat", policy: string) => {
-                const edge = graph.edges.find((e) => policyOfEdge(e.id) === policy);
-                const source = edge ? flow?.getNode(edge.source) : undefined;
-                intents.onDropOnPolicy?.(
-                  item,
-                  policy,
-                  source ? { x: source.position.x + 260, y: source.position.y + 60 } : at(),
-                );
-              },
-            }
-          : {}),
-      },
-      readOnly,
-    );
-    const label = menuFor.startsWith("pol:")
-      ? `Actions for policy ${policyOfEdge(menuFor) ?? ""}`
-      : `Actions for ${menuFor.slice(menuFor.indexOf(":") + 1)}`;
-    return { label, actions };
-  }, [menuFor, doc, intents, readOnly, graph, flow]);
-  const closeMenu = useCallback(
-    (ran: boolean) => {
-      const id = menuFor;
-      setMenuFor(null);
-      if (!ran && id) {
-        focusAfterRender.current = id;
-        setTabStop(id);
-        setTimeout(() => {
-          wrapper.current
-            ?.querySelector<HTMLElement>(`[data-id="${CSS.escape(id)}"][tabindex="0"]`)
-            ?.focus();
-        }, 0);
-      }
-    },
-    [menuFor],
+    [onContextMenu],
   );
   const onPaneClick = useCallback(() => draftStore.select(null), []);
   // Hovering a policy edge shows its label when the view is too dense to label every edge; not
   // while a button is down (a pan or a drag sweeping across edges).
-  const onEdgeMouseEnter = useCallback((event: React.MouseEvent, edge: TopologyEdge) => {
+  const onEdgeMouseEnter = useCallback((event: React.MouseEvent, edge: CanvasEdge) => {
     if (edge.type === "policy" && event.buttons === 0) hoverEdge(edge.id);
   }, []);
   const onEdgeMouseLeave = useCallback(() => hoverEdge(null), []);
@@ -587,10 +325,11 @@ export function TopologyCanvas({
       layout: async () => {
         const before = { ...positionsRef.current };
         const { positions, ms } = await autoLayout(graph);
-        positionsRef.current = positions;
         sync?.replace(positions);
         setLayoutUndo(before);
-        setLayoutVersion((v) => v + 1);
+        await moveTo(positions);
+        // The view moves once the nodes stand still: moving it first would draw a new screenful
+        // of nodes in the same task as the first slice.
         setOpening({ count: graph.nodes.length, positions });
         return ms;
       },
@@ -622,15 +361,14 @@ export function TopologyCanvas({
         });
       },
     };
-  }, [flow, graph, sync]);
+  }, [flow, graph, sync, moveTo]);
 
   const undoLayout = useCallback(() => {
     if (!layoutUndo) return;
-    positionsRef.current = layoutUndo;
     sync?.replace(layoutUndo);
     setLayoutUndo(null);
-    setLayoutVersion((v) => v + 1);
-  }, [layoutUndo, sync]);
+    void moveTo(layoutUndo);
+  }, [layoutUndo, sync, moveTo]);
 
   useEffect(() => {
     if (api) onReady?.(api);
@@ -639,7 +377,7 @@ export function TopologyCanvas({
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for palette drags; keyboards use the palette's Enter instead
     <div
-      className={`canvas${readOnly ? " readonly" : ""}${without?.background ? "" : " dotted"}`}
+      className={`canvas${readOnly ? " readonly" : ""}${without?.background ? "" : " dotted"}${reach.active ? " reviewing-reach" : ""}`}
       ref={wrapperRef}
       onDragOver={onDragOver}
       onDrop={onDrop}
@@ -647,7 +385,7 @@ export function TopologyCanvas({
       onFocusCapture={onFocusCapture}
     >
       <EdgeLabelLayer.Provider value={labelLayer}>
-        <ReactFlow<TopologyNode, TopologyEdge>
+        <ReactFlow<TopologyNode, CanvasEdge>
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
@@ -657,6 +395,8 @@ export function TopologyCanvas({
           onConnectEnd={onConnectEnd}
           onNodeClick={onNodeClick}
           onEdgeClick={onEdgeClick}
+          onNodeContextMenu={onNodeContextMenu}
+          onEdgeContextMenu={onEdgeContextMenu}
           onEdgeMouseEnter={onEdgeMouseEnter}
           onEdgeMouseLeave={onEdgeMouseLeave}
           onPaneClick={onPaneClick}
@@ -693,6 +433,11 @@ export function TopologyCanvas({
           <Panel position="top-right">
             <Legend />
           </Panel>
+          {reach.active ? (
+            <Panel position="bottom-center">
+              <ReachKey edges={reach.edges} omitted={reach.omitted} />
+            </Panel>
+          ) : null}
           {menu ? (
             <Panel position="top-left" className="nl-menu-panel">
               <ObjectMenu title={menu.label} actions={menu.actions} onClose={closeMenu} />
@@ -702,94 +447,4 @@ export function TopologyCanvas({
       </EdgeLabelLayer.Provider>
     </div>
   );
-}
-
-/** Selects what a node or edge stands for, exactly as a click on it does. */
-function selectObject(id: string, edgeSource?: string): void {
-  const policy = policyOfEdge(id);
-  if (policy) {
-    draftStore.select({ kind: "policies", name: policy });
-    return;
-  }
-  const ref = refOfNode(edgeSource ?? id);
-  if (ref) draftStore.select(ref);
-}
-
-/** Above this many nodes a tenant is "large": opening view and minimap change (see above). */
-const LARGE = 400;
-
-/**
- * The first view of a tenant: fit-all, except that large tenants open at a working zoom on
- * their top-left corner (at 2,000 nodes fit-all is 5% zoom: unreadable, and it would draw every
- * node at once). The minimap and the Fit button still show the whole.
- */
-function openView(
-  flow: ReactFlowInstance<TopologyNode, TopologyEdge>,
-  count: number,
-  positions: Record<string, Position>,
-): void {
-  if (count <= LARGE) {
-    setTimeout(() => void flow.fitView({ padding: 0.12, maxZoom: 1 }), 60);
-    return;
-  }
-  let minX = Number.POSITIVE_INFINITY;
-  let minY = Number.POSITIVE_INFINITY;
-  for (const at of Object.values(positions)) {
-    minX = Math.min(minX, at.x);
-    minY = Math.min(minY, at.y);
-  }
-  const zoom = 0.75;
-  void flow.setViewport({ x: -minX * zoom + 40, y: -minY * zoom + 40, zoom });
-}
-
-/** Node data are flat records of spec objects and name lists; compare one level deep. */
-function sameData(a: object, b: object): boolean {
-  const left = a as Record<string, unknown>;
-  const right = b as Record<string, unknown>;
-  const keys = Object.keys(left);
-  if (keys.length !== Object.keys(right).length) return false;
-  for (const key of keys) {
-    const x = left[key];
-    const y = right[key];
-    if (x === y) continue;
-    if (
-      Array.isArray(x) &&
-      Array.isArray(y) &&
-      x.length === y.length &&
-      x.every((v, i) => v === y[i])
-    ) {
-      continue;
-    }
-    return false;
-  }
-  return true;
-}
-
-/** Live fabric state over the canvas, pushed by the status subscription (lib/convergence). */
-function FabricBadge() {
-  const fabric = useOverlay((s) => s.fabric);
-  if (!fabric) return null;
-  const state = convergenceState(fabric);
-  return (
-    <div
-      className={`fabric-badge health-${state}`}
-      role="status"
-      aria-label={convergenceSummary(fabric)}
-    >
-      <span className="conv-dot" /> {convergenceSummary(fabric)}
-    </div>
-  );
-}
-
-/** Imperative handles the toolbar and panels use. */
-export interface CanvasApi {
-  fit: () => void;
-  /** Runs the auto-layout (undoable); answers the milliseconds the layout took. */
-  layout: () => Promise<number>;
-  /** A new object was dropped at `at`: its node goes to the nearest free spot there. */
-  placeNode: (id: string, at: Position) => void;
-  focus: (id: string) => void;
-  /** Fits the view to these nodes (a traced path). */
-  fitNodes: (ids: string[]) => void;
-  center: () => Position;
 }

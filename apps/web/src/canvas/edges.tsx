@@ -39,7 +39,7 @@ function useEdgeTrace(id: string): string {
  * handles), so they stay attached whichever way the nodes are arranged. Selecting primitives
  * keeps an edge from re-rendering while its nodes stand still.
  */
-function useNodeRect(id: string): Rect | null {
+export function useNodeRect(id: string): Rect | null {
   const node = useInternalNode(id);
   if (!node) return null;
   const width = node.measured.width ?? node.width ?? 0;
@@ -125,5 +125,3 @@ export const LinkEdge = memo(function LinkEdge(props: EdgeProps<LinkFlowEdge>) {
     />
   );
 });
-
-export const edgeTypes = { policy: PolicyEdge, link: LinkEdge };

@@ -85,6 +85,8 @@ export interface MenuIntents {
   attachPolicy?: (policy: string, network: string) => void;
   chain?: (item: "firewall" | "load-balancer" | "nat", policy: string) => void;
   inspect: (id: string) => void;
+  /** Opens the trace panel with this workload as the flow's source. */
+  traceFrom?: (workload: string) => void;
 }
 
 /** The commands an object's menu offers: every drag gesture of the canvas, by keyboard. */
@@ -95,10 +97,15 @@ export function menuActions(
   readOnly: boolean,
 ): MenuAction[] {
   const actions: MenuAction[] = [{ label: "Inspect", run: () => intents.inspect(id) }];
-  if (readOnly) return actions;
   const colon = id.indexOf(":");
   const prefix = id.slice(0, colon);
   const name = id.slice(colon + 1);
+  // Tracing reads, never writes: offered on read-only canvases too.
+  const traceFrom = intents.traceFrom;
+  if (prefix === "wl" && traceFrom) {
+    actions.push({ label: "Trace from here", run: () => traceFrom(name) });
+  }
+  if (readOnly) return actions;
   const networks = (doc.networks ?? []).map((n) => n.name as string);
   if (prefix === "net") {
     for (const other of networks) {

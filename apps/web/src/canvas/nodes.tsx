@@ -12,6 +12,7 @@ import type {
 import { Icon, type IconKind } from "./icons";
 import { useLod } from "./lod";
 import { traceRole, useOverlay } from "./overlay";
+import { reachRoleOf } from "./reachPairs";
 
 /**
  * Custom nodes. Each is memoized and reads the overlay through a selector returning a primitive,
@@ -34,7 +35,9 @@ function useNodeClasses(id: string): string {
   const verdict = useOverlay((s) => (s.trace ? s.trace.verdict : null));
   const problem = useOverlay((s) => s.problems.has(id));
   const searched = useOverlay((s) => (s.search ? (s.search.has(id) ? "hit" : "miss") : null));
+  const flipped = useOverlay((s) => reachRoleOf(s.reachDelta, id));
   let classes = "";
+  if (flipped) classes += ` reach-flipped reach-${flipped}`;
   if (role === "path") classes += ` trace-path trace-${verdict}`;
   if (role === "decided") classes += ` trace-decided trace-${verdict}`;
   if (problem) classes += " has-problem";

@@ -1,11 +1,10 @@
-import type { Network, Problem, ResourceKind, ResourceSpecs } from "@netloom/model";
+import type { Problem, ResourceKind, ResourceSpecs } from "@netloom/model";
 import { useMemo } from "react";
 import { Icon } from "../canvas/icons";
 import { removeObject, replaceObject } from "../draft/ops";
 import { draftStore, useDraft } from "../draft/store";
 import { problemsOfObject, useValidation } from "../draft/validation";
 import { ProblemList } from "../ui/Field";
-import { Checklist as SharedChecklist, TextField } from "./formParts";
 
 /** What every kind's Inspector form shares: the header, the name field, editing and problems. */
 export const KIND_LABEL: Record<ResourceKind, string> = {
@@ -83,33 +82,6 @@ export function Header({
   );
 }
 
-export function NameField({
-  value,
-  problem,
-  readOnly,
-  onChange,
-}: {
-  value: string;
-  problem: string | undefined;
-  readOnly: boolean;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <TextField
-      label="Name"
-      problem={problem}
-      value={value}
-      readOnly={readOnly}
-      onChange={onChange}
-    />
-  );
-}
-
-/** The inspector's checklists say "none available" when there is nothing to pick. */
-export function Checklist(props: Omit<Parameters<typeof SharedChecklist>[0], "emptyText">) {
-  return <SharedChecklist {...props} emptyText="none available" />;
-}
-
 export function useNames(
   kind: ResourceKind,
   filter?: (item: ResourceSpecs[ResourceKind]) => boolean,
@@ -123,6 +95,3 @@ export function useNames(
     [doc, kind, filter],
   );
 }
-
-export const isExternal = (item: ResourceSpecs[ResourceKind]) =>
-  Boolean((item as Network).external);

@@ -3,6 +3,7 @@ import type { TenantInput } from "../config";
 import { macFrom } from "../hash";
 import { portIdOf } from "../ids";
 import { cidrInterval, prefixLength } from "../ipv4";
+import { type InterfaceIndexes, patchInterfaces } from "./interfacePatch";
 import {
   type FabricView,
   type Hasher,
@@ -11,21 +12,15 @@ import {
   NO_GROUPS,
   type TenantDerived,
 } from "./pieces";
-import { push, sameJson, sameNetSlots, sameStrings } from "./reuse";
+import { push, sameJson, sameStrings } from "./reuse";
 
 /*
  * Stage 2: every workload interface as its pieces (local port, remote endpoint, floating IP),
  * indexed by network, node and workload, and each security group's member addresses.
  */
 
-export interface InterfaceStage {
-  ifacesByNet: Map<string, IfaceInfo[]>;
-  ifacesByNode: Map<string, IfaceInfo[]>;
-  ifacesByWorkload: Map<string, IfaceInfo[]>;
-  groupMembers: Map<string, string[]>;
-  /** Nothing interfaces derive from changed: the maps above are the previous derivation's. */
-  unchanged: boolean;
-}
+/** Stage 2's indexes (the same whether patched or rebuilt). */
+export type InterfaceStage = InterfaceIndexes;
 
 /** What every interface of the tenant derives from, besides its own workload. */
 interface InterfaceScope {
@@ -42,7 +37,6 @@ interface InterfaceScope {
 export function deriveInterfaces(
   input: TenantInput,
   nets: ReadonlyMap<string, NetInfo>,
-  netList: readonly NetInfo[],
   fabric: FabricView,
   prior: TenantDerived | undefined,
   hasher: Hasher,
@@ -50,23 +44,10 @@ export function deriveInterfaces(
 ): InterfaceStage {
   const workloads = input.intent.workloads ?? [];
   const floatingIpPools = input.intent.floatingIpPools ?? [];
-  // Workloads, pools, fabric and every network's place and subnets as last time: every
-  // interface would be reused as it is, so the previous indexes are kept without a walk.
-  if (
-    prior !== undefined &&
-    prior.fabric === fabric &&
-    sameNetSlots(prior.netList, netList) &&
-    sameJson(prior.poolInput, floatingIpPools) &&
-    sameJson(prior.workloadInput, workloads)
-  ) {
-    return {
-      ifacesByNet: prior.ifacesByNet,
-      ifacesByNode: prior.ifacesByNode,
-      ifacesByWorkload: prior.ifacesByWorkload,
-      groupMembers: prior.groupMembers,
-      unchanged: true,
-    };
-  }
+  // Pools and fabric as last time: workloads are patched one by one (and when none changed,
+  // the previous indexes are kept as they are).
+  const samePools =
+    prior !== undefined && prior.fabric === fabric && sameJson(prior.poolInput, floatingIpPools);
   const scope: InterfaceScope = {
     input,
     nets,
@@ -87,6 +68,13 @@ export function deriveInterfaces(
       externalNetwork: "",
     },
   };
+  // Only the lists of workloads edited, or whose network moved, are rebuilt.
+  if (samePools) {
+    const patched = patchInterfaces(workloads, nets, prior, (workload, workloadIndex) =>
+      workloadInterfaces(scope, workload, workloadIndex, prior, undefined),
+    );
+    if (patched !== undefined) return patched;
+  }
   const stage: InterfaceStage = {
     ifacesByNet: new Map(),
     ifacesByNode: new Map(),
@@ -107,13 +95,13 @@ function poolNetworks(pools: readonly FloatingIpPool[]): Map<string, string> {
   return new Map(pools.map((pool) => [pool.name, pool.network]));
 }
 
-/** One workload's interfaces, added to the stage's indexes as they are made. */
+/** One workload's interfaces, added to the stage's indexes (when given) as they are made. */
 function workloadInterfaces(
   scope: InterfaceScope,
   workload: Workload,
   workloadIndex: number,
   prior: TenantDerived | undefined,
-  stage: InterfaceStage,
+  stage: InterfaceStage | undefined,
 ): IfaceInfo[] {
   const node = workload.node;
   const underlay = node === undefined ? undefined : scope.fabric.underlays.get(node);
@@ -161,10 +149,11 @@ function workloadInterfaces(
     // The same workload's interface of the last compile.
     const before = priorList === undefined ? undefined : ifaceAt(priorList, index);
     const info = reusedInterface(scope, wanted, before) ?? makeInterface(scope, wanted, before);
+    list.push(info);
+    if (stage === undefined) continue;
     for (let k = 0; k < wanted.securityGroups.length; k++) {
       push(stage.groupMembers, wanted.securityGroups[k] ?? "", info.member);
     }
-    list.push(info);
     push(stage.ifacesByNet, iface.network, info);
     push(stage.ifacesByNode, nodeName, info);
   }

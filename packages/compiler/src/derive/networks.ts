@@ -295,3 +295,40 @@ function networkInfo(
     services: new Set(acl.flatMap((entry) => entry.services)),
   };
 }
+
+/** Stage 1's results: subnets by name, compiled policies, network instances. */
+export interface NetworkStages {
+  subnetsOf: Map<string, string[]>;
+  policies: PolicyStage;
+  nets: NetworkStage;
+}
+
+/**
+ * Stage 1 of the previous derivation when its networks, policies and VNIs are equal to these
+ * (an edit of workloads, groups or services): nothing of it is rebuilt or compared piece by piece.
+ */
+export function keptNetworkStages(
+  networks: readonly NetworkSpec[],
+  policies: readonly Policy[],
+  vnis: Readonly<Record<string, number>>,
+  prior: TenantDerived | undefined,
+): NetworkStages | undefined {
+  if (
+    prior === undefined ||
+    !sameJson(prior.networkInput, networks) ||
+    !sameJson(prior.policyInput, policies) ||
+    !sameJson(prior.vniInput, vnis)
+  ) {
+    return undefined;
+  }
+  return {
+    subnetsOf: prior.subnetsOf,
+    policies: {
+      policyCache: prior.policyCache,
+      aclParts: prior.aclParts,
+      aclSerials: prior.aclSerials,
+      nextSerial: prior.nextSerial,
+    },
+    nets: { nets: prior.nets, netList: prior.netList, netCache: prior.netCache },
+  };
+}

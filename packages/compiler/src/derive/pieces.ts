@@ -1,4 +1,10 @@
-import type { FabricExternalNetworkSpec, Policy } from "@netloom/model";
+import type {
+  FabricExternalNetworkSpec,
+  Network as NetworkSpec,
+  Policy,
+  SecurityGroup,
+  Workload,
+} from "@netloom/model";
 import type {
   DnsZone,
   FirewallEntry,
@@ -149,11 +155,19 @@ export interface TenantDerived {
   memoGeneration: number;
   /** The next serial for a compiled policy version (serials only name versions in cache keys). */
   nextSerial: number;
+  /** What stage 1 derived from (compared, never changed), and its per-network policy lists. */
+  networkInput: readonly NetworkSpec[];
+  policyInput: readonly Policy[];
+  vniInput: Readonly<Record<string, number>>;
+  aclParts: Map<string, PolicyEntries[]>;
+  aclSerials: Map<string, number[]>;
   /** The intent's workloads and pools the interfaces were derived from (compared, never changed). */
-  workloadInput: readonly unknown[];
+  workloadInput: readonly Workload[];
   poolInput: readonly unknown[];
   /** The intent's routers the routes were derived from. */
   routerInput: readonly unknown[];
+  /** The intent's security groups the group pieces were derived from. */
+  groupInput: readonly SecurityGroup[];
   /** Each group's member addresses (`<ip>/32`), in interface order. */
   groupMembers: Map<string, string[]>;
   /** The workloads' names in file order. */

@@ -26,7 +26,11 @@ export function deriveRoutes(
   routers: readonly Router[],
   prior: TenantDerived | undefined,
 ): RouteStage {
-  const mayAllowKey = netList.map((info) => info.key).join("\n");
+  // The previous network list itself (stage 1 kept): the same keys, without joining them.
+  const mayAllowKey =
+    prior !== undefined && prior.netList === netList
+      ? prior.mayAllowKey
+      : netList.map((info) => info.key).join("\n");
   let mayAllow =
     prior?.mayAllowKey === mayAllowKey
       ? prior.mayAllow

@@ -51,7 +51,19 @@ export function deriveGroups(
     return resolveEndpoint(subnetsOf, remote);
   };
   const groups = new Map<string, GroupPiece>();
+  const sameNames = prior !== undefined && sameGroupNames(prior.groupInput, groupsIn);
   groupsIn.forEach((group, order) => {
+    const before = prior?.groups.get(group.name);
+    if (
+      sameNames &&
+      before !== undefined &&
+      before.order === order &&
+      sameJson(prior.groupInput[order], group) &&
+      group.rules.every((rule) => sameRemoteInputs(rule.remote, subnetsOf, groupMembers, prior))
+    ) {
+      groups.set(group.name, before);
+      return;
+    }
     const rules = group.rules.map(
       (rule, ruleIndex): SecurityGroupEntry => ({
         ruleId: `sg:${group.name}/${ruleIndex}`,
@@ -61,12 +73,36 @@ export function deriveGroups(
         ports: portRanges(rule.ports),
       }),
     );
-    groups.set(
-      group.name,
-      namedRules(hasher, prior?.groups.get(group.name), group.name, rules, order),
-    );
+    groups.set(group.name, namedRules(hasher, before, group.name, rules, order));
   });
   return groups;
+}
+
+/** The same group names at the same places: what a remote's resolution may depend on. */
+function sameGroupNames(
+  before: readonly SecurityGroup[],
+  after: readonly SecurityGroup[],
+): boolean {
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < before.length; i++) if (before[i]?.name !== after[i]?.name) return false;
+  return true;
+}
+
+/**
+ * Whether a rule's remote resolves from the same lists as last time: a network's subnets and a
+ * group's members, by identity (a CIDR, `any` or no remote depends on nothing).
+ */
+function sameRemoteInputs(
+  remote: string | undefined,
+  subnetsOf: ReadonlyMap<string, string[]>,
+  groupMembers: ReadonlyMap<string, string[]>,
+  prior: TenantDerived,
+): boolean {
+  if (remote === undefined) return true;
+  return (
+    prior.subnetsOf.get(remote) === subnetsOf.get(remote) &&
+    prior.groupMembers.get(remote) === groupMembers.get(remote)
+  );
 }
 
 export interface ServiceStage {

@@ -8,6 +8,7 @@ import {
   deriveNetworks,
   derivePolicies,
   deriveSubnets,
+  keptNetworkStages,
   type NetworkStage,
   networksWithFabricExternals,
 } from "./networks";
@@ -64,10 +65,12 @@ export function deriveTenant(
   const networks = networksWithFabricExternals(intent, fabric.externals);
   const workloads = intent.workloads ?? [];
 
-  const subnetsOf = deriveSubnets(networks, prior);
-  const policies = derivePolicies(intent.policies ?? [], networks, subnetsOf, prior);
-  const nets = deriveNetworks(input, networks, policies, prior, hasher, problems);
-  const ifaces = deriveInterfaces(input, nets.nets, nets.netList, fabric, prior, hasher, problems);
+  const policyInput = intent.policies ?? [];
+  const kept = keptNetworkStages(networks, policyInput, input.vnis, prior);
+  const subnetsOf = kept?.subnetsOf ?? deriveSubnets(networks, prior);
+  const policies = kept?.policies ?? derivePolicies(policyInput, networks, subnetsOf, prior);
+  const nets = kept?.nets ?? deriveNetworks(input, networks, policies, prior, hasher, problems);
+  const ifaces = deriveInterfaces(input, nets.nets, fabric, prior, hasher, problems);
   const groups = deriveGroups(
     intent.securityGroups ?? [],
     subnetsOf,
@@ -118,6 +121,11 @@ export function deriveTenant(
     memo: hasher.memo,
     memoGeneration: hasher.generation,
     nextSerial: policies.nextSerial,
+    networkInput: kept !== undefined && prior !== undefined ? prior.networkInput : networks,
+    policyInput: kept !== undefined && prior !== undefined ? prior.policyInput : policyInput,
+    vniInput: kept !== undefined && prior !== undefined ? prior.vniInput : input.vnis,
+    aclParts: policies.aclParts,
+    aclSerials: policies.aclSerials,
     ifacesByWorkload: sharedByWorkload,
     workloadNames,
     routerInput:
@@ -125,6 +133,7 @@ export function deriveTenant(
     workloadInput: ifaces.unchanged && prior !== undefined ? prior.workloadInput : workloads,
     poolInput:
       ifaces.unchanged && prior !== undefined ? prior.poolInput : (intent.floatingIpPools ?? []),
+    groupInput: intent.securityGroups ?? [],
     groupMembers: ifaces.groupMembers,
     subnetsOf: reuseMapOfLists(prior?.subnetsOf, subnetsOf),
     policyCache: reuseMap(prior?.policyCache, policies.policyCache),
@@ -225,6 +234,8 @@ function sharePlacement(
   let nodes: string[];
   if (prior !== undefined && prior.ifacesByNode === sharedByNode) {
     nodes = prior.nodes;
+  } else if (prior !== undefined && sameKeys(prior.ifacesByNode, sharedByNode)) {
+    nodes = prior.nodes;
   } else {
     const sortedNodes = [...sharedByNode.keys()].sort();
     nodes =
@@ -251,17 +262,34 @@ function sharePlacement(
   };
 }
 
+/** Whether both maps have the same keys. */
+function sameKeys<K>(a: ReadonlyMap<K, unknown>, b: ReadonlyMap<K, unknown>): boolean {
+  if (a.size !== b.size) return false;
+  for (const key of b.keys()) if (!a.has(key)) return false;
+  return true;
+}
+
 /** Peers by the tenant's node slots: a node config marks slots, no set and no sort. */
 function nodeSlots(
   nodes: readonly string[],
   ifacesByIndex: readonly IfaceInfo[][],
   prior: TenantDerived | undefined,
 ): Int32Array[] {
-  const nodeSlot = new Map<string, number>();
-  for (let slot = 0; slot < nodes.length; slot++) nodeSlot.set(nodes[slot] ?? "", slot);
+  // The same nodes: a network whose interface list is the previous one keeps its slots.
+  const sameNodes = prior !== undefined && prior.nodes === nodes;
+  let nodeSlot: Map<string, number> | undefined;
   const slotsByIndex: Int32Array[] = [];
   for (let index = 0; index < ifacesByIndex.length; index++) {
     const list = ifacesByIndex[index] ?? NO_IFACES;
+    const kept = sameNodes ? prior.slotsByIndex[index] : undefined;
+    if (kept !== undefined && prior?.ifacesByIndex[index] === list) {
+      slotsByIndex.push(kept);
+      continue;
+    }
+    if (nodeSlot === undefined) {
+      nodeSlot = new Map<string, number>();
+      for (let slot = 0; slot < nodes.length; slot++) nodeSlot.set(nodes[slot] ?? "", slot);
+    }
     const slots = new Int32Array(list.length);
     for (let k = 0; k < list.length; k++) slots[k] = nodeSlot.get(list[k]?.node ?? "") ?? -1;
     const before = prior?.slotsByIndex[index];

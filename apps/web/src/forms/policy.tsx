@@ -1,36 +1,25 @@
 import type { Policy, PolicyRule } from "@netloom/model";
-import { useOverlay } from "../canvas/overlay";
 import { asName } from "../draft/ops";
+import { policyRuleColumns } from "../inspector/columns";
+import { RuleTable } from "../inspector/RuleTable";
 import { problemAt } from "../ui/Field";
-import { policyRuleColumns } from "./columns";
-import { RuleTable } from "./RuleTable";
+import { Checklist, type KindFieldsProps, NameField, namesOf } from "./fields";
 
-import {
-  Checklist,
-  Header,
-  NameField,
-  useNames,
-  useObjectEditor,
-  useObjectProblems,
-} from "./shared";
+export function policyShows(path: string): boolean {
+  return path === "name" || path.startsWith("attach") || /^rules\[\d+\](\.\w+)?/.test(path);
+}
 
-// ------------------------------------------------------------------------------------ policy
-
-export function PolicyForm({ policy, readOnly }: { policy: Policy; readOnly: boolean }) {
-  const save = useObjectEditor("policies", policy.name);
-  const problems = useObjectProblems("policies", policy.name);
-  const networks = useNames("networks");
-  const hits = useOverlay((s) => s.hits);
+/** A policy's fields: name, the networks it attaches to, and its ordered rules. */
+export function PolicyFields({
+  value: policy,
+  onChange: save,
+  problems,
+  readOnly,
+  doc,
+  hits,
+}: KindFieldsProps<Policy>) {
   return (
-    <form className="form" onSubmit={(e) => e.preventDefault()}>
-      <Header
-        kind="policies"
-        name={policy.name}
-        icon="policy"
-        readOnly={readOnly}
-        problems={problems}
-        shown={(p) => p === "name" || p.startsWith("attach") || /^rules\[\d+\](\.\w+)?/.test(p)}
-      />
+    <>
       <NameField
         value={policy.name}
         problem={problemAt(problems, "name")}
@@ -39,7 +28,7 @@ export function PolicyForm({ policy, readOnly }: { policy: Policy; readOnly: boo
       />
       <Checklist
         legend="Attached to networks"
-        options={networks}
+        options={namesOf(doc, "networks")}
         selected={policy.attach}
         readOnly={readOnly}
         problem={problems.find((p) => p.path.startsWith("attach"))?.message}
@@ -62,8 +51,8 @@ export function PolicyForm({ policy, readOnly }: { policy: Policy; readOnly: boo
           destination: policy.attach[1] ?? "any",
           direction: "<>",
         })}
-        hits={(index) => hits[`policy:${policy.name}/${index}`]}
+        {...(hits ? { hits: (index: number) => hits[`policy:${policy.name}/${index}`] } : {})}
       />
-    </form>
+    </>
   );
 }

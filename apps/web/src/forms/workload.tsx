@@ -1,44 +1,46 @@
-import type { Interface, Workload } from "@netloom/model";
-import { asName } from "../draft/ops";
+import type { IntentFile, Interface, Workload } from "@netloom/model";
+import { asName, freeName } from "../draft/ops";
+import { problemWithin, SelectField, TextField, withCurrent } from "../inspector/formParts";
 import { problemAt } from "../ui/Field";
-import { problemWithin, SelectField, TextField, withCurrent } from "./formParts";
+import { Checklist, type KindFieldsProps, NameField, namesOf } from "./fields";
 
-import {
-  Checklist,
-  Header,
-  NameField,
-  useNames,
-  useObjectEditor,
-  useObjectProblems,
-} from "./shared";
+export function workloadShows(path: string): boolean {
+  return (
+    path === "name" ||
+    path === "node" ||
+    path === "interfaces" ||
+    /^interfaces\[\d+\]\.(network|ip|securityGroups|floatingIp)/.test(path)
+  );
+}
 
-// ------------------------------------------------------------------------------------ workload
+/** A new workload's starting value; `network`: the one it was dropped on, if any. */
+export function newWorkload(doc: IntentFile, network?: string): Workload {
+  const networks = namesOf(doc, "networks");
+  const chosen = network && networks.includes(network) ? network : (networks[0] ?? "");
+  return {
+    name: asName(freeName(doc, "workloads", "vm")),
+    interfaces: [{ network: asName(chosen) }],
+  };
+}
 
-export function WorkloadForm({ workload, readOnly }: { workload: Workload; readOnly: boolean }) {
-  const save = useObjectEditor("workloads", workload.name);
-  const problems = useObjectProblems("workloads", workload.name);
-  const networks = useNames("networks");
-  const groups = useNames("securityGroups");
-  const pools = useNames("floatingIpPools");
+/** A workload's fields: name, node, and per interface its network, IP, groups and floating IP. */
+export function WorkloadFields({
+  value: workload,
+  onChange: save,
+  problems,
+  readOnly,
+  doc,
+}: KindFieldsProps<Workload>) {
+  const networks = namesOf(doc, "networks");
+  const groups = namesOf(doc, "securityGroups");
+  const pools = namesOf(doc, "floatingIpPools");
   const setInterface = (index: number, next: Interface) => {
     const interfaces = [...workload.interfaces];
     interfaces[index] = next;
     save({ ...workload, interfaces }, `if${index}`);
   };
   return (
-    <form className="form" onSubmit={(e) => e.preventDefault()}>
-      <Header
-        kind="workloads"
-        name={workload.name}
-        icon="workload"
-        readOnly={readOnly}
-        problems={problems}
-        shown={(p) =>
-          p === "name" ||
-          p === "node" ||
-          /^interfaces\[\d+\]\.(network|ip|securityGroups|floatingIp)/.test(p)
-        }
-      />
+    <>
       <NameField
         value={workload.name}
         problem={problemAt(problems, "name")}
@@ -64,9 +66,13 @@ export function WorkloadForm({ workload, readOnly }: { workload: Workload; readO
           <div className="row">
             <SelectField
               label={`Interface ${index} network`}
-              problem={problemAt(problems, `interfaces[${index}].network`)}
+              problem={
+                problemAt(problems, `interfaces[${index}].network`) ??
+                (index === 0 ? problemAt(problems, "interfaces") : undefined)
+              }
               value={iface.network}
-              options={withCurrent(iface.network, networks)}
+              options={withCurrent(iface.network || undefined, networks)}
+              emptyOption={networks.length === 0 ? "add a network first" : undefined}
               disabled={readOnly}
               onChange={(network) => setInterface(index, { ...iface, network: asName(network) })}
             />
@@ -147,6 +153,6 @@ export function WorkloadForm({ workload, readOnly }: { workload: Workload; readO
           + Add interface
         </button>
       )}
-    </form>
+    </>
   );
 }

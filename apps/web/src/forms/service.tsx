@@ -1,36 +1,100 @@
-import type { FirewallRule, Service } from "@netloom/model";
-import { assertNever } from "@netloom/model";
-import { useOverlay } from "../canvas/overlay";
-import { asName } from "../draft/ops";
-import { problemAt } from "../ui/Field";
-import { firewallRuleColumns } from "./columns";
-import { ProtocolField, problemWithin, SelectField, TextField, withCurrent } from "./formParts";
-import { RuleTable } from "./RuleTable";
-
+import { assertNever, type FirewallRule, type IntentFile, type Service } from "@netloom/model";
+import { asName, freeName } from "../draft/ops";
+import { firewallRuleColumns } from "../inspector/columns";
 import {
-  Checklist,
-  Header,
-  isExternal,
-  NameField,
-  useNames,
-  useObjectEditor,
-  useObjectProblems,
-} from "./shared";
+  ProtocolField,
+  problemWithin,
+  SelectField,
+  TextField,
+  withCurrent,
+} from "../inspector/formParts";
+import { RuleTable } from "../inspector/RuleTable";
+import { problemAt } from "../ui/Field";
+import { Checklist, isExternalNetwork, type KindFieldsProps, NameField, namesOf } from "./fields";
 
-// ------------------------------------------------------------------------------------ services
+export type ServiceType = Service["type"];
 
-export function ServiceForm({ service, readOnly }: { service: Service; readOnly: boolean }) {
-  const save = useObjectEditor("services", service.name);
-  const problems = useObjectProblems("services", service.name);
-  const networks = useNames("networks");
-  const externals = useNames("networks", isExternal);
-  const workloads = useNames("workloads");
-  const hits = useOverlay((s) => s.hits);
+/** Paths of a service's problems that one of its fields shows. */
+const SERVICE_FIELD =
+  /^(name$|(network|vip|protocol|port|memberPort|members|inside|outside|domain|networks)(\[|$)|rules\[\d+\])/;
+
+export function serviceShows(path: string): boolean {
+  return SERVICE_FIELD.test(path);
+}
+
+/** What a service of each type is called when drawn: "firewall", "load balancer", "NAT". */
+export function serviceTypeLabel(type: ServiceType): string {
+  return type === "load-balancer"
+    ? "load balancer"
+    : type === "firewall"
+      ? "firewall"
+      : type.toUpperCase();
+}
+
+/** A new service's starting value, by type. */
+export function newService(doc: IntentFile, type: ServiceType): Service {
+  const networks = namesOf(doc, "networks", (n) => !n.external).map(asName);
+  const externals = namesOf(doc, "networks", isExternalNetwork).map(asName);
+  const base = type === "load-balancer" ? "lb" : type === "firewall" ? "fw" : type;
+  const name = asName(freeName(doc, "services", base));
+  switch (type) {
+    case "firewall":
+      return {
+        name,
+        type,
+        rules: [{ action: "allow", protocol: "any", source: "any", destination: "any" }],
+      };
+    case "load-balancer":
+      return {
+        name,
+        type,
+        network: networks[0] ?? asName(""),
+        vip: "" as Extract<Service, { type: "load-balancer" }>["vip"],
+        protocol: "tcp",
+        port: 80,
+        members: [],
+        memberPort: 8080,
+      };
+    case "nat":
+      return { name, type, inside: networks.slice(0, 1), outside: externals[0] ?? asName("") };
+    case "dns":
+      return { name, type, domain: `${String(doc.tenant)}.internal`, networks };
+    default:
+      return assertNever(type, "service type");
+  }
+}
+
+/** A service's fields: its name, then what its type needs (rules, VIP and members, ...). */
+export function ServiceFields(props: KindFieldsProps<Service>) {
+  const { value: service, onChange: save, problems, readOnly } = props;
+  return (
+    <>
+      <NameField
+        value={service.name}
+        problem={problemAt(problems, "name")}
+        readOnly={readOnly}
+        onChange={(name) => save({ ...service, name: asName(name) }, "name")}
+      />
+      <ServiceTypeFields {...props} />
+    </>
+  );
+}
+
+function ServiceTypeFields({
+  value: service,
+  onChange: save,
+  problems,
+  readOnly,
+  doc,
+  hits,
+}: KindFieldsProps<Service>) {
+  const networks = namesOf(doc, "networks");
+  const externals = namesOf(doc, "networks", isExternalNetwork);
+  const workloads = namesOf(doc, "workloads");
   const fieldProblem = (path: string) => problemWithin(problems, path);
-  let body: React.ReactNode;
   switch (service.type) {
     case "firewall":
-      body = (
+      return (
         <>
           <h3>
             Firewall rules <span className="muted small">no match: deny</span>
@@ -48,19 +112,20 @@ export function ServiceForm({ service, readOnly }: { service: Service; readOnly:
               source: "any",
               destination: "any",
             })}
-            hits={(index) => hits[`firewall:${service.name}/${index}`]}
+            {...(hits
+              ? { hits: (index: number) => hits[`firewall:${service.name}/${index}`] }
+              : {})}
           />
         </>
       );
-      break;
     case "load-balancer":
-      body = (
+      return (
         <>
           <SelectField
             label="Network"
             problem={fieldProblem("network")}
             value={service.network}
-            options={withCurrent(service.network, networks)}
+            options={withCurrent(service.network || undefined, networks)}
             disabled={readOnly}
             onChange={(network) => save({ ...service, network: asName(network) }, "network")}
           />
@@ -69,6 +134,7 @@ export function ServiceForm({ service, readOnly }: { service: Service; readOnly:
               label="VIP"
               problem={fieldProblem("vip")}
               value={service.vip}
+              placeholder="10.1.0.100"
               readOnly={readOnly}
               onChange={(vip) => save({ ...service, vip: vip as typeof service.vip }, "vip")}
             />
@@ -107,9 +173,8 @@ export function ServiceForm({ service, readOnly }: { service: Service; readOnly:
           />
         </>
       );
-      break;
     case "nat":
-      body = (
+      return (
         <>
           <Checklist
             legend="Inside networks"
@@ -122,16 +187,16 @@ export function ServiceForm({ service, readOnly }: { service: Service; readOnly:
           <SelectField
             label="Outside network"
             problem={fieldProblem("outside")}
+            hint={externals.length === 0 ? "add an external network first" : undefined}
             value={service.outside}
-            options={withCurrent(service.outside, externals)}
+            options={withCurrent(service.outside || undefined, externals)}
             disabled={readOnly}
             onChange={(outside) => save({ ...service, outside: asName(outside) }, "outside")}
           />
         </>
       );
-      break;
     case "dns":
-      body = (
+      return (
         <>
           <TextField
             label="Domain"
@@ -150,27 +215,7 @@ export function ServiceForm({ service, readOnly }: { service: Service; readOnly:
           />
         </>
       );
-      break;
     default:
-      body = assertNever(service);
+      return assertNever(service);
   }
-  return (
-    <form className="form" onSubmit={(e) => e.preventDefault()}>
-      <Header
-        kind="services"
-        name={service.name}
-        icon={service.type}
-        readOnly={readOnly}
-        problems={problems}
-        shown={(p) => !p.startsWith("type") && p !== ""}
-      />
-      <NameField
-        value={service.name}
-        problem={problemAt(problems, "name")}
-        readOnly={readOnly}
-        onChange={(name) => save({ ...service, name: asName(name) }, "name")}
-      />
-      {body}
-    </form>
-  );
 }

@@ -1,0 +1,74 @@
+import type { Position } from "./canvasApi";
+import { estimateSize, handlesFor } from "./geometry";
+import type { TopologyNode } from "./graph";
+
+/**
+ * Merges the nodes derived from the document into the ones React Flow holds: untouched nodes
+ * keep their object (and so their render), changed ones get their estimated size and handles,
+ * so nothing is re-measured.
+ */
+export function mergeNodes(
+  previous: readonly TopologyNode[],
+  derived: readonly TopologyNode[],
+  {
+    selectedId,
+    activeStop,
+    positions,
+  }: { selectedId: string | null; activeStop: string | null; positions: Record<string, Position> },
+): TopologyNode[] {
+  const byId = new Map(previous.map((node) => [node.id, node]));
+  return derived.map((node) => {
+    const old = byId.get(node.id);
+    const selected = node.id === selectedId;
+    const focusable = node.id === activeStop;
+    const position = positions[node.id] ?? old?.position ?? node.position;
+    if (
+      old &&
+      old.selected === selected &&
+      old.focusable === focusable &&
+      old.position.x === position.x &&
+      old.position.y === position.y &&
+      sameData(old.data, node.data)
+    ) {
+      return old;
+    }
+    const measured = estimateSize(node);
+    return {
+      ...node,
+      position,
+      selected,
+      focusable,
+      // Named groups whether or not they are the Tab stop (React Flow drops the role of
+      // nodes that are not focusable).
+      ariaRole: "group",
+      ariaLabel: `${node.type} ${node.id.slice(node.id.indexOf(":") + 1)}`,
+      width: measured.width,
+      height: measured.height,
+      measured,
+      handles: handlesFor(node, measured.width, measured.height),
+    } as TopologyNode;
+  });
+}
+
+/** Node data are flat records of spec objects and name lists; compare one level deep. */
+function sameData(a: object, b: object): boolean {
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) return false;
+  for (const key of keys) {
+    const x = left[key];
+    const y = right[key];
+    if (x === y) continue;
+    if (
+      Array.isArray(x) &&
+      Array.isArray(y) &&
+      x.length === y.length &&
+      x.every((v, i) => v === y[i])
+    ) {
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
