@@ -1,7 +1,16 @@
 import type { EvpnType5Route, LearnedEvpnRoute } from "@netloom/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppCaller, NetloomServer } from "../src/server";
+import { computeEvpnExports } from "../src/store/evpn";
 import { adminCaller, BACKENDS, codeOf, freshServer } from "./helpers";
+
+/** A second tenant on the evpn network (its lan is not exported). */
+const tenantB = {
+  apiVersion: "netloom/v1",
+  tenant: "gamma",
+  networks: [{ name: "lan", subnets: [{ cidr: "10.5.0.0/24" }] }],
+  floatingIpPools: [{ name: "public", network: "internet" }],
+};
 
 /** Issue 14: the fabric's `bgp` and `evpn` sections, learned routes and exports in the store. */
 const FABRIC = {
@@ -146,6 +155,25 @@ for (const backend of BACKENDS) {
           "10.0.0.0/24 198.18.0.12",
           "203.0.113.10/32 198.18.0.12",
         ]);
+        // Tenant by tenant, remembered across changes, it answers what one whole compile does.
+        await admin.intent.applyFile({
+          document: {
+            ...tenantB,
+            workloads: [
+              {
+                name: "b",
+                node: "compute-1",
+                interfaces: [{ network: "lan", floatingIp: { pool: "public" } }],
+              },
+            ],
+          },
+        });
+        expect(seen).toHaveLength(2);
+        const store = server.services.store;
+        expect(await store.evpnExports()).toEqual(computeEvpnExports(store.compileInput()));
+        expect((await store.evpnExports()).filter((r) => r.nexthop === "198.18.0.11")).toHaveLength(
+          1,
+        );
       } finally {
         stop();
       }

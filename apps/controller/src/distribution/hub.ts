@@ -346,16 +346,10 @@ export class DistributionHub {
       }
     }
     let text: string;
-    if (
-      session.sentConfig === undefined ||
-      session.sentHash === null ||
-      // Deltas carry tenants only: a change of the node's learned EVPN routes (issue 14, rare)
-      // goes as a snapshot.
-      JSON.stringify(session.sentConfig.learnedRoutes ?? []) !==
-        JSON.stringify(desired.config.learnedRoutes ?? [])
-    ) {
+    if (session.sentConfig === undefined || session.sentHash === null) {
       text = snapshotText(tag, desired.hash, desired.config);
     } else {
+      // A delta carries the node's learned EVPN routes too when they changed (issue 14).
       const diff = diffTenants(session.sentConfig, desired.config, this.compareContent);
       text = deltaText(tag, session.sentHash, desired.hash, desired.config, diff);
     }

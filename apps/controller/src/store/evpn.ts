@@ -4,6 +4,8 @@ import {
   describeSkip,
   evpnExports,
   importLearnedRoutes,
+  type NodeConfig,
+  type TenantInput,
 } from "@netloom/compiler";
 import {
   type BgpSpec,
@@ -224,14 +226,55 @@ function exportingTenants(input: CompileInput): CompileInput["tenants"] {
 
 /**
  * The type-5 routes this fabric exports, computed from compiled node configs of the tenants that
- * can contribute (compiling those alone gives the same per-tenant configs as the whole fabric).
+ * can contribute, remembered per tenant by its input object (a tenant's configs do not depend on
+ * other tenants): after a change only the changed tenant is compiled again (the
+ * store hands unchanged tenants over as the same objects where it can). A fabric change (nodes,
+ * external networks) forgets everything.
  */
+export class EvpnExportCompiler {
+  private fabricKey = "";
+  private byTenant = new WeakMap<TenantInput, EvpnType5Route[]>();
+
+  exports(input: CompileInput): EvpnType5Route[] {
+    const { learnedRoutes: _learned, ...fabric } = input.fabric;
+    const key = JSON.stringify(fabric);
+    if (key !== this.fabricKey) {
+      this.fabricKey = key;
+      this.byTenant = new WeakMap();
+    }
+    const networks = fabric.externalNetworks ?? [];
+    const contributing = exportingTenants(input);
+    const missing = contributing.filter((tenant) => !this.byTenant.has(tenant));
+    if (missing.length > 0) {
+      // One compile for all of them, then each tenant's configs apart (node by node).
+      const perTenant = new Map<string, NodeConfig[]>();
+      for (const node of Object.values(compile({ fabric, tenants: missing }).nodes)) {
+        for (const config of node.tenants) {
+          const list = perTenant.get(config.tenantId) ?? [];
+          list.push({ node: node.node, underlay: node.underlay, tenants: [config] });
+          perTenant.set(config.tenantId, list);
+        }
+      }
+      for (const tenant of missing) {
+        this.byTenant.set(tenant, evpnExports(perTenant.get(tenant.id) ?? [], networks));
+      }
+    }
+    const routes = new Map<string, EvpnType5Route>();
+    for (const tenant of contributing) {
+      for (const route of this.byTenant.get(tenant) ?? []) {
+        routes.set(`${route.vni} ${route.prefix} ${route.nexthop}`, route);
+      }
+    }
+    return [...routes.values()].sort(compareEvpnRoutes);
+  }
+}
+
+/** The exports of a compile input, from scratch (one whole compile of the contributing tenants). */
 export function computeEvpnExports(input: CompileInput): EvpnType5Route[] {
   const tenants = exportingTenants(input);
   if (tenants.length === 0) return [];
   const { learnedRoutes: _learned, ...fabric } = input.fabric;
-  const compiled = compile({ fabric, tenants });
-  return evpnExports(compiled.nodes, input.fabric.externalNetworks ?? []);
+  return evpnExports(compile({ fabric, tenants }).nodes, input.fabric.externalNetworks ?? []);
 }
 
 /**
@@ -242,6 +285,7 @@ export function computeEvpnExports(input: CompileInput): EvpnType5Route[] {
 export class EvpnExportWatch {
   private lastInput: CompileInput | undefined;
   private exports: EvpnType5Route[] = [];
+  private readonly compiler = new EvpnExportCompiler();
   private readonly listeners = new Set<(routes: EvpnType5Route[]) => void>();
 
   constructor(private readonly input: () => CompileInput) {}
@@ -250,7 +294,7 @@ export class EvpnExportWatch {
   current(): EvpnType5Route[] {
     const input = this.input();
     if (input !== this.lastInput) {
-      this.exports = computeEvpnExports(input);
+      this.exports = this.compiler.exports(input);
       this.lastInput = input;
     }
     return this.exports;
