@@ -68,19 +68,6 @@ export function reachPairText(pair: Pick<ReachPair, "from" | "to" | "after" | "f
   return `${verdict}: ${pair.from} to ${pair.to}, ${pair.flows.join(", ")}`;
 }
 
-/** Per workload canvas node: how it takes part in the delta (for its outline). */
-export function reachRoles(pairs: readonly ReachPair[]): Map<string, ReachVerdict | "both"> {
-  const roles = new Map<string, ReachVerdict | "both">();
-  for (const pair of pairs) {
-    for (const name of [pair.from, pair.to]) {
-      const id = nodeId.workload(name);
-      const known = roles.get(id);
-      roles.set(id, known === undefined || known === pair.after ? pair.after : "both");
-    }
-  }
-  return roles;
-}
-
 type Point = { x: number; y: number };
 
 /**
