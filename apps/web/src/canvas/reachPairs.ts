@@ -1,5 +1,4 @@
-import type { ReachFlip } from "../lib/reachDelta";
-import { flowClass } from "../lib/reachDelta";
+import { flowClass, type ReachFlip } from "../lib/reachDelta";
 import { borderPoint, type Rect } from "./edgeGeometry";
 import { nodeId } from "./graph";
 
@@ -121,8 +120,9 @@ export function reachRoleOf(
   flips: readonly ReachFlip[] | null,
   canvasNodeId: string,
 ): ReachVerdict | "both" | null {
-  if (!flips || !canvasNodeId.startsWith("wl:")) return null;
-  const name = canvasNodeId.slice(3);
+  const prefix = nodeId.workload("");
+  if (!flips || !canvasNodeId.startsWith(prefix)) return null;
+  const name = canvasNodeId.slice(prefix.length);
   let role: ReachVerdict | "both" | null = null;
   for (const flip of flips) {
     if (!flip.from.includes(name) && !flip.to.includes(name)) continue;
