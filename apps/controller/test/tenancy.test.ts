@@ -82,6 +82,10 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
     "fabric.nodes.get": { scope: "fabric-read", input: { name: "compute-1" } },
     // Underlay, node errors and the fabric generation: cloud readers only.
     "fabric.status": { scope: "admin", input: undefined },
+    // EVPN routes span tenants; the Fabric file names every node: cloud readers only.
+    "fabric.evpnRoutes": { scope: "admin", input: undefined },
+    "fabric.export": { scope: "admin", input: undefined },
+    "bgp.status": { scope: "admin", input: undefined },
     "fabric.onStatus": { scope: "admin", input: undefined },
     "fabric.tenantStatus": { scope: "tenant", input: { tenant: t } },
     "fabric.onTenantStatus": { scope: "tenant", input: { tenant: t } },

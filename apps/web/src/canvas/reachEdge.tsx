@@ -2,7 +2,7 @@ import type { Edge, EdgeProps } from "@xyflow/react";
 import { memo, useContext, useMemo } from "react";
 import { createPortal } from "react-dom";
 import { EdgeLabelLayer, LinkEdge, PolicyEdge, useNodeRect } from "./edges";
-import type { TopologyEdge } from "./graph";
+import { nodeId, type TopologyEdge } from "./graph";
 import { useOverlay } from "./overlay";
 import { type ReachPair, reachArc, reachPairs, reachPairText } from "./reachPairs";
 
@@ -70,8 +70,8 @@ export function useReachEdges(workloadIds: ReadonlySet<string>): {
     const edges: ReachFlowEdge[] = [];
     let missing = 0;
     for (const pair of pairs) {
-      const source = `wl:${pair.from}`;
-      const target = `wl:${pair.to}`;
+      const source = nodeId.workload(pair.from);
+      const target = nodeId.workload(pair.to);
       if (!workloadIds.has(source) || !workloadIds.has(target)) {
         missing++;
         continue;

@@ -1,5 +1,4 @@
-import type { ReachFlip } from "../lib/reachDelta";
-import { flowClass } from "../lib/reachDelta";
+import { flowClass, type ReachFlip } from "../lib/reachDelta";
 import { borderPoint, type Rect } from "./edgeGeometry";
 import { nodeId } from "./graph";
 
@@ -68,19 +67,6 @@ export function reachPairText(pair: Pick<ReachPair, "from" | "to" | "after" | "f
   return `${verdict}: ${pair.from} to ${pair.to}, ${pair.flows.join(", ")}`;
 }
 
-/** Per workload canvas node: how it takes part in the delta (for its outline). */
-export function reachRoles(pairs: readonly ReachPair[]): Map<string, ReachVerdict | "both"> {
-  const roles = new Map<string, ReachVerdict | "both">();
-  for (const pair of pairs) {
-    for (const name of [pair.from, pair.to]) {
-      const id = nodeId.workload(name);
-      const known = roles.get(id);
-      roles.set(id, known === undefined || known === pair.after ? pair.after : "both");
-    }
-  }
-  return roles;
-}
-
 type Point = { x: number; y: number };
 
 /**
@@ -134,8 +120,9 @@ export function reachRoleOf(
   flips: readonly ReachFlip[] | null,
   canvasNodeId: string,
 ): ReachVerdict | "both" | null {
-  if (!flips || !canvasNodeId.startsWith("wl:")) return null;
-  const name = canvasNodeId.slice(3);
+  const prefix = nodeId.workload("");
+  if (!flips || !canvasNodeId.startsWith(prefix)) return null;
+  const name = canvasNodeId.slice(prefix.length);
   let role: ReachVerdict | "both" | null = null;
   for (const flip of flips) {
     if (!flip.from.includes(name) && !flip.to.includes(name)) continue;

@@ -1,8 +1,14 @@
 import type { Router } from "@netloom/model";
-import type { InterNetworkRoute, PolicyAclEntry } from "../config";
-import { type IntervalSet, setsOverlap } from "../ipv4";
-import { aclOfNetwork, type PolicyStage } from "./networks";
-import { hashOnly, type NetInfo, type RouteInfo, type TenantDerived } from "./pieces";
+import type { InterNetworkRoute } from "../config";
+import { setsOverlap } from "../ipv4";
+import type { PolicyStage } from "./networks";
+import {
+  hashOnly,
+  type NetInfo,
+  type PolicyEntries,
+  type RouteInfo,
+  type TenantDerived,
+} from "./pieces";
 import { sameJson, sameNetSlots, sameReach } from "./reuse";
 
 /*
@@ -34,11 +40,7 @@ export function deriveRoutes(
   let mayAllow =
     prior?.mayAllowKey === mayAllowKey
       ? prior.mayAllow
-      : computeMayAllow(
-          netList,
-          new Map(netList.map((info) => [info.name, aclOfNetwork(policies, info.name)])),
-          policies.policyCache,
-        );
+      : computeMayAllow(netList, policies.aclParts, prior);
   // The same reach from other inputs (a gateway, a rule that adds no pair): the previous map,
   // so that the routes need no rebuild.
   if (prior !== undefined && prior.mayAllow !== mayAllow && sameReach(prior.mayAllow, mayAllow)) {
@@ -139,26 +141,41 @@ function routesFromNetwork(
   stage.routesByIndex.push(list);
 }
 
-/** For each network: the networks its list has an allow rule for (in some orientation). */
+/**
+ * For each network: the networks its list has an allow rule for (in some orientation). With
+ * the same networks at the same places with the same subnets as last time, a network whose key
+ * (and so its policy list) is unchanged keeps its previous set.
+ */
 function computeMayAllow(
   netList: readonly NetInfo[],
-  aclOf: ReadonlyMap<string, PolicyAclEntry[]>,
-  policies: PolicyStage["policyCache"],
+  aclParts: PolicyStage["aclParts"],
+  prior: TenantDerived | undefined,
 ): Map<string, Set<string>> {
-  const entrySets = new Map<PolicyAclEntry, { sources: IntervalSet; destinations: IntervalSet }>();
-  for (const { compiled } of policies.values()) {
-    compiled.entries.forEach((entry, index) => {
-      const sets = compiled.sets[index];
-      if (sets !== undefined) entrySets.set(entry, sets);
-    });
-  }
+  const samePlaces = prior !== undefined && sameNetSlots(prior.netList, netList);
   const mayAllow = new Map<string, Set<string>>();
   for (const info of netList) {
-    const reachable = new Set<string>();
-    for (const entry of aclOf.get(info.name) ?? []) {
-      if (entry.action !== "allow") continue;
-      const sets = entrySets.get(entry);
-      if (sets === undefined) continue;
+    const kept = samePlaces ? keptReach(info, prior) : undefined;
+    mayAllow.set(info.name, kept ?? reachOf(info, netList, aclParts.get(info.name) ?? []));
+  }
+  return mayAllow;
+}
+
+function keptReach(info: NetInfo, prior: TenantDerived): Set<string> | undefined {
+  return prior.nets.get(info.name)?.key === info.key ? prior.mayAllow.get(info.name) : undefined;
+}
+
+/** The networks one network's policy list may allow traffic with. */
+function reachOf(
+  info: NetInfo,
+  netList: readonly NetInfo[],
+  parts: readonly PolicyEntries[],
+): Set<string> {
+  const reachable = new Set<string>();
+  for (const part of parts) {
+    for (let index = 0; index < part.entries.length; index++) {
+      const entry = part.entries[index];
+      const sets = part.sets[index];
+      if (entry === undefined || sets === undefined || entry.action !== "allow") continue;
       const fromHere = setsOverlap(sets.sources, info.set);
       const toHere = setsOverlap(sets.destinations, info.set);
       if (!fromHere && !toHere) continue;
@@ -172,7 +189,6 @@ function computeMayAllow(
         }
       }
     }
-    mayAllow.set(info.name, reachable);
   }
-  return mayAllow;
+  return reachable;
 }

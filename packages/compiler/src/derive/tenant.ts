@@ -277,7 +277,6 @@ function nodeSlots(
 ): Int32Array[] {
   // The same nodes: a network whose interface list is the previous one keeps its slots.
   const sameNodes = prior !== undefined && prior.nodes === nodes;
-  let nodeSlot: Map<string, number> | undefined;
   const slotsByIndex: Int32Array[] = [];
   for (let index = 0; index < ifacesByIndex.length; index++) {
     const list = ifacesByIndex[index] ?? NO_IFACES;
@@ -286,16 +285,24 @@ function nodeSlots(
       slotsByIndex.push(kept);
       continue;
     }
-    if (nodeSlot === undefined) {
-      nodeSlot = new Map<string, number>();
-      for (let slot = 0; slot < nodes.length; slot++) nodeSlot.set(nodes[slot] ?? "", slot);
-    }
     const slots = new Int32Array(list.length);
-    for (let k = 0; k < list.length; k++) slots[k] = nodeSlot.get(list[k]?.node ?? "") ?? -1;
+    for (let k = 0; k < list.length; k++) slots[k] = slotOf(nodes, list[k]?.node ?? "");
     const before = prior?.slotsByIndex[index];
     slotsByIndex.push(before !== undefined && sameSlots(before, slots) ? before : slots);
   }
   return reuseList(prior?.slotsByIndex, slotsByIndex);
+}
+
+/** A node's slot: its place in the sorted node list (found by halving, no map built), or -1. */
+function slotOf(nodes: readonly string[], node: string): number {
+  let low = 0;
+  let high = nodes.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((nodes[middle] ?? "") < node) low = middle + 1;
+    else high = middle;
+  }
+  return nodes[low] === node ? low : -1;
 }
 
 /** Each node's shared peer entry and its hash, from the fabric view's caches. */
