@@ -218,6 +218,15 @@ function p99(samples: number[]): number {
   return Math.round((sorted[index] ?? 0) * 10) / 10;
 }
 
+/** Resolves once `predicate` holds (checked every 20 ms; two minutes at most). */
+async function until(predicate: () => boolean): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Records the time of each node's last ack, from now on. */
 function recordAcks(distribution: Distribution) {
   const acks = new Map<string, { hash: string; at: number }>();
@@ -566,11 +575,13 @@ async function benchStubs(
   );
 
   const result: { p99: number; broadcastP99?: number } = { p99: p99(samples) };
-  // The controller goes first: the floor is measured on an otherwise idle process, and its
-  // 10,000 agent sockets would otherwise count against this process's descriptor limit
-  // (20,000 here) next to the 10,000 bare ones.
-  await server.close();
   if (options.broadcast && sent.length > 0) {
+    // The stubs leave first: the floor is measured on an idle controller process, and their
+    // 10,000 sockets would otherwise count against this process's descriptor limit (20,000
+    // here) next to the 10,000 bare ones. Their disconnects are written before measuring.
+    await fleet.disconnect();
+    await until(() => distribution.hub.connectedNodes().length === 0);
+    await distribution.hub.flush();
     // A listen backlog as deep as the kernel allows (somaxconn): a default of 511 resets
     // connections when thousands of clients open at once.
     const http = createHttpServer();
@@ -612,6 +623,7 @@ async function benchStubs(
     other.child.kill("SIGTERM");
     await new Promise((resolve) => other.child.once("exit", resolve));
   }
+  await server.close();
   rmSync(dataDir, { recursive: true, force: true });
   return result;
 }

@@ -185,6 +185,11 @@ async function main(): Promise<void> {
   // the code optimized (a tenth of the run, at most a minute in).
   const warmAt = started + Math.min(60_000, (end - started) / 10);
   const heapBefore: (number | null)[] = [];
+  // And again once the chaos is over (a tenth of the run after the restart): the first errors
+  // after the restart make Node parse the source maps of every module their stacks cross, once
+  // (tsx runs with source maps), a few MB that stay. Growth from here on is steady state.
+  const settledAt = started + 0.6 * (end - started);
+  const heapSettled: (number | null)[] = [];
   const warm = (async () => {
     await new Promise((resolve) => setTimeout(resolve, warmAt - Date.now()));
     heapBefore.push(...(await Promise.all(controllers.map((c) => heapBytes(c.child)))));
@@ -192,6 +197,8 @@ async function main(): Promise<void> {
       controllers.map((c) => c.child),
       "warm",
     );
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, settledAt - Date.now())));
+    heapSettled.push(...(await Promise.all(controllers.map((c) => heapBytes(c.child)))));
   })();
   const killAt = started + (end - started) / 3;
   const restartAt = started + (end - started) / 2;
@@ -279,13 +286,16 @@ async function main(): Promise<void> {
     controllers.filter((_, index) => !dead.has(index)).map((c) => c.child),
     "end",
   );
-  const growth = urls
-    .map((_, i) => {
-      const before = heapBefore[i];
-      const after = heapAfter[i];
-      return before && after && !dead.has(i) ? (after - before) / before : null;
-    })
-    .filter((value): value is number => value !== null);
+  const growthFrom = (from: (number | null)[]) =>
+    urls
+      .map((_, i) => {
+        const before = from[i];
+        const after = heapAfter[i];
+        return before && after && !dead.has(i) ? (after - before) / before : null;
+      })
+      .filter((value): value is number => value !== null);
+  const growth = growthFrom(heapBefore);
+  const settledGrowth = growthFrom(heapSettled);
   latencies.sort((a, b) => a - b);
   const p99 =
     latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)] ?? null;
@@ -301,10 +311,13 @@ async function main(): Promise<void> {
       lost_acknowledged_writes: lost,
       convergence_lag_ms: lagMs,
       heap_growth_pct: growth.length > 0 ? Math.round(Math.max(...growth) * 1000) / 10 : null,
+      heap_growth_after_restart_pct:
+        settledGrowth.length > 0 ? Math.round(Math.max(...settledGrowth) * 1000) / 10 : null,
+      // Per controller: warm, after the restart, at the end (null: the killed one).
       heap_mb: controllers.map((_, i) =>
         dead.has(i)
           ? null
-          : [heapBefore[i], heapAfter[i]].map((bytes) =>
+          : [heapBefore[i], heapSettled[i], heapAfter[i]].map((bytes) =>
               bytes ? Math.round(bytes / 1e5) / 10 : null,
             ),
       ),

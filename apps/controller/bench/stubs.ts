@@ -13,10 +13,11 @@ export type StubCommand =
   | { cmd: "connect"; nodes: { node: string; token: string; url: string }[] }
   | { cmd: "bare"; url: string; from: number; count: number }
   | { cmd: "await"; id: number; desired: Record<string, string> }
+  | { cmd: "disconnect" }
   | { cmd: "stop" };
 
 type StubReply =
-  | { ready: "child" | "connect" | "bare" }
+  | { ready: "child" | "connect" | "bare" | "disconnect" }
   | { awaited: number; lastAckAt: number; missing: number };
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
@@ -29,6 +30,8 @@ export function wallNow(): number {
 async function runStubs(): Promise<void> {
   const lastAck = new Map<string, { hash: string; generation: number; at: number }>();
   const sockets: WebSocket[] = [];
+  /** The stubs' controller connections (not the bare clients'). */
+  const agentSockets: WebSocket[] = [];
   let waiting:
     | {
         id: number;
@@ -44,6 +47,7 @@ async function runStubs(): Promise<void> {
         perMessageDeflate: false,
       });
       sockets.push(socket);
+      agentSockets.push(socket);
       socket.on("message", (data) => {
         const message = JSON.parse(data.toString()) as {
           type: string;
@@ -162,6 +166,15 @@ async function runStubs(): Promise<void> {
         };
         break;
       }
+      case "disconnect": {
+        const closed = agentSockets.map(
+          (socket) => new Promise<void>((resolve) => socket.once("close", () => resolve())),
+        );
+        for (const socket of agentSockets) socket.terminate();
+        await Promise.all(closed);
+        reply({ ready: "disconnect" });
+        break;
+      }
       case "stop":
         for (const socket of sockets) socket.terminate();
         process.exit(0);
@@ -180,6 +193,8 @@ export interface StubFleet {
   lastAck(desired: Map<string, string>): Promise<number>;
   /** Opens `count` bare clients to `url`, spread over the processes, indices in order. */
   bare(url: string, count: number): Promise<void>;
+  /** Closes every stub's controller connection (the processes stay, for `bare`). */
+  disconnect(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -262,6 +277,11 @@ export function startStubFleet(processes: number): StubFleet {
             "bare",
           ),
         ),
+      );
+    },
+    async disconnect() {
+      await Promise.all(
+        children.map((_, index) => ask(index, { cmd: "disconnect" }, "disconnect")),
       );
     },
     async stop() {

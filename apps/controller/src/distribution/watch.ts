@@ -47,6 +47,8 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
   let closed = false;
   let client: pg.Client | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  /** A NOTIFY is in flight on the listener's connection. */
+  let notifying = false;
 
   const onNotification = (message: pg.Notification) => {
     if (message.channel !== CHANNEL || !message.payload) return;
@@ -156,14 +158,19 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
       // its socket within this call, before the caller goes on to compile the change (seconds
       // of synchronous work on a large fabric), so the other controllers start following at
       // once. A pool query would first wait for a checkout that only completes after it.
-      const listener = client;
+      // Only while it is idle: a pg client queues a second query behind the first (deprecated,
+      // and no faster than the pool then).
+      const listener = notifying ? undefined : client;
       if (listener) {
+        notifying = true;
         try {
           await listener.query("SELECT pg_notify($1, $2)", params);
           return;
         } catch (error) {
           // The listener's connection is failing (its error handler re-listens): the pool next.
           options.onFailure("notify-listener", error);
+        } finally {
+          notifying = false;
         }
       }
       await options.sql.query("SELECT pg_notify($1, $2)", params);
