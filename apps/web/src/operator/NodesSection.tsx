@@ -44,6 +44,7 @@ export function NodesSection() {
             <th scope="col">applied / desired gen</th>
             <th scope="col">state</th>
             <th scope="col">last seen</th>
+            <th scope="col">drift repaired</th>
             <th scope="col">last error</th>
           </tr>
         </thead>
@@ -75,6 +76,18 @@ export function NodesSection() {
                 </td>
                 <td className="small">
                   {n.lastSeenAt ? new Date(n.lastSeenAt).toLocaleTimeString() : "never"}
+                </td>
+                <td className="small">
+                  {/* What the agent found changed behind its back and put back (issue 8 §4). */}
+                  {n.drift.count === 0 ? (
+                    <span className="muted">none</span>
+                  ) : (
+                    <>
+                      {n.drift.count} object{n.drift.count === 1 ? "" : "s"}
+                      {n.drift.lastRepaired ? `, last ${n.drift.lastRepaired}` : ""}
+                      {n.drift.at ? ` at ${new Date(n.drift.at).toLocaleTimeString()}` : ""}
+                    </>
+                  )}
                 </td>
                 <td className="small">{n.lastError ?? ""}</td>
               </tr>
