@@ -89,3 +89,24 @@ export function diffResources(state: TenantState, desired: IntentFile): Resource
 export function parseStoredSpec(kind: ResourceKind, spec: unknown): ResourceSpecs[ResourceKind] {
   return resourceSchemas[kind].parse(spec) as ResourceSpecs[ResourceKind];
 }
+
+/** A `Resource` row as the store holds it, however it was read; none for a kind it does not know. */
+export function storedResourceOf(row: {
+  id: string;
+  kind: string;
+  name: string;
+  ordinal: number;
+  spec: unknown;
+  revision: number;
+}): StoredResource | undefined {
+  const kind = RESOURCE_KINDS.find((known) => known === row.kind);
+  if (kind === undefined) return undefined;
+  return {
+    id: row.id,
+    kind,
+    name: row.name,
+    ordinal: row.ordinal,
+    spec: parseStoredSpec(kind, row.spec),
+    revision: row.revision,
+  };
+}

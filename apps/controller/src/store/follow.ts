@@ -1,6 +1,5 @@
-import { RESOURCE_KINDS, type ResourceKind } from "@netloom/model";
 import type { SqlRunner } from "../migrate";
-import { parseStoredSpec } from "./document";
+import { storedResourceOf } from "./document";
 import type { Quotas, StoredResource, TenantState } from "./types";
 import { resourceKey } from "./types";
 
@@ -102,16 +101,9 @@ export async function followTenant(
     if (counters) counters.specsReused += 1;
   }
   for (const row of changed) {
-    const kind = row.kind as ResourceKind;
-    if (!RESOURCE_KINDS.includes(kind)) continue;
-    resources.set(resourceKey(kind, row.name), {
-      id: row.id,
-      kind,
-      name: row.name,
-      ordinal: row.ordinal,
-      spec: parseStoredSpec(kind, row.spec),
-      revision: row.revision,
-    });
+    const resource = storedResourceOf(row);
+    if (!resource) continue;
+    resources.set(resourceKey(resource.kind, resource.name), resource);
     if (row.vni !== null) vnis[row.name] = row.vni;
     if (counters) counters.specsParsed += 1;
   }

@@ -1,8 +1,8 @@
 import type { CompileInput, TenantInput } from "@netloom/compiler";
-import { type FabricNodeSpec, RESOURCE_KINDS, type ResourceKind } from "@netloom/model";
+import type { FabricNodeSpec } from "@netloom/model";
 import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
-import { documentOf, parseStoredSpec } from "./document";
+import { documentOf, storedResourceOf } from "./document";
 import { loadLearnedRoutes } from "./evpn";
 import {
   type ExternalNetworkView,
@@ -65,16 +65,9 @@ export async function loadTenant(
   const resources = new Map<string, StoredResource>();
   const vnis: Record<string, number> = {};
   for (const row of rows) {
-    const kind = row.kind as ResourceKind;
-    if (!RESOURCE_KINDS.includes(kind)) continue;
-    resources.set(resourceKey(kind, row.name), {
-      id: row.id,
-      kind,
-      name: row.name,
-      ordinal: row.ordinal,
-      spec: parseStoredSpec(kind, row.spec),
-      revision: row.revision,
-    });
+    const resource = storedResourceOf(row);
+    if (!resource) continue;
+    resources.set(resourceKey(resource.kind, resource.name), resource);
     if (row.vni) vnis[row.name] = row.vni.vni;
   }
   // By owner: a nat address on a fabric external network is held under the fabric's id.
