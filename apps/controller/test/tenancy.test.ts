@@ -88,6 +88,7 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
     "bgp.status": { scope: "admin", input: undefined },
     "fabric.onStatus": { scope: "admin", input: undefined },
     "fabric.tenantStatus": { scope: "tenant", input: { tenant: t } },
+    "fabric.tenantExternalRoutes": { scope: "tenant", input: { tenant: t } },
     "fabric.onTenantStatus": { scope: "tenant", input: { tenant: t } },
     "fabric.nodeConfig": { scope: "admin", input: { node: "compute-1" } },
     "fabric.hitCounts": { scope: "admin", input: { node: "compute-1" } },

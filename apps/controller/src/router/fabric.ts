@@ -9,8 +9,11 @@ import {
 } from "@netloom/model";
 import { z } from "zod";
 import { requireCloudAdmin, requireCloudReader } from "../auth/principal";
+import { tenantFor } from "../auth/tenancy";
 import { distributionProcedures, fabricStatusSchema } from "../distribution/router";
 import { decodeDocument } from "../domain/intent";
+import { documentOf } from "../store/document";
+import { tenantExternalRoutes } from "../store/evpn-tenant";
 import { notFound } from "../store/store";
 import { authedProcedure, router } from "../trpc";
 
@@ -121,6 +124,32 @@ export const fabricRouter = router({
       requireCloudReader(ctx.principal);
       const store = ctx.services.store;
       return { exported: await store.evpnExports(), learned: store.learnedRouteViews() };
+    }),
+  /**
+   * Issue 14: the gateways and learned prefixes at each external network the tenant uses (one it
+   * may use and its intent references), imported routes only. Readable by the tenant's own
+   * users; names and prefixes only, nothing of the underlay. A foreign tenant answers NOT_FOUND.
+   */
+  tenantExternalRoutes: authedProcedure
+    .input(z.object({ tenant: nameSchema }))
+    .output(
+      z.array(
+        z.object({
+          network: z.string(),
+          peers: z.array(z.object({ name: z.string() })),
+          prefixes: z.array(z.object({ prefix: z.string(), peer: z.string() })),
+        }),
+      ),
+    )
+    .query(({ ctx, input }) => {
+      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
+      const store = ctx.services.store;
+      return tenantExternalRoutes(
+        state.name,
+        documentOf(state),
+        store.fabricExternalNetworks(),
+        store.learnedRouteViews(),
+      );
     }),
   /** The Fabric file as stored (nodes, external networks with `evpn`, `bgp`): applies back as is. */
   export: authedProcedure

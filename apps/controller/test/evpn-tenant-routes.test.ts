@@ -1,0 +1,146 @@
+import type { IntentFile, LearnedEvpnRoute } from "@netloom/model";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AppCaller, NetloomServer } from "../src/server";
+import { tenantExternalRoutes } from "../src/store/evpn-tenant";
+import { adminCaller, BACKENDS, codeOf, freshServer, userCaller } from "./helpers";
+
+/** Issue 14: `internet` is open to every tenant, `partners` only to beta. */
+const FABRIC = {
+  apiVersion: "netloom/v1",
+  kind: "Fabric",
+  nodes: [{ name: "compute-1", underlay: "198.18.0.11" }],
+  externalNetworks: [
+    {
+      name: "internet",
+      subnets: [{ cidr: "203.0.113.0/24" }],
+      evpn: { vni: 5000, routeTarget: "65000:5000" },
+    },
+    {
+      name: "partners",
+      subnets: [{ cidr: "198.51.100.0/24" }],
+      tenants: ["beta"],
+      evpn: { vni: 5001, routeTarget: "65000:5001" },
+    },
+  ],
+  bgp: {
+    localAs: 65001,
+    routerId: "198.18.0.1",
+    peers: [
+      { name: "gateway", address: "198.18.0.254", as: 65000 },
+      { name: "partner-gw", address: "198.18.0.253", as: 65002 },
+    ],
+  },
+};
+
+const ALPHA = {
+  apiVersion: "netloom/v1",
+  tenant: "alpha",
+  networks: [{ name: "lan", subnets: [{ cidr: "10.0.0.0/24" }] }],
+  floatingIpPools: [{ name: "public", network: "internet" }],
+};
+
+/** Beta uses partners (allowed) but not internet. */
+const BETA = {
+  apiVersion: "netloom/v1",
+  tenant: "beta",
+  networks: [{ name: "lan", subnets: [{ cidr: "10.1.0.0/24" }] }],
+  floatingIpPools: [{ name: "partner", network: "partners" }],
+};
+
+const route = (fields: Partial<LearnedEvpnRoute>): LearnedEvpnRoute => ({
+  prefix: "192.0.2.0/24",
+  vni: 5000,
+  routerMac: "02:aa:bb:cc:dd:01",
+  nexthop: "198.18.0.254",
+  routeTarget: "65000:5000",
+  peer: "gateway",
+  ...fields,
+});
+
+for (const backend of BACKENDS) {
+  describe.skipIf(backend.skip)(`fabric.tenantExternalRoutes on ${backend.name}`, () => {
+    let server: NetloomServer;
+    let admin: AppCaller;
+    let alphaAdmin: AppCaller;
+    let betaViewer: AppCaller;
+    beforeAll(async () => {
+      server = await freshServer(backend.databaseUrl);
+      admin = await adminCaller(server);
+      await admin.fabric.applyFile({ document: FABRIC });
+      await admin.intent.applyFile({ document: ALPHA });
+      await admin.intent.applyFile({ document: BETA });
+      alphaAdmin = (
+        await userCaller(server, "a@example.org", { tenant: "alpha", tenantRole: "tenant_admin" })
+      ).caller;
+      betaViewer = (
+        await userCaller(server, "b@example.org", { tenant: "beta", tenantRole: "tenant_viewer" })
+      ).caller;
+    }, 60_000);
+    afterAll(async () => {
+      await server.close();
+    });
+
+    it("shows a tenant the gateway and prefix at its network, nothing of the underlay", async () => {
+      expect(await alphaAdmin.fabric.tenantExternalRoutes({ tenant: "alpha" })).toEqual([]);
+      await server.services.store.replaceLearnedRoutes("ctl-1", [
+        route({}),
+        route({
+          prefix: "198.51.100.0/25",
+          vni: 5001,
+          routeTarget: "65000:5001",
+          peer: "partner-gw",
+          nexthop: "198.18.0.253",
+        }),
+        // Not imported (wrong VNI for the route target): not shown.
+        route({ prefix: "100.64.0.0/10", vni: 4242 }),
+      ]);
+      const answer = await alphaAdmin.fabric.tenantExternalRoutes({ tenant: "alpha" });
+      expect(answer).toEqual([
+        {
+          network: "internet",
+          peers: [{ name: "gateway" }],
+          prefixes: [{ prefix: "192.0.2.0/24", peer: "gateway" }],
+        },
+      ]);
+      const text = JSON.stringify(answer);
+      expect(text).not.toContain("198.18.0.254");
+      expect(text).not.toContain("02:aa:bb:cc:dd:01");
+      expect(text).not.toContain("65000:5000");
+    });
+
+    it("shows another tenant only the networks it may use and references", async () => {
+      expect(await betaViewer.fabric.tenantExternalRoutes({ tenant: "beta" })).toEqual([
+        {
+          network: "partners",
+          peers: [{ name: "partner-gw" }],
+          prefixes: [{ prefix: "198.51.100.0/25", peer: "partner-gw" }],
+        },
+      ]);
+      const alpha = await alphaAdmin.fabric.tenantExternalRoutes({ tenant: "alpha" });
+      expect(alpha.map((entry) => entry.network)).toEqual(["internet"]);
+      // A tenant not allowed on partners sees nothing of it, even were its intent to name it.
+      const store = server.services.store;
+      const gamma = {
+        apiVersion: "netloom/v1",
+        tenant: "gamma",
+        floatingIpPools: [{ name: "p", network: "partners" }],
+      } as unknown as IntentFile;
+      const views = store.learnedRouteViews();
+      expect(tenantExternalRoutes("gamma", gamma, store.fabricExternalNetworks(), views)).toEqual(
+        [],
+      );
+      expect(
+        tenantExternalRoutes("beta", gamma, store.fabricExternalNetworks(), views),
+      ).toHaveLength(1);
+    });
+
+    it("answers NOT_FOUND for a foreign or unknown tenant", async () => {
+      expect((await codeOf(alphaAdmin.fabric.tenantExternalRoutes({ tenant: "beta" }))).code).toBe(
+        "NOT_FOUND",
+      );
+      expect(
+        (await codeOf(alphaAdmin.fabric.tenantExternalRoutes({ tenant: "nobody" }))).code,
+      ).toBe("NOT_FOUND");
+    });
+  });
+}
