@@ -10,7 +10,7 @@ const MARGIN = 5;
 const REDRAW_EVERY_MS = 120;
 
 type Kind = NonNullable<TopologyNode["type"]>;
-const KINDS: Kind[] = ["network", "workload", "service", "router", "pool", "fip"];
+const KINDS: Kind[] = ["network", "workload", "service", "router", "pool", "fip", "gateway"];
 
 type Rect = { x: number; y: number; width: number; height: number };
 
@@ -196,6 +196,7 @@ function drawNodes(
     router: [],
     pool: [],
     fip: [],
+    gateway: [],
   };
   let minX = Number.POSITIVE_INFINITY;
   let minY = Number.POSITIVE_INFINITY;

@@ -30,6 +30,7 @@ import { moveProgressively, type ProgressiveMove } from "./progressiveApply";
 import { type CanvasEdge, edgeTypes, ReachKey, useReachEdges } from "./reachEdge";
 import { useCanvasDrops } from "./useCanvasDrops";
 import { selectObject, useCanvasKeyboard } from "./useCanvasKeyboard";
+import { useExternalRoutes } from "./useExternalRoutes";
 
 /**
  * The topology canvas. Nodes are derived from the draft document; positions come from the
@@ -131,12 +132,13 @@ export function TopologyCanvas({
     };
   }, [sync, tenant, fixedPositions]);
 
+  const gateways = useExternalRoutes(tenant, persisted);
   const graph: Graph = useMemo(() => {
     if (!doc || layoutLoaded !== tenant) return { nodes: [], edges: [] };
-    return buildGraph(doc, positionsRef.current, gridPosition);
+    return buildGraph(doc, positionsRef.current, gridPosition, gateways);
     // Positions are read from positionsRef by the node merge below: moving nodes (a layout, a
     // drag) must not rebuild the graph and every edge with it.
-  }, [doc, layoutLoaded, tenant]);
+  }, [doc, layoutLoaded, tenant, gateways]);
 
   // Merge the derived graph into the current nodes: untouched nodes keep their object (and so
   // their measurements and render), changed ones keep their measured size to avoid a re-measure.

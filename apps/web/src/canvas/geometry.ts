@@ -14,7 +14,11 @@ export const NODE_WIDTH: Record<NonNullable<TopologyNode["type"]>, number> = {
   router: 170,
   pool: 180,
   fip: 200,
+  gateway: 200,
 };
+
+/** A gateway node lists this many prefixes, then "+N more". */
+export const GATEWAY_PREFIXES_SHOWN = 5;
 
 const HEAD = 30;
 const LINE = 17;
@@ -38,6 +42,12 @@ export function estimateSize(node: TopologyNode): { width: number; height: numbe
     }
     case "service":
       return { width, height: 2 + HEAD + 21 };
+    case "gateway": {
+      const count = node.data.prefixes.length;
+      const lines =
+        Math.min(count, GATEWAY_PREFIXES_SHOWN) + (count > GATEWAY_PREFIXES_SHOWN ? 1 : 0);
+      return { width, height: 2 + HEAD + 6 + LINE * lines };
+    }
     default:
       // Room for a name drawn large when zoomed out (lod.ts).
       return { width, height: 2 + HEAD + 10 };

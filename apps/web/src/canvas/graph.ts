@@ -34,19 +34,37 @@ export type FipNodeData = {
   ip: string | undefined;
 };
 
+/**
+ * Issue 14: the data-center gateway(s) behind an external network and the prefixes imported
+ * from them (`fabric.tenantExternalRoutes`). Read-only: not an object of the document.
+ */
+export type GatewayNodeData = {
+  kind: "gateway";
+  network: string;
+  peers: string[];
+  prefixes: { prefix: string; peer: string }[];
+};
+/** What `fabric.tenantExternalRoutes` answers for one external network. */
+export interface ExternalRoutes {
+  network: string;
+  peers: { name: string }[];
+  prefixes: { prefix: string; peer: string }[];
+}
 export type NetworkFlowNode = Node<NetworkNodeData, "network">;
 export type WorkloadFlowNode = Node<WorkloadNodeData, "workload">;
 export type ServiceFlowNode = Node<ServiceNodeData, "service">;
 export type RouterFlowNode = Node<RouterNodeData, "router">;
 export type PoolFlowNode = Node<PoolNodeData, "pool">;
 export type FipFlowNode = Node<FipNodeData, "fip">;
+export type GatewayFlowNode = Node<GatewayNodeData, "gateway">;
 export type TopologyNode =
   | NetworkFlowNode
   | WorkloadFlowNode
   | ServiceFlowNode
   | RouterFlowNode
   | PoolFlowNode
-  | FipFlowNode;
+  | FipFlowNode
+  | GatewayFlowNode;
 
 export type PolicyEdgeData = {
   kind: "policy";
@@ -58,7 +76,14 @@ export type PolicyEdgeData = {
   lanes: number;
 };
 export type LinkEdgeData = { kind: "link"; role: LinkRole; owner: string };
-export type LinkRole = "interface" | "router" | "service" | "pool" | "fip" | "nat-outside";
+export type LinkRole =
+  | "interface"
+  | "router"
+  | "service"
+  | "pool"
+  | "fip"
+  | "nat-outside"
+  | "gateway";
 export type PolicyFlowEdge = Edge<PolicyEdgeData, "policy">;
 export type LinkFlowEdge = Edge<LinkEdgeData, "link">;
 export type TopologyEdge = PolicyFlowEdge | LinkFlowEdge;
@@ -70,6 +95,7 @@ export const nodeId = {
   router: (name: string) => `rtr:${name}`,
   pool: (name: string) => `pool:${name}`,
   fip: (workload: string, index: number) => `fip:${workload}/${index}`,
+  gateway: (network: string) => `gw:${network}`,
 };
 
 /** The document object a canvas node stands for (floating IPs stand for their workload). */
@@ -124,11 +150,15 @@ export interface Graph {
 
 type Position = { x: number; y: number };
 
-/** Builds the graph; `positions` places nodes (missing ones get `fallback`). */
+/**
+ * Builds the graph; `positions` places nodes (missing ones get `fallback`). `gateways` (issue
+ * 14) adds a read-only gateway node per external network with learned prefixes.
+ */
 export function buildGraph(
   doc: IntentFile,
   positions: Record<string, Position>,
   fallback: (id: string, index: number) => Position,
+  gateways: readonly ExternalRoutes[] = NO_GATEWAYS,
 ): Graph {
   const nodes: TopologyNode[] = [];
   const edges: TopologyEdge[] = [];
@@ -238,6 +268,32 @@ export function buildGraph(
     }
   }
 
+  // A fabric external network is no node of the tenant's canvas: its gateway then joins what
+  // the tenant uses it by (pools, NAT services' outside legs).
+  for (const routes of gateways) {
+    if (routes.prefixes.length === 0) continue;
+    const targets = gatewayTargets(doc, networks, routes.network);
+    if (targets.length === 0) continue;
+    const id = nodeId.gateway(routes.network);
+    nodes.push({
+      id,
+      type: "gateway",
+      position: place(id),
+      // Read-only: no document object to connect, edit or delete.
+      connectable: false,
+      deletable: false,
+      data: {
+        kind: "gateway",
+        network: routes.network,
+        peers: routes.peers.map((peer) => peer.name),
+        prefixes: routes.prefixes,
+      },
+    });
+    for (const target of targets) {
+      edges.push(link(`gw:${routes.network}:${target}`, id, target, "gateway", routes.network));
+    }
+  }
+
   // A policy joining n networks is drawn as the n(n-1)/2 pairs it lets talk.
   for (const policy of doc.policies ?? []) {
     const attached = policy.attach.filter((n) => networks.has(n));
@@ -263,6 +319,26 @@ export function buildGraph(
 }
 
 const NO_POLICIES: string[] = [];
+const NO_GATEWAYS: readonly ExternalRoutes[] = [];
+
+/** The nodes a gateway at `network` joins: the network's own node, else what uses it. */
+function gatewayTargets(doc: IntentFile, networks: Set<string>, network: string): string[] {
+  if (networks.has(network)) return [nodeId.network(network)];
+  return [
+    ...(doc.floatingIpPools ?? [])
+      .filter((pool) => pool.network === network)
+      .map((pool) => nodeId.pool(pool.name)),
+    ...(doc.services ?? [])
+      .filter((service) => service.type === "nat" && service.outside === network)
+      .map((service) => nodeId.service(service.name)),
+  ];
+}
+
+/** The accessible name of a gateway node: its peers and how many prefixes it brings. */
+export function gatewayLabel(data: GatewayNodeData): string {
+  const count = data.prefixes.length;
+  return `gateway ${data.peers.join(", ")}: ${count} learned prefix${count === 1 ? "" : "es"}`;
+}
 
 /** Numbers the policy edges that join the same two networks (either way) so they fan apart. */
 function fanParallelPolicies(edges: TopologyEdge[]): void {

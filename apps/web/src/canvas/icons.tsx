@@ -12,6 +12,7 @@ export type IconKind =
   | "router"
   | "pool"
   | "fip"
+  | "gateway"
   | "policy"
   | "security-group"
   | "assertion";
@@ -21,6 +22,12 @@ const PATHS: Record<IconKind, React.ReactNode> = {
     <>
       <rect x="2" y="9" width="20" height="6" rx="1.5" />
       <path d="M6 9V5M12 9V5M18 9V5M6 15v4M12 15v4M18 15v4" />
+    </>
+  ),
+  gateway: (
+    <>
+      <rect x="3" y="13" width="18" height="7" rx="1.5" />
+      <path d="M7 16.5h.01M11 16.5h.01M12 13V8M8 6l4-3 4 3M5 9l7-1 7 1" />
     </>
   ),
   external: (

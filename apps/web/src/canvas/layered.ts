@@ -12,7 +12,14 @@
  * - A service chained into a policy is drawn on that policy's edge, between the two networks.
  */
 
-export type LayoutNodeType = "network" | "workload" | "service" | "router" | "pool" | "fip";
+export type LayoutNodeType =
+  | "network"
+  | "workload"
+  | "service"
+  | "router"
+  | "pool"
+  | "fip"
+  | "gateway";
 
 export interface LayoutNode {
   id: string;
@@ -179,6 +186,7 @@ export function layeredLayout(input: LayoutInput): Record<string, Position> {
     service: 2,
     router: 3,
     pool: 4,
+    gateway: 5,
   };
   const members = input.nodes
     .filter((n) => n.type !== "network" && n.type !== "fip")

@@ -1,6 +1,6 @@
 import type { Position } from "./canvasApi";
 import { estimateSize, handlesFor } from "./geometry";
-import type { TopologyNode } from "./graph";
+import { gatewayLabel, type TopologyNode } from "./graph";
 
 /**
  * Merges the nodes derived from the document into the ones React Flow holds: untouched nodes
@@ -41,7 +41,10 @@ export function mergeNodes(
       // Named groups whether or not they are the Tab stop (React Flow drops the role of
       // nodes that are not focusable).
       ariaRole: "group",
-      ariaLabel: `${node.type} ${node.id.slice(node.id.indexOf(":") + 1)}`,
+      ariaLabel:
+        node.type === "gateway"
+          ? gatewayLabel(node.data)
+          : `${node.type} ${node.id.slice(node.id.indexOf(":") + 1)}`,
       width: measured.width,
       height: measured.height,
       measured,

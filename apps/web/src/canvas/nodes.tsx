@@ -1,6 +1,7 @@
 import { assertNever } from "@netloom/model";
 import { Handle, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
+import { GatewayNode } from "./gatewayNode";
 import type {
   FipFlowNode,
   NetworkFlowNode,
@@ -284,6 +285,7 @@ export const nodeTypes = {
   router: RouterNode,
   pool: PoolNode,
   fip: FipNode,
+  gateway: GatewayNode,
 };
 
 /** The icon of each palette item kind. */
