@@ -16,6 +16,7 @@ const PREFIXES = Array.from({ length: 7 }, (_, i) => ({
 
 test("the canvas draws a gateway node with its learned prefixes at the external network", async ({
   page,
+  admin,
   seedTenant,
   loginAs,
 }) => {
@@ -58,4 +59,18 @@ test("the canvas draws a gateway node with its learned prefixes at the external 
   await expect(gateway).toContainText("+2 more");
   await expect(page.locator('.react-flow__edge[data-id="gw:pub:net:pub"]')).toHaveCount(1);
   expect(realAnswers[0]).toEqual({ result: { data: [] } });
+  // Its place is kept in the tenant's shared layout like any node's.
+  await expect
+    .poll(async () => {
+      const layout = await trpc<{ positions: Record<string, unknown> }>(
+        admin,
+        "query",
+        "layout.get",
+        {
+          tenant: seeded.tenant,
+        },
+      );
+      return Object.keys(layout.positions);
+    })
+    .toContain("gw:pub");
 });

@@ -120,5 +120,14 @@ for (const backend of BACKENDS) {
       }
       expect(await viewer.layout.get({ tenant: "lay" })).toEqual(before);
     });
+
+    it("places the read-only gateway node of an external network (issue 14)", async () => {
+      await tenantAdmin.layout.save({
+        tenant: "lay",
+        positions: { "gw:internet": { x: 3, y: 4 } },
+      });
+      const read = await viewer.layout.get({ tenant: "lay" });
+      expect(read.positions["gw:internet"]).toEqual({ x: 3, y: 4 });
+    });
   });
 }

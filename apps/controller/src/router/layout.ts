@@ -16,8 +16,9 @@ import { authedProcedure, router } from "../trpc";
 const nodeIdSchema = z
   .string()
   .max(200)
-  .regex(/^(net|wl|svc|rtr|pool|fip):[^\s\p{Cc}\p{Cf}]+$/u, {
-    message: "is not a canvas node id (net:, wl:, svc:, rtr:, pool: or fip: and a name)",
+  // gw: the read-only gateway node at an external network (issue 14), placed like the others.
+  .regex(/^(net|wl|svc|rtr|pool|fip|gw):[^\s\p{Cc}\p{Cf}]+$/u, {
+    message: "is not a canvas node id (net:, wl:, svc:, rtr:, pool:, fip: or gw: and a name)",
   });
 
 /** Far beyond any drawing, near enough that float noise stays harmless. */
