@@ -24,7 +24,7 @@ export const USAGE = `usage: netloom <command> [options]
   check --tenant T -f EXPECT [--dataplane]
                                       check expected verdicts (exit 1 on any mismatch)
   status [--tenant T]                 forwarding nodes and config convergence (of one tenant)
-  lab up --nodes N [--name X] [--gateway|--speaker] [--underlay-of Y] | lab down [--name X]
+  lab up --nodes N [--name X] [--gateway [--speakers N]|--speaker] [--underlay-of Y] | lab down [--name X]
                                       a real Linux fabric on this machine (root)
   login (--token T | --email E --password P)
                                       save a token for the server
@@ -59,6 +59,7 @@ const OPTIONS = {
   name: { type: "string" },
   gateway: { type: "boolean" },
   speaker: { type: "boolean" },
+  speakers: { type: "string" },
   "underlay-of": { type: "string" },
   server: { type: "string" },
   json: { type: "boolean" },

@@ -57,9 +57,16 @@ export interface ServerOptions {
   /**
    * Issue 14, the BGP speaker (runs while the fabric has a `bgp` section): its network namespace
    * (default NETLOOM_BGP_NAMESPACE), BGP port (NETLOOM_BGP_PORT), learned-route source name
-   * (NETLOOM_BGP_SOURCE) and working directory (default a fresh one under the temp directory).
+   * (NETLOOM_BGP_SOURCE), router id overriding the fabric's (NETLOOM_BGP_ROUTER_ID: one per
+   * redundant speaker) and working directory (default a fresh one under the temp directory).
    */
-  bgp?: { namespace?: string; listenPort?: number; source?: string; workDir?: string };
+  bgp?: {
+    namespace?: string;
+    listenPort?: number;
+    source?: string;
+    routerId?: string;
+    workDir?: string;
+  };
 }
 
 export interface NetloomServer {
@@ -190,6 +197,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     namespace: options.bgp?.namespace ?? (process.env.NETLOOM_BGP_NAMESPACE || undefined),
     listenPort: bgpPort,
     source: options.bgp?.source ?? (process.env.NETLOOM_BGP_SOURCE || undefined),
+    routerId: options.bgp?.routerId ?? (process.env.NETLOOM_BGP_ROUTER_ID || undefined),
     workDir: options.bgp?.workDir,
     // The app's logger is made below; the speaker logs only once started.
     log: {

@@ -21,7 +21,7 @@ export async function labCommand(
   }
   if (action !== "up")
     throw new UsageError(
-      "lab needs `up --nodes N [--name X] [--gateway | --speaker] [--underlay-of Y]` or `down [--name X]`",
+      "lab needs `up --nodes N [--name X] [--gateway [--speakers N] | --speaker] [--underlay-of Y]` or `down [--name X]`",
     );
   const nodes = Number(args.values.nodes ?? "2");
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200) {
@@ -38,6 +38,7 @@ export async function labCommand(
     onProgress: progress,
     gateway: args.values.gateway === true,
     speaker: args.values.speaker === true,
+    ...(args.values.speakers === undefined ? {} : { speakers: Number(args.values.speakers) }),
     underlayOf: args.values["underlay-of"],
   });
   io.stdout(

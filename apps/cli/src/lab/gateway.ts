@@ -15,6 +15,12 @@ import { NetloomError, nodeOverlayMac } from "@netloom/model";
 export const GATEWAY_UNDERLAY = "198.18.0.240";
 /** The speaker of the lab's controller; a lab joining another's underlay takes the next ones. */
 export const speakerUnderlay = (slot: number) => `198.18.0.${200 + slot}`;
+/**
+ * Redundant speakers (`lab up --gateway --speakers N`): speaker i (0-based) of the gateway's lab;
+ * the first is the usual one, the others stand at 198.18.0.(210+i) in `<lab>.speaker<i+1>`.
+ */
+export const redundantSpeakerUnderlay = (index: number) =>
+  index === 0 ? speakerUnderlay(0) : `198.18.0.${210 + index}`;
 /** The gateway's "internet": a prefix it holds and advertises, with one host in it. */
 export const INTERNET_PREFIX = "192.0.2.0/24";
 export const INTERNET_GATEWAY = "192.0.2.1";
@@ -29,7 +35,8 @@ export const GATEWAY_DEFAULTS = {
 
 export const gatewayNamespace = (lab: string) => `${ownerPrefix(lab)}gateway`;
 export const internetNamespace = (lab: string) => `${ownerPrefix(lab)}internet`;
-export const speakerNamespace = (lab: string) => `${ownerPrefix(lab)}speaker`;
+export const speakerNamespace = (lab: string, index = 0) =>
+  `${ownerPrefix(lab)}speaker${index === 0 ? "" : index + 1}`;
 
 /** What the lab records of its gateway. */
 export interface LabGatewayState {

@@ -32,6 +32,11 @@ export interface LabState {
   nodes: LabNodeState[];
   /** Issue 14: the namespace on the underlay where the lab's controller runs its BGP speaker. */
   speaker?: { namespace: string; address: string };
+  /**
+   * Redundant speakers (`lab up --gateway --speakers N`, N > 1): every speaker namespace, the
+   * first being `speaker`; run one controller per namespace, each with its own router id.
+   */
+  speakers?: { namespace: string; address: string }[];
   /** Issue 14: the FRR data-center gateway (`lab up --gateway`). */
   gateway?: LabGatewayState;
   /** Issue 14: the lab whose underlay this one stands on (`lab up --underlay-of`). */

@@ -19,6 +19,7 @@ import {
   createGateway,
   GATEWAY_DEFAULTS,
   joinUnderlay,
+  redundantSpeakerUnderlay,
   removeGateway,
   speakerNamespace,
   speakerUnderlay,
@@ -71,11 +72,19 @@ export interface LabUpOptions {
   /** Issue 14: a speaker namespace on the underlay without a gateway (peer domains only). */
   speaker?: boolean;
   /**
+   * With `gateway`: how many speaker namespaces (default 1). More than one is the redundant
+   * deployment: one controller per speaker namespace, FRR peering with each.
+   */
+  speakers?: number;
+  /**
    * Issue 14: stand on that lab's underlay (one underlay, two domains) with addresses of its
    * own: nodes at 198.18.0.(61…), the speaker at 198.18.0.201. No outside host of its own.
    */
   underlayOf?: string | undefined;
 }
+
+/** `lab up --speakers`: redundant speaker namespaces at most (198.18.0.210+ is free below 240). */
+const MAX_SPEAKERS = 4;
 
 function defaultAgentCommand(): string[] {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -217,6 +226,31 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       `lab ${name}: speaker namespace ${speaker.namespace} at ${speaker.address}: run the controller with NETLOOM_BGP_NAMESPACE=${speaker.namespace}`,
     );
   }
+  const speakerCount = options.speakers ?? 1;
+  if (!Number.isInteger(speakerCount) || speakerCount < 1 || speakerCount > MAX_SPEAKERS) {
+    throw new NetloomError("INVALID", `--speakers: 1 to ${MAX_SPEAKERS}`, [
+      { path: "--speakers", message: `1 to ${MAX_SPEAKERS}` },
+    ]);
+  }
+  if (speakerCount > 1 && !options.gateway) {
+    throw new NetloomError("INVALID", "--speakers: only with --gateway", [
+      { path: "--speakers", message: "only with --gateway" },
+    ]);
+  }
+  if (speakerCount > 1 && state.speaker && !host) {
+    state.speakers = [state.speaker];
+    for (let index = 1; index < speakerCount; index += 1) {
+      const extra = {
+        namespace: speakerNamespace(name, index),
+        address: redundantSpeakerUnderlay(index),
+      };
+      await joinUnderlay(underlay, extra.namespace, `speaker0-${index}`, extra.address);
+      state.speakers.push(extra);
+      progress(
+        `lab ${name}: speaker namespace ${extra.namespace} at ${extra.address}: run another controller on the same database with NETLOOM_BGP_NAMESPACE=${extra.namespace} NETLOOM_BGP_ROUTER_ID=${extra.address}`,
+      );
+    }
+  }
   if (options.gateway && state.speaker) {
     if (host) {
       throw new NetloomError(
@@ -233,7 +267,10 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     const gateway = await createGateway({
       lab: name,
       underlayNamespace: underlay,
-      speakers: [{ address: state.speaker.address, as: GATEWAY_DEFAULTS.fabricAs }],
+      speakers: (state.speakers ?? [state.speaker]).map((speaker) => ({
+        address: speaker.address,
+        as: GATEWAY_DEFAULTS.fabricAs,
+      })),
     });
     state.gateway = gateway;
     bgp = {

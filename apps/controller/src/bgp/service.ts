@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
-import { type BgpSpec, learnedEvpnRouteSchema } from "@netloom/model";
+import { asIpv4, type BgpSpec, learnedEvpnRouteSchema } from "@netloom/model";
 import type { ControllerEvents } from "../events";
 import { sameBgp } from "../store/evpn";
 import type { Store } from "../store/store";
@@ -22,6 +22,11 @@ export interface BgpServiceOptions {
    * and namespace): stable across restarts, so a restarted controller replaces its own rows.
    */
   source?: string | undefined;
+  /**
+   * This speaker's router id (NETLOOM_BGP_ROUTER_ID), overriding the fabric's `bgp.routerId`:
+   * redundant speakers (one per controller, the gateway peering with each) need their own.
+   */
+  routerId?: string | undefined;
   log: SpeakerLog;
 }
 
@@ -52,9 +57,15 @@ export class BgpService {
 
   /** Starts the speaker if the fabric has a `bgp` section, and follows the section's changes. */
   async start(): Promise<void> {
-    this.unsubscribeChanges = this.events.on("changed", (change) => {
+    const unsubscribeEvents = this.events.on("changed", (change) => {
       if (change.tenantId === null) void this.follow();
     });
+    // Another controller's change of the section reaches this store by a re-read, no event.
+    const unsubscribeReloads = this.store.onFabricReloaded(() => void this.follow());
+    this.unsubscribeChanges = () => {
+      unsubscribeEvents();
+      unsubscribeReloads();
+    };
     await this.follow();
   }
 
@@ -84,7 +95,9 @@ export class BgpService {
       return;
     }
     const speaker = new BgpSpeaker({
-      settings: wanted,
+      settings: this.options.routerId
+        ? { ...wanted, routerId: asIpv4(this.options.routerId) }
+        : wanted,
       namespace: this.options.namespace,
       workDir: path.join(this.workDir(), "bgp"),
       listenPort: this.options.listenPort,

@@ -110,6 +110,8 @@ export class Store {
   private bgp: BgpSpec | undefined;
   private learned: LearnedEvpnRoute[] = [];
   private readonly evpnWatch = new EvpnExportWatch(() => this.compileInput());
+  /** Called after every re-read of the fabric (another controller's change included). */
+  private readonly fabricReloadListeners = new Set<() => void>();
   private fabricGenerationValue = 0;
   private compileInputCache: CompileInput | null = null;
   /** Per cached tenant state, its compile input (see `tenantInputOf`). */
@@ -292,6 +294,17 @@ export class Store {
     this.bgp = await loadBgp(this.db.sql);
     this.learned = await loadLearnedRoutes(this.db.sql);
     this.evpnWatch.poke();
+    for (const listener of this.fabricReloadListeners) listener();
+  }
+
+  /**
+   * Issue 14: calls `listener` after every re-read of the fabric, such as a `bgp` section
+   * changed through another controller (no "changed" event is emitted for those). Answers the
+   * unsubscribe.
+   */
+  onFabricReloaded(listener: () => void): () => void {
+    this.fabricReloadListeners.add(listener);
+    return () => this.fabricReloadListeners.delete(listener);
   }
 
   private cacheTenant(state: TenantState): void {
