@@ -38,17 +38,39 @@ async function createTestDatabase(url: string): Promise<string> {
   return fresh.toString();
 }
 
-/** A fresh in-process controller with an empty store. */
+/** Drops a database `createTestDatabase` made (the machine may be shared: leave nothing behind). */
+async function dropTestDatabase(serverUrl: string, databaseUrl: string): Promise<void> {
+  const pg = (await import("pg")).default;
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const name = new URL(databaseUrl).pathname.slice(1);
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh in-process controller with an empty store; closing it drops its test database. */
 export async function freshServer(
   databaseUrl?: string,
   options: { distribution?: boolean } = {},
 ): Promise<NetloomServer> {
-  return createServer({
+  const testDatabase = databaseUrl ? await createTestDatabase(databaseUrl) : undefined;
+  const server = await createServer({
     dataDir: "memory://",
-    databaseUrl: databaseUrl ? await createTestDatabase(databaseUrl) : "",
+    databaseUrl: testDatabase ?? "",
     bootstrapToken: "test-admin-token",
     logger: false,
     distribution: options.distribution ?? false,
+  });
+  if (!databaseUrl || !testDatabase) return server;
+  const closeServer = server.close.bind(server);
+  return Object.assign(server, {
+    async close() {
+      await closeServer();
+      await dropTestDatabase(databaseUrl, testDatabase);
+    },
   });
 }
 
