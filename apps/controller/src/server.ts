@@ -58,13 +58,15 @@ export interface ServerOptions {
    * Issue 14, the BGP speaker (runs while the fabric has a `bgp` section): its network namespace
    * (default NETLOOM_BGP_NAMESPACE), BGP port (NETLOOM_BGP_PORT), learned-route source name
    * (NETLOOM_BGP_SOURCE), router id overriding the fabric's (NETLOOM_BGP_ROUTER_ID: one per
-   * redundant speaker) and working directory (default a fresh one under the temp directory).
+   * redundant speaker), anchor subnet (NETLOOM_BGP_ANCHOR_SUBNET: one per redundant speaker,
+   * bgp/anchors.ts) and working directory (default a fresh one under the temp directory).
    */
   bgp?: {
     namespace?: string;
     listenPort?: number;
     source?: string;
     routerId?: string;
+    anchorSubnet?: string;
     workDir?: string;
   };
 }
@@ -198,6 +200,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     listenPort: bgpPort,
     source: options.bgp?.source ?? (process.env.NETLOOM_BGP_SOURCE || undefined),
     routerId: options.bgp?.routerId ?? (process.env.NETLOOM_BGP_ROUTER_ID || undefined),
+    anchorSubnet: options.bgp?.anchorSubnet ?? (process.env.NETLOOM_BGP_ANCHOR_SUBNET || undefined),
     workDir: options.bgp?.workDir,
     // The app's logger is made below; the speaker logs only once started.
     log: {

@@ -21,6 +21,12 @@ export const speakerUnderlay = (slot: number) => `198.18.0.${200 + slot}`;
  */
 export const redundantSpeakerUnderlay = (index: number) =>
   index === 0 ? speakerUnderlay(0) : `198.18.0.${210 + index}`;
+/**
+ * Redundant speaker i's anchor subnet (its controller's NETLOOM_BGP_ANCHOR_SUBNET): each speaker
+ * originates an anchor /32 per node in its own, so that FRR 8.4 keeps the router-MAC entries
+ * when its best path moves between speakers (decision 0008).
+ */
+export const redundantAnchorSubnet = (index: number) => `169.254.${100 + index}.0/24`;
 /** The gateway's "internet": a prefix it holds and advertises, with one host in it. */
 export const INTERNET_PREFIX = "192.0.2.0/24";
 export const INTERNET_GATEWAY = "192.0.2.1";

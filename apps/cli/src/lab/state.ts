@@ -34,9 +34,10 @@ export interface LabState {
   speaker?: { namespace: string; address: string };
   /**
    * Redundant speakers (`lab up --gateway --speakers N`, N > 1): every speaker namespace, the
-   * first being `speaker`; run one controller per namespace, each with its own router id.
+   * first being `speaker`; run one controller per namespace, each with its own router id and
+   * anchor subnet (NETLOOM_BGP_ANCHOR_SUBNET, decision 0008).
    */
-  speakers?: { namespace: string; address: string }[];
+  speakers?: { namespace: string; address: string; anchorSubnet: string }[];
   /** Issue 14: the FRR data-center gateway (`lab up --gateway`). */
   gateway?: LabGatewayState;
   /** Issue 14: the lab whose underlay this one stands on (`lab up --underlay-of`). */

@@ -19,6 +19,7 @@ import {
   createGateway,
   GATEWAY_DEFAULTS,
   joinUnderlay,
+  redundantAnchorSubnet,
   redundantSpeakerUnderlay,
   removeGateway,
   speakerNamespace,
@@ -238,16 +239,21 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     ]);
   }
   if (speakerCount > 1 && state.speaker && !host) {
-    state.speakers = [state.speaker];
+    const first = { ...state.speaker, anchorSubnet: redundantAnchorSubnet(0) };
+    state.speakers = [first];
+    progress(
+      `lab ${name}: redundant speakers: run the first controller with NETLOOM_BGP_ANCHOR_SUBNET=${first.anchorSubnet} too`,
+    );
     for (let index = 1; index < speakerCount; index += 1) {
       const extra = {
         namespace: speakerNamespace(name, index),
         address: redundantSpeakerUnderlay(index),
+        anchorSubnet: redundantAnchorSubnet(index),
       };
       await joinUnderlay(underlay, extra.namespace, `speaker0-${index}`, extra.address);
       state.speakers.push(extra);
       progress(
-        `lab ${name}: speaker namespace ${extra.namespace} at ${extra.address}: run another controller on the same database with NETLOOM_BGP_NAMESPACE=${extra.namespace} NETLOOM_BGP_ROUTER_ID=${extra.address}`,
+        `lab ${name}: speaker namespace ${extra.namespace} at ${extra.address}: run another controller on the same database with NETLOOM_BGP_NAMESPACE=${extra.namespace} NETLOOM_BGP_ROUTER_ID=${extra.address} NETLOOM_BGP_ANCHOR_SUBNET=${extra.anchorSubnet}`,
       );
     }
   }

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
-import { asIpv4, type BgpSpec, learnedEvpnRouteSchema } from "@netloom/model";
+import { asIpv4, type BgpSpec, type Ipv4Prefix, learnedEvpnRouteSchema } from "@netloom/model";
 import type { ControllerEvents } from "../events";
 import { sameBgp } from "../store/evpn";
 import type { Store } from "../store/store";
+import { parseAnchorSubnet } from "./anchors";
 import { BgpSpeaker, type BgpSpeakerStatus, type SpeakerLog } from "./speaker";
 
 export interface BgpServiceOptions {
@@ -27,6 +28,12 @@ export interface BgpServiceOptions {
    * redundant speakers (one per controller, the gateway peering with each) need their own.
    */
   routerId?: string | undefined;
+  /**
+   * This speaker's anchor subnet (NETLOOM_BGP_ANCHOR_SUBNET, e.g. 169.254.100.0/24, one per
+   * redundant speaker): it originates one anchor /32 per VTEP in it, so that an FRR 8.4 gateway
+   * keeps forwarding when another speaker dies (anchors.ts, decision 0008).
+   */
+  anchorSubnet?: string | undefined;
   log: SpeakerLog;
 }
 
@@ -46,6 +53,7 @@ export class BgpService {
   private closed = false;
   private scratchDir: string | undefined;
   readonly source: string;
+  private readonly anchorSubnet: Ipv4Prefix | undefined;
 
   constructor(
     private readonly store: Store,
@@ -53,6 +61,8 @@ export class BgpService {
     private readonly options: BgpServiceOptions,
   ) {
     this.source = options.source ?? `${hostname()}/${options.namespace ?? "host"}`;
+    // Checked at once: a malformed setting stops the controller, not the speaker later.
+    this.anchorSubnet = options.anchorSubnet ? parseAnchorSubnet(options.anchorSubnet) : undefined;
   }
 
   /** Starts the speaker if the fabric has a `bgp` section, and follows the section's changes. */
@@ -101,6 +111,7 @@ export class BgpService {
       namespace: this.options.namespace,
       workDir: path.join(this.workDir(), "bgp"),
       listenPort: this.options.listenPort,
+      anchorSubnet: this.anchorSubnet,
       log: this.options.log,
       onLearned: async (routes) => {
         if (this.speaker !== speaker) return;

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { gracefulRestartSeconds } from "@netloom/model";
+import { gracefulRestartSeconds, type Ipv4Prefix } from "@netloom/model";
+import { anchorRoutes } from "./anchors";
 import { GobgpCli, type MonitorHandle, type NeighborState } from "./gobgp-cli";
 import { renderGobgpConfig } from "./gobgp-config";
 import { GobgpProcess } from "./gobgp-process";
@@ -29,6 +30,11 @@ export interface BgpSpeakerOptions {
   workDir: string;
   /** BGP port to accept sessions on (default 179). */
   listenPort?: number;
+  /**
+   * Redundant speakers: this speaker's anchor subnet, one /32 per VTEP originated besides the
+   * exports (anchors.ts); absent: no anchors.
+   */
+  anchorSubnet?: Ipv4Prefix | undefined;
   /** Every change of the learned routes, the whole set (the store replaces its copy). */
   onLearned: (routes: LearnedEvpnRoute[]) => Promise<void> | void;
   log: SpeakerLog;
@@ -72,6 +78,9 @@ export class BgpSpeaker {
   private readonly cli: GobgpCli;
   private readonly process: GobgpProcess;
   private readonly peerByAddress: Map<string, BgpPeerSettings>;
+  /** The fabric's exports, as last given. */
+  private exports: EvpnType5Route[] = [];
+  /** What gobgpd should hold of ours: the exports and their anchors, by NLRI. */
   private desired = new Map<string, EvpnType5Route>();
   /** What gobgpd holds of ours, by NLRI (emptied when gobgpd restarts). */
   private readonly advertised = new Map<string, EvpnType5Route>();
@@ -227,7 +236,9 @@ export class BgpSpeaker {
 
   /** The routes the fabric exports now: originated and withdrawn by difference. */
   setExports(routes: readonly EvpnType5Route[]): Promise<void> {
-    this.desired = new Map(routes.map((route) => [nlriKey(route), route]));
+    this.exports = sortRoutes([...routes]);
+    const originated = [...routes, ...anchorRoutes(routes, this.options.anchorSubnet)];
+    this.desired = new Map(originated.map((route) => [nlriKey(route), route]));
     return this.reconcile();
   }
 
@@ -279,8 +290,9 @@ export class BgpSpeaker {
     });
   }
 
+  /** The fabric's exports this speaker originates (its anchors aside). */
   exported(): EvpnType5Route[] {
-    return sortRoutes([...this.desired.values()]);
+    return this.exports;
   }
 
   /** What the nodes were last given. */
