@@ -134,6 +134,55 @@ for (const backend of BACKENDS) {
       ).toHaveLength(1);
     });
 
+    it("pushes the tenant's gateways when a learned route comes or goes", async () => {
+      const stream = await alphaAdmin.fabric.onTenantExternalRoutes({ tenant: "alpha" });
+      const iterator = stream[Symbol.asyncIterator]();
+      const prefixes = async () => {
+        const next = await iterator.next();
+        if (next.done) throw new Error("the stream ended");
+        return next.value.flatMap((entry) => entry.prefixes.map((p) => p.prefix));
+      };
+      expect(await prefixes()).toEqual(["192.0.2.0/24"]);
+      const store = server.services.store;
+      const kept = store.learnedRoutes().filter((r) => r.peer === "partner-gw");
+      await store.replaceLearnedRoutes("ctl-1", [
+        ...kept,
+        route({}),
+        route({ prefix: "192.0.3.0/24" }),
+      ]);
+      expect(await prefixes()).toEqual(["192.0.2.0/24", "192.0.3.0/24"]);
+      await store.replaceLearnedRoutes("ctl-1", kept);
+      expect(await prefixes()).toEqual([]);
+      await iterator.return?.();
+    });
+
+    it("pushes the operator's BGP status when the learned routes change", async () => {
+      const stream = await admin.bgp.onStatus();
+      const iterator = stream[Symbol.asyncIterator]();
+      const learned = async () => {
+        const next = await iterator.next();
+        if (next.done) throw new Error("the stream ended");
+        return next.value.learned.map((r) => r.prefix).sort();
+      };
+      const store = server.services.store;
+      const before = await learned();
+      expect(before).toEqual(
+        store
+          .learnedRoutes()
+          .map((r) => r.prefix)
+          .sort(),
+      );
+      const kept = store.learnedRoutes().filter((r) => r.peer === "partner-gw");
+      await store.replaceLearnedRoutes("ctl-1", [...kept, route({ prefix: "192.0.9.0/24" })]);
+      expect(await learned()).toContain("192.0.9.0/24");
+      await store.replaceLearnedRoutes("ctl-1", kept);
+      expect(await learned()).not.toContain("192.0.9.0/24");
+      await iterator.return?.();
+      // The first step runs the authorization: a tenant admin is refused there.
+      const refused = (await alphaAdmin.bgp.onStatus())[Symbol.asyncIterator]();
+      expect((await codeOf(refused.next())).code).toBe("FORBIDDEN");
+    });
+
     it("answers NOT_FOUND for a foreign or unknown tenant", async () => {
       expect((await codeOf(alphaAdmin.fabric.tenantExternalRoutes({ tenant: "beta" }))).code).toBe(
         "NOT_FOUND",

@@ -8,14 +8,15 @@ import {
   parseFabricFile,
 } from "@netloom/model";
 import { z } from "zod";
-import { requireCloudAdmin, requireCloudReader } from "../auth/principal";
+import { type Principal, requireCloudAdmin, requireCloudReader } from "../auth/principal";
 import { tenantFor } from "../auth/tenancy";
 import { distributionProcedures, fabricStatusSchema } from "../distribution/router";
 import { decodeDocument } from "../domain/intent";
+import { LiveValue } from "../live/live-value";
 import { documentOf } from "../store/document";
 import { tenantExternalRoutes } from "../store/evpn-tenant";
 import { notFound } from "../store/store";
-import { authedProcedure, router } from "../trpc";
+import { authedProcedure, router, type Services } from "../trpc";
 
 const nodeSchema = z.object({
   id: z.string(),
@@ -32,6 +33,27 @@ const applySchema = z.object({
   fabricGeneration: z.number().int(),
   dryRun: z.boolean(),
 });
+
+const tenantExternalRoutesSchema = z.object({
+  network: z.string(),
+  peers: z.array(z.object({ name: z.string() })),
+  prefixes: z.array(z.object({ prefix: z.string(), peer: z.string() })),
+});
+
+/** One tenant's gateways and learned prefixes; NOT_FOUND for a tenant the caller cannot read. */
+function externalRoutesOf(
+  ctx: { services: Services; principal: Principal },
+  tenant: string,
+): z.infer<typeof tenantExternalRoutesSchema>[] {
+  const { store } = ctx.services;
+  const state = tenantFor(store, ctx.principal, tenant, "read");
+  return tenantExternalRoutes(
+    state.name,
+    documentOf(state),
+    store.fabricExternalNetworks(),
+    store.learnedRouteViews(),
+  );
+}
 
 /** The operator's forwarding nodes. Everyone signed in may read them; the cloud admin writes. */
 export const fabricRouter = router({
@@ -132,24 +154,31 @@ export const fabricRouter = router({
    */
   tenantExternalRoutes: authedProcedure
     .input(z.object({ tenant: nameSchema }))
-    .output(
-      z.array(
-        z.object({
-          network: z.string(),
-          peers: z.array(z.object({ name: z.string() })),
-          prefixes: z.array(z.object({ prefix: z.string(), peer: z.string() })),
-        }),
-      ),
-    )
-    .query(({ ctx, input }) => {
-      const state = tenantFor(ctx.services.store, ctx.principal, input.tenant, "read");
-      const store = ctx.services.store;
-      return tenantExternalRoutes(
-        state.name,
-        documentOf(state),
-        store.fabricExternalNetworks(),
-        store.learnedRouteViews(),
-      );
+    .output(z.array(tenantExternalRoutesSchema))
+    .query(({ ctx, input }) => externalRoutesOf(ctx, input.tenant)),
+  /**
+   * The same, pushed each time it changes: a gateway's session or prefixes come and go with
+   * the fabric (learned routes are fabric changes), the networks with the tenant's intent.
+   */
+  onTenantExternalRoutes: authedProcedure
+    .input(z.object({ tenant: nameSchema }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      externalRoutesOf(ctx, input.tenant);
+      const { services } = ctx;
+      const live = new LiveValue({
+        compute: () => externalRoutesOf(ctx, input.tenant),
+        wakeOn: [
+          (poke) => services.events.on("changed", poke),
+          (poke) => services.store.onFabricReloaded(poke),
+        ],
+        intervalMs: 0,
+        onError: (error) =>
+          services.log?.error(
+            { err: error, tenant: input.tenant },
+            "tenant external routes could not be computed",
+          ),
+      });
+      yield* live.iterate(signal);
     }),
   /** The Fabric file as stored (nodes, external networks with `evpn`, `bgp`): applies back as is. */
   export: authedProcedure

@@ -1,24 +1,25 @@
-import { useQuery } from "@tanstack/react-query";
+import { skipToken, useQuery } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
 import { useTRPC } from "../trpc";
 import type { ExternalRoutes } from "./graph";
 
 const NONE: readonly ExternalRoutes[] = [];
 
-/** Learned routes come and go with the gateways' BGP sessions: look again this often. */
-const REFRESH_MS = 30_000;
-
 /**
- * Issue 14: the gateways and learned prefixes at the external networks the tenant uses
- * (`fabric.tenantExternalRoutes`), for the canvas's gateway nodes. Off (`enabled` false) for
- * documents shown without a tenant behind them; a failure draws no gateway rather than none of
- * the canvas.
+ * Issue 14: the gateways and learned prefixes at the external networks the tenant uses, for the
+ * canvas's gateway nodes: `fabric.tenantExternalRoutes`, then each push of
+ * `fabric.onTenantExternalRoutes` (routes come and go with the gateways' BGP sessions). Off
+ * (`enabled` false) for documents shown without a tenant behind them; a failure draws no
+ * gateway rather than none of the canvas.
  */
 export function useExternalRoutes(tenant: string, enabled: boolean): readonly ExternalRoutes[] {
   const trpc = useTRPC();
-  const query = useQuery({
+  const initial = useQuery({
     ...trpc.fabric.tenantExternalRoutes.queryOptions({ tenant }),
     enabled,
-    refetchInterval: REFRESH_MS,
   });
-  return query.data ?? NONE;
+  const live = useSubscription(
+    trpc.fabric.onTenantExternalRoutes.subscriptionOptions(enabled ? { tenant } : skipToken),
+  );
+  return (live.data as readonly ExternalRoutes[] | undefined) ?? initial.data ?? NONE;
 }

@@ -1,8 +1,10 @@
+import type { RouterOutputs } from "@netloom/controller/types";
 import { useQuery } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useEffect, useState } from "react";
 import { useTRPC } from "../trpc";
 
-/** Refreshed every few seconds: sessions come and go without a fabric change. */
-const REFRESH_MS = 5_000;
+type BgpStatus = RouterOutputs["bgp"]["status"];
 
 function uptime(seconds: number): string {
   const h = Math.floor(seconds / 3600);
@@ -11,17 +13,38 @@ function uptime(seconds: number): string {
 }
 
 /**
+ * The speaker's status, live: the first answer of `bgp.status`, then each push of
+ * `bgp.onStatus` (a session going up or down, prefix counts, routes). Uptimes tick here from
+ * the moment the status arrived, so the controller pushes only real changes.
+ */
+function useBgpStatus() {
+  const trpc = useTRPC();
+  const initial = useQuery(trpc.bgp.status.queryOptions());
+  const live = useSubscription(trpc.bgp.onStatus.subscriptionOptions(undefined));
+  const status: BgpStatus | undefined = (live.data as BgpStatus | undefined) ?? initial.data;
+  const [receivedAt, setReceivedAt] = useState(() => Date.now());
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (status) setReceivedAt(Date.now());
+  }, [status]);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  const elapsedSeconds = Math.max(0, Math.floor((now - receivedAt) / 1000));
+  return { status, error: live.error ?? initial.error, elapsedSeconds };
+}
+
+/**
  * Issue 14: the controller's BGP speaker for operators: each peer's session with its uptime and
  * EVPN prefix counts, then the routes exported and learned. Nothing when no `bgp` is configured.
  */
 export function BgpPeers() {
-  const trpc = useTRPC();
-  const status = useQuery({ ...trpc.bgp.status.queryOptions(), refetchInterval: REFRESH_MS });
-  const bgp = status.data;
-  if (status.error) {
+  const { status: bgp, error, elapsedSeconds } = useBgpStatus();
+  if (error) {
     return (
       <div className="page-error" role="alert">
-        BGP status: {status.error.message}
+        BGP status: {error.message}
       </div>
     );
   }
@@ -55,7 +78,7 @@ export function BgpPeers() {
               </td>
               <td>{peer.as}</td>
               <td>{peer.state}</td>
-              <td>{peer.state === "up" ? uptime(peer.uptimeSeconds) : "-"}</td>
+              <td>{peer.state === "up" ? uptime(peer.uptimeSeconds + elapsedSeconds) : "-"}</td>
               <td>{peer.prefixesReceived}</td>
               <td>{peer.prefixesAdvertised}</td>
             </tr>
