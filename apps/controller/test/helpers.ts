@@ -2,7 +2,12 @@ import { NetloomError, parseDocument } from "@netloom/model";
 import { TRPCError } from "@trpc/server";
 import { readSharedExample } from "../../../test-support/shared";
 import type { Principal } from "../src/auth/principal";
-import { type AppCaller, createServer, type NetloomServer } from "../src/server";
+import {
+  type AppCaller,
+  createServer,
+  type NetloomServer,
+  type ServerOptions,
+} from "../src/server";
 
 /** The backends every store test runs on. PostgreSQL needs NETLOOM_TEST_DATABASE_URL. */
 export const BACKENDS: { name: string; databaseUrl: string | undefined; skip: string | false }[] = [
@@ -54,14 +59,14 @@ async function dropTestDatabase(serverUrl: string, databaseUrl: string): Promise
 /** A fresh in-process controller with an empty store; closing it drops its test database. */
 export async function freshServer(
   databaseUrl?: string,
-  options: { distribution?: boolean } = {},
+  options: { distribution?: boolean; logger?: ServerOptions["logger"] } = {},
 ): Promise<NetloomServer> {
   const testDatabase = databaseUrl ? await createTestDatabase(databaseUrl) : undefined;
   const server = await createServer({
     dataDir: "memory://",
     databaseUrl: testDatabase ?? "",
     bootstrapToken: "test-admin-token",
-    logger: false,
+    logger: options.logger ?? false,
     distribution: options.distribution ?? false,
   });
   if (!databaseUrl || !testDatabase) return server;
