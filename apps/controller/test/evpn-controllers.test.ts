@@ -1,8 +1,7 @@
 import type { LearnedEvpnRoute } from "@netloom/model";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type NetloomServer } from "../src/server";
-import { adminCaller, codeOf } from "./helpers";
+import type { NetloomServer } from "../src/server";
+import { adminCaller, codeOf, controllersSharingDatabase } from "./helpers";
 
 /**
  * Issue 14: controllers on one PostgreSQL agree on learned routes (a table, not memory): the
@@ -20,35 +19,16 @@ const route = (prefix: string, peer: string): LearnedEvpnRoute => ({
 });
 
 describe.skipIf(!baseUrl)("EVPN state on two controllers sharing PostgreSQL", () => {
-  const database = `evpn_core_${process.pid}_${Date.now().toString(36)}`;
-  const servers: NetloomServer[] = [];
+  let shared: Awaited<ReturnType<typeof controllersSharingDatabase>> | undefined;
+  let servers: NetloomServer[] = [];
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(baseUrl ?? "");
-    url.pathname = `/${database}`;
-    for (let i = 0; i < 2; i++) {
-      servers.push(
-        await createServer({
-          dataDir: "memory://",
-          databaseUrl: url.toString(),
-          bootstrapToken: "test-admin-token",
-          logger: false,
-          distribution: false,
-        }),
-      );
-    }
+    shared = await controllersSharingDatabase(baseUrl ?? "", 2);
+    servers = shared.servers;
   }, 60_000);
 
   afterAll(async () => {
-    for (const server of servers) await server.close();
-    const admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await shared?.close();
   });
 
   it("compiles the union of both speakers' routes on each, after a refresh", async () => {
