@@ -13,6 +13,7 @@ import {
   tenantIntent,
   until,
 } from "./distribution-harness";
+import { computeNodes } from "./fixtures";
 import { cleanupsAfterEach } from "./helpers";
 
 describe("the definition of converged", () => {
@@ -61,10 +62,7 @@ describe("the definition of converged", () => {
   });
 });
 
-const FABRIC = [
-  { name: "compute-1", underlay: "198.18.0.11" },
-  { name: "compute-2", underlay: "198.18.0.12" },
-];
+const FABRIC = computeNodes(2);
 const TIMING = { heartbeatMs: 100, staleAfterMs: 400, flushMs: 20 };
 
 const cleanups = cleanupsAfterEach();

@@ -14,12 +14,10 @@ import {
   tenantIntent,
   until,
 } from "./distribution-harness";
+import { computeNodes } from "./fixtures";
 import { cleanupsAfterEach, freshDatabase } from "./helpers";
 
-const FABRIC = [
-  { name: "compute-1", underlay: "198.18.0.11" },
-  { name: "compute-2", underlay: "198.18.0.12" },
-];
+const FABRIC = computeNodes(2);
 
 const cleanups = cleanupsAfterEach();
 

@@ -1,6 +1,7 @@
 import type { LearnedEvpnRoute } from "@netloom/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NetloomServer } from "../src/server";
+import { evpnInternet, fabricFile } from "./fixtures";
 import { adminCaller, codeOf, controllersSharingDatabase } from "./helpers";
 
 /**
@@ -36,19 +37,10 @@ describe.skipIf(!baseUrl)("EVPN state on two controllers sharing PostgreSQL", ()
     if (!a || !b) throw new Error("two controllers expected");
     const adminA = await adminCaller(a);
     await adminA.fabric.applyFile({
-      document: {
-        apiVersion: "netloom/v1",
-        kind: "Fabric",
-        nodes: [{ name: "compute-1", underlay: "198.18.0.11" }],
-        externalNetworks: [
-          {
-            name: "internet",
-            subnets: [{ cidr: "203.0.113.0/24" }],
-            evpn: { vni: 5000, routeTarget: "65000:5000" },
-          },
-        ],
+      document: fabricFile(1, {
+        externalNetworks: [evpnInternet({})],
         bgp: { localAs: 65001, routerId: "198.18.0.1", peers: [] },
-      },
+      }),
     });
     await a.services.store.replaceLearnedRoutes("speaker-a", [route("192.0.2.0/24", "gw")]);
     await b.services.store.refresh("full");
@@ -65,10 +57,7 @@ describe.skipIf(!baseUrl)("EVPN state on two controllers sharing PostgreSQL", ()
     const adminB = await adminCaller(b);
     const clash = await codeOf(
       adminB.fabric.applyFile({
-        document: {
-          apiVersion: "netloom/v1",
-          kind: "Fabric",
-          nodes: [{ name: "compute-1", underlay: "198.18.0.11" }],
+        document: fabricFile(1, {
           externalNetworks: [
             {
               name: "partner",
@@ -76,7 +65,7 @@ describe.skipIf(!baseUrl)("EVPN state on two controllers sharing PostgreSQL", ()
               evpn: { vni: 5000, routeTarget: "65000:6000" },
             },
           ],
-        },
+        }),
       }),
     );
     expect(clash.code).toBe("INVALID");

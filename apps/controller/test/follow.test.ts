@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { type Distribution, distributionFor } from "../src/distribution/index";
 import { createServer, type NetloomServer } from "../src/server";
 import { until } from "./distribution-harness";
+import { computeNodes } from "./fixtures";
 import { cleanupsAfterEach, freshDatabase } from "./helpers";
 
 /**
@@ -64,10 +65,7 @@ function bigTenant(workloads: number, port: number, extra: string[] = []): Inten
   } as IntentFile;
 }
 
-const FABRIC = [
-  { name: "compute-1", underlay: "198.18.0.11" },
-  { name: "compute-2", underlay: "198.18.0.12" },
-];
+const FABRIC = computeNodes(2);
 
 describe.skipIf(!baseUrl)("a controller following another one's changes", () => {
   it("re-reads only the objects that changed, and holds what the writer holds", async () => {

@@ -11,6 +11,7 @@ import {
   tenantIntent,
   until,
 } from "./distribution-harness";
+import { computeNodes } from "./fixtures";
 import { cleanupsAfterEach, freshDatabase } from "./helpers";
 
 /**
@@ -26,10 +27,7 @@ if (!databaseUrl) {
   );
 }
 
-const FABRIC = [
-  { name: "compute-1", underlay: "198.18.0.11" },
-  { name: "compute-2", underlay: "198.18.0.12" },
-];
+const FABRIC = computeNodes(2);
 // Long enough that fixed costs (reconnect, snapshot, a loaded CI machine) are small against it.
 const HEARTBEAT_MS = 2000;
 const TIMING = { heartbeatMs: HEARTBEAT_MS, staleAfterMs: 3 * HEARTBEAT_MS, flushMs: 20 };
