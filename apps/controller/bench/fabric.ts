@@ -37,6 +37,7 @@ import type { IntentFile } from "@netloom/model";
 import WebSocket, { WebSocketServer } from "ws";
 import { type Distribution, distributionFor } from "../src/distribution/index";
 import { createServer } from "../src/server";
+import { forkController } from "./fork-controller";
 import { startStubFleet, wallNow } from "./stubs";
 
 const here = fileURLToPath(import.meta.url);
@@ -263,21 +264,18 @@ async function lastAck(
   }
 }
 
-interface ConvergeResult {
-  p99: number;
-  /** Per change, the message text distribution sent to each node. */
-  sent: Map<string, string>[];
-  resyncMs?: number;
-  broadcastP99?: number;
-}
-
-async function benchFabric(
+/**
+ * The controller both figures measure (createServer on PGlite, or on PostgreSQL at
+ * `databaseUrl`), listening, with `nodeCount` nodes, background tenants, and the bench tenant
+ * committed and compiled. `commit(port)` changes the bench tenant's rule; `close` stops it.
+ */
+async function startBenchController(
   nodeCount: number,
-  options: { resync: boolean },
-): Promise<ConvergeResult> {
+  options: { databaseUrl?: string | undefined; backgroundTenants: number },
+) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "netloom-bench-fabric-"));
   const server = await createServer({
-    dataDir,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir }),
     port: 0,
     host: "127.0.0.1",
     logger: false,
@@ -293,7 +291,7 @@ async function benchFabric(
     { prune: false, mode: "upsert" },
   );
   const next = random(42);
-  for (let t = 0; t < nodeCount / 10; t++) {
+  for (let t = 0; t < options.backgroundTenants; t++) {
     const intent = backgroundTenant(t, nodeCount, next);
     await store.change({
       tenant: intent.tenant,
@@ -302,15 +300,47 @@ async function benchFabric(
       mutate: () => intent,
     });
   }
-  const commit = (port: number) =>
-    store.change({
-      tenant: "bench",
-      actor: "bench",
-      createTenant: true,
-      mutate: () => benchTenant(nodeCount, port),
-    });
+  const change = (intent: IntentFile) =>
+    store.change({ tenant: "bench", actor: "bench", createTenant: true, mutate: () => intent });
+  if (nodeCount > 2000) {
+    // One workload per node in one tenant: beyond the default quotas, raised as an operator would.
+    await change({ apiVersion: "netloom/v1", tenant: "bench" } as IntentFile);
+    const state = store.tenant("bench");
+    if (!state) throw new Error("bench tenant missing");
+    await store.setQuotas(state, { networks: nodeCount, workloads: nodeCount }, "bench");
+  }
+  const commit = (port: number) => change(benchTenant(nodeCount, port));
   await commit(1000);
   await distribution.settled();
+  return {
+    server,
+    url,
+    distribution,
+    names,
+    commit,
+    async close() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface ConvergeResult {
+  p99: number;
+  /** Per change, the message text distribution sent to each node. */
+  sent: Map<string, string>[];
+  resyncMs?: number;
+  broadcastP99?: number;
+}
+
+async function benchFabric(
+  nodeCount: number,
+  options: { resync: boolean },
+): Promise<ConvergeResult> {
+  const { server, url, distribution, names, commit, close } = await startBenchController(
+    nodeCount,
+    { backgroundTenants: nodeCount / 10 },
+  );
   const nodes: { node: string; token: string }[] = [];
   for (const node of names) nodes.push({ node, token: await distribution.issueNodeToken(node) });
 
@@ -382,8 +412,7 @@ async function benchFabric(
   }
   child.send({ cmd: "stop" } satisfies ChildCommand);
   await new Promise((resolve) => child.once("exit", resolve));
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
   return result;
 }
 
@@ -430,27 +459,12 @@ async function benchBroadcast(
 }
 
 /** Another controller process on `databaseUrl` (three-controller figure). */
-async function controllerChild(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const script = path.join(path.dirname(here), "controller-child.ts");
-  const child = fork(script, [databaseUrl], {
-    // BENCH_CONTROLLER_FLAGS: extra node flags for the other controllers (--cpu-prof).
-    execArgv: [
-      "--import",
-      "tsx",
-      ...(process.env.BENCH_CONTROLLER_FLAGS?.split(" ").filter(Boolean) ?? []),
-    ],
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = "";
-    child.stdout?.on("data", (data: Buffer) => {
-      text += data.toString();
-      const line = text.split("\n").find((candidate) => candidate.startsWith("{"));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once("exit", (code) => reject(new Error(`controller child exited with ${code}`)));
-  });
-  return { url, child };
+function controllerChild(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  // BENCH_CONTROLLER_FLAGS: extra node flags for the other controllers (--cpu-prof).
+  return forkController(
+    databaseUrl,
+    process.env.BENCH_CONTROLLER_FLAGS?.split(" ").filter(Boolean) ?? [],
+  );
 }
 
 /**
@@ -464,55 +478,15 @@ async function benchStubs(
   options: { databaseUrl?: string; broadcast: boolean },
 ): Promise<{ p99: number; broadcastP99?: number }> {
   const label = `stubs ${nodeCount} x ${controllers} controller(s)`;
-  const dataDir = mkdtempSync(path.join(tmpdir(), "netloom-bench-stubs-"));
-  const server = await createServer({
-    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir }),
-    port: 0,
-    host: "127.0.0.1",
-    logger: false,
-    bootstrapToken: BOOTSTRAP,
-  });
-  const url = await server.listen();
-  const distribution = distributionFor(server.services.events);
-  if (!distribution) throw new Error("distribution did not start");
-  const store = server.services.store;
-  const names = Array.from({ length: nodeCount }, (_, i) => nodeName(i));
-  await store.applyFabric(
-    names.map((name, i) => ({ name, underlay: underlayOf(i) })),
-    { prune: false, mode: "upsert" },
+  const { server, url, distribution, names, commit, close } = await startBenchController(
+    nodeCount,
+    {
+      databaseUrl: options.databaseUrl,
+      backgroundTenants: Number(
+        process.env.BENCH_BACKGROUND_TENANTS ?? Math.min(100, nodeCount / 10),
+      ),
+    },
   );
-  const next = random(42);
-  const background = Number(process.env.BENCH_BACKGROUND_TENANTS ?? Math.min(100, nodeCount / 10));
-  for (let t = 0; t < background; t++) {
-    const intent = backgroundTenant(t, nodeCount, next);
-    await store.change({
-      tenant: intent.tenant,
-      actor: "bench",
-      createTenant: true,
-      mutate: () => intent,
-    });
-  }
-  const commit = (port: number) =>
-    store.change({
-      tenant: "bench",
-      actor: "bench",
-      createTenant: true,
-      mutate: () => benchTenant(nodeCount, port),
-    });
-  if (nodeCount > 2000) {
-    // One workload per node in one tenant: beyond the default quotas, raised as an operator would.
-    await store.change({
-      tenant: "bench",
-      actor: "bench",
-      createTenant: true,
-      mutate: () => ({ apiVersion: "netloom/v1", tenant: "bench" }) as IntentFile,
-    });
-    const state = store.tenant("bench");
-    if (!state) throw new Error("bench tenant missing");
-    await store.setQuotas(state, { networks: nodeCount, workloads: nodeCount }, "bench");
-  }
-  await commit(1000);
-  await distribution.settled();
   const others: { url: string; child: ChildProcess }[] = [];
   for (let c = 1; c < controllers; c++) {
     if (!options.databaseUrl) throw new Error("several controllers need PostgreSQL");
@@ -623,8 +597,7 @@ async function benchStubs(
     other.child.kill("SIGTERM");
     await new Promise((resolve) => other.child.once("exit", resolve));
   }
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
   return result;
 }
 

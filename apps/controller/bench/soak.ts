@@ -8,18 +8,17 @@
  * the surviving controllers (heap in use after a full collection, from a tenth of the run in,
  * once warm, to the end; SOAK_HEAP_SNAPSHOTS=dir also writes heap snapshots at both points).
  */
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Agent, startAgent } from "@netloom/agent";
 import type { AppRouter } from "@netloom/controller";
 import { createMemoryDriver } from "@netloom/dataplane";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import { forkController } from "./fork-controller";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 2);
 const TENANTS = Number(process.env.SOAK_TENANTS ?? 6);
 const NODES = 3;
@@ -66,22 +65,9 @@ async function privatePostgres() {
   };
 }
 
-async function controller(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(path.join(here, "controller-child.ts"), [databaseUrl], {
-    // --expose-gc: the heap is measured after a full collection (see `heapBytes`).
-    execArgv: ["--import", "tsx", "--expose-gc"],
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = "";
-    child.stdout?.on("data", (data: Buffer) => {
-      text += data.toString();
-      const line = text.split("\n").find((candidate) => candidate.startsWith("{"));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once("exit", (code) => reject(new Error(`controller exited with ${code}`)));
-  });
-  return { url, child };
+/** A controller process; --expose-gc: the heap is measured after a full collection (`heapBytes`). */
+function controller(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  return forkController(databaseUrl, ["--expose-gc"]);
 }
 
 function client(url: string) {

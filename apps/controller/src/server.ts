@@ -409,10 +409,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     async close() {
       if (closed) return;
       closed = true;
+      // Stop accepting (the speaker, then HTTP and agents: distribution drains its own writes
+      // on the way out), let the store's writes in flight finish, then close the database.
       await bgp.close();
       await app.close();
       await reach.close();
-      await store.flushFabricState();
+      await store.close();
       await db.close();
     },
   };

@@ -1,17 +1,20 @@
 import { type Agent, startAgent } from "@netloom/agent";
 import { createMemoryDriver, type MemoryDriver } from "@netloom/dataplane";
-import { PROTOCOL_VERSION, parseControllerMessage } from "@netloom/protocol";
+import { parseControllerMessage } from "@netloom/protocol";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { nodeConvergence, summarize } from "../src/distribution/convergence";
 import { registerDistributionMetrics } from "../src/distribution/index";
 import {
+  helloAgent,
   startTestController,
   type TestController,
   tenantIntent,
   until,
 } from "./distribution-harness";
+import { computeNodes } from "./fixtures";
+import { cleanupsAfterEach } from "./helpers";
 
 describe("the definition of converged", () => {
   const now = 1_000_000;
@@ -59,18 +62,10 @@ describe("the definition of converged", () => {
   });
 });
 
-const FABRIC = [
-  { name: "compute-1", underlay: "198.18.0.11" },
-  { name: "compute-2", underlay: "198.18.0.12" },
-];
+const FABRIC = computeNodes(2);
 const TIMING = { heartbeatMs: 100, staleAfterMs: 400, flushMs: 20 };
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup().catch((error: unknown) => console.error("cleanup failed", error));
-  }
-});
+const cleanups = cleanupsAfterEach();
 
 async function controller(): Promise<TestController> {
   const started = await startTestController({ timing: TIMING });
@@ -147,30 +142,15 @@ describe("convergence through the controller", () => {
     await ctl.applyTenant(tenantIntent("acme", { "web-1": "compute-2" }));
     await agentOn(ctl, "compute-1");
     // compute-2's "agent" acks the snapshot it is sent, then falls silent with its socket open.
-    const token = await ctl.distribution.issueNodeToken("compute-2");
-    const silent = new WebSocket(`ws://127.0.0.1:${ctl.port}/agent?node=compute-2`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    cleanups.push(async () => silent.terminate());
-    silent.on("message", (data) => {
-      const message = parseControllerMessage(data.toString());
+    const silent = await helloAgent(ctl, "compute-2", (text, socket) => {
+      const message = parseControllerMessage(text);
       if (message?.type === "snapshot") {
-        silent.send(
+        socket.send(
           JSON.stringify({ type: "ack", generation: message.generation, hash: message.hash }),
         );
       }
     });
-    await new Promise<void>((resolve) => silent.once("open", () => resolve()));
-    silent.send(
-      JSON.stringify({
-        type: "hello",
-        protocol: PROTOCOL_VERSION,
-        appliedGeneration: 0,
-        appliedHash: null,
-        acceptedGeneration: 0,
-        acceptedHash: null,
-      }),
-    );
+    cleanups.push(async () => silent.terminate());
     await until(
       "acme converged",
       async () => (await ctl.distribution.tenantStatus(tenantOf(ctl, "acme"))).converged,

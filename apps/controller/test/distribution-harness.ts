@@ -1,6 +1,8 @@
 import type { AddressInfo } from "node:net";
 import type { IntentFile } from "@netloom/model";
+import { PROTOCOL_VERSION } from "@netloom/protocol";
 import Fastify from "fastify";
+import WebSocket from "ws";
 import { AuthService } from "../src/auth/service";
 import { type Db, openDb } from "../src/db";
 import type { HubTiming } from "../src/distribution/hub";
@@ -74,9 +76,38 @@ export async function startTestController(options: {
     },
     async close() {
       await app.close();
+      await store.close();
       await db.close();
     },
   };
+}
+
+/**
+ * A bare agent connection for `node` (by its own token) that has said hello holding nothing;
+ * the test plays the rest of the agent's part. `onMessage` sees every text it is sent.
+ */
+export async function helloAgent(
+  ctl: TestController,
+  node: string,
+  onMessage?: (text: string, socket: WebSocket) => void,
+): Promise<WebSocket> {
+  const token = await ctl.distribution.issueNodeToken(node);
+  const socket = new WebSocket(`ws://127.0.0.1:${ctl.port}/agent?node=${node}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (onMessage) socket.on("message", (data) => onMessage(data.toString(), socket));
+  await new Promise<void>((resolve) => socket.once("open", () => resolve()));
+  socket.send(
+    JSON.stringify({
+      type: "hello",
+      protocol: PROTOCOL_VERSION,
+      appliedGeneration: 0,
+      appliedHash: null,
+      acceptedGeneration: 0,
+      acceptedHash: null,
+    }),
+  );
+  return socket;
 }
 
 /** A tenant with one network and one workload per listed node. */

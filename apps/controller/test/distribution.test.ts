@@ -4,27 +4,22 @@ import path from "node:path";
 import { type Agent, startAgent } from "@netloom/agent";
 import { createMemoryDriver, type MemoryDriver } from "@netloom/dataplane";
 import type { IntentFile } from "@netloom/model";
-import { type ControllerMessage, PROTOCOL_VERSION } from "@netloom/protocol";
-import { afterEach, describe, expect, it } from "vitest";
+import type { ControllerMessage } from "@netloom/protocol";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
+  helloAgent,
   startTestController,
   type TestController,
   tenantIntent,
   until,
 } from "./distribution-harness";
+import { computeNodes } from "./fixtures";
+import { cleanupsAfterEach, freshDatabase } from "./helpers";
 
-const FABRIC = [
-  { name: "compute-1", underlay: "198.18.0.11" },
-  { name: "compute-2", underlay: "198.18.0.12" },
-];
+const FABRIC = computeNodes(2);
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup().catch((error: unknown) => console.error("cleanup failed", error));
-  }
-});
+const cleanups = cleanupsAfterEach();
 
 async function controller(options: Parameters<typeof startTestController>[0] = {}) {
   const started = await startTestController(options);
@@ -163,22 +158,8 @@ describe("distribution", () => {
     expect(node?.stale).toBe(false);
 
     // An agent that connects, says hello, then falls silent (hung process, cut link).
-    const token2 = await ctl.distribution.issueNodeToken("compute-2");
-    const silent = new WebSocket(`ws://127.0.0.1:${ctl.port}/agent?node=compute-2`, {
-      headers: { authorization: `Bearer ${token2}` },
-    });
+    const silent = await helloAgent(ctl, "compute-2");
     cleanups.push(async () => silent.terminate());
-    await new Promise<void>((resolve) => silent.once("open", () => resolve()));
-    silent.send(
-      JSON.stringify({
-        type: "hello",
-        protocol: PROTOCOL_VERSION,
-        appliedGeneration: 0,
-        appliedHash: null,
-        acceptedGeneration: 0,
-        acceptedHash: null,
-      }),
-    );
     await until("compute-2 seen", async () => {
       const row = (await ctl.distribution.status()).nodes.find((n) => n.name === "compute-2");
       return row?.connected === true && row.stale === false;
@@ -429,21 +410,6 @@ describe("distribution", () => {
 
 const databaseUrl = process.env.NETLOOM_TEST_DATABASE_URL;
 
-/** Drops a test database once the closed servers' connections are really gone. */
-async function dropDatabase(
-  admin: { query(text: string): Promise<unknown>; end(): Promise<void> },
-  name: string,
-) {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  await admin.end();
-}
 if (!databaseUrl) {
   console.warn(
     "distribution: two-controller test skipped: NETLOOM_TEST_DATABASE_URL is not set (a PostgreSQL URL whose user may CREATE DATABASE)",
@@ -452,16 +418,7 @@ if (!databaseUrl) {
 
 describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
   it("a change committed through controller A reaches an agent on controller B", async () => {
-    const pg = await import("pg");
-    const admin = new pg.default.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    const name = `netloom_dist_${process.pid}_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    cleanups.push(async () => {
-      await dropDatabase(admin, name);
-    });
-    const url = new URL(databaseUrl ?? "");
-    url.pathname = `/${name}`;
+    const url = new URL(await freshDatabase(databaseUrl ?? "", cleanups));
     const a = await startTestController({ databaseUrl: url.href, pollMs: 60_000 });
     cleanups.push(() => a.close());
     const b = await startTestController({ databaseUrl: url.href, pollMs: 60_000 });
@@ -489,18 +446,9 @@ describe.skipIf(!databaseUrl)("two controllers on one PostgreSQL", () => {
   });
 
   it("through createServer: a tenant applied on A via tRPC converges an agent on B", async () => {
-    const pg = await import("pg");
     const { createServer } = await import("../src/server");
     const { distributionFor } = await import("../src/distribution/index");
-    const admin = new pg.default.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    const name = `netloom_dist_srv_${process.pid}_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    cleanups.push(async () => {
-      await dropDatabase(admin, name);
-    });
-    const url = new URL(databaseUrl ?? "");
-    url.pathname = `/${name}`;
+    const url = new URL(await freshDatabase(databaseUrl ?? "", cleanups));
     const servers = [];
     for (let i = 0; i < 2; i++) {
       const server = await createServer({

@@ -1,8 +1,8 @@
 import type { LearnedEvpnRoute } from "@netloom/model";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type NetloomServer } from "../src/server";
-import { adminCaller, codeOf } from "./helpers";
+import type { NetloomServer } from "../src/server";
+import { evpnInternet, fabricFile } from "./fixtures";
+import { adminCaller, codeOf, controllersSharingDatabase } from "./helpers";
 
 /**
  * Issue 14: controllers on one PostgreSQL agree on learned routes (a table, not memory): the
@@ -20,35 +20,16 @@ const route = (prefix: string, peer: string): LearnedEvpnRoute => ({
 });
 
 describe.skipIf(!baseUrl)("EVPN state on two controllers sharing PostgreSQL", () => {
-  const database = `evpn_core_${process.pid}_${Date.now().toString(36)}`;
-  const servers: NetloomServer[] = [];
+  let shared: Awaited<ReturnType<typeof controllersSharingDatabase>> | undefined;
+  let servers: NetloomServer[] = [];
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(baseUrl ?? "");
-    url.pathname = `/${database}`;
-    for (let i = 0; i < 2; i++) {
-      servers.push(
-        await createServer({
-          dataDir: "memory://",
-          databaseUrl: url.toString(),
-          bootstrapToken: "test-admin-token",
-          logger: false,
-          distribution: false,
-        }),
-      );
-    }
+    shared = await controllersSharingDatabase(baseUrl ?? "", 2);
+    servers = shared.servers;
   }, 60_000);
 
   afterAll(async () => {
-    for (const server of servers) await server.close();
-    const admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await shared?.close();
   });
 
   it("compiles the union of both speakers' routes on each, after a refresh", async () => {
@@ -56,19 +37,10 @@ describe.skipIf(!baseUrl)("EVPN state on two controllers sharing PostgreSQL", ()
     if (!a || !b) throw new Error("two controllers expected");
     const adminA = await adminCaller(a);
     await adminA.fabric.applyFile({
-      document: {
-        apiVersion: "netloom/v1",
-        kind: "Fabric",
-        nodes: [{ name: "compute-1", underlay: "198.18.0.11" }],
-        externalNetworks: [
-          {
-            name: "internet",
-            subnets: [{ cidr: "203.0.113.0/24" }],
-            evpn: { vni: 5000, routeTarget: "65000:5000" },
-          },
-        ],
+      document: fabricFile(1, {
+        externalNetworks: [evpnInternet({})],
         bgp: { localAs: 65001, routerId: "198.18.0.1", peers: [] },
-      },
+      }),
     });
     await a.services.store.replaceLearnedRoutes("speaker-a", [route("192.0.2.0/24", "gw")]);
     await b.services.store.refresh("full");
@@ -85,10 +57,7 @@ describe.skipIf(!baseUrl)("EVPN state on two controllers sharing PostgreSQL", ()
     const adminB = await adminCaller(b);
     const clash = await codeOf(
       adminB.fabric.applyFile({
-        document: {
-          apiVersion: "netloom/v1",
-          kind: "Fabric",
-          nodes: [{ name: "compute-1", underlay: "198.18.0.11" }],
+        document: fabricFile(1, {
           externalNetworks: [
             {
               name: "partner",
@@ -96,7 +65,7 @@ describe.skipIf(!baseUrl)("EVPN state on two controllers sharing PostgreSQL", ()
               evpn: { vni: 5000, routeTarget: "65000:6000" },
             },
           ],
-        },
+        }),
       }),
     );
     expect(clash.code).toBe("INVALID");

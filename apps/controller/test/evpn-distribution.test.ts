@@ -9,6 +9,7 @@ import {
 import type { ControllerMessage } from "@netloom/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestController, type TestController, until } from "./distribution-harness";
+import { computeNodes, evpnInternet } from "./fixtures";
 
 /**
  * Issue 14: a learned-route change is a fabric change: a new generation, recompiled, and pushed
@@ -50,23 +51,11 @@ const ACME: IntentFile = intentFileSchema.parse({
 async function controller(): Promise<TestController> {
   const ctl = await startTestController({});
   cleanups.push(() => ctl.close());
-  await ctl.store.applyFabric(
-    [
-      { name: "compute-1", underlay: "198.18.0.11" },
-      { name: "compute-2", underlay: "198.18.0.12" },
-    ],
-    {
-      prune: false,
-      mode: "upsert",
-      externalNetworks: [
-        fabricExternalNetworkSchema.parse({
-          name: "internet",
-          subnets: [{ cidr: "203.0.113.0/24" }],
-          evpn: { vni: 5000, routeTarget: "65000:5000" },
-        }),
-      ],
-    },
-  );
+  await ctl.store.applyFabric(computeNodes(2), {
+    prune: false,
+    mode: "upsert",
+    externalNetworks: [fabricExternalNetworkSchema.parse(evpnInternet({}))],
+  });
   await ctl.applyTenant(ACME);
   await ctl.distribution.settled();
   return ctl;

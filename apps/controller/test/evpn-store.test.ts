@@ -2,41 +2,21 @@ import type { EvpnType5Route, LearnedEvpnRoute } from "@netloom/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppCaller, NetloomServer } from "../src/server";
 import { computeEvpnExports } from "../src/store/evpn";
+import { evpnInternet, fabricFile, tenantWithPool } from "./fixtures";
 import { adminCaller, BACKENDS, codeOf, freshServer } from "./helpers";
 
 /** A second tenant on the evpn network (its lan is not exported). */
-const tenantB = {
-  apiVersion: "netloom/v1",
-  tenant: "gamma",
-  networks: [{ name: "lan", subnets: [{ cidr: "10.5.0.0/24" }] }],
-  floatingIpPools: [{ name: "public", network: "internet" }],
-};
+const tenantB = tenantWithPool("gamma", "10.5.0.0/24");
 
 /** Issue 14: the fabric's `bgp` and `evpn` sections, learned routes and exports in the store. */
-const FABRIC = {
-  apiVersion: "netloom/v1",
-  kind: "Fabric",
-  nodes: [
-    { name: "compute-1", underlay: "198.18.0.11" },
-    { name: "compute-2", underlay: "198.18.0.12" },
-  ],
-  externalNetworks: [
-    {
-      name: "internet",
-      subnets: [{ cidr: "203.0.113.0/24" }],
-      evpn: {
-        vni: 5000,
-        routeTarget: "65000:5000",
-        exportTenantSubnets: [{ tenant: "alpha", network: "lan" }],
-      },
-    },
-  ],
+const FABRIC = fabricFile(2, {
+  externalNetworks: [evpnInternet({ exportTenantSubnets: [{ tenant: "alpha", network: "lan" }] })],
   bgp: {
     localAs: 65001,
     routerId: "198.18.0.1",
     peers: [{ name: "gateway", address: "198.18.0.254", as: 65000 }],
   },
-};
+});
 
 const ALPHA = {
   apiVersion: "netloom/v1",

@@ -2,19 +2,13 @@ import type { IntentFile, LearnedEvpnRoute } from "@netloom/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppCaller, NetloomServer } from "../src/server";
 import { tenantExternalRoutes } from "../src/store/evpn-tenant";
+import { evpnInternet, fabricFile, tenantWithPool } from "./fixtures";
 import { adminCaller, BACKENDS, codeOf, freshServer, userCaller } from "./helpers";
 
 /** Issue 14: `internet` is open to every tenant, `partners` only to beta. */
-const FABRIC = {
-  apiVersion: "netloom/v1",
-  kind: "Fabric",
-  nodes: [{ name: "compute-1", underlay: "198.18.0.11" }],
+const FABRIC = fabricFile(1, {
   externalNetworks: [
-    {
-      name: "internet",
-      subnets: [{ cidr: "203.0.113.0/24" }],
-      evpn: { vni: 5000, routeTarget: "65000:5000" },
-    },
+    evpnInternet({}),
     {
       name: "partners",
       subnets: [{ cidr: "198.51.100.0/24" }],
@@ -30,22 +24,12 @@ const FABRIC = {
       { name: "partner-gw", address: "198.18.0.253", as: 65002 },
     ],
   },
-};
+});
 
-const ALPHA = {
-  apiVersion: "netloom/v1",
-  tenant: "alpha",
-  networks: [{ name: "lan", subnets: [{ cidr: "10.0.0.0/24" }] }],
-  floatingIpPools: [{ name: "public", network: "internet" }],
-};
+const ALPHA = tenantWithPool("alpha", "10.0.0.0/24");
 
 /** Beta uses partners (allowed) but not internet. */
-const BETA = {
-  apiVersion: "netloom/v1",
-  tenant: "beta",
-  networks: [{ name: "lan", subnets: [{ cidr: "10.1.0.0/24" }] }],
-  floatingIpPools: [{ name: "partner", network: "partners" }],
-};
+const BETA = tenantWithPool("beta", "10.1.0.0/24", { name: "partner", network: "partners" });
 
 const route = (fields: Partial<LearnedEvpnRoute>): LearnedEvpnRoute => ({
   prefix: "192.0.2.0/24",

@@ -1,11 +1,12 @@
 import { startAgent } from "@netloom/agent";
 import { createMemoryDriver } from "@netloom/dataplane";
 import type { IntentFile } from "@netloom/model";
-import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Distribution, distributionFor } from "../src/distribution/index";
 import { createServer, type NetloomServer } from "../src/server";
 import { until } from "./distribution-harness";
+import { computeNodes } from "./fixtures";
+import { cleanupsAfterEach, freshDatabase } from "./helpers";
 
 /**
  * Issue 8 §7 (three controllers converge as fast as one, within 1.5x): a controller follows a
@@ -18,26 +19,7 @@ if (!baseUrl) {
   console.warn("follow: skipped: NETLOOM_TEST_DATABASE_URL is not set (PostgreSQL needed)");
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup().catch((error: unknown) => console.error("cleanup failed", error));
-  }
-});
-
-async function freshDatabase(): Promise<string> {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  const name = `scale_follow_${process.pid}_${Date.now().toString(36)}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  cleanups.push(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
-  const url = new URL(baseUrl ?? "");
-  url.pathname = `/${name}`;
-  return url.href;
-}
+const cleanups = cleanupsAfterEach();
 
 async function controller(databaseUrl: string, distribution: boolean): Promise<NetloomServer> {
   const server = await createServer({
@@ -83,14 +65,11 @@ function bigTenant(workloads: number, port: number, extra: string[] = []): Inten
   } as IntentFile;
 }
 
-const FABRIC = [
-  { name: "compute-1", underlay: "198.18.0.11" },
-  { name: "compute-2", underlay: "198.18.0.12" },
-];
+const FABRIC = computeNodes(2);
 
 describe.skipIf(!baseUrl)("a controller following another one's changes", () => {
   it("re-reads only the objects that changed, and holds what the writer holds", async () => {
-    const url = await freshDatabase();
+    const url = await freshDatabase(baseUrl ?? "", cleanups);
     const a = await controller(url, false);
     const b = await controller(url, false);
     await a.services.store.applyFabric(FABRIC, { prune: false, mode: "upsert" });
@@ -148,7 +127,7 @@ describe.skipIf(!baseUrl)("a controller following another one's changes", () => 
   });
 
   it("a tenant changed on one controller reaches an agent on another, which compiles that tenant only", async () => {
-    const url = await freshDatabase();
+    const url = await freshDatabase(baseUrl ?? "", cleanups);
     const a = await controller(url, true);
     await a.services.store.applyFabric(FABRIC, { prune: false, mode: "upsert" });
     const change = (intent: IntentFile) =>

@@ -1,8 +1,14 @@
 import { NetloomError, parseDocument } from "@netloom/model";
 import { TRPCError } from "@trpc/server";
+import { afterEach } from "vitest";
 import { readSharedExample } from "../../../test-support/shared";
 import type { Principal } from "../src/auth/principal";
-import { type AppCaller, createServer, type NetloomServer } from "../src/server";
+import {
+  type AppCaller,
+  createServer,
+  type NetloomServer,
+  type ServerOptions,
+} from "../src/server";
 
 /** The backends every store test runs on. PostgreSQL needs NETLOOM_TEST_DATABASE_URL. */
 export const BACKENDS: { name: string; databaseUrl: string | undefined; skip: string | false }[] = [
@@ -51,17 +57,72 @@ async function dropTestDatabase(serverUrl: string, databaseUrl: string): Promise
   }
 }
 
+/** Cleanups a test registers as it goes, run last first after each test (failures logged). */
+export function cleanupsAfterEach(): (() => Promise<void>)[] {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => console.error("cleanup failed", error));
+    }
+  });
+  return cleanups;
+}
+
+/** A fresh PostgreSQL database on the server of `serverUrl`, dropped by a cleanup it registers. */
+export async function freshDatabase(
+  serverUrl: string,
+  cleanups: (() => Promise<void>)[],
+): Promise<string> {
+  const url = await createTestDatabase(serverUrl);
+  cleanups.push(() => dropTestDatabase(serverUrl, url));
+  return url;
+}
+
+/**
+ * `count` controllers (without distribution) sharing one fresh PostgreSQL database, started one
+ * after the other (the first makes the schema and the bootstrap admin); `close` closes them
+ * and drops the database.
+ */
+export async function controllersSharingDatabase(
+  serverUrl: string,
+  count: number,
+): Promise<{ servers: NetloomServer[]; close(): Promise<void> }> {
+  const url = await createTestDatabase(serverUrl);
+  const servers: NetloomServer[] = [];
+  const close = async () => {
+    for (const server of servers) await server.close();
+    await dropTestDatabase(serverUrl, url);
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      servers.push(
+        await createServer({
+          dataDir: "memory://",
+          databaseUrl: url,
+          bootstrapToken: "test-admin-token",
+          logger: false,
+          distribution: false,
+        }),
+      );
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { servers, close };
+}
+
 /** A fresh in-process controller with an empty store; closing it drops its test database. */
 export async function freshServer(
   databaseUrl?: string,
-  options: { distribution?: boolean } = {},
+  options: { distribution?: boolean; logger?: ServerOptions["logger"] } = {},
 ): Promise<NetloomServer> {
   const testDatabase = databaseUrl ? await createTestDatabase(databaseUrl) : undefined;
   const server = await createServer({
     dataDir: "memory://",
     databaseUrl: testDatabase ?? "",
     bootstrapToken: "test-admin-token",
-    logger: false,
+    logger: options.logger ?? false,
     distribution: options.distribution ?? false,
   });
   if (!databaseUrl || !testDatabase) return server;

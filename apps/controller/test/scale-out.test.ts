@@ -3,8 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import { type Agent, startAgent } from "@netloom/agent";
 import { createMemoryDriver, type MemoryDriver } from "@netloom/dataplane";
-import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NodeStatus } from "../src/distribution/index";
 import {
   startTestController,
@@ -12,6 +11,8 @@ import {
   tenantIntent,
   until,
 } from "./distribution-harness";
+import { computeNodes } from "./fixtures";
+import { cleanupsAfterEach, freshDatabase } from "./helpers";
 
 /**
  * Controllers as stateless peers on one PostgreSQL (issue 8 §1 node status, §2 fail-over):
@@ -26,42 +27,12 @@ if (!databaseUrl) {
   );
 }
 
-const FABRIC = [
-  { name: "compute-1", underlay: "198.18.0.11" },
-  { name: "compute-2", underlay: "198.18.0.12" },
-];
+const FABRIC = computeNodes(2);
 // Long enough that fixed costs (reconnect, snapshot, a loaded CI machine) are small against it.
 const HEARTBEAT_MS = 2000;
 const TIMING = { heartbeatMs: HEARTBEAT_MS, staleAfterMs: 3 * HEARTBEAT_MS, flushMs: 20 };
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup().catch((error: unknown) => console.error("cleanup failed", error));
-  }
-});
-
-/** A database of its own for one test, dropped after it. */
-async function freshDatabase(): Promise<string> {
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  const name = `distrib_scale_${process.pid}_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  cleanups.push(async () => {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-        break;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    await admin.end();
-  });
-  const url = new URL(databaseUrl ?? "");
-  url.pathname = `/${name}`;
-  return url.href;
-}
+const cleanups = cleanupsAfterEach();
 
 async function controllerOn(url: string): Promise<TestController> {
   const started = await startTestController({ databaseUrl: url, timing: TIMING, pollMs: 200 });
@@ -189,7 +160,7 @@ async function controllerProcess(url: string): Promise<{ url: string; child: Chi
 
 describe.skipIf(!databaseUrl)("controllers on one PostgreSQL", () => {
   it("every controller reports the same node status, whichever one the agent is on", async () => {
-    const url = await freshDatabase();
+    const url = await freshDatabase(databaseUrl ?? "", cleanups);
     const a = await controllerOn(url);
     const b = await controllerOn(url);
     const c = await controllerOn(url);
@@ -244,7 +215,7 @@ describe.skipIf(!databaseUrl)("controllers on one PostgreSQL", () => {
   });
 
   it("kill -9 of the agent's controller: the agent converges through another within 2 heartbeats of the next change", async () => {
-    const url = await freshDatabase();
+    const url = await freshDatabase(databaseUrl ?? "", cleanups);
     const b = await controllerOn(url);
     await b.store.applyFabric(FABRIC, { prune: false, mode: "upsert" });
     await b.applyTenant(tenantIntent("acme", { "web-1": "compute-1" }));
@@ -273,7 +244,7 @@ describe.skipIf(!databaseUrl)("controllers on one PostgreSQL", () => {
   });
 
   it("a black-holed controller: the agent notices the silence itself and converges through another within 2 heartbeats of the next change", async () => {
-    const url = await freshDatabase();
+    const url = await freshDatabase(databaseUrl ?? "", cleanups);
     const a = await controllerOn(url);
     const b = await controllerOn(url);
     await a.store.applyFabric(FABRIC, { prune: false, mode: "upsert" });

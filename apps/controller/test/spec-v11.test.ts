@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppCaller, NetloomServer } from "../src/server";
+import { fabricFile, internet } from "./fixtures";
 import { adminCaller, freshServer } from "./helpers";
 
 /**
@@ -7,15 +8,7 @@ import { adminCaller, freshServer } from "./helpers";
  * addresses fabric-wide and hands the fabric's external networks to the compiler, and the trace
  * answers from the compiled configs, for two tenants sharing one operator network.
  */
-const FABRIC = {
-  apiVersion: "netloom/v1",
-  kind: "Fabric",
-  nodes: [
-    { name: "compute-1", underlay: "198.18.0.11" },
-    { name: "compute-2", underlay: "198.18.0.12" },
-  ],
-  externalNetworks: [{ name: "internet", subnets: [{ cidr: "203.0.113.0/24" }] }],
-};
+const FABRIC = fabricFile(2, { externalNetworks: [internet()] });
 
 function tenantFile(tenant: string) {
   return {

@@ -1,20 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppCaller, NetloomServer } from "../src/server";
+import { fabricFile, internet } from "./fixtures";
 import { adminCaller, BACKENDS, codeOf, freshServer } from "./helpers";
 
 /** Spec section 1.1 (issue 9 §4): outside addresses are one space for the whole fabric. */
-const FABRIC = {
-  apiVersion: "netloom/v1",
-  kind: "Fabric",
-  nodes: [
-    { name: "compute-1", underlay: "198.18.0.11" },
-    { name: "compute-2", underlay: "198.18.0.12" },
-  ],
+const FABRIC = fabricFile(2, {
   externalNetworks: [
-    { name: "internet", subnets: [{ cidr: "203.0.113.0/24" }] },
+    internet(),
     { name: "partner", subnets: [{ cidr: "198.51.100.0/29" }], tenants: ["alpha"] },
   ],
-};
+});
 
 /** A tenant with a workload holding a floating IP and a nat service, both on `outside`. */
 function tenantUsing(tenant: string, outside: string, extra: Record<string, unknown> = {}) {

@@ -1,7 +1,6 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppCaller, createServer, type NetloomServer } from "../src/server";
-import { adminCaller, codeOf, example } from "./helpers";
+import type { AppCaller, NetloomServer } from "../src/server";
+import { adminCaller, codeOf, controllersSharingDatabase, example } from "./helpers";
 
 /**
  * Issue 8 §1: controllers on one PostgreSQL are stateless peers. Three controllers in this
@@ -12,37 +11,18 @@ import { adminCaller, codeOf, example } from "./helpers";
 const baseUrl = process.env.NETLOOM_TEST_DATABASE_URL;
 
 describe.skipIf(!baseUrl)("three controllers on one PostgreSQL", () => {
-  const database = `store_scaleout_${process.pid}_${Date.now().toString(36)}`;
-  const servers: NetloomServer[] = [];
+  let shared: Awaited<ReturnType<typeof controllersSharingDatabase>> | undefined;
+  let servers: NetloomServer[] = [];
   const admins: AppCaller[] = [];
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(baseUrl ?? "");
-    url.pathname = `/${database}`;
-    for (let i = 0; i < 3; i++) {
-      // One after the other: the first makes the schema and the bootstrap admin.
-      const server = await createServer({
-        dataDir: "memory://",
-        databaseUrl: url.toString(),
-        bootstrapToken: "test-admin-token",
-        logger: false,
-        distribution: false,
-      });
-      servers.push(server);
-      admins.push(await adminCaller(server));
-    }
+    shared = await controllersSharingDatabase(baseUrl ?? "", 3);
+    servers = shared.servers;
+    for (const server of servers) admins.push(await adminCaller(server));
   }, 60_000);
 
   afterAll(async () => {
-    for (const server of servers) await server.close();
-    const admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await shared?.close();
   });
 
   it("concurrent writers and readers on each controller get the answers one controller gives", async () => {

@@ -362,7 +362,7 @@ export class DistributionHub {
   }
 
   private raiseAbove(generation: number): void {
-    if (this.raising) return;
+    if (this.raising || this.closed) return;
     this.raising = (async () => {
       try {
         await this.store.raiseFabricGeneration(generation + 1);
@@ -638,6 +638,8 @@ export class DistributionHub {
     for (const session of this.sessions.values())
       session.socket.close(1001, "controller going away");
     this.sessions.clear();
+    // Writes in flight end before the database may close: a raise, a flush, then the last one.
+    await this.raising;
     await this.flushing;
     await this.flush();
   }

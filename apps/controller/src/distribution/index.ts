@@ -382,6 +382,8 @@ export async function registerDistribution(
       app.server.off("upgrade", onUpgrade);
       activeFeed.close();
       await watch.close();
+      // A compile in flight reads the database: it ends before the database may close.
+      await activeFeed.settled();
       await hub.close();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

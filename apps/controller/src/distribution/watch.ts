@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { z } from "zod";
+import { InFlight } from "../in-flight";
 import type { SqlRunner } from "../migrate";
 import type { FabricChange } from "./feed";
 
@@ -49,6 +50,8 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
   let reconnectTimer: NodeJS.Timeout | undefined;
   /** A NOTIFY is in flight on the listener's connection. */
   let notifying = false;
+  /** NOTIFYs and polls in flight: close waits for them (they use the store's pool). */
+  const inFlight = new InFlight();
 
   const onNotification = (message: pg.Notification) => {
     if (message.channel !== CHANNEL || !message.payload) return;
@@ -123,63 +126,74 @@ export async function startWatch(options: WatchOptions): Promise<CrossController
   const poller =
     options.pollMs > 0
       ? setInterval(() => {
-          options.sql
-            .query<{ generation: number }>('SELECT generation FROM "FabricState" WHERE id = 1')
-            .then((rows) => {
-              const generation = Number(rows[0]?.generation ?? 0);
-              const known = options.knownGeneration();
-              if (aheadSeen > known) {
-                aheadSeen = 0;
-                options.onRemote("full");
-              } else {
-                aheadSeen = generation > known ? generation : 0;
-              }
-            })
-            .catch((error: unknown) => options.onFailure("poll", error));
+          if (closed) return;
+          void inFlight.track(poll());
         }, options.pollMs)
       : undefined;
   poller?.unref();
 
-  return {
-    async publish(change) {
-      if (!options.databaseUrl) return;
-      const params = [
-        CHANNEL,
-        JSON.stringify({
-          origin,
-          tenantId: change.tenantId,
-          fabricGeneration: change.fabricGeneration,
-          ...(change.tenantGeneration !== undefined
-            ? { tenantGeneration: change.tenantGeneration }
-            : {}),
-        }),
-      ];
-      // On the listener's own connection when it is up: an idle pg client writes the query to
-      // its socket within this call, before the caller goes on to compile the change (seconds
-      // of synchronous work on a large fabric), so the other controllers start following at
-      // once. A pool query would first wait for a checkout that only completes after it.
-      // Only while it is idle: a pg client queues a second query behind the first (deprecated,
-      // and no faster than the pool then).
-      const listener = notifying ? undefined : client;
-      if (listener) {
-        notifying = true;
-        try {
-          await listener.query("SELECT pg_notify($1, $2)", params);
-          return;
-        } catch (error) {
-          // The listener's connection is failing (its error handler re-listens): the pool next.
-          options.onFailure("notify-listener", error);
-        } finally {
-          notifying = false;
+  function poll(): Promise<void> {
+    return options.sql
+      .query<{ generation: number }>('SELECT generation FROM "FabricState" WHERE id = 1')
+      .then((rows) => {
+        const generation = Number(rows[0]?.generation ?? 0);
+        const known = options.knownGeneration();
+        if (aheadSeen > known) {
+          aheadSeen = 0;
+          options.onRemote("full");
+        } else {
+          aheadSeen = generation > known ? generation : 0;
         }
-      }
-      await options.sql.query("SELECT pg_notify($1, $2)", params);
+      })
+      .catch((error: unknown) => options.onFailure("poll", error));
+  }
+
+  return {
+    publish(change) {
+      if (!options.databaseUrl || closed) return Promise.resolve();
+      return inFlight.track(notify(change));
     },
     async close() {
       closed = true;
       if (poller) clearInterval(poller);
       if (reconnectTimer) clearTimeout(reconnectTimer);
+      await inFlight.drained();
       await client?.end().catch((error: unknown) => options.onFailure("listen-end", error));
     },
   };
+
+  /** Tells the other controllers of a change committed here. */
+  async function notify(change: FabricChange): Promise<void> {
+    const params = [
+      CHANNEL,
+      JSON.stringify({
+        origin,
+        tenantId: change.tenantId,
+        fabricGeneration: change.fabricGeneration,
+        ...(change.tenantGeneration !== undefined
+          ? { tenantGeneration: change.tenantGeneration }
+          : {}),
+      }),
+    ];
+    // On the listener's own connection when it is up: an idle pg client writes the query to
+    // its socket within this call, before the caller goes on to compile the change (seconds
+    // of synchronous work on a large fabric), so the other controllers start following at
+    // once. A pool query would first wait for a checkout that only completes after it.
+    // Only while it is idle: a pg client queues a second query behind the first (deprecated,
+    // and no faster than the pool then).
+    const listener = notifying ? undefined : client;
+    if (listener) {
+      notifying = true;
+      try {
+        await listener.query("SELECT pg_notify($1, $2)", params);
+        return;
+      } catch (error) {
+        // The listener's connection is failing (its error handler re-listens): the pool next.
+        options.onFailure("notify-listener", error);
+      } finally {
+        notifying = false;
+      }
+    }
+    await options.sql.query("SELECT pg_notify($1, $2)", params);
+  }
 }

@@ -1,5 +1,6 @@
 import { canonicalIntent, type IntentFile, NetloomError, type Problem } from "@netloom/model";
 import type { SqlRunner } from "../migrate";
+import { allocateAddresses, type Prepared } from "./allocate";
 import { objectsOf } from "./document";
 import {
   type ExternalNetworkView,
@@ -10,14 +11,8 @@ import {
   usableBy,
 } from "./external";
 import { validateTenantIntent } from "./model";
-import {
-  allocateAddresses,
-  carryOverAllocations,
-  checkQuotas,
-  effectiveQuotas,
-  type Prepared,
-  scheduleWorkloads,
-} from "./prepare";
+import { checkQuotas, effectiveQuotas } from "./quota";
+import { carryOverAllocations, scheduleWorkloads } from "./schedule";
 import type { TenantState } from "./types";
 
 /**

@@ -210,6 +210,13 @@ function addressesOf(
 /** Typed cells of one row: [value, SQL type]. */
 type Cells = [unknown, string][];
 
+/** The rows a commit inserts, as typed cells. */
+interface RowCells {
+  resources: Cells[];
+  addresses: Cells[];
+  audit: Cells[];
+}
+
 /**
  * New objects, addresses, audit, the tenant's generation and its snapshot, in one statement
  * (data-modifying CTEs): under load every round trip costs a scheduler wake-up of both
@@ -224,39 +231,70 @@ async function writeTheRest(
   created: readonly CreatedRow[],
   wanted: readonly AddressRowCells[],
 ): Promise<{ fabricGeneration: number; inserted: number }> {
-  const { state, diff } = change;
-  const resourceCells = created.map(
-    (r): Cells => [
-      [r.id, "text"],
-      [state.id, "text"],
-      [r.kind, "text"],
-      [r.name, "text"],
-      [r.ordinal, "int"],
-      [JSON.stringify(r.spec), "jsonb"],
-    ],
+  const rows = rowCellsOf(change, generation, created, wanted);
+  const large = created.length * 6 + wanted.length * 5 + change.diff.changes.length * 8 > 30_000;
+  const insertedEarly = large ? await insertLarge(tx, rows) : 0;
+  const combined = combinedStatement(
+    change,
+    generation,
+    large ? { resources: [], addresses: [], audit: [] } : rows,
   );
-  const ipCells = wanted.map((row) => row.map((cell): [unknown, string] => [cell, "text"]));
-  const auditCells = diff.changes.map(
-    (item): Cells => [
-      [state.id, "text"],
-      [change.actor, "text"],
-      [item.action, "text"],
-      [item.kind, "text"],
-      [item.name, "text"],
-      [item.before === null ? null : JSON.stringify(item.before), "jsonb"],
-      [item.after === null ? null : JSON.stringify(item.after), "jsonb"],
-      [generation, "int"],
-    ],
+  const written = await tx.query<{ generation: number; inserted: number }>(
+    combined.text,
+    combined.params,
   );
-  const large = created.length * 6 + wanted.length * 5 + diff.changes.length * 8 > 30_000;
-  const insertedEarly = large ? await insertLarge(tx, resourceCells, ipCells, auditCells) : 0;
+  return {
+    fabricGeneration: written[0]?.generation ?? 0,
+    inserted: (written[0]?.inserted ?? 0) + insertedEarly,
+  };
+}
 
+function rowCellsOf(
+  change: PlannedChange,
+  generation: number,
+  created: readonly CreatedRow[],
+  wanted: readonly AddressRowCells[],
+): RowCells {
+  const { state, diff } = change;
+  return {
+    resources: created.map(
+      (r): Cells => [
+        [r.id, "text"],
+        [state.id, "text"],
+        [r.kind, "text"],
+        [r.name, "text"],
+        [r.ordinal, "int"],
+        [JSON.stringify(r.spec), "jsonb"],
+      ],
+    ),
+    addresses: wanted.map((row) => row.map((cell): [unknown, string] => [cell, "text"])),
+    audit: diff.changes.map(
+      (item): Cells => [
+        [state.id, "text"],
+        [change.actor, "text"],
+        [item.action, "text"],
+        [item.kind, "text"],
+        [item.name, "text"],
+        [item.before === null ? null : JSON.stringify(item.before), "jsonb"],
+        [item.after === null ? null : JSON.stringify(item.after), "jsonb"],
+        [generation, "int"],
+      ],
+    ),
+  };
+}
+
+/** The combined statement: `rows` inserted, tenant generation, snapshot, next fabric generation. */
+function combinedStatement(
+  change: PlannedChange,
+  generation: number,
+  rows: RowCells,
+): { text: string; params: unknown[] } {
+  const { state } = change;
   const statement = new Statement();
-  const tuples = (cells: Cells[], suffix = "") =>
-    (large ? [] : cells).map((row) => statement.tuple(row, suffix));
-  const resourceValues = tuples(resourceCells, ", now()");
-  const ipValues = tuples(ipCells);
-  const auditValues = tuples(auditCells);
+  const tuples = (cells: Cells[], suffix = "") => cells.map((row) => statement.tuple(row, suffix));
+  const resourceValues = tuples(rows.resources, ", now()");
+  const ipValues = tuples(rows.addresses);
+  const auditValues = tuples(rows.audit);
   const ctes: string[] = [];
   if (resourceValues.length > 0) {
     ctes.push(`created AS (INSERT INTO "Resource" (id, "tenantId", kind, name, ordinal, spec, "updatedAt")
@@ -275,42 +313,31 @@ async function writeTheRest(
   }
   ctes.push(`snapshot AS (INSERT INTO "IntentSnapshot" ("tenantId", generation, document)
     VALUES (${statement.values([state.id, "text"], [generation, "int"], [JSON.stringify(change.intent), "jsonb"])}))`);
-  const written = await tx.query<{ generation: number; inserted: number }>(
-    `WITH ${ctes.join(",\n")}
+  const text = `WITH ${ctes.join(",\n")}
      SELECT nextval('"fabric_generation_seq"')::int AS generation,
-       ${ipValues.length > 0 ? "(SELECT count(*) FROM addresses)::int" : "0"} AS inserted`,
-    statement.params,
-  );
-  return {
-    fabricGeneration: written[0]?.generation ?? 0,
-    inserted: (written[0]?.inserted ?? 0) + insertedEarly,
-  };
+       ${ipValues.length > 0 ? "(SELECT count(*) FROM addresses)::int" : "0"} AS inserted`;
+  return { text, params: statement.params };
 }
 
 /** The rows of a large apply, in chunks under the parameter limit; answers addresses inserted. */
-async function insertLarge(
-  tx: SqlRunner,
-  resourceCells: Cells[],
-  ipCells: Cells[],
-  auditCells: Cells[],
-): Promise<number> {
+async function insertLarge(tx: SqlRunner, rows: RowCells): Promise<number> {
   await insertChunks(
     tx,
     `INSERT INTO "Resource" (id, "tenantId", kind, name, ordinal, spec, "updatedAt")`,
-    resourceCells,
+    rows.resources,
     ", now()",
   );
   const inserted = await insertChunks(
     tx,
     `INSERT INTO "IpAllocation" ("tenantId", network, ip, "ownerId", purpose)`,
-    ipCells,
+    rows.addresses,
     "",
     "ON CONFLICT DO NOTHING RETURNING 1",
   );
   await insertChunks(
     tx,
     `INSERT INTO "AuditEvent" ("tenantId", actor, action, kind, name, before, after, generation)`,
-    auditCells,
+    rows.audit,
   );
   return inserted;
 }

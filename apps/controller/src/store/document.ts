@@ -110,3 +110,15 @@ export function storedResourceOf(row: {
     revision: row.revision,
   };
 }
+
+/** The tenant's stored objects of one kind, in file order. */
+export function resourcesOf<K extends ResourceKind>(
+  state: Pick<TenantState, "resources">,
+  kind: K,
+): StoredResource<K>[] {
+  const list: StoredResource<K>[] = [];
+  for (const resource of state.resources.values()) {
+    if (resource.kind === kind) list.push(resource as StoredResource<K>);
+  }
+  return list.sort((a, b) => a.ordinal - b.ordinal);
+}

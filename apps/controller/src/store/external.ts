@@ -173,10 +173,28 @@ export function planExternalNetworks(
   tenants: readonly TenantState[],
   prune: boolean,
 ): ExternalNetworksPlan {
+  const listed = new Set(desired.map((network) => network.name));
+  const removed = prune
+    ? current.filter((network) => !listed.has(network.name)).map((network) => network.name)
+    : [];
+  const problems = [...desiredProblems(desired, tenants), ...stillUsed(removed, tenants)];
+  if (problems.length > 0) throw NetloomError.invalid(problems);
+  const byName = new Map(current.map((network) => [network.name, network]));
+  const upserts = desired.filter((network) => {
+    const existing = byName.get(network.name);
+    return !existing || JSON.stringify(specOf(existing)) !== JSON.stringify(specOf(network));
+  });
+  return { upserts, removed };
+}
+
+/** Names listed twice, bad CIDRs, and subnets overlapping each other or a tenant's own. */
+function desiredProblems(
+  desired: readonly FabricExternalNetworkSpec[],
+  tenants: readonly TenantState[],
+): Problem[] {
   const problems: Problem[] = [];
-  const seen = new Map<string, number>();
-  const prefixes: { cidr: string; path: string; prefix: { network: number; length: number } }[] =
-    [];
+  const seen = new Set<string>();
+  const prefixes: { cidr: string; path: string; prefix: Ipv4Prefix }[] = [];
   desired.forEach((network, index) => {
     if (seen.has(network.name)) {
       problems.push({
@@ -184,7 +202,7 @@ export function planExternalNetworks(
         message: `${network.name} is listed twice`,
       });
     }
-    seen.set(network.name, index);
+    seen.add(network.name);
     network.subnets.forEach((subnet, subnetIndex) => {
       const path = `externalNetworks[${index}].subnets[${subnetIndex}].cidr`;
       const parsed = parseCidr(subnet.cidr);
@@ -196,34 +214,48 @@ export function planExternalNetworks(
       if (clash) {
         problems.push({ path, message: `${subnet.cidr} overlaps ${clash.cidr} (${clash.path})` });
       }
-      for (const tenant of tenants) {
-        for (const resource of tenant.resources.values()) {
-          if (resource.kind !== "networks") continue;
-          const own = resource.spec as { external?: boolean; subnets: { cidr: string }[] };
-          if (!own.external) continue;
-          for (const ownSubnet of own.subnets) {
-            const ownPrefix = parseCidr(ownSubnet.cidr);
-            if (ownPrefix.ok && overlap(ownPrefix.value, parsed.value)) {
-              problems.push({
-                path,
-                message: `${subnet.cidr} overlaps ${ownSubnet.cidr}, external network ${resource.name} of tenant ${tenant.name}`,
-              });
-            }
-          }
-        }
-      }
+      problems.push(...tenantOverlaps(subnet.cidr, parsed.value, path, tenants));
       prefixes.push({ cidr: subnet.cidr, path, prefix: parsed.value });
     });
   });
-  const removed = prune
-    ? current.filter((network) => !seen.has(network.name)).map((network) => network.name)
-    : [];
+  return problems;
+}
+
+/** A fabric subnet overlapping a subnet of a tenant's own external network, named. */
+function tenantOverlaps(
+  cidr: string,
+  prefix: Ipv4Prefix,
+  path: string,
+  tenants: readonly TenantState[],
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const tenant of tenants) {
+    for (const resource of tenant.resources.values()) {
+      if (resource.kind !== "networks") continue;
+      const own = resource.spec as { external?: boolean; subnets: { cidr: string }[] };
+      if (!own.external) continue;
+      for (const ownSubnet of own.subnets) {
+        const ownPrefix = parseCidr(ownSubnet.cidr);
+        if (ownPrefix.ok && overlap(ownPrefix.value, prefix)) {
+          problems.push({
+            path,
+            message: `${cidr} overlaps ${ownSubnet.cidr}, external network ${resource.name} of tenant ${tenant.name}`,
+          });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** External networks to remove that a tenant still uses (a pool or a nat service on it). */
+function stillUsed(removed: readonly string[], tenants: readonly TenantState[]): Problem[] {
+  const problems: Problem[] = [];
   for (const name of removed) {
     for (const tenant of tenants) {
-      const state = { name: tenant.name, resources: tenant.resources };
       const own = new Set<string>();
       const used = new Set<string>();
-      for (const resource of state.resources.values()) {
+      for (const resource of tenant.resources.values()) {
         if (resource.kind === "networks") own.add(resource.name);
         if (resource.kind === "floatingIpPools") {
           used.add((resource.spec as { network: string }).network);
@@ -241,13 +273,7 @@ export function planExternalNetworks(
       }
     }
   }
-  if (problems.length > 0) throw NetloomError.invalid(problems);
-  const byName = new Map(current.map((network) => [network.name, network]));
-  const upserts = desired.filter((network) => {
-    const existing = byName.get(network.name);
-    return !existing || JSON.stringify(specOf(existing)) !== JSON.stringify(specOf(network));
-  });
-  return { upserts, removed };
+  return problems;
 }
 
 /** The spec of a fabric external network, as the Fabric file states it. */

@@ -82,6 +82,11 @@ export async function findKeyedAnswer(
   };
 }
 
+/** A key's row, its cells as `keyRow` lists them. */
+const INSERT_KEY = `INSERT INTO "IdempotencyKey"
+  (scope, key, "requestHash", "tenantId", generation, "fabricGeneration", changes)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`;
+
 /**
  * Records a keyed request inside the transaction of its change. False when the key was taken
  * meanwhile (the same request committed through another controller): the caller rolls back and
@@ -93,25 +98,14 @@ export async function recordKeyedAnswer(
   answer: KeyedAnswer,
 ): Promise<boolean> {
   const rows = await tx.query(
-    `INSERT INTO "IdempotencyKey"
-       (scope, key, "requestHash", "tenantId", generation, "fabricGeneration", changes)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+    `${INSERT_KEY}
      ON CONFLICT (scope, key) DO UPDATE SET
        "requestHash" = EXCLUDED."requestHash", "tenantId" = EXCLUDED."tenantId",
        generation = EXCLUDED.generation, "fabricGeneration" = EXCLUDED."fabricGeneration",
        changes = EXCLUDED.changes, "createdAt" = now()
      WHERE "IdempotencyKey"."createdAt" <= now() - ($8::int * interval '1 millisecond')
      RETURNING 1`,
-    [
-      request.scope,
-      request.key,
-      request.requestHash,
-      answer.tenantId,
-      answer.generation,
-      answer.fabricGeneration,
-      JSON.stringify(answer.changes.map(({ action, kind, name }) => ({ action, kind, name }))),
-      IDEMPOTENCY_TTL_MS,
-    ],
+    [...keyRow(request, answer), IDEMPOTENCY_TTL_MS],
   );
   return rows.length > 0;
 }
@@ -124,11 +118,10 @@ export async function purgeExpiredKeys(sql: SqlRunner): Promise<void> {
   );
 }
 
-/** A key recorded with a tenant's creation (Prisma transaction; see idempotency.ts). */
-export const RECORD_KEY_SQL = `INSERT INTO "IdempotencyKey"
-  (scope, key, "requestHash", "tenantId", generation, "fabricGeneration", changes)
-  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (scope, key) DO NOTHING`;
+/** A key recorded with a tenant's creation (Prisma transaction; tenants.ts). */
+export const RECORD_KEY_SQL = `${INSERT_KEY} ON CONFLICT (scope, key) DO NOTHING`;
 
+/** The cells of a key's row, in RECORD_KEY_SQL's order. */
 export function keyRow(request: IdempotentRequest, answer: KeyedAnswer): unknown[] {
   return [
     request.scope,
@@ -137,6 +130,7 @@ export function keyRow(request: IdempotentRequest, answer: KeyedAnswer): unknown
     answer.tenantId,
     answer.generation,
     answer.fabricGeneration,
-    JSON.stringify(answer.changes),
+    // Only what a retry's answer shows (a change carries its specs too).
+    JSON.stringify(answer.changes.map(({ action, kind, name }) => ({ action, kind, name }))),
   ];
 }

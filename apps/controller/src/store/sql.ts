@@ -113,3 +113,21 @@ export function auditView(row: AuditRow): AuditView {
     at: (row.at instanceof Date ? row.at : new Date(row.at)).toISOString(),
   };
 }
+
+/** One page of a tenant's audit events, newest first; `next` continues after the last. */
+export async function readHistory(
+  sql: SqlRunner,
+  tenantId: string,
+  page: { before?: string | undefined; limit: number },
+): Promise<{ events: AuditView[]; next: string | null }> {
+  // Raw SQL: this is the hot read of the API (Prisma's per-query cost dominated it).
+  const rows = await sql.query<AuditRow>(
+    page.before
+      ? `${HISTORY_SQL} AND id < $3::bigint ORDER BY id DESC LIMIT $2`
+      : `${HISTORY_SQL} ORDER BY id DESC LIMIT $2`,
+    page.before ? [tenantId, page.limit + 1, page.before] : [tenantId, page.limit + 1],
+  );
+  const events = rows.slice(0, page.limit).map(auditView);
+  const last = events[events.length - 1];
+  return { events, next: rows.length > page.limit && last ? last.id : null };
+}
