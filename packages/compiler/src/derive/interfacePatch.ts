@@ -4,7 +4,7 @@ import { push, reuseMapOfLists, sameJson } from "./reuse";
 
 /*
  * Stage 2 as a patch: with the same pools and fabric as last time, a workload whose input is
- * equal and whose networks kept their places and subnets keeps its interfaces; the previous
+ * equal and whose networks are still there with the same subnets keeps its interfaces; the previous
  * derivation's indexes are copied and only the lists the other workloads were or are in are
  * rebuilt; every other list stays the previous object. An
  * update then allocates for what its edit touched, not for every interface of the tenant.
@@ -83,14 +83,13 @@ export function patchInterfaces(
   return rebuildTouched(workloads, lists, edited, prior);
 }
 
-/** Whether each interface's network is still at its place with the same subnets. */
+/** Whether each interface's network is still there with the same subnets (its place may move). */
 function placedAsBefore(list: readonly IfaceInfo[], nets: ReadonlyMap<string, NetInfo>): boolean {
   for (let i = 0; i < list.length; i++) {
     const iface = list[i];
     if (iface === undefined) return false;
     const network = nets.get(iface.network);
-    if (network === undefined || network.order !== iface.netIndex) return false;
-    if (network.subnetsKey !== iface.subnetsKey) return false;
+    if (network === undefined || network.subnetsKey !== iface.subnetsKey) return false;
   }
   return true;
 }

@@ -57,8 +57,8 @@ export interface NetInfo {
 export interface IfaceInfo {
   workload: string;
   index: number;
+  /** Its network by name only: a network's place in the list may move without touching it. */
   network: string;
-  netIndex: number;
   node: string;
   /** JSON of the network's subnets when the pieces were made (they derive from it). */
   subnetsKey: string;

@@ -122,11 +122,11 @@ function routesFromNetwork(
       continue;
     }
     let route = priorRoutes?.get(to.name);
-    if (
-      route === undefined ||
-      route.toIndex !== to.order ||
-      route.hashed.value.viaRouter !== viaRouter
-    ) {
+    if (route !== undefined && route.toIndex !== to.order) {
+      // Only the target's place moved: the same piece (and hash), at its new index.
+      route = { hashed: route.hashed, toIndex: to.order };
+    }
+    if (route === undefined || route.hashed.value.viaRouter !== viaRouter) {
       const value: InterNetworkRoute =
         viaRouter === undefined
           ? { from: from.name, to: to.name, noMatch: "deny" }
