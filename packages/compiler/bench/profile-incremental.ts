@@ -1,72 +1,129 @@
 /*
- * Where an incremental update's time and allocation go, per edit kind: not a benchmark (the
- * figures are `npm run bench:compile`'s), a diagnosis. Run:
+ * Where an incremental update's time and allocation go: a diagnosis next to `npm run
+ * bench:compile` (whose figures stand), not a benchmark. Run:
  *   node --expose-gc --import tsx packages/compiler/bench/profile-incremental.ts
- * Prints one JSON line: per edit kind the count, CPU p50/max and bytes allocated (heap growth
- * across one update after a full collection, so no collection falls inside it).
+ * Two passes over the bench's own 220 edits of the 1x fixture (20 warm-up, 200 counted):
+ * 1. as the bench times them (one collection before the loop, none between): each update's wall
+ *    time and the garbage collections that fell inside it, the slowest updates listed;
+ * 2. on a fresh compiler, a full collection before each update: the heap growth across it is
+ *    what the update allocated (no collection can fall inside), per edit kind.
+ * Prints one JSON line.
  */
-import { performance } from "node:perf_hooks";
-import { createIncrementalCompiler, type TenantInput } from "../src";
+import { type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
+import { type CompileInput, createIncrementalCompiler, type TenantInput } from "../src";
 import { BENCH_SIZE, editTenant, makeFixture, random } from "./fixture";
 
+const SEED = 20261126;
+const WARM_UP = 20;
+const COUNTED = 200;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("run with node --expose-gc");
+const collect: () => void = gc;
 
-const input = makeFixture(20261126, BENCH_SIZE);
-const compiler = createIncrementalCompiler(input);
-const rng = random(20261127);
-const tenants = [...input.tenants];
-const edits: { tenant: TenantInput; what: string }[] = [];
-for (let i = 0; i < 420; i++) {
-  const index = rng.int(tenants.length);
-  const tenant = tenants[index];
-  if (tenant === undefined) continue;
-  const edit = editTenant(rng, tenant, input.fabric.nodes);
-  tenants[index] = edit.tenant;
-  edits.push(edit);
+interface Edit {
+  tenant: TenantInput;
+  kind: string;
 }
-const byKind = new Map<string, { ms: number[]; bytes: number[] }>();
-const all: number[] = [];
-// PROFILE_NO_GC=1: no collection before each update (times as the bench sees them; bytes then
-// meaningless when a collection falls inside an update).
-const collect = process.env.PROFILE_NO_GC !== "1";
-edits.forEach((edit, i) => {
-  if (collect) gc();
-  const heap = process.memoryUsage().heapUsed;
-  const start = performance.now();
-  compiler.update({ kind: "tenant", tenant: edit.tenant });
-  const ms = performance.now() - start;
-  const bytes = process.memoryUsage().heapUsed - heap;
-  if (i < 20) return;
-  const kind = edit.what
-    .split(" ")
-    .slice(0, 2)
-    .join(" ")
-    .replace(/ (net|new|wl|sg|pol)-.*$/, "");
-  const entry = byKind.get(kind) ?? { ms: [], bytes: [] };
-  entry.ms.push(ms);
-  entry.bytes.push(bytes);
-  byKind.set(kind, entry);
-  all.push(bytes);
-});
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-const kinds = Object.fromEntries(
-  [...byKind].map(([kind, { ms, bytes }]) => [
-    kind,
-    {
-      n: ms.length,
-      ms_p50: Math.round(median(ms) * 100) / 100,
-      ms_max: Math.round(Math.max(...ms) * 100) / 100,
-      kb_p50: Math.round(median(bytes) / 1024),
-      kb_mean: Math.round(mean(bytes) / 1024),
-    },
-  ]),
-);
-console.log(
-  JSON.stringify({
-    alloc_kb_median: Math.round(median(all) / 1024),
-    alloc_kb_mean: Math.round(mean(all) / 1024),
-    kinds,
-  }),
-);
+
+/** The bench's edit sequence (same seed, same count), each with its kind ("remove network"). */
+function editsOf(input: CompileInput): Edit[] {
+  const rng = random(SEED + 1);
+  const tenants = [...input.tenants];
+  const edits: Edit[] = [];
+  for (let i = 0; i < WARM_UP + COUNTED; i++) {
+    const index = rng.int(tenants.length);
+    const tenant = tenants[index];
+    if (tenant === undefined) continue;
+    const edit = editTenant(rng, tenant, input.fabric.nodes);
+    tenants[index] = edit.tenant;
+    const kind = edit.what.split(" ").slice(0, 2).join(" ").replace(/ of$/, "");
+    edits.push({ tenant: edit.tenant, kind: kind === "" ? "none" : kind });
+  }
+  return edits;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
+}
+
+/** Pass 1: wall time per update as the bench sees it, and the collections inside each. */
+async function timedPass(input: CompileInput, edits: readonly Edit[]) {
+  const compiler = createIncrementalCompiler(input);
+  const collections: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => {
+    collections.push(...list.getEntries());
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  collect();
+  const windows: { kind: string; start: number; ms: number }[] = [];
+  edits.forEach((edit, i) => {
+    const start = performance.now();
+    compiler.update({ kind: "tenant", tenant: edit.tenant });
+    const ms = performance.now() - start;
+    if (i >= WARM_UP) windows.push({ kind: edit.kind, start, ms });
+  });
+  // The observer reports once the loop's synchronous work is done.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  observer.disconnect();
+  const counted = windows.map((window) => {
+    const inside = collections.filter(
+      (entry) => entry.startTime >= window.start && entry.startTime < window.start + window.ms,
+    );
+    return {
+      kind: window.kind,
+      ms: round(window.ms),
+      gc_ms: round(inside.reduce((sum, entry) => sum + entry.duration, 0)),
+    };
+  });
+  const times = counted.map((update) => update.ms);
+  const withoutGc = counted.filter((update) => update.gc_ms === 0).map((update) => update.ms);
+  return {
+    p50_ms: round(percentile(times, 0.5)),
+    p99_ms: round(percentile(times, 0.99)),
+    updates_with_gc: counted.filter((update) => update.gc_ms > 0).length,
+    p99_ms_of_updates_without_gc: round(percentile(withoutGc, 0.99)),
+    slowest: [...counted].sort((a, b) => b.ms - a.ms).slice(0, 5),
+  };
+}
+
+/** Pass 2: bytes allocated per update (heap growth after a full collection), by edit kind. */
+function allocationPass(input: CompileInput, edits: readonly Edit[]) {
+  const compiler = createIncrementalCompiler(input);
+  const byKind = new Map<string, number[]>();
+  const all: number[] = [];
+  edits.forEach((edit, i) => {
+    collect();
+    const heap = process.memoryUsage().heapUsed;
+    compiler.update({ kind: "tenant", tenant: edit.tenant });
+    const bytes = process.memoryUsage().heapUsed - heap;
+    if (i < WARM_UP) return;
+    all.push(bytes);
+    const list = byKind.get(edit.kind) ?? [];
+    list.push(bytes);
+    byKind.set(edit.kind, list);
+  });
+  const kb = (bytes: number) => Math.round(bytes / 1024);
+  const mean = (values: readonly number[]) =>
+    values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+  return {
+    alloc_kb_p50: kb(percentile(all, 0.5)),
+    alloc_kb_mean: kb(mean(all)),
+    by_kind: Object.fromEntries(
+      [...byKind]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([kind, bytes]) => [kind, { n: bytes.length, kb_p50: kb(percentile(bytes, 0.5)) }]),
+    ),
+  };
+}
+
+const input = makeFixture(SEED, BENCH_SIZE);
+const edits = editsOf(input);
+const timed = await timedPass(input, edits);
+collect();
+const allocation = allocationPass(input, edits);
+console.log(JSON.stringify({ ...timed, ...allocation }));

@@ -61,6 +61,8 @@ const CHUNK_MASK = CHUNK_SIZE - 1;
 class CompilerState {
   private fabric: FabricView = fabricViewOf(new Map(), []);
   private readonly cutter = new NodeCutter();
+  /** The node hash fold, reset per node (never reentered: assemble is synchronous). */
+  private readonly nodeFold = new HashFold();
   private nodeOrder: string[] = [];
   private nodeIndex = new Map<string, number>();
   /** Sorted fabric indexes of a tenant's node list, for the current fabric. */
@@ -272,7 +274,7 @@ class CompilerState {
     const entries = this.perNode[index] ?? [];
     // Pushed, not preallocated: a packed array keeps JSON.stringify on its fast path.
     const tenants: TenantConfig[] = [];
-    const fold = new HashFold().chars(node).chars(",").chars(underlay).chars(",");
+    const fold = this.nodeFold.reset().chars(node).chars(",").chars(underlay).chars(",");
     entries.forEach((entry, position) => {
       tenants.push(entry.config);
       if (position > 0) fold.chars(",");
