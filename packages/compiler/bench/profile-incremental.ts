@@ -60,12 +60,15 @@ async function timedPass(input: CompileInput, edits: readonly Edit[]) {
   });
   observer.observe({ entryTypes: ["gc"] });
   collect();
-  const windows: { kind: string; start: number; ms: number }[] = [];
+  const windows: { kind: string; start: number; ms: number; cpuMs: number }[] = [];
   edits.forEach((edit, i) => {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     compiler.update({ kind: "tenant", tenant: edit.tenant });
     const ms = performance.now() - start;
-    if (i >= WARM_UP) windows.push({ kind: edit.kind, start, ms });
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    if (i >= WARM_UP) windows.push({ kind: edit.kind, start, ms, cpuMs });
   });
   // The observer reports once the loop's synchronous work is done.
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -77,14 +80,32 @@ async function timedPass(input: CompileInput, edits: readonly Edit[]) {
     return {
       kind: window.kind,
       ms: round(window.ms),
+      cpu_ms: round(window.cpuMs),
       gc_ms: round(inside.reduce((sum, entry) => sum + entry.duration, 0)),
     };
   });
   const times = counted.map((update) => update.ms);
   const withoutGc = counted.filter((update) => update.gc_ms === 0).map((update) => update.ms);
+  const cpuByKind = new Map<string, number[]>();
+  for (const update of counted) {
+    const list = cpuByKind.get(update.kind) ?? [];
+    list.push(update.cpu_ms);
+    cpuByKind.set(update.kind, list);
+  }
   return {
     p50_ms: round(percentile(times, 0.5)),
     p99_ms: round(percentile(times, 0.99)),
+    cpu_p99_ms: round(
+      percentile(
+        counted.map((update) => update.cpu_ms),
+        0.99,
+      ),
+    ),
+    cpu_ms_p50_by_kind: Object.fromEntries(
+      [...cpuByKind]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([kind, list]) => [kind, round(percentile(list, 0.5))]),
+    ),
     updates_with_gc: counted.filter((update) => update.gc_ms > 0).length,
     p99_ms_of_updates_without_gc: round(percentile(withoutGc, 0.99)),
     slowest: [...counted].sort((a, b) => b.ms - a.ms).slice(0, 5),
