@@ -28,13 +28,18 @@ const SIZE: FixtureSize = {
 
 type Plain = Record<string, unknown>;
 
+/** Two distinct random indexes of a list of at least two elements. */
+function twoPlaces(rng: Random, length: number): [number, number] {
+  const a = rng.int(length);
+  return [a, (a + 1 + rng.int(length - 1)) % length];
+}
+
 /** Swaps two workloads: every one keeps its content, the lists' order changes. */
 function swapWorkloads(rng: Random, tenant: TenantInput): TenantInput {
   const intent = structuredClone(tenant.intent) as unknown as { workloads?: Plain[] };
   const workloads = intent.workloads ?? [];
   if (workloads.length < 2) return tenant;
-  const a = rng.int(workloads.length);
-  const b = (a + 1 + rng.int(workloads.length - 1)) % workloads.length;
+  const [a, b] = twoPlaces(rng, workloads.length);
   const first = workloads[a];
   const second = workloads[b];
   if (first === undefined || second === undefined) return tenant;
@@ -68,8 +73,7 @@ function swapSubnets(rng: Random, tenant: TenantInput): TenantInput {
   const intent = structuredClone(tenant.intent) as unknown as { networks?: Plain[] };
   const internal = (intent.networks ?? []).filter((network) => network.external !== true);
   if (internal.length < 2) return tenant;
-  const a = rng.int(internal.length);
-  const b = (a + 1 + rng.int(internal.length - 1)) % internal.length;
+  const [a, b] = twoPlaces(rng, internal.length);
   const first = internal[a];
   const second = internal[b];
   if (first === undefined || second === undefined) return tenant;

@@ -91,11 +91,10 @@ export function deriveTenant(
 
   const sharedByWorkload = reuseMapOfLists(prior?.ifacesByWorkload, ifaces.ifacesByWorkload);
   const sharedRoutesFrom = reuseMapOfLists(prior?.routesFrom, routes.routesFrom);
-  let workloadNames: string[] = [];
-  for (let i = 0; i < workloads.length; i++) workloadNames.push(workloads[i]?.name ?? "");
-  if (prior !== undefined && sameStrings(prior.workloadNames, workloadNames)) {
-    workloadNames = prior.workloadNames;
-  }
+  const workloadNames =
+    prior !== undefined && sameNames(prior.workloadNames, workloads)
+      ? prior.workloadNames
+      : workloads.map((workload) => workload.name);
   const dnsZones = deriveDnsZones({
     dnsServices: services.dnsServices,
     workloads,
@@ -260,6 +259,13 @@ function sharePlacement(
     peerList,
     fabric,
   };
+}
+
+/** Whether the workloads have these names, in this order (compared without building a list). */
+function sameNames(names: readonly string[], workloads: readonly { name: string }[]): boolean {
+  if (names.length !== workloads.length) return false;
+  for (let i = 0; i < names.length; i++) if (names[i] !== workloads[i]?.name) return false;
+  return true;
 }
 
 /** Whether both maps have the same keys. */
