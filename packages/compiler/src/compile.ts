@@ -54,7 +54,7 @@ interface NodeResult {
  * and only the chunks it writes (copy on write), so earlier snapshots stay intact and an update
  * costs what it changed plus fabric size / CHUNK_SIZE pointers, not a copy of every node.
  */
-const CHUNK_BITS = 5;
+const CHUNK_BITS = 4;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SIZE - 1;
 
@@ -178,7 +178,7 @@ class CompilerState {
         : undefined;
     const changedNodes: string[] = [];
     let chunks: NodeResult[][] | undefined;
-    // Chunks copied by this update (one bit each; a fabric of 1,000 nodes has 32 chunks).
+    // Chunks copied by this update (one byte each; a fabric of 1,000 nodes has 63 chunks).
     let copiedChunks: Uint8Array | undefined;
     // In fabric order, without walking the whole fabric.
     for (const index of this.touchedIndexes(previous, next)) {
