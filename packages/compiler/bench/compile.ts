@@ -12,6 +12,7 @@ import {
   type CompileInput,
   compile,
   createIncrementalCompiler,
+  type IncrementalCompiler,
   reachClasses,
   type TenantInput,
   trace,
@@ -28,7 +29,7 @@ import {
 } from "./fixture";
 
 const SEED = 20261126;
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = (globalThis as { gc?: (options?: { type: "minor" }) => void }).gc;
 
 function time<T>(run: () => T): { value: T; ms: number } {
   const start = performance.now();
@@ -55,11 +56,12 @@ interface IncrementalFigures {
   p50: number;
   cpuP99: number;
   changedNodesP50: number;
+  /** Median KB allocated by one update (-1 without --expose-gc). */
+  allocKb: number;
 }
 
-function incremental(input: CompileInput, changes: number): IncrementalFigures {
-  const compiler = createIncrementalCompiler(input);
-  // The edits (the client's side) are made up front; the loop times update() alone.
+/** The edits (the client's side), made up front: the loops time update() alone. */
+function editsOf(input: CompileInput, changes: number): TenantInput[] {
   const rng = random(SEED + 1);
   const tenants = [...input.tenants];
   const edits: TenantInput[] = [];
@@ -71,6 +73,35 @@ function incremental(input: CompileInput, changes: number): IncrementalFigures {
     tenants[index] = edit.tenant;
     edits.push(edit.tenant);
   }
+  return edits;
+}
+
+/** Edits after the timed ones whose allocation is measured (the same compiler, warm). */
+const ALLOCATION_EDITS = 100;
+
+/**
+ * Bytes one update allocates, median over the edits that follow the timed ones on the same
+ * compiler: a young-generation collection before each update empties the young space, so none
+ * falls inside the update and its heap growth is what it allocated. Not timed (the
+ * collections would be in the figures).
+ */
+function allocationPerUpdate(compiler: IncrementalCompiler, edits: readonly TenantInput[]): number {
+  if (gc === undefined) return -1;
+  const bytes: number[] = [];
+  for (const tenant of edits) {
+    gc({ type: "minor" });
+    const heap = process.memoryUsage().heapUsed;
+    compiler.update({ kind: "tenant", tenant });
+    bytes.push(process.memoryUsage().heapUsed - heap);
+  }
+  return percentile(bytes, 0.5) / 1024;
+}
+
+function incremental(input: CompileInput, changes: number): IncrementalFigures {
+  const compiler = createIncrementalCompiler(input);
+  // The timed edits (20 warm-up, then `changes`), then those whose allocation is measured.
+  const all = editsOf(input, changes + ALLOCATION_EDITS);
+  const edits = all.slice(0, changes + 20);
   // Collect the setup's garbage (the seeding compile) before timing the steady state.
   gc?.();
   const times: number[] = [];
@@ -87,12 +118,13 @@ function incremental(input: CompileInput, changes: number): IncrementalFigures {
       changed.push(value.changedNodes.length);
     }
   });
-  return {
+  const timed = {
     p99: percentile(times, 0.99),
     p50: percentile(times, 0.5),
     cpuP99: percentile(cpuTimes, 0.99),
     changedNodesP50: percentile(changed, 0.5),
   };
+  return { ...timed, allocKb: allocationPerUpdate(compiler, all.slice(changes + 20)) };
 }
 
 /**
@@ -223,6 +255,7 @@ function main(): void {
     serialize_ms: round(percentile(serializeRuns, 0.5)),
     incremental_p99_ms: round(single.p99),
     incremental_p99_ms_2x: round(double.p99),
+    incremental_alloc_kb: Math.round(single.allocKb),
     trace_ms: round(percentile(traceTimes, 0.5)),
     all_pairs_ms: round(pairs.ms),
     matrix_quota_max_ms: round(quota.ms),

@@ -54,13 +54,15 @@ interface NodeResult {
  * and only the chunks it writes (copy on write), so earlier snapshots stay intact and an update
  * costs what it changed plus fabric size / CHUNK_SIZE pointers, not a copy of every node.
  */
-const CHUNK_BITS = 5;
+const CHUNK_BITS = 4;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SIZE - 1;
 
 class CompilerState {
   private fabric: FabricView = fabricViewOf(new Map(), []);
   private readonly cutter = new NodeCutter();
+  /** The node hash fold, reset per node (never reentered: assemble is synchronous). */
+  private readonly nodeFold = new HashFold();
   private nodeOrder: string[] = [];
   private nodeIndex = new Map<string, number>();
   /** Sorted fabric indexes of a tenant's node list, for the current fabric. */
@@ -176,7 +178,7 @@ class CompilerState {
         : undefined;
     const changedNodes: string[] = [];
     let chunks: NodeResult[][] | undefined;
-    // Chunks copied by this update (one bit each; a fabric of 1,000 nodes has 32 chunks).
+    // Chunks copied by this update (one byte each; a fabric of 1,000 nodes has 63 chunks).
     let copiedChunks: Uint8Array | undefined;
     // In fabric order, without walking the whole fabric.
     for (const index of this.touchedIndexes(previous, next)) {
@@ -272,7 +274,7 @@ class CompilerState {
     const entries = this.perNode[index] ?? [];
     // Pushed, not preallocated: a packed array keeps JSON.stringify on its fast path.
     const tenants: TenantConfig[] = [];
-    const fold = new HashFold().chars(node).chars(",").chars(underlay).chars(",");
+    const fold = this.nodeFold.reset().chars(node).chars(",").chars(underlay).chars(",");
     entries.forEach((entry, position) => {
       tenants.push(entry.config);
       if (position > 0) fold.chars(",");

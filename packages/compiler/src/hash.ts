@@ -59,9 +59,36 @@ export class HashFold {
   }
 }
 
-/** A 64-bit hash given as its two 32-bit halves, as 16 hex digits. */
+/** Char codes of the hex digits 0-9a-f. */
+const HEX_CODES = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
+
+function hexDigit(word: number, shift: number): number {
+  return HEX_CODES[(word >>> shift) & 15] ?? 48;
+}
+
+/**
+ * A 64-bit hash given as its two 32-bit halves, as 16 hex digits. Built as one string (not two
+ * `toString(16)`s padded and joined): an update makes one per node and tenant config it changes.
+ */
 export function hexOf(high: number, low: number): string {
-  return high.toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0");
+  return String.fromCharCode(
+    hexDigit(high, 28),
+    hexDigit(high, 24),
+    hexDigit(high, 20),
+    hexDigit(high, 16),
+    hexDigit(high, 12),
+    hexDigit(high, 8),
+    hexDigit(high, 4),
+    hexDigit(high, 0),
+    hexDigit(low, 28),
+    hexDigit(low, 24),
+    hexDigit(low, 20),
+    hexDigit(low, 16),
+    hexDigit(low, 12),
+    hexDigit(low, 8),
+    hexDigit(low, 4),
+    hexDigit(low, 0),
+  );
 }
 
 /*

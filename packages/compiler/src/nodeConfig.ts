@@ -146,7 +146,7 @@ export class NodeCutter {
     const present = this.presence;
     present.fill(0, 0, netCount);
     for (let i = 0; i < local.length; i++) {
-      const netIndex = local[i]?.netIndex ?? -1;
+      const netIndex = derived.nets.get(local[i]?.network ?? "")?.order ?? -1;
       if (netIndex >= 0) present[netIndex] = LOCAL;
     }
     return present;

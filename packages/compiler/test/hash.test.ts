@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compile } from "../src";
 import { sameJson } from "../src/derive/reuse";
-import { fnv1a64, fnv1a64Pair, HashFold, withJsonHash } from "../src/hash";
+import { fnv1a64, fnv1a64Pair, HashFold, hexOf, withJsonHash } from "../src/hash";
 import { inputOf, intent } from "./helpers";
 
 describe("content hashes", () => {
@@ -28,6 +28,16 @@ describe("content hashes", () => {
   it("feeds strings piecewise exactly as their concatenation", () => {
     const fold = new HashFold().chars("node-1").chars(",").chars("198.18.0.1");
     expect(fold.digest()).toBe(fnv1a64("node-1,198.18.0.1"));
+  });
+
+  it("writes a hash as 16 lowercase hex digits, high half first, zero-padded", () => {
+    const words = [0, 1, 0xf, 0x10, 0xabcdef, 0x7fffffff, 0x80000000, 0xdeadbeef, 0xffffffff];
+    for (const high of words) {
+      for (const low of words) {
+        const expected = high.toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0");
+        expect(hexOf(high, low)).toBe(expected);
+      }
+    }
   });
 
   it("compares JSON values by content, not identity", () => {

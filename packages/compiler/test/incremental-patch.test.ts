@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { editTenant, type FixtureSize, makeFixture, type Random, random } from "../bench/fixture";
 import { compile, createIncrementalCompiler, type TenantInput } from "../src";
+import { fabricOf, intent, resolveTenant } from "./helpers";
 
 /*
  * The patched derivation (stage 1 kept, interfaces patched per workload, groups kept per group)
  * against a compile from scratch: after every step of random edit sequences the incremental
  * result deep-equals the full compile. Besides the fixture's edits, the sequences reorder
- * workloads and networks and move interfaces between networks, the cases a patch must notice.
+ * workloads and networks, move interfaces between networks, swap networks' subnets and make two
+ * edits in one update, the cases a patch must notice.
  */
 
 const SEEDS = (process.env.NETLOOM_PROPERTY_SEEDS ?? "21,22,23,24").split(",").map(Number);
@@ -26,13 +28,18 @@ const SIZE: FixtureSize = {
 
 type Plain = Record<string, unknown>;
 
+/** Two distinct random indexes of a list of at least two elements. */
+function twoPlaces(rng: Random, length: number): [number, number] {
+  const a = rng.int(length);
+  return [a, (a + 1 + rng.int(length - 1)) % length];
+}
+
 /** Swaps two workloads: every one keeps its content, the lists' order changes. */
 function swapWorkloads(rng: Random, tenant: TenantInput): TenantInput {
   const intent = structuredClone(tenant.intent) as unknown as { workloads?: Plain[] };
   const workloads = intent.workloads ?? [];
   if (workloads.length < 2) return tenant;
-  const a = rng.int(workloads.length);
-  const b = (a + 1 + rng.int(workloads.length - 1)) % workloads.length;
+  const [a, b] = twoPlaces(rng, workloads.length);
   const first = workloads[a];
   const second = workloads[b];
   if (first === undefined || second === undefined) return tenant;
@@ -61,6 +68,19 @@ function ungroupWorkload(rng: Random, tenant: TenantInput): TenantInput {
   return { ...tenant, intent: intent as unknown as TenantInput["intent"] };
 }
 
+/** Swaps the subnets of two internal networks: their address sets (and so their reach) change. */
+function swapSubnets(rng: Random, tenant: TenantInput): TenantInput {
+  const intent = structuredClone(tenant.intent) as unknown as { networks?: Plain[] };
+  const internal = (intent.networks ?? []).filter((network) => network.external !== true);
+  if (internal.length < 2) return tenant;
+  const [a, b] = twoPlaces(rng, internal.length);
+  const first = internal[a];
+  const second = internal[b];
+  if (first === undefined || second === undefined) return tenant;
+  [first.subnets, second.subnets] = [second.subnets, first.subnets];
+  return { ...tenant, intent: intent as unknown as TenantInput["intent"] };
+}
+
 describe("patched incremental derivation", () => {
   it(
     "deep-equals a compile from scratch after every step, for several seeds",
@@ -84,6 +104,17 @@ describe("patched incremental derivation", () => {
           } else if (roll < 0.18) {
             next = ungroupWorkload(rng, tenant);
             what = "ungroup workload";
+          } else if (roll < 0.3) {
+            // Two edits in one update (a network removed and a policy edited, say): each patch
+            // path must notice the other's change, not only its own.
+            const first = editTenant(rng, tenant, input.fabric.nodes);
+            const second = editTenant(rng, first.tenant, input.fabric.nodes);
+            next = second.tenant;
+            what = `${first.what}, then ${second.what}`;
+          } else if (roll < 0.36) {
+            const edit = editTenant(rng, swapSubnets(rng, tenant), input.fabric.nodes);
+            next = edit.tenant;
+            what = `swap subnets, then ${edit.what}`;
           } else {
             const edit = editTenant(rng, tenant, input.fabric.nodes);
             next = edit.tenant;
@@ -113,5 +144,89 @@ describe("patched incremental derivation", () => {
     for (const [node, config] of Object.entries(before.nodes)) {
       expect(result.compiled.nodes[node], node).toBe(config);
     }
+  });
+
+  describe("a network removed together with another edit (reach kept less the removed)", () => {
+    const fabric = fabricOf(3);
+    /** Networks a, b, c; a rule between a's and b's ranges (by CIDR: it does not name them). */
+    const tenantWith = (edit: (source: Record<string, unknown>) => void): TenantInput => {
+      const source: Record<string, unknown> = {
+        tenant: "reach",
+        networks: [
+          { name: "a", subnets: [{ cidr: "10.1.0.0/24" }] },
+          { name: "b", subnets: [{ cidr: "10.2.0.0/24" }] },
+          { name: "c", subnets: [{ cidr: "10.3.0.0/24" }] },
+        ],
+        workloads: [
+          { name: "wa", node: "compute-1", interfaces: [{ network: "a" }] },
+          { name: "wb", node: "compute-2", interfaces: [{ network: "b" }] },
+          { name: "wc", node: "compute-3", interfaces: [{ network: "c" }] },
+        ],
+        policies: [
+          {
+            name: "ab",
+            attach: ["a", "b"],
+            rules: [
+              {
+                action: "allow",
+                protocol: "tcp",
+                source: "10.1.0.0/24",
+                destination: "10.2.0.0/24",
+                ports: 80,
+              },
+            ],
+          },
+        ],
+      };
+      edit(source);
+      return resolveTenant(intent(source), fabric, "id-reach");
+    };
+    const withoutC = (source: Record<string, unknown>) => {
+      source.networks = (source.networks as { name: string }[]).filter((n) => n.name !== "c");
+      source.workloads = (source.workloads as { name: string }[]).filter((w) => w.name !== "wc");
+    };
+    const routesOf = (tenant: TenantInput, compiled = compile({ fabric, tenants: [tenant] })) =>
+      compiled.nodes["compute-1"]?.tenants[0]?.routes.map((route) => route.to) ?? [];
+
+    it.each([
+      [
+        "its policy's rule turned to deny",
+        (source: Record<string, unknown>) => {
+          const [policy] = source.policies as { rules: { action: string }[] }[];
+          const [rule] = policy?.rules ?? [];
+          if (rule !== undefined) rule.action = "deny";
+        },
+      ],
+      [
+        "b renumbered out of the rule's range",
+        (source: Record<string, unknown>) => {
+          const b = (source.networks as { name: string; subnets: unknown }[])[1];
+          if (b !== undefined) b.subnets = [{ cidr: "10.9.0.0/24" }];
+          const wb = (source.workloads as { interfaces: { ip?: string }[] }[])[1];
+          const iface = wb?.interfaces[0];
+          if (iface !== undefined) iface.ip = "10.9.0.5";
+        },
+      ],
+    ])("drops the route a-b when c goes and %s", (_name, edit) => {
+      const before = tenantWith(() => {});
+      expect(routesOf(before)).toEqual(["b"]);
+      const after = tenantWith((source) => {
+        withoutC(source);
+        edit(source);
+      });
+      const compiler = createIncrementalCompiler({ fabric, tenants: [before] });
+      const result = compiler.update({ kind: "tenant", tenant: after });
+      expect(routesOf(after, result.compiled)).toEqual([]);
+      expect(result.compiled.nodes).toEqual(compile({ fabric, tenants: [after] }).nodes);
+    });
+
+    it("keeps the route a-b when only c goes", () => {
+      const before = tenantWith(() => {});
+      const after = tenantWith(withoutC);
+      const compiler = createIncrementalCompiler({ fabric, tenants: [before] });
+      const result = compiler.update({ kind: "tenant", tenant: after });
+      expect(routesOf(after, result.compiled)).toEqual(["b"]);
+      expect(result.compiled.nodes).toEqual(compile({ fabric, tenants: [after] }).nodes);
+    });
   });
 });

@@ -64,18 +64,30 @@ export function deriveDnsZones(from: ZoneInputs): ZonePiece[] {
       ruleId: `dns:${dns.name}`,
       domain: dns.domain,
       networks: dns.networks,
-      records: zoneRecords(dns, from),
+      records: zoneRecords(dns, from, before?.value.records ?? NO_RECORDS),
     };
     zones.push({ ...from.hasher.hashed(zone), networks: askers });
   }
   return zones;
 }
 
+type ZoneRecord = DnsZone["records"][number];
+const NO_RECORDS: readonly ZoneRecord[] = [];
+/** How far past the last reused record an equal one is looked for. */
+const LOOKAHEAD = 4;
+
+/**
+ * The zone's records; a record equal to one of the previous zone's (found near the last one
+ * reused: records keep their order when a workload is added, removed or readdressed) is that
+ * object, so a rebuilt zone allocates only its changed records.
+ */
 function zoneRecords(
   dns: { domain: string; networks: string[] },
   from: ZoneInputs,
+  previous: readonly ZoneRecord[],
 ): DnsZone["records"] {
   const records: DnsZone["records"] = [];
+  let cursor = 0;
   for (const asker of dns.networks) {
     const routed = new Set(
       (from.routesFrom.get(asker) ?? []).map((route) => route.hashed.value.to),
@@ -85,16 +97,40 @@ function zoneRecords(
       const iface =
         list.find((candidate) => candidate.network === asker) ??
         list.find((candidate) => routed.has(candidate.network));
-      if (iface !== undefined) {
-        records.push({
-          name: `${workload.name}.${dns.domain}`,
-          network: asker,
-          ip: iface.local.value.ip,
-        });
+      if (iface === undefined) continue;
+      const ip = iface.local.value.ip;
+      const end = Math.min(previous.length, cursor + LOOKAHEAD);
+      let reused: ZoneRecord | undefined;
+      for (let at = cursor; at < end && reused === undefined; at++) {
+        const record = previous[at];
+        if (record !== undefined && sameRecord(record, workload.name, dns.domain, asker, ip)) {
+          reused = record;
+          cursor = at + 1;
+        }
       }
+      records.push(reused ?? { name: `${workload.name}.${dns.domain}`, network: asker, ip });
     }
   }
   return records;
+}
+
+/** Whether a record is `<workload>.<domain>` on the asker network at the address. */
+function sameRecord(
+  record: ZoneRecord,
+  workload: string,
+  domain: string,
+  network: string,
+  ip: string,
+): boolean {
+  const name = record.name;
+  return (
+    record.ip === ip &&
+    record.network === network &&
+    name.length === workload.length + 1 + domain.length &&
+    name.startsWith(workload) &&
+    name.charCodeAt(workload.length) === 46 &&
+    name.endsWith(domain)
+  );
 }
 
 /** Whether each workload has the same interfaces' networks and addresses in both maps. */

@@ -68,7 +68,7 @@ export function deriveInterfaces(
       externalNetwork: "",
     },
   };
-  // Only the lists of workloads edited, or whose network moved, are rebuilt.
+  // Only the lists of workloads edited, or whose network changed its subnets, are rebuilt.
   if (samePools) {
     const patched = patchInterfaces(workloads, nets, prior, (workload, workloadIndex) =>
       workloadInterfaces(scope, workload, workloadIndex, prior, undefined),
@@ -195,9 +195,8 @@ function reusedInterface(
   ) {
     return undefined;
   }
-  // Only its network's place in the list may have moved: no piece depends on it.
-  const netIndex = network?.order ?? -1;
-  return before.netIndex === netIndex ? before : { ...before, netIndex };
+  // Its network's place in the list may have moved: no piece depends on it.
+  return before;
 }
 
 /** A new interface's pieces; port id and MAC come from its previous version when it had one. */
@@ -221,7 +220,6 @@ function makeInterface(
     workload,
     index,
     network: wanted.network,
-    netIndex: network?.order ?? -1,
     node,
     subnetsKey: network?.subnetsKey ?? "",
     member: before?.local.value.ip === ip ? before.member : `${ip}/32`,

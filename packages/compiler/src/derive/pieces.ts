@@ -57,8 +57,8 @@ export interface NetInfo {
 export interface IfaceInfo {
   workload: string;
   index: number;
+  /** Its network by name only: a network's place in the list may move without touching it. */
   network: string;
-  netIndex: number;
   node: string;
   /** JSON of the network's subnets when the pieces were made (they derive from it). */
   subnetsKey: string;
@@ -101,15 +101,15 @@ export interface FabricView {
   underlays: ReadonlyMap<string, string>;
   /** The operator's external networks (spec section 1.1), usable by tenants by name. */
   externals: readonly FabricExternalNetworkSpec[];
-  peerEntries: Map<string, { node: string; underlay: string }>;
-  peerHashes: Map<string, [number, number]>;
+  /** Each node's peer entry with its hash, made once per fabric and shared by every tenant. */
+  peerPieces: Map<string, PeerPiece>;
 }
 
 export function fabricViewOf(
   underlays: ReadonlyMap<string, string>,
   externals: readonly FabricExternalNetworkSpec[],
 ): FabricView {
-  return { underlays, externals, peerEntries: new Map(), peerHashes: new Map() };
+  return { underlays, externals, peerPieces: new Map() };
 }
 
 export interface MemoEntry {

@@ -9,7 +9,7 @@ import {
   type RouteInfo,
   type TenantDerived,
 } from "./pieces";
-import { sameJson, sameNetSlots, sameReach } from "./reuse";
+import { sameItems, sameJson, sameNetSlots, sameReach } from "./reuse";
 
 /*
  * Stage 4: leaked routes between networks. A router joins its networks; otherwise both lists
@@ -38,9 +38,7 @@ export function deriveRoutes(
       ? prior.mayAllowKey
       : netList.map((info) => info.key).join("\n");
   let mayAllow =
-    prior?.mayAllowKey === mayAllowKey
-      ? prior.mayAllow
-      : computeMayAllow(netList, policies.aclParts, prior);
+    prior?.mayAllowKey === mayAllowKey ? prior.mayAllow : computeMayAllow(netList, policies, prior);
   // The same reach from other inputs (a gateway, a rule that adds no pair): the previous map,
   // so that the routes need no rebuild.
   if (prior !== undefined && prior.mayAllow !== mayAllow && sameReach(prior.mayAllow, mayAllow)) {
@@ -122,11 +120,11 @@ function routesFromNetwork(
       continue;
     }
     let route = priorRoutes?.get(to.name);
-    if (
-      route === undefined ||
-      route.toIndex !== to.order ||
-      route.hashed.value.viaRouter !== viaRouter
-    ) {
+    if (route !== undefined && route.toIndex !== to.order) {
+      // Only the target's place moved: the same piece (and hash), at its new index.
+      route = { hashed: route.hashed, toIndex: to.order };
+    }
+    if (route === undefined || route.hashed.value.viaRouter !== viaRouter) {
       const value: InterNetworkRoute =
         viaRouter === undefined
           ? { from: from.name, to: to.name, noMatch: "deny" }
@@ -144,24 +142,59 @@ function routesFromNetwork(
 /**
  * For each network: the networks its list has an allow rule for (in some orientation). With
  * the same networks at the same places with the same subnets as last time, a network whose key
- * (and so its policy list) is unchanged keeps its previous set.
+ * (and so its policy list) is unchanged keeps its previous set. When networks were only removed
+ * (the others kept their subnets), a network with the same compiled policies keeps its previous
+ * set less the removed networks: reach between two networks depends on their subnets and lists.
  */
 function computeMayAllow(
   netList: readonly NetInfo[],
-  aclParts: PolicyStage["aclParts"],
+  policies: PolicyStage,
   prior: TenantDerived | undefined,
 ): Map<string, Set<string>> {
   const samePlaces = prior !== undefined && sameNetSlots(prior.netList, netList);
+  const onlyRemoved = !samePlaces && prior !== undefined && onlyRemovals(prior, netList);
   const mayAllow = new Map<string, Set<string>>();
   for (const info of netList) {
-    const kept = samePlaces ? keptReach(info, prior) : undefined;
-    mayAllow.set(info.name, kept ?? reachOf(info, netList, aclParts.get(info.name) ?? []));
+    const kept = samePlaces
+      ? keptReach(info, prior)
+      : onlyRemoved
+        ? reachWithoutRemoved(info, policies, prior)
+        : undefined;
+    mayAllow.set(info.name, kept ?? reachOf(info, netList, policies.aclParts.get(info.name) ?? []));
   }
   return mayAllow;
 }
 
 function keptReach(info: NetInfo, prior: TenantDerived): Set<string> | undefined {
   return prior.nets.get(info.name)?.key === info.key ? prior.mayAllow.get(info.name) : undefined;
+}
+
+/** Fewer networks than before, each of them there before with the same subnets. */
+function onlyRemovals(prior: TenantDerived, netList: readonly NetInfo[]): boolean {
+  if (netList.length >= prior.netList.length) return false;
+  for (const info of netList) {
+    if (prior.nets.get(info.name)?.subnetsKey !== info.subnetsKey) return false;
+  }
+  return true;
+}
+
+/** The previous reach less the removed networks, when the network's compiled policies are the same. */
+function reachWithoutRemoved(
+  info: NetInfo,
+  policies: PolicyStage,
+  prior: TenantDerived,
+): Set<string> | undefined {
+  const before = prior.mayAllow.get(info.name);
+  const serials = policies.aclSerials.get(info.name);
+  const priorSerials = prior.aclSerials.get(info.name);
+  if (before === undefined || serials === undefined || priorSerials === undefined) return undefined;
+  if (!sameItems(serials, priorSerials)) return undefined;
+  let removed = false;
+  for (const name of before) if (!policies.aclSerials.has(name)) removed = true;
+  if (!removed) return before;
+  const reach = new Set<string>();
+  for (const name of before) if (policies.aclSerials.has(name)) reach.add(name);
+  return reach;
 }
 
 /** The networks one network's policy list may allow traffic with. */

@@ -91,11 +91,10 @@ export function deriveTenant(
 
   const sharedByWorkload = reuseMapOfLists(prior?.ifacesByWorkload, ifaces.ifacesByWorkload);
   const sharedRoutesFrom = reuseMapOfLists(prior?.routesFrom, routes.routesFrom);
-  let workloadNames: string[] = [];
-  for (let i = 0; i < workloads.length; i++) workloadNames.push(workloads[i]?.name ?? "");
-  if (prior !== undefined && sameStrings(prior.workloadNames, workloadNames)) {
-    workloadNames = prior.workloadNames;
-  }
+  const workloadNames =
+    prior !== undefined && sameNames(prior.workloadNames, workloads)
+      ? prior.workloadNames
+      : workloads.map((workload) => workload.name);
   const dnsZones = deriveDnsZones({
     dnsServices: services.dnsServices,
     workloads,
@@ -262,6 +261,13 @@ function sharePlacement(
   };
 }
 
+/** Whether the workloads have these names, in this order (compared without building a list). */
+function sameNames(names: readonly string[], workloads: readonly { name: string }[]): boolean {
+  if (names.length !== workloads.length) return false;
+  for (let i = 0; i < names.length; i++) if (names[i] !== workloads[i]?.name) return false;
+  return true;
+}
+
 /** Whether both maps have the same keys. */
 function sameKeys<K>(a: ReadonlyMap<K, unknown>, b: ReadonlyMap<K, unknown>): boolean {
   if (a.size !== b.size) return false;
@@ -305,21 +311,21 @@ function slotOf(nodes: readonly string[], node: string): number {
   return nodes[low] === node ? low : -1;
 }
 
-/** Each node's shared peer entry and its hash, from the fabric view's caches. */
+/** Each node's shared peer piece (entry and hash), from the fabric view's cache. */
 function peersOf(nodes: readonly string[], fabric: FabricView): PeerPiece[] {
-  return nodes.map((peer) => {
-    let entry = fabric.peerEntries.get(peer);
-    if (entry === undefined) {
-      entry = { node: peer, underlay: fabric.underlays.get(peer) ?? "" };
-      fabric.peerEntries.set(peer, entry);
+  const pieces: PeerPiece[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const peer = nodes[i] ?? "";
+    let piece = fabric.peerPieces.get(peer);
+    if (piece === undefined) {
+      const underlay = fabric.underlays.get(peer) ?? "";
+      const [high, low] = fnv1a64Pair(`${peer}\u0000${underlay}`);
+      piece = { value: { node: peer, underlay }, high, low };
+      fabric.peerPieces.set(peer, piece);
     }
-    let hash = fabric.peerHashes.get(peer);
-    if (hash === undefined) {
-      hash = fnv1a64Pair(`${peer}\u0000${entry.underlay}`);
-      fabric.peerHashes.set(peer, hash);
-    }
-    return { value: entry, high: hash[0], low: hash[1] };
-  });
+    pieces.push(piece);
+  }
+  return pieces;
 }
 
 /** The route maps, each shared with the previous derivation where equal. */
