@@ -52,7 +52,13 @@ async function main(): Promise<void> {
 
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", fileURLToPath(new URL("./server.ts", import.meta.url))],
+    [
+      // BENCH_SERVER_FLAGS: extra node flags for the server (--cpu-prof --cpu-prof-dir=DIR).
+      ...(process.env.BENCH_SERVER_FLAGS?.split(" ").filter(Boolean) ?? []),
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("./server.ts", import.meta.url)),
+    ],
     {
       env: { ...process.env, BENCH_DB_URL: benchUrl.toString() },
       stdio: ["pipe", "pipe", "inherit"],

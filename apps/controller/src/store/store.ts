@@ -264,11 +264,6 @@ export class Store {
 
   // ---------------------------------------------------------------- closing
 
-  /** Resolves once FabricState holds every generation committed so far. */
-  flushFabricState(): Promise<void> {
-    return this.core.fabricState.flush();
-  }
-
   /**
    * Stops accepting writes (UNAVAILABLE from now on), waits for the ones in flight to commit or
    * fail, and for FabricState to hold their generations: after this the database may close.
