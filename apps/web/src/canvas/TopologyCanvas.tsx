@@ -26,7 +26,12 @@ import "./canvas.css";
 import { FabricBadge, LARGE, LabelLayerFinder, LodTracker, openView } from "./CanvasChrome";
 import type { CanvasApi, CanvasIntents, Position } from "./canvasApi";
 import { mergeNodes } from "./nodeMerge";
-import { moveProgressively, type ProgressiveMove } from "./progressiveApply";
+import {
+  moveProgressively,
+  type ProgressiveMove,
+  undoAfterHandMoves,
+  withHandMoves,
+} from "./progressiveApply";
 import { type CanvasEdge, edgeTypes, ReachKey, useReachEdges } from "./reachEdge";
 import { useCanvasDrops } from "./useCanvasDrops";
 import { selectObject, useCanvasKeyboard } from "./useCanvasKeyboard";
@@ -80,15 +85,14 @@ export function TopologyCanvas({
    * tenant's page never freezes while React Flow takes thousands of positions.
    */
   const moving = useRef<ProgressiveMove | null>(null);
-  const moveTo = useCallback((positions: Record<string, Position>) => {
-    moving.current?.cancel();
-    const move = moveProgressively(positionsRef.current, positions, () =>
-      setLayoutVersion((v) => v + 1),
-    );
-    moving.current = move;
-    return move.done;
-  }, []);
   useEffect(() => () => moving.current?.cancel(), []);
+  /**
+   * The last whole new layout: `heldByHand` collects the nodes the user moves from the moment it
+   * is asked for until its last slice (`active`); they keep the user's position.
+   */
+  const layoutSession = useRef<{ heldByHand: Set<string>; active: boolean } | null>(null);
+  /** A layout is being computed or applied (the canvas is aria-busy meanwhile). */
+  const [applyingLayout, setApplyingLayout] = useState(false);
   const [layoutLoaded, setLayoutLoaded] = useState<string | null>(null);
   const [layoutError, setLayoutError] = useState<string | null>(null);
   /** The positions before the last auto-layout, while it can be undone. */
@@ -99,6 +103,66 @@ export function TopologyCanvas({
   const sync = useMemo<LayoutSync | null>(
     () => (persisted ? createLayoutSync(client, tenant, !readOnly, setLayoutError) : null),
     [client, tenant, readOnly, persisted],
+  );
+
+  /**
+   * Applies a whole new layout (auto-layout, its undo, a tenant's first layout): `compute` gives
+   * the positions, they are saved, then the nodes move a slice per frame. A node the user drags
+   * from the moment it is asked for until the last slice keeps the user's position, on screen
+   * and in the saved document; an undoable layout's undo gives back only what it moved.
+   */
+  const applyLayout = useCallback(
+    async (
+      compute: () => Promise<Record<string, Position>>,
+      undoable: boolean,
+    ): Promise<Record<string, Position>> => {
+      moving.current?.cancel();
+      const before = { ...positionsRef.current };
+      // A drag already under way when the layout is asked for is the user's too.
+      const inHand = (flow?.getNodes() ?? []).filter((node) => node.dragging).map((n) => n.id);
+      const session = { heldByHand: new Set(inHand), active: true };
+      layoutSession.current = session;
+      setApplyingLayout(true);
+      try {
+        const positions = withHandMoves(await compute(), positionsRef.current, session.heldByHand);
+        if (layoutSession.current !== session) return positions; // a newer layout took over
+        sync?.replace(positions);
+        setLayoutUndo(
+          undoable ? withHandMoves(before, positionsRef.current, session.heldByHand) : null,
+        );
+        const move = moveProgressively(
+          positionsRef.current,
+          positions,
+          () => setLayoutVersion((v) => v + 1),
+          { heldByHand: session.heldByHand },
+        );
+        moving.current = move;
+        await move.done;
+        return positions;
+      } finally {
+        session.active = false;
+        if (layoutSession.current === session) setApplyingLayout(false);
+      }
+    },
+    [flow, sync],
+  );
+
+  /**
+   * The user put nodes somewhere (a drag, arrow keys); `settled` once they are let go, when the
+   * position is saved. A layout being computed or applied leaves these nodes alone.
+   */
+  const movedByHand = useCallback(
+    (moved: Record<string, Position>, settled: boolean) => {
+      const session = layoutSession.current;
+      for (const [id, at] of Object.entries(moved)) {
+        positionsRef.current[id] = at;
+        if (session?.active) session.heldByHand.add(id);
+      }
+      if (!settled || Object.keys(moved).length === 0) return;
+      sync?.move(moved);
+      setLayoutUndo((undo) => undoAfterHandMoves(undo, moved, session?.heldByHand ?? new Set()));
+    },
+    [sync],
   );
 
   // Positions belong to the tenant: load its layout document (or take the fixed positions).
@@ -161,7 +225,7 @@ export function TopologyCanvas({
     flow,
     positionsRef,
     setNodes,
-    sync,
+    movedByHand,
     doc,
     intents,
     readOnly,
@@ -225,10 +289,11 @@ export function TopologyCanvas({
       laidOut.current = tenant;
       const fresh = Object.keys(positionsRef.current).length === 0;
       if (fresh) {
-        void autoLayout(graph).then(({ positions }) => {
-          sync?.replace(positions);
-          return moveTo(positions).then(() => setOpening({ count: graph.nodes.length, positions }));
-        });
+        const count = graph.nodes.length;
+        applyLayout(async () => (await autoLayout(graph)).positions, false).then(
+          (positions) => setOpening({ count, positions }),
+          (error: unknown) => console.error(`the first layout of ${tenant} failed`, error),
+        );
         return;
       }
       setOpening({ count: graph.nodes.length, positions: positionsRef.current });
@@ -250,7 +315,7 @@ export function TopologyCanvas({
     Object.assign(positionsRef.current, added);
     sync?.move(added);
     setLayoutVersion((v) => v + 1);
-  }, [doc, graph, tenant, layoutLoaded, sync, moveTo]);
+  }, [doc, graph, tenant, layoutLoaded, sync, applyLayout]);
 
   // New objects (no saved position yet) land where they were dropped: record grid fallbacks
   // only when saved, so the drop position handed to `placeNode` wins.
@@ -270,18 +335,17 @@ export function TopologyCanvas({
             : node,
         );
       });
+      const dragged: Record<string, Position> = {};
       const dropped: Record<string, Position> = {};
       for (const change of changes) {
         if (change.type !== "position" || !change.position) continue;
-        positionsRef.current[change.id] = change.position;
         if (change.dragging === false) dropped[change.id] = change.position;
+        else dragged[change.id] = change.position;
       }
-      if (Object.keys(dropped).length > 0) {
-        sync?.move(dropped);
-        setLayoutUndo(null);
-      }
+      movedByHand(dragged, false);
+      movedByHand(dropped, true);
     },
-    [sync],
+    [movedByHand],
   );
 
   const { onConnect, onDragOver, onDrop, onConnectEnd } = useCanvasDrops(flow, intents, readOnly);
@@ -325,11 +389,12 @@ export function TopologyCanvas({
     return {
       fit: () => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }),
       layout: async () => {
-        const before = { ...positionsRef.current };
-        const { positions, ms } = await autoLayout(graph);
-        sync?.replace(positions);
-        setLayoutUndo(before);
-        await moveTo(positions);
+        let ms = 0;
+        const positions = await applyLayout(async () => {
+          const result = await autoLayout(graph);
+          ms = result.ms;
+          return result.positions;
+        }, true);
         // The view moves once the nodes stand still: moving it first would draw a new screenful
         // of nodes in the same task as the first slice.
         setOpening({ count: graph.nodes.length, positions });
@@ -363,14 +428,14 @@ export function TopologyCanvas({
         });
       },
     };
-  }, [flow, graph, sync, moveTo]);
+  }, [flow, graph, applyLayout]);
 
   const undoLayout = useCallback(() => {
     if (!layoutUndo) return;
-    sync?.replace(layoutUndo);
-    setLayoutUndo(null);
-    void moveTo(layoutUndo);
-  }, [layoutUndo, sync, moveTo]);
+    applyLayout(async () => layoutUndo, false).catch((error: unknown) =>
+      console.error(`undoing the layout of ${tenant} failed`, error),
+    );
+  }, [layoutUndo, applyLayout, tenant]);
 
   useEffect(() => {
     if (api) onReady?.(api);
@@ -381,6 +446,7 @@ export function TopologyCanvas({
     <div
       className={`canvas${readOnly ? " readonly" : ""}${without?.background ? "" : " dotted"}${reach.active ? " reviewing-reach" : ""}`}
       ref={wrapperRef}
+      aria-busy={applyingLayout}
       onDragOver={onDragOver}
       onDrop={onDrop}
       onKeyDownCapture={onKeyDownCapture}
