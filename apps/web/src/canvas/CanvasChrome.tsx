@@ -1,7 +1,8 @@
-import { type ReactFlowInstance, useStore } from "@xyflow/react";
+import { type ReactFlowInstance, type ReactFlowState, useStore, useStoreApi } from "@xyflow/react";
 import { memo, useEffect } from "react";
 import { convergenceState, convergenceSummary } from "../lib/convergence";
 import type { Position } from "./canvasApi";
+import { type Area, areaAround, needsNewArea, viewArea } from "./culling";
 import type { TopologyNode } from "./graph";
 import { useLodTracker } from "./lod";
 import { useOverlay } from "./overlay";
@@ -12,6 +13,37 @@ import type { CanvasEdge } from "./reachEdge";
 /** Level of detail for the whole canvas (lod.ts), tracked once per view change. */
 export const LodTracker = memo(function LodTracker({ wrapper }: { wrapper: HTMLElement | null }) {
   useLodTracker(wrapper);
+  return null;
+});
+
+/**
+ * Reports the area around the view that the canvas hands React Flow (culling.ts) whenever the
+ * view leaves the last one; nothing while it pans inside it. Must render inside <ReactFlow>.
+ */
+export const CullTracker = memo(function CullTracker({ onArea }: { onArea: (area: Area) => void }) {
+  const store = useStoreApi();
+  useEffect(() => {
+    let reported: Area | null = null;
+    let seen: Pick<ReactFlowState, "transform" | "width" | "height"> | null = null;
+    const update = (state: ReactFlowState) => {
+      if (!state.width || !state.height) return;
+      if (
+        seen &&
+        state.transform === seen.transform &&
+        state.width === seen.width &&
+        state.height === seen.height
+      ) {
+        return;
+      }
+      seen = state;
+      const view = viewArea(state.transform, state.width, state.height);
+      if (!needsNewArea(reported, view)) return;
+      reported = areaAround(view);
+      onArea(reported);
+    };
+    update(store.getState());
+    return store.subscribe(update);
+  }, [store, onArea]);
   return null;
 });
 

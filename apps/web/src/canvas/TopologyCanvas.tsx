@@ -3,6 +3,7 @@ import {
   applyNodeChanges,
   ConnectionMode,
   Controls,
+  getViewportForBounds,
   type NodeChange,
   Panel,
   ReactFlow,
@@ -23,8 +24,16 @@ import { lodStore } from "./lod";
 import { CanvasMiniMap } from "./MiniMap";
 import { nodeTypes } from "./nodes";
 import "./canvas.css";
-import { FabricBadge, LARGE, LabelLayerFinder, LodTracker, openView } from "./CanvasChrome";
+import {
+  CullTracker,
+  FabricBadge,
+  LARGE,
+  LabelLayerFinder,
+  LodTracker,
+  openView,
+} from "./CanvasChrome";
 import type { CanvasApi, CanvasIntents, Position } from "./canvasApi";
+import { type Area, boundsOfNodes, cullToArea } from "./culling";
 import { mergeNodes } from "./nodeMerge";
 import {
   moveProgressively,
@@ -36,6 +45,14 @@ import { type CanvasEdge, edgeTypes, ReachKey, useReachEdges } from "./reachEdge
 import { useCanvasDrops } from "./useCanvasDrops";
 import { selectObject, useCanvasKeyboard } from "./useCanvasKeyboard";
 import { useExternalRoutes } from "./useExternalRoutes";
+
+const MIN_ZOOM = 0.05;
+
+interface FitOptions {
+  padding: number;
+  maxZoom: number;
+  duration?: number;
+}
 
 /**
  * The topology canvas. Nodes are derived from the draft document; positions come from the
@@ -269,6 +286,23 @@ export function TopologyCanvas({
     [topologyEdges, reach.edges],
   );
 
+  // Large tenants: React Flow holds only what is around the view (culling.ts), the canvas the
+  // whole diagram; small ones are handed whole.
+  const culling = graph.nodes.length > LARGE;
+  const [cullArea, setCullArea] = useState<Area | null>(null);
+  const handedEdges = useRef<CanvasEdge[]>([]);
+  const handed = useMemo(() => {
+    if (!culling) return { nodes, edges };
+    if (!cullArea) return { nodes: [], edges: [] };
+    const pinned = new Set<string>();
+    for (const node of nodes)
+      if (node.dragging || node.selected || node.focusable) pinned.add(node.id);
+    return cullToArea(nodes, edges, cullArea, pinned, handedEdges.current);
+  }, [culling, cullArea, nodes, edges]);
+  handedEdges.current = handed.edges;
+  const nodesRef = useRef(nodes);
+  nodesRef.current = nodes;
+
   // First view of a tenant without a stored layout: the layered layout (in a worker), stored
   // for everyone when the viewer may write. Later, objects the layout does not know yet (added
   // here or by someone else) get a free spot near what they attach to, or where dropped.
@@ -384,10 +418,37 @@ export function TopologyCanvas({
   }, []);
   const onEdgeMouseLeave = useCallback(() => hoverEdge(null), []);
 
+  /**
+   * Fits the view to the nodes `ids` (every node without), whether or not React Flow holds them
+   * (its own fitView knows only the nodes it holds).
+   */
+  const fitTo = useCallback(
+    (ids: readonly string[] | null, { padding, maxZoom, duration }: FitOptions) => {
+      const box = wrapper.current?.getBoundingClientRect();
+      const wanted = ids ? new Set(ids) : null;
+      const bounds = boundsOfNodes(
+        wanted ? nodesRef.current.filter((node) => wanted.has(node.id)) : nodesRef.current,
+      );
+      if (!flow || !box || !bounds || box.width === 0 || box.height === 0) return false;
+      const viewport = getViewportForBounds(
+        bounds,
+        box.width,
+        box.height,
+        MIN_ZOOM,
+        maxZoom,
+        padding,
+      );
+      void flow.setViewport(viewport, duration ? { duration } : undefined);
+      return true;
+    },
+    [flow],
+  );
+  const fitAll = useCallback(() => fitTo(null, { padding: 0.12, maxZoom: 1 }), [fitTo]);
+
   const api = useMemo<CanvasApi | null>(() => {
     if (!flow) return null;
     return {
-      fit: () => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }),
+      fit: () => void fitTo(null, { padding: 0.12, maxZoom: 1, duration: 200 }),
       layout: async () => {
         let ms = 0;
         const positions = await applyLayout(async () => {
@@ -403,22 +464,8 @@ export function TopologyCanvas({
       placeNode: (id, at) => {
         droppedAt.current[id] = at;
       },
-      focus: (id) => {
-        const node = flow.getNode(id);
-        if (node) {
-          void flow.fitView({ nodes: [{ id }], padding: 1.5, duration: 250, maxZoom: 1.2 });
-        }
-      },
-      fitNodes: (ids) => {
-        const present = ids.filter((id) => flow.getNode(id));
-        if (present.length === 0) return;
-        void flow.fitView({
-          nodes: present.map((id) => ({ id })),
-          padding: 0.35,
-          maxZoom: 1,
-          duration: 250,
-        });
-      },
+      focus: (id) => void fitTo([id], { padding: 1.5, maxZoom: 1.2, duration: 250 }),
+      fitNodes: (ids) => void fitTo(ids, { padding: 0.35, maxZoom: 1, duration: 250 }),
       center: () => {
         const box = wrapper.current?.getBoundingClientRect();
         if (!box) return { x: 0, y: 0 };
@@ -428,7 +475,7 @@ export function TopologyCanvas({
         });
       },
     };
-  }, [flow, graph, applyLayout]);
+  }, [flow, graph, applyLayout, fitTo]);
 
   const undoLayout = useCallback(() => {
     if (!layoutUndo) return;
@@ -454,8 +501,8 @@ export function TopologyCanvas({
     >
       <EdgeLabelLayer.Provider value={labelLayer}>
         <ReactFlow<TopologyNode, CanvasEdge>
-          nodes={nodes}
-          edges={edges}
+          nodes={handed.nodes}
+          edges={handed.edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
@@ -474,13 +521,16 @@ export function TopologyCanvas({
           nodesDraggable
           deleteKeyCode={null}
           onlyRenderVisibleElements
-          minZoom={0.05}
+          minZoom={MIN_ZOOM}
           maxZoom={2}
           fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
           aria-label={`topology of ${tenant}`}
         >
-          {without?.minimap ? null : <CanvasMiniMap networksOnly={graph.nodes.length > LARGE} />}
-          <Controls showInteractive={false} aria-label="zoom controls" />
+          {without?.minimap ? null : (
+            <CanvasMiniMap networksOnly={graph.nodes.length > LARGE} nodes={nodes} />
+          )}
+          <Controls showInteractive={false} onFitView={fitAll} aria-label="zoom controls" />
+          {culling ? <CullTracker onArea={setCullArea} /> : null}
           <LodTracker wrapper={wrapperElement} />
           <LabelLayerFinder onFound={setLabelLayer} />
           <Panel position="top-left">

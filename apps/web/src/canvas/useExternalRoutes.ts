@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
 import { useTRPC } from "../trpc";
 import type { ExternalRoutes } from "./graph";
 
@@ -15,10 +16,15 @@ const REFRESH_MS = 30_000;
  */
 export function useExternalRoutes(tenant: string, enabled: boolean): readonly ExternalRoutes[] {
   const trpc = useTRPC();
-  const query = useQuery({
-    ...trpc.fabric.tenantExternalRoutes.queryOptions({ tenant }),
-    enabled,
-    refetchInterval: REFRESH_MS,
-  });
+  // The canvas renders once per frame of a layout: build the query's options once per tenant.
+  const options = useMemo(
+    () => ({
+      ...trpc.fabric.tenantExternalRoutes.queryOptions({ tenant }),
+      enabled,
+      refetchInterval: REFRESH_MS,
+    }),
+    [trpc, tenant, enabled],
+  );
+  const query = useQuery(options);
   return query.data ?? NONE;
 }
