@@ -3,6 +3,7 @@ import {
   areaAround,
   boundsOfNodes,
   cullToArea,
+  nearArea,
   needsNewArea,
   viewArea,
 } from "../src/canvas/culling";
@@ -75,6 +76,16 @@ describe("handing React Flow only what is around the view", () => {
     expect(needsNewArea(around, { ...view, x: view.x + 4000 })).toBe(true);
     // Zoomed in tenfold: the area would hold far more than the view needs.
     expect(needsNewArea(around, { x: 1000, y: 800, width: 200, height: 160 })).toBe(true);
+  });
+
+  it("tells whether a moving node is or will be near the area", () => {
+    const far = { x: 9000, y: 9000 };
+    expect(nearArea(area, { x: 10, y: 10 }, far)).toBe(true);
+    expect(nearArea(area, far, { x: 990, y: 990 })).toBe(true);
+    // A node whose corner is left of the area still reaches into it.
+    expect(nearArea(area, { x: -150, y: 500 }, far)).toBe(true);
+    expect(nearArea(area, far, { x: 5000, y: 10 })).toBe(false);
+    expect(nearArea(area, undefined, far)).toBe(false);
   });
 
   it("bounds every node, or none", () => {

@@ -90,6 +90,32 @@ describe("moving nodes a slice per frame", () => {
   });
 });
 
+describe("slices counted by cost", () => {
+  it("moves free nodes at once and counts only the costly ones against the slice", async () => {
+    const current: Positions = {};
+    const target = { ...nodes(6, "free"), ...nodes(4, "held") };
+    const clock = frames();
+    const move = moveProgressively(current, target, () => {}, {
+      ...clock.options,
+      firstSlice: 2,
+      cost: (id) => (id.startsWith("held") ? 1 : 0),
+    });
+    clock.run(30);
+    // Every free node plus two costly ones in the first frame.
+    expect(placed(current, "free")).toBe(6);
+    expect(placed(current, "held")).toBe(2);
+    clock.run(30);
+    await move.done;
+    expect(current).toEqual(target);
+    // A move whose cost fits one slice happens in the caller's task.
+    const cheap: Positions = {};
+    let renders = 0;
+    moveProgressively(cheap, nodes(500), () => renders++, { ...clock.options, cost: () => 0 });
+    expect(renders).toBe(1);
+    expect(Object.keys(cheap)).toHaveLength(500);
+  });
+});
+
 describe("a drag wins over a layout being applied", () => {
   it("never moves a node held by hand, even one taken mid-apply; the rest still applies", async () => {
     const current: Positions = nodes(8);

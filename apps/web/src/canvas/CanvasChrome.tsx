@@ -1,4 +1,4 @@
-import { type ReactFlowInstance, type ReactFlowState, useStore, useStoreApi } from "@xyflow/react";
+import { type ReactFlowInstance, useStore, useStoreApi } from "@xyflow/react";
 import { memo, useEffect } from "react";
 import { convergenceState, convergenceSummary } from "../lib/convergence";
 import type { Position } from "./canvasApi";
@@ -7,6 +7,7 @@ import type { TopologyNode } from "./graph";
 import { useLodTracker } from "./lod";
 import { useOverlay } from "./overlay";
 import type { CanvasEdge } from "./reachEdge";
+import { subscribeToView } from "./viewSubscription";
 
 /** The parts of the canvas around the diagram: trackers, the fabric badge, the opening view. */
 
@@ -24,25 +25,13 @@ export const CullTracker = memo(function CullTracker({ onArea }: { onArea: (area
   const store = useStoreApi();
   useEffect(() => {
     let reported: Area | null = null;
-    let seen: Pick<ReactFlowState, "transform" | "width" | "height"> | null = null;
-    const update = (state: ReactFlowState) => {
+    return subscribeToView(store, (state) => {
       if (!state.width || !state.height) return;
-      if (
-        seen &&
-        state.transform === seen.transform &&
-        state.width === seen.width &&
-        state.height === seen.height
-      ) {
-        return;
-      }
-      seen = state;
       const view = viewArea(state.transform, state.width, state.height);
       if (!needsNewArea(reported, view)) return;
       reported = areaAround(view);
       onArea(reported);
-    };
-    update(store.getState());
-    return store.subscribe(update);
+    });
   }, [store, onArea]);
   return null;
 });

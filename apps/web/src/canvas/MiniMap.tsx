@@ -1,6 +1,7 @@
 import { Panel, type ReactFlowState, useStoreApi } from "@xyflow/react";
 import { memo, useEffect, useRef } from "react";
 import type { TopologyNode } from "./graph";
+import { subscribeToView } from "./viewSubscription";
 
 const WIDTH = 170;
 const HEIGHT = 110;
@@ -47,7 +48,6 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
   const viewScale = useRef(1);
 
   useEffect(() => {
-    let seen: Pick<ReactFlowState, "transform" | "width" | "height"> | null = null;
     let bounds: Rect | null = null;
     let drawnAt = Number.NEGATIVE_INFINITY;
     let trailing: ReturnType<typeof setTimeout> | undefined;
@@ -89,22 +89,9 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
       const since = performance.now() - drawnAt;
       trailing = setTimeout(() => drawAll(store.getState()), Math.max(0, REDRAW_EVERY_MS - since));
     };
-    const update = (state: ReactFlowState) => {
-      if (
-        seen &&
-        state.transform === seen.transform &&
-        state.width === seen.width &&
-        state.height === seen.height
-      ) {
-        return;
-      }
-      seen = state;
-      drawView(state);
-    };
-    update(store.getState());
+    const unsubscribe = subscribeToView(store, drawView);
     redrawSoon();
     nodesMoved.current = redrawSoon;
-    const unsubscribe = store.subscribe(update);
     return () => {
       nodesMoved.current = () => {};
       unsubscribe();

@@ -33,7 +33,7 @@ import {
   openView,
 } from "./CanvasChrome";
 import type { CanvasApi, CanvasIntents, Position } from "./canvasApi";
-import { type Area, boundsOfNodes, cullToArea } from "./culling";
+import { type Area, boundsOfNodes, cullToArea, nearArea } from "./culling";
 import { mergeNodes } from "./nodeMerge";
 import {
   moveProgressively,
@@ -102,6 +102,8 @@ export function TopologyCanvas({
    * tenant's page never freezes while React Flow takes thousands of positions.
    */
   const moving = useRef<ProgressiveMove | null>(null);
+  /** The area React Flow is handed (culling.ts), on large tenants. */
+  const handedArea = useRef<Area | null>(null);
   useEffect(() => () => moving.current?.cancel(), []);
   /**
    * The last whole new layout: `heldByHand` collects the nodes the user moves from the moment it
@@ -147,12 +149,15 @@ export function TopologyCanvas({
         setLayoutUndo(
           undoable ? withHandMoves(before, positionsRef.current, session.heldByHand) : null,
         );
-        const move = moveProgressively(
-          positionsRef.current,
-          positions,
-          () => setLayoutVersion((v) => v + 1),
-          { heldByHand: session.heldByHand },
-        );
+        const area = handedArea.current;
+        const from = positionsRef.current;
+        const move = moveProgressively(from, positions, () => setLayoutVersion((v) => v + 1), {
+          heldByHand: session.heldByHand,
+          // Culled, only nodes React Flow holds (or will) cost it a render.
+          ...(area
+            ? { cost: (id: string) => (nearArea(area, from[id], positions[id]) ? 1 : 0) }
+            : {}),
+        });
         moving.current = move;
         await move.done;
         return positions;
@@ -300,6 +305,7 @@ export function TopologyCanvas({
     return cullToArea(nodes, edges, cullArea, pinned, handedEdges.current);
   }, [culling, cullArea, nodes, edges]);
   handedEdges.current = handed.edges;
+  handedArea.current = culling ? cullArea : null;
   const nodesRef = useRef(nodes);
   nodesRef.current = nodes;
 

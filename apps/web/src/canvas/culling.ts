@@ -148,6 +148,27 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
+/** Room around a node's corner for its box (nodes are at most this wide). */
+const NODE_REACH = 300;
+
+/**
+ * Whether a node moving from `from` to `to` (its top-left corners) is or will be handed to
+ * React Flow for `area`, give or take a node's size.
+ */
+export function nearArea(
+  area: Area,
+  from: Position | undefined,
+  to: Position | undefined,
+): boolean {
+  const near = (at: Position | undefined) =>
+    at !== undefined &&
+    at.x >= area.x - NODE_REACH &&
+    at.y >= area.y - NODE_REACH &&
+    at.x <= area.x + area.width &&
+    at.y <= area.y + area.height;
+  return near(from) || near(to);
+}
+
 /** The bounds of `nodes` (null when there are none). */
 export function boundsOfNodes(nodes: readonly PlacedNode[]): Area | null {
   let minX = Number.POSITIVE_INFINITY;

@@ -35,11 +35,11 @@ export function mergeNodes(
       old &&
       old.selected === selected &&
       old.focusable === focusable &&
-      old.position.x === position.x &&
-      old.position.y === position.y &&
       (old.data === node.data || sameData(old.data, node.data))
     ) {
-      return old;
+      // Only moved (a layout, a drag): same size and handles, so no re-estimate.
+      if (old.position.x === position.x && old.position.y === position.y) return old;
+      return { ...old, position };
     }
     const measured = estimateSize(node);
     return {

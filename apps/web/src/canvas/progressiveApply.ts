@@ -25,6 +25,12 @@ export interface MoveOptions {
    * never touches them, even ones added while it is under way (the caller adds to the set).
    */
   heldByHand?: ReadonlySet<string>;
+  /**
+   * What moving a node costs against the slice, 1 by default. A large canvas counts only the
+   * nodes React Flow holds (culling.ts): moving the others re-renders nothing but the minimap,
+   * so they go in the first frames at no cost.
+   */
+  cost?: (id: string) => number;
   /** requestAnimationFrame / cancelAnimationFrame / performance.now outside tests. */
   schedule?: (step: () => void) => number;
   unschedule?: (handle: number) => void;
@@ -50,6 +56,7 @@ export function moveProgressively(
     unschedule = (handle) => cancelAnimationFrame(handle),
     now = () => performance.now(),
     heldByHand = new Set<string>(),
+    cost = () => 1,
   }: MoveOptions = {},
 ): ProgressiveMove {
   const moving = Object.keys(positions).filter((id) => {
@@ -57,6 +64,8 @@ export function moveProgressively(
     const was = current[id];
     return at !== undefined && (was === undefined || was.x !== at.x || was.y !== at.y);
   });
+  const costs = moving.map(cost);
+  const totalCost = costs.reduce((sum, c) => sum + c, 0);
   const dropStale = () => {
     for (const id of Object.keys(current)) {
       if (!(id in positions) && !heldByHand.has(id)) delete current[id];
@@ -77,8 +86,8 @@ export function moveProgressively(
         else if (took < FAST_FRAME_MS) slice = Math.min(MAX_SLICE, Math.ceil(slice * 1.5));
       }
       lastFrame = at;
-      const end = Math.min(moving.length, next + slice);
-      for (; next < end; next++) {
+      for (let spent = 0; next < moving.length && spent < slice; next++) {
+        spent += costs[next] ?? 1;
         const id = moving[next];
         const position = id === undefined ? undefined : positions[id];
         if (id !== undefined && position && !heldByHand.has(id)) current[id] = position;
@@ -88,7 +97,7 @@ export function moveProgressively(
       if (next >= moving.length) resolve();
       else handle = schedule(step);
     };
-    if (moving.length <= slice) step();
+    if (totalCost <= slice) step();
     else handle = schedule(step);
   });
   return {
