@@ -199,21 +199,27 @@ async function drag(page: Page): Promise<number[]> {
 }
 
 /** The auto-layout of the 2,000-node tenant: its time, and the longest main-thread task meanwhile. */
-async function autoLayout(page: Page, base: string): Promise<{ ms: number; longestTask: number }> {
+async function autoLayout(
+  page: Page,
+  base: string,
+): Promise<{ ms: number; longestTask: number; tasks: [number, number][] }> {
   await open(page, base, 2000, 3000);
   await page.waitForTimeout(500);
   // A string, not a function: tsx's name-keeping helpers do not exist in the page.
   return page.evaluate(`(async () => {
     const tasks = [];
+    const started = performance.now();
     const observer = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) tasks.push(entry.duration);
+      for (const entry of list.getEntries()) {
+        tasks.push([Math.round(entry.startTime - started), Math.round(entry.duration)]);
+      }
     });
     observer.observe({ type: "longtask" });
     const ms = await window.__netloomLayout();
     await new Promise((resolve) => setTimeout(resolve, 300));
     observer.disconnect();
-    return { ms, longestTask: tasks.length ? Math.max(...tasks) : 0 };
-  })()`) as Promise<{ ms: number; longestTask: number }>;
+    return { ms, longestTask: tasks.length ? Math.max(...tasks.map((t) => t[1])) : 0, tasks };
+  })()`) as Promise<{ ms: number; longestTask: number; tasks: [number, number][] }>;
 }
 
 async function main(): Promise<void> {
@@ -274,6 +280,9 @@ async function main(): Promise<void> {
       `frames: pan ${panLarge.length}, drag ${dragLarge.length}, small pan ${panSmall.length}; DOM nodes rendered at zoom 0.75: ${await page.locator(".react-flow__node").count()} (small)\n`,
     );
     const layout = await autoLayout(page, base);
+    process.stderr.write(
+      `layout: ${Math.round(layout.ms)} ms to the laid-out frame; long tasks [start ms, duration ms] from the call: ${JSON.stringify(layout.tasks)}\n`,
+    );
     const blank = await floor(page);
     process.stderr.write(
       `harness floor (same pan on a blank page): p95 ${p95(blank)} ms over ${blank.length} frames\n`,

@@ -1,17 +1,38 @@
-import { type ReactFlowInstance, useStore } from "@xyflow/react";
+import { type ReactFlowInstance, useStore, useStoreApi } from "@xyflow/react";
 import { memo, useEffect } from "react";
 import { convergenceState, convergenceSummary } from "../lib/convergence";
 import type { Position } from "./canvasApi";
+import { type Area, areaAround, needsNewArea, viewArea } from "./culling";
 import type { TopologyNode } from "./graph";
 import { useLodTracker } from "./lod";
 import { useOverlay } from "./overlay";
 import type { CanvasEdge } from "./reachEdge";
+import { subscribeToView } from "./viewSubscription";
 
 /** The parts of the canvas around the diagram: trackers, the fabric badge, the opening view. */
 
 /** Level of detail for the whole canvas (lod.ts), tracked once per view change. */
 export const LodTracker = memo(function LodTracker({ wrapper }: { wrapper: HTMLElement | null }) {
   useLodTracker(wrapper);
+  return null;
+});
+
+/**
+ * Reports the area around the view that the canvas hands React Flow (culling.ts) whenever the
+ * view leaves the last one; nothing while it pans inside it. Must render inside <ReactFlow>.
+ */
+export const CullTracker = memo(function CullTracker({ onArea }: { onArea: (area: Area) => void }) {
+  const store = useStoreApi();
+  useEffect(() => {
+    let reported: Area | null = null;
+    return subscribeToView(store, (state) => {
+      if (!state.width || !state.height) return;
+      const view = viewArea(state.transform, state.width, state.height);
+      if (!needsNewArea(reported, view)) return;
+      reported = areaAround(view);
+      onArea(reported);
+    });
+  }, [store, onArea]);
   return null;
 });
 

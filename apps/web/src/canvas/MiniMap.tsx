@@ -1,6 +1,7 @@
 import { Panel, type ReactFlowState, useStoreApi } from "@xyflow/react";
 import { memo, useEffect, useRef } from "react";
 import type { TopologyNode } from "./graph";
+import { subscribeToView } from "./viewSubscription";
 
 const WIDTH = 170;
 const HEIGHT = 110;
@@ -26,10 +27,20 @@ type Rect = { x: number; y: number; width: number; height: number };
  */
 export const CanvasMiniMap = memo(function CanvasMiniMap({
   networksOnly,
+  nodes,
 }: {
   networksOnly: boolean;
+  /** Every node of the diagram: on large tenants React Flow holds only those near the view. */
+  nodes: readonly TopologyNode[];
 }) {
   const store = useStoreApi();
+  const allNodes = useRef(nodes);
+  /** Set by the drawing effect: asks for the nodes to be drawn again soon. */
+  const nodesMoved = useRef<() => void>(() => {});
+  useEffect(() => {
+    allNodes.current = nodes;
+    nodesMoved.current();
+  }, [nodes]);
   const svg = useRef<SVGSVGElement>(null);
   const mask = useRef<SVGPathElement>(null);
   const paths = useRef<Partial<Record<Kind, SVGPathElement | null>>>({});
@@ -37,7 +48,6 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
   const viewScale = useRef(1);
 
   useEffect(() => {
-    let seen: Pick<ReactFlowState, "nodes" | "transform" | "width" | "height"> | null = null;
     let bounds: Rect | null = null;
     let drawnAt = Number.NEGATIVE_INFINITY;
     let trailing: ReturnType<typeof setTimeout> | undefined;
@@ -68,39 +78,22 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
       clearTimeout(trailing);
       trailing = undefined;
       drawnAt = performance.now();
-      bounds = drawNodes(state, paths.current, networksOnly);
+      bounds = drawNodes(allNodes.current, paths.current, networksOnly);
       drawView(state);
     };
-    const update = (state: ReactFlowState) => {
-      const nodesChanged = !seen || state.nodes !== seen.nodes;
-      if (
-        !nodesChanged &&
-        seen &&
-        state.transform === seen.transform &&
-        state.width === seen.width &&
-        state.height === seen.height
-      ) {
-        return;
-      }
-      seen = state;
-      if (!nodesChanged) {
-        drawView(state);
-        return;
-      }
-      // Nodes change on every frame of a drag or a progressive layout: redraw them a few times
-      // a second, and once after, each time in a task of its own (never on top of the render
-      // that moved them: together they could pass the 50 ms a task may take).
-      if (trailing === undefined) {
-        const since = performance.now() - drawnAt;
-        trailing = setTimeout(
-          () => drawAll(store.getState()),
-          Math.max(0, REDRAW_EVERY_MS - since),
-        );
-      }
+    // Nodes change on every frame of a drag or a progressive layout: redraw them a few times
+    // a second, and once after, each time in a task of its own (never on top of the render
+    // that moved them: together they could pass the 50 ms a task may take).
+    const redrawSoon = () => {
+      if (trailing !== undefined) return;
+      const since = performance.now() - drawnAt;
+      trailing = setTimeout(() => drawAll(store.getState()), Math.max(0, REDRAW_EVERY_MS - since));
     };
-    update(store.getState());
-    const unsubscribe = store.subscribe(update);
+    const unsubscribe = subscribeToView(store, drawView);
+    redrawSoon();
+    nodesMoved.current = redrawSoon;
     return () => {
+      nodesMoved.current = () => {};
       unsubscribe();
       clearTimeout(trailing);
     };
@@ -185,7 +178,7 @@ export const CanvasMiniMap = memo(function CanvasMiniMap({
 
 /** Writes one path per node kind; returns the bounds of all nodes (drawn or not). */
 function drawNodes(
-  state: ReactFlowState,
+  nodes: readonly TopologyNode[],
   paths: Partial<Record<Kind, SVGPathElement | null>>,
   networksOnly: boolean,
 ): Rect | null {
@@ -202,11 +195,12 @@ function drawNodes(
   let minY = Number.POSITIVE_INFINITY;
   let maxX = Number.NEGATIVE_INFINITY;
   let maxY = Number.NEGATIVE_INFINITY;
-  for (const node of state.nodeLookup.values()) {
+  for (const node of nodes) {
     if (node.hidden) continue;
-    const { x, y } = node.internals.positionAbsolute;
-    const width = node.measured.width ?? node.width ?? 0;
-    const height = node.measured.height ?? node.height ?? 0;
+    // Canvas nodes have no parents: their position is absolute.
+    const { x, y } = node.position;
+    const width = node.measured?.width ?? node.width ?? 0;
+    const height = node.measured?.height ?? node.height ?? 0;
     minX = Math.min(minX, x);
     minY = Math.min(minY, y);
     maxX = Math.max(maxX, x + width);

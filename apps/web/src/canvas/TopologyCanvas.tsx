@@ -3,6 +3,7 @@ import {
   applyNodeChanges,
   ConnectionMode,
   Controls,
+  getViewportForBounds,
   type NodeChange,
   Panel,
   ReactFlow,
@@ -23,14 +24,35 @@ import { lodStore } from "./lod";
 import { CanvasMiniMap } from "./MiniMap";
 import { nodeTypes } from "./nodes";
 import "./canvas.css";
-import { FabricBadge, LARGE, LabelLayerFinder, LodTracker, openView } from "./CanvasChrome";
+import {
+  CullTracker,
+  FabricBadge,
+  LARGE,
+  LabelLayerFinder,
+  LodTracker,
+  openView,
+} from "./CanvasChrome";
 import type { CanvasApi, CanvasIntents, Position } from "./canvasApi";
+import { type Area, boundsOfNodes, cullToArea, nearArea } from "./culling";
 import { mergeNodes } from "./nodeMerge";
-import { moveProgressively, type ProgressiveMove } from "./progressiveApply";
+import {
+  moveProgressively,
+  type ProgressiveMove,
+  undoAfterHandMoves,
+  withHandMoves,
+} from "./progressiveApply";
 import { type CanvasEdge, edgeTypes, ReachKey, useReachEdges } from "./reachEdge";
 import { useCanvasDrops } from "./useCanvasDrops";
 import { selectObject, useCanvasKeyboard } from "./useCanvasKeyboard";
 import { useExternalRoutes } from "./useExternalRoutes";
+
+const MIN_ZOOM = 0.05;
+
+interface FitOptions {
+  padding: number;
+  maxZoom: number;
+  duration?: number;
+}
 
 /**
  * The topology canvas. Nodes are derived from the draft document; positions come from the
@@ -80,15 +102,16 @@ export function TopologyCanvas({
    * tenant's page never freezes while React Flow takes thousands of positions.
    */
   const moving = useRef<ProgressiveMove | null>(null);
-  const moveTo = useCallback((positions: Record<string, Position>) => {
-    moving.current?.cancel();
-    const move = moveProgressively(positionsRef.current, positions, () =>
-      setLayoutVersion((v) => v + 1),
-    );
-    moving.current = move;
-    return move.done;
-  }, []);
+  /** The area React Flow is handed (culling.ts), on large tenants. */
+  const handedArea = useRef<Area | null>(null);
   useEffect(() => () => moving.current?.cancel(), []);
+  /**
+   * The last whole new layout: `heldByHand` collects the nodes the user moves from the moment it
+   * is asked for until its last slice (`active`); they keep the user's position.
+   */
+  const layoutSession = useRef<{ heldByHand: Set<string>; active: boolean } | null>(null);
+  /** A layout is being computed or applied (the canvas is aria-busy meanwhile). */
+  const [applyingLayout, setApplyingLayout] = useState(false);
   const [layoutLoaded, setLayoutLoaded] = useState<string | null>(null);
   const [layoutError, setLayoutError] = useState<string | null>(null);
   /** The positions before the last auto-layout, while it can be undone. */
@@ -99,6 +122,69 @@ export function TopologyCanvas({
   const sync = useMemo<LayoutSync | null>(
     () => (persisted ? createLayoutSync(client, tenant, !readOnly, setLayoutError) : null),
     [client, tenant, readOnly, persisted],
+  );
+
+  /**
+   * Applies a whole new layout (auto-layout, its undo, a tenant's first layout): `compute` gives
+   * the positions, they are saved, then the nodes move a slice per frame. A node the user drags
+   * from the moment it is asked for until the last slice keeps the user's position, on screen
+   * and in the saved document; an undoable layout's undo gives back only what it moved.
+   */
+  const applyLayout = useCallback(
+    async (
+      compute: () => Promise<Record<string, Position>>,
+      undoable: boolean,
+    ): Promise<Record<string, Position>> => {
+      moving.current?.cancel();
+      const before = { ...positionsRef.current };
+      // A drag already under way when the layout is asked for is the user's too.
+      const inHand = (flow?.getNodes() ?? []).filter((node) => node.dragging).map((n) => n.id);
+      const session = { heldByHand: new Set(inHand), active: true };
+      layoutSession.current = session;
+      setApplyingLayout(true);
+      try {
+        const positions = withHandMoves(await compute(), positionsRef.current, session.heldByHand);
+        if (layoutSession.current !== session) return positions; // a newer layout took over
+        sync?.replace(positions);
+        setLayoutUndo(
+          undoable ? withHandMoves(before, positionsRef.current, session.heldByHand) : null,
+        );
+        const area = handedArea.current;
+        const from = positionsRef.current;
+        const move = moveProgressively(from, positions, () => setLayoutVersion((v) => v + 1), {
+          heldByHand: session.heldByHand,
+          // Culled, only nodes React Flow holds (or will) cost it a render.
+          ...(area
+            ? { cost: (id: string) => (nearArea(area, from[id], positions[id]) ? 1 : 0) }
+            : {}),
+        });
+        moving.current = move;
+        await move.done;
+        return positions;
+      } finally {
+        session.active = false;
+        if (layoutSession.current === session) setApplyingLayout(false);
+      }
+    },
+    [flow, sync],
+  );
+
+  /**
+   * The user put nodes somewhere (a drag, arrow keys); `settled` once they are let go, when the
+   * position is saved. A layout being computed or applied leaves these nodes alone.
+   */
+  const movedByHand = useCallback(
+    (moved: Record<string, Position>, settled: boolean) => {
+      const session = layoutSession.current;
+      for (const [id, at] of Object.entries(moved)) {
+        positionsRef.current[id] = at;
+        if (session?.active) session.heldByHand.add(id);
+      }
+      if (!settled || Object.keys(moved).length === 0) return;
+      sync?.move(moved);
+      setLayoutUndo((undo) => undoAfterHandMoves(undo, moved, session?.heldByHand ?? new Set()));
+    },
+    [sync],
   );
 
   // Positions belong to the tenant: load its layout document (or take the fixed positions).
@@ -161,7 +247,7 @@ export function TopologyCanvas({
     flow,
     positionsRef,
     setNodes,
-    sync,
+    movedByHand,
     doc,
     intents,
     readOnly,
@@ -205,6 +291,24 @@ export function TopologyCanvas({
     [topologyEdges, reach.edges],
   );
 
+  // Large tenants: React Flow holds only what is around the view (culling.ts), the canvas the
+  // whole diagram; small ones are handed whole.
+  const culling = graph.nodes.length > LARGE;
+  const [cullArea, setCullArea] = useState<Area | null>(null);
+  const handedEdges = useRef<CanvasEdge[]>([]);
+  const handed = useMemo(() => {
+    if (!culling) return { nodes, edges };
+    if (!cullArea) return { nodes: [], edges: [] };
+    const pinned = new Set<string>();
+    for (const node of nodes)
+      if (node.dragging || node.selected || node.focusable) pinned.add(node.id);
+    return cullToArea(nodes, edges, cullArea, pinned, handedEdges.current);
+  }, [culling, cullArea, nodes, edges]);
+  handedEdges.current = handed.edges;
+  handedArea.current = culling ? cullArea : null;
+  const nodesRef = useRef(nodes);
+  nodesRef.current = nodes;
+
   // First view of a tenant without a stored layout: the layered layout (in a worker), stored
   // for everyone when the viewer may write. Later, objects the layout does not know yet (added
   // here or by someone else) get a free spot near what they attach to, or where dropped.
@@ -225,10 +329,11 @@ export function TopologyCanvas({
       laidOut.current = tenant;
       const fresh = Object.keys(positionsRef.current).length === 0;
       if (fresh) {
-        void autoLayout(graph).then(({ positions }) => {
-          sync?.replace(positions);
-          return moveTo(positions).then(() => setOpening({ count: graph.nodes.length, positions }));
-        });
+        const count = graph.nodes.length;
+        applyLayout(async () => (await autoLayout(graph)).positions, false).then(
+          (positions) => setOpening({ count, positions }),
+          (error: unknown) => console.error(`the first layout of ${tenant} failed`, error),
+        );
         return;
       }
       setOpening({ count: graph.nodes.length, positions: positionsRef.current });
@@ -250,7 +355,7 @@ export function TopologyCanvas({
     Object.assign(positionsRef.current, added);
     sync?.move(added);
     setLayoutVersion((v) => v + 1);
-  }, [doc, graph, tenant, layoutLoaded, sync, moveTo]);
+  }, [doc, graph, tenant, layoutLoaded, sync, applyLayout]);
 
   // New objects (no saved position yet) land where they were dropped: record grid fallbacks
   // only when saved, so the drop position handed to `placeNode` wins.
@@ -270,18 +375,17 @@ export function TopologyCanvas({
             : node,
         );
       });
+      const dragged: Record<string, Position> = {};
       const dropped: Record<string, Position> = {};
       for (const change of changes) {
         if (change.type !== "position" || !change.position) continue;
-        positionsRef.current[change.id] = change.position;
         if (change.dragging === false) dropped[change.id] = change.position;
+        else dragged[change.id] = change.position;
       }
-      if (Object.keys(dropped).length > 0) {
-        sync?.move(dropped);
-        setLayoutUndo(null);
-      }
+      movedByHand(dragged, false);
+      movedByHand(dropped, true);
     },
-    [sync],
+    [movedByHand],
   );
 
   const { onConnect, onDragOver, onDrop, onConnectEnd } = useCanvasDrops(flow, intents, readOnly);
@@ -320,16 +424,44 @@ export function TopologyCanvas({
   }, []);
   const onEdgeMouseLeave = useCallback(() => hoverEdge(null), []);
 
+  /**
+   * Fits the view to the nodes `ids` (every node without), whether or not React Flow holds them
+   * (its own fitView knows only the nodes it holds).
+   */
+  const fitTo = useCallback(
+    (ids: readonly string[] | null, { padding, maxZoom, duration }: FitOptions) => {
+      const box = wrapper.current?.getBoundingClientRect();
+      const wanted = ids ? new Set(ids) : null;
+      const bounds = boundsOfNodes(
+        wanted ? nodesRef.current.filter((node) => wanted.has(node.id)) : nodesRef.current,
+      );
+      if (!flow || !box || !bounds || box.width === 0 || box.height === 0) return false;
+      const viewport = getViewportForBounds(
+        bounds,
+        box.width,
+        box.height,
+        MIN_ZOOM,
+        maxZoom,
+        padding,
+      );
+      void flow.setViewport(viewport, duration ? { duration } : undefined);
+      return true;
+    },
+    [flow],
+  );
+  const fitAll = useCallback(() => fitTo(null, { padding: 0.12, maxZoom: 1 }), [fitTo]);
+
   const api = useMemo<CanvasApi | null>(() => {
     if (!flow) return null;
     return {
-      fit: () => void flow.fitView({ padding: 0.12, maxZoom: 1, duration: 200 }),
+      fit: () => void fitTo(null, { padding: 0.12, maxZoom: 1, duration: 200 }),
       layout: async () => {
-        const before = { ...positionsRef.current };
-        const { positions, ms } = await autoLayout(graph);
-        sync?.replace(positions);
-        setLayoutUndo(before);
-        await moveTo(positions);
+        let ms = 0;
+        const positions = await applyLayout(async () => {
+          const result = await autoLayout(graph);
+          ms = result.ms;
+          return result.positions;
+        }, true);
         // The view moves once the nodes stand still: moving it first would draw a new screenful
         // of nodes in the same task as the first slice.
         setOpening({ count: graph.nodes.length, positions });
@@ -338,22 +470,8 @@ export function TopologyCanvas({
       placeNode: (id, at) => {
         droppedAt.current[id] = at;
       },
-      focus: (id) => {
-        const node = flow.getNode(id);
-        if (node) {
-          void flow.fitView({ nodes: [{ id }], padding: 1.5, duration: 250, maxZoom: 1.2 });
-        }
-      },
-      fitNodes: (ids) => {
-        const present = ids.filter((id) => flow.getNode(id));
-        if (present.length === 0) return;
-        void flow.fitView({
-          nodes: present.map((id) => ({ id })),
-          padding: 0.35,
-          maxZoom: 1,
-          duration: 250,
-        });
-      },
+      focus: (id) => void fitTo([id], { padding: 1.5, maxZoom: 1.2, duration: 250 }),
+      fitNodes: (ids) => void fitTo(ids, { padding: 0.35, maxZoom: 1, duration: 250 }),
       center: () => {
         const box = wrapper.current?.getBoundingClientRect();
         if (!box) return { x: 0, y: 0 };
@@ -363,14 +481,14 @@ export function TopologyCanvas({
         });
       },
     };
-  }, [flow, graph, sync, moveTo]);
+  }, [flow, graph, applyLayout, fitTo]);
 
   const undoLayout = useCallback(() => {
     if (!layoutUndo) return;
-    sync?.replace(layoutUndo);
-    setLayoutUndo(null);
-    void moveTo(layoutUndo);
-  }, [layoutUndo, sync, moveTo]);
+    applyLayout(async () => layoutUndo, false).catch((error: unknown) =>
+      console.error(`undoing the layout of ${tenant} failed`, error),
+    );
+  }, [layoutUndo, applyLayout, tenant]);
 
   useEffect(() => {
     if (api) onReady?.(api);
@@ -381,6 +499,7 @@ export function TopologyCanvas({
     <div
       className={`canvas${readOnly ? " readonly" : ""}${without?.background ? "" : " dotted"}${reach.active ? " reviewing-reach" : ""}`}
       ref={wrapperRef}
+      aria-busy={applyingLayout}
       onDragOver={onDragOver}
       onDrop={onDrop}
       onKeyDownCapture={onKeyDownCapture}
@@ -388,8 +507,8 @@ export function TopologyCanvas({
     >
       <EdgeLabelLayer.Provider value={labelLayer}>
         <ReactFlow<TopologyNode, CanvasEdge>
-          nodes={nodes}
-          edges={edges}
+          nodes={handed.nodes}
+          edges={handed.edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
@@ -408,13 +527,16 @@ export function TopologyCanvas({
           nodesDraggable
           deleteKeyCode={null}
           onlyRenderVisibleElements
-          minZoom={0.05}
+          minZoom={MIN_ZOOM}
           maxZoom={2}
           fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
           aria-label={`topology of ${tenant}`}
         >
-          {without?.minimap ? null : <CanvasMiniMap networksOnly={graph.nodes.length > LARGE} />}
-          <Controls showInteractive={false} aria-label="zoom controls" />
+          {without?.minimap ? null : (
+            <CanvasMiniMap networksOnly={graph.nodes.length > LARGE} nodes={nodes} />
+          )}
+          <Controls showInteractive={false} onFitView={fitAll} aria-label="zoom controls" />
+          {culling ? <CullTracker onArea={setCullArea} /> : null}
           <LodTracker wrapper={wrapperElement} />
           <LabelLayerFinder onFound={setLabelLayer} />
           <Panel position="top-left">

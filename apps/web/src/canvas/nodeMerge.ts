@@ -16,9 +16,18 @@ export function mergeNodes(
     positions,
   }: { selectedId: string | null; activeStop: string | null; positions: Record<string, Position> },
 ): TopologyNode[] {
-  const byId = new Map(previous.map((node) => [node.id, node]));
-  return derived.map((node) => {
-    const old = byId.get(node.id);
+  // Nodes mostly stay in order (a layout slice moves some, changes none): look at the same
+  // index first and index the previous nodes only if that misses, which spares a 2,000-entry
+  // map per frame of a layout.
+  let byId: Map<string, TopologyNode> | null = null;
+  const find = (id: string, index: number): TopologyNode | undefined => {
+    const same = previous[index];
+    if (same?.id === id) return same;
+    byId ??= new Map(previous.map((node) => [node.id, node]));
+    return byId.get(id);
+  };
+  return derived.map((node, index) => {
+    const old = find(node.id, index);
     const selected = node.id === selectedId;
     const focusable = node.id === activeStop;
     const position = positions[node.id] ?? old?.position ?? node.position;
@@ -26,11 +35,11 @@ export function mergeNodes(
       old &&
       old.selected === selected &&
       old.focusable === focusable &&
-      old.position.x === position.x &&
-      old.position.y === position.y &&
-      sameData(old.data, node.data)
+      (old.data === node.data || sameData(old.data, node.data))
     ) {
-      return old;
+      // Only moved (a layout, a drag): same size and handles, so no re-estimate.
+      if (old.position.x === position.x && old.position.y === position.y) return old;
+      return { ...old, position };
     }
     const measured = estimateSize(node);
     return {

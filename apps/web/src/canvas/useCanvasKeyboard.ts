@@ -15,7 +15,6 @@ import type { CanvasIntents, Position } from "./canvasApi";
 import { estimateSize } from "./geometry";
 import { type Graph, policyOfEdge, refOfNode, type TopologyNode } from "./graph";
 import { isDirection, menuActions, navigationPoints, nextInDirection } from "./keyboard";
-import type { LayoutSync } from "./layoutDocument";
 import type { CanvasEdge } from "./reachEdge";
 
 /**
@@ -30,7 +29,7 @@ export function useCanvasKeyboard({
   flow,
   positionsRef,
   setNodes,
-  sync,
+  movedByHand,
   doc,
   intents,
   readOnly,
@@ -41,7 +40,8 @@ export function useCanvasKeyboard({
   flow: ReactFlowInstance<TopologyNode, CanvasEdge> | null;
   positionsRef: RefObject<Record<string, Position>>;
   setNodes: Dispatch<SetStateAction<TopologyNode[]>>;
-  sync: LayoutSync | null;
+  /** Records (and saves) positions the user gave nodes. */
+  movedByHand: (moved: Record<string, Position>, settled: boolean) => void;
   doc: IntentFile | null | undefined;
   intents: CanvasIntents | undefined;
   readOnly: boolean;
@@ -80,11 +80,10 @@ export function useCanvasKeyboard({
       const node = flow?.getNode(id);
       if (!node) return;
       const at = { x: node.position.x + dx, y: node.position.y + dy };
-      positionsRef.current[id] = at;
+      movedByHand({ [id]: at }, true);
       setNodes((current) => current.map((n) => (n.id === id ? { ...n, position: at } : n)));
-      sync?.move({ [id]: at });
     },
-    [flow, sync, positionsRef.current, setNodes],
+    [flow, movedByHand, setNodes],
   );
 
   const onKeyDownCapture = useCallback(

@@ -1,5 +1,6 @@
 import { skipToken, useQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
+import { useMemo } from "react";
 import { useTRPC } from "../trpc";
 import type { ExternalRoutes } from "./graph";
 
@@ -14,12 +15,16 @@ const NONE: readonly ExternalRoutes[] = [];
  */
 export function useExternalRoutes(tenant: string, enabled: boolean): readonly ExternalRoutes[] {
   const trpc = useTRPC();
-  const initial = useQuery({
-    ...trpc.fabric.tenantExternalRoutes.queryOptions({ tenant }),
-    enabled,
-  });
-  const live = useSubscription(
-    trpc.fabric.onTenantExternalRoutes.subscriptionOptions(enabled ? { tenant } : skipToken),
+  // The canvas renders once per frame of a layout: build the options once per tenant.
+  const queryOptions = useMemo(
+    () => ({ ...trpc.fabric.tenantExternalRoutes.queryOptions({ tenant }), enabled }),
+    [trpc, tenant, enabled],
   );
+  const subscriptionOptions = useMemo(
+    () => trpc.fabric.onTenantExternalRoutes.subscriptionOptions(enabled ? { tenant } : skipToken),
+    [trpc, tenant, enabled],
+  );
+  const initial = useQuery(queryOptions);
+  const live = useSubscription(subscriptionOptions);
   return (live.data as readonly ExternalRoutes[] | undefined) ?? initial.data ?? NONE;
 }
