@@ -6,7 +6,9 @@ import { expect, test, trpc, twoTierTenant, uniqueName } from "./fixtures";
  * network. Learned routes reach the store only from a controller's BGP speaker (server side),
  * and this server has no BGP peer: the test checks that the tenant's own user reads
  * `fabric.tenantExternalRoutes` for real (an empty answer), then replaces that one answer in
- * its batch with routes, so what is checked here is the drawing, not the learning.
+ * its batch with routes, and turns away the live stream (`fabric.onTenantExternalRoutes`, whose
+ * pushes the controller tests check) so it cannot push the real, empty answer over the drawing:
+ * what is checked here is the drawing, not the learning.
  */
 
 const PREFIXES = Array.from({ length: 7 }, (_, i) => ({
@@ -46,6 +48,11 @@ test("the canvas draws a gateway node with its learned prefixes at the external 
     });
     await route.fulfill({ response, json: body });
   });
+  const streamsOpened: string[] = [];
+  await page.route(/\/trpc\/fabric\.onTenantExternalRoutes/, async (route) => {
+    streamsOpened.push(route.request().url());
+    await route.abort();
+  });
   await loginAs(page, seeded.email, seeded.password);
   // The procedure answers the tenant's user (nothing learned on this server).
   expect(
@@ -59,6 +66,8 @@ test("the canvas draws a gateway node with its learned prefixes at the external 
   await expect(gateway).toContainText("+2 more");
   await expect(page.locator('.react-flow__edge[data-id="gw:pub:net:pub"]')).toHaveCount(1);
   expect(realAnswers[0]).toEqual({ result: { data: [] } });
+  // The canvas subscribes to the tenant's gateways rather than polling them.
+  expect(streamsOpened.length).toBeGreaterThan(0);
   // Its place is kept in the tenant's shared layout like any node's.
   await expect
     .poll(async () => {
