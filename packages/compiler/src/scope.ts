@@ -126,8 +126,13 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
     if (before.dnsZones[index]?.value !== zone.value) scope.services.add(zone.value.ruleId);
   });
   // Added and removed networks: nodes that held one (or now reach one) see the change.
-  for (const info of before.netList) if (!after.nets.has(info.name)) scope.networks.add(info.name);
-  for (const info of after.netList) {
+  for (let i = 0; i < before.netList.length; i++) {
+    const name = before.netList[i]?.name ?? "";
+    if (!after.nets.has(name)) scope.networks.add(name);
+  }
+  for (let i = 0; i < after.netList.length; i++) {
+    const info = after.netList[i];
+    if (info === undefined) continue;
     const old = before.nets.get(info.name);
     if (
       old === undefined ||

@@ -10,6 +10,7 @@ import {
   type ZonePiece,
 } from "./pieces";
 import { sameItems, sameStrings } from "./reuse";
+import type { ReadonlyIndex } from "./shardedMap";
 
 /*
  * Stage 5: DNS zones. Each asker network sees each workload at its address on that network,
@@ -22,9 +23,9 @@ export interface ZoneInputs {
   /** The workloads' names in file order (the previous list when equal). */
   workloadNames: string[];
   nets: ReadonlyMap<string, NetInfo>;
-  ifacesByWorkload: ReadonlyMap<string, IfaceInfo[]>;
+  ifacesByWorkload: ReadonlyIndex<IfaceInfo[]>;
   /** The same, its lists shared with the previous derivation where equal. */
-  sharedByWorkload: ReadonlyMap<string, IfaceInfo[]>;
+  sharedByWorkload: ReadonlyIndex<IfaceInfo[]>;
   routesFrom: ReadonlyMap<string, RouteInfo[]>;
   sharedRoutesFrom: ReadonlyMap<string, RouteInfo[]>;
   prior: TenantDerived | undefined;
@@ -88,11 +89,16 @@ function zoneRecords(
 ): DnsZone["records"] {
   const records: DnsZone["records"] = [];
   let cursor = 0;
-  for (const asker of dns.networks) {
+  // Indexed loops: one zone rebuilt walks every workload per asker, mostly unoptimized, where
+  // every for-of step allocates its result object.
+  for (let a = 0; a < dns.networks.length; a++) {
+    const asker = dns.networks[a] ?? "";
     const routed = new Set(
       (from.routesFrom.get(asker) ?? []).map((route) => route.hashed.value.to),
     );
-    for (const workload of from.workloads) {
+    for (let w = 0; w < from.workloads.length; w++) {
+      const workload = from.workloads[w];
+      if (workload === undefined) continue;
       const list = from.ifacesByWorkload.get(workload.name) ?? [];
       const iface =
         list.find((candidate) => candidate.network === asker) ??
@@ -135,8 +141,8 @@ function sameRecord(
 
 /** Whether each workload has the same interfaces' networks and addresses in both maps. */
 function sameAddresses(
-  before: ReadonlyMap<string, IfaceInfo[]>,
-  after: ReadonlyMap<string, IfaceInfo[]>,
+  before: ReadonlyIndex<IfaceInfo[]>,
+  after: ReadonlyIndex<IfaceInfo[]>,
   workloads: readonly string[],
 ): boolean {
   for (let w = 0; w < workloads.length; w++) {

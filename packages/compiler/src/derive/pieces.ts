@@ -20,6 +20,7 @@ import type {
 } from "../config";
 import { withJsonHash } from "../hash";
 import type { IntervalSet } from "../ipv4";
+import type { ShardedMap } from "./shardedMap";
 
 /*
  * The pieces of a tenant's node-independent derivation: everything about one tenant that does
@@ -125,8 +126,8 @@ export interface TenantDerived {
   key: string;
   nets: Map<string, NetInfo>;
   netList: NetInfo[];
-  ifacesByNet: Map<string, IfaceInfo[]>;
-  ifacesByNode: Map<string, IfaceInfo[]>;
+  ifacesByNet: ShardedMap<IfaceInfo[]>;
+  ifacesByNode: ShardedMap<IfaceInfo[]>;
   /** Routes by source and target network name, for reuse by the next derivation. */
   routeCache: Map<string, Map<string, RouteInfo>>;
   routesFrom: Map<string, RouteInfo[]>;
@@ -169,11 +170,11 @@ export interface TenantDerived {
   /** The intent's security groups the group pieces were derived from. */
   groupInput: readonly SecurityGroup[];
   /** Each group's member addresses (`<ip>/32`), in interface order. */
-  groupMembers: Map<string, string[]>;
+  groupMembers: ShardedMap<string[]>;
   /** The workloads' names in file order. */
   workloadNames: string[];
   /** Interfaces by workload (those with an address), in interface order. */
-  ifacesByWorkload: Map<string, IfaceInfo[]>;
+  ifacesByWorkload: ShardedMap<IfaceInfo[]>;
   /** Each network's subnet CIDRs, by name (what a name in a rule stands for). */
   subnetsOf: Map<string, string[]>;
   /** Each policy's input and compiled entries, by name. */
