@@ -13,7 +13,7 @@ import {
 import type { FirewallEntry, NetworkInstance, PolicyAclEntry, TenantInput } from "../config";
 import { defaultGatewayOf, intervalSetOf, portRanges } from "../ipv4";
 import { ANY, type Hasher, type NetInfo, type PolicyEntries, type TenantDerived } from "./pieces";
-import { sameCidrs, sameInstance, sameJson, sameStrings } from "./reuse";
+import { sameCidrs, sameInstance, sameItems, sameJson, sameStrings } from "./reuse";
 
 /*
  * Stage 1 of a tenant's derivation: what each network name stands for (its subnets), each
@@ -246,6 +246,13 @@ export function deriveNetworks(
         message: `no VNI allocated for ${network.name}`,
       });
     }
+    const kept = keptAtPlace(network, order, vni, policies, prior);
+    if (kept !== undefined) {
+      netCache.set(kept.key, kept);
+      nets.set(network.name, kept);
+      netList.push(kept);
+      return;
+    }
     const netKey = `${order}\u0001${network.name}\u0001${vni}\u0001${network.external === true}\u0001${JSON.stringify(network.subnets)}\u0001${(policies.aclSerials.get(network.name) ?? []).join(",")}`;
     const info =
       prior?.netCache.get(netKey) ??
@@ -255,6 +262,36 @@ export function deriveNetworks(
     netList.push(info);
   });
   return { nets, netList, netCache };
+}
+
+/**
+ * The previous network at the same place when everything its cache key is made of is equal
+ * (input, VNI, policy versions): its key is the same text, so it is not built again (the keys
+ * of a tenant's networks were ~5 KB per update that recompiled a policy or edited a network).
+ */
+function keptAtPlace(
+  network: NetworkSpec,
+  order: number,
+  vni: number | undefined,
+  policies: PolicyStage,
+  prior: TenantDerived | undefined,
+): NetInfo | undefined {
+  const before = prior?.netList[order];
+  if (
+    prior === undefined ||
+    before === undefined ||
+    before.name !== network.name ||
+    prior.vniInput[network.name] !== vni ||
+    !sameJson(prior.networkInput[order], network)
+  ) {
+    return undefined;
+  }
+  const serials = policies.aclSerials.get(network.name);
+  const priorSerials = prior.aclSerials.get(network.name);
+  if (serials === undefined || priorSerials === undefined || !sameItems(serials, priorSerials)) {
+    return undefined;
+  }
+  return before;
 }
 
 function networkInfo(
