@@ -100,9 +100,7 @@ function zoneRecords(
       const workload = from.workloads[w];
       if (workload === undefined) continue;
       const list = from.ifacesByWorkload.get(workload.name) ?? [];
-      const iface =
-        list.find((candidate) => candidate.network === asker) ??
-        list.find((candidate) => routed.has(candidate.network));
+      const iface = answeringInterface(list, asker, routed);
       if (iface === undefined) continue;
       const ip = iface.local.value.ip;
       const end = Math.min(previous.length, cursor + LOOKAHEAD);
@@ -118,6 +116,23 @@ function zoneRecords(
     }
   }
   return records;
+}
+
+/**
+ * The workload's interface on the asker network, else its first on a network the asker routes
+ * to. Loops, not two `find` closures: this runs per workload and asker of a rebuilt zone.
+ */
+function answeringInterface(
+  list: readonly IfaceInfo[],
+  asker: string,
+  routed: ReadonlySet<string>,
+): IfaceInfo | undefined {
+  for (let i = 0; i < list.length; i++) if (list[i]?.network === asker) return list[i];
+  for (let i = 0; i < list.length; i++) {
+    const iface = list[i];
+    if (iface !== undefined && routed.has(iface.network)) return iface;
+  }
+  return undefined;
 }
 
 /** Whether a record is `<workload>.<domain>` on the asker network at the address. */
