@@ -192,10 +192,14 @@ function reachWithoutRemoved(
   if (before === undefined || serials === undefined || priorSerials === undefined) return undefined;
   if (!sameItems(serials, priorSerials)) return undefined;
   let removed = false;
-  for (const name of before) if (!policies.aclSerials.has(name)) removed = true;
+  before.forEach((name) => {
+    if (!policies.aclSerials.has(name)) removed = true;
+  });
   if (!removed) return before;
   const reach = new Set<string>();
-  for (const name of before) if (policies.aclSerials.has(name)) reach.add(name);
+  before.forEach((name) => {
+    if (policies.aclSerials.has(name)) reach.add(name);
+  });
   return reach;
 }
 
