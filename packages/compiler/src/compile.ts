@@ -181,7 +181,9 @@ class CompilerState {
     // Chunks copied by this update (one byte each; a fabric of 1,000 nodes has 63 chunks).
     let copiedChunks: Uint8Array | undefined;
     // In fabric order, without walking the whole fabric.
-    for (const index of this.touchedIndexes(previous, next)) {
+    const touched = this.touchedIndexes(previous, next);
+    for (let k = 0; k < touched.length; k++) {
+      const index = touched[k] ?? -1;
       const node = this.nodeOrder[index];
       const tenantsHere = this.perNode[index];
       if (node === undefined || tenantsHere === undefined) continue;
@@ -237,20 +239,15 @@ class CompilerState {
       return indexes;
     }
     const indexes: number[] = [];
-    for (const node of previous?.derived.nodes ?? []) {
-      const index = this.nodeIndex.get(node);
-      if (index !== undefined) indexes.push(index);
-    }
+    this.pushIndexes(previous?.derived.nodes ?? [], indexes);
     const before = indexes.length;
-    for (const node of next?.derived.nodes ?? []) {
-      const index = this.nodeIndex.get(node);
-      if (index !== undefined) indexes.push(index);
-    }
+    this.pushIndexes(next?.derived.nodes ?? [], indexes);
     indexes.sort((a, b) => a - b);
     if (before === 0 || before === indexes.length) return indexes;
     // Both lists: drop the duplicates, in place.
     let kept = 0;
-    for (const index of indexes) {
+    for (let k = 0; k < indexes.length; k++) {
+      const index = indexes[k] ?? -1;
       if (kept === 0 || indexes[kept - 1] !== index) indexes[kept++] = index;
     }
     indexes.length = kept;
@@ -259,12 +256,16 @@ class CompilerState {
 
   /** Fabric indexes of the nodes, ascending. */
   private indexesOf(nodes: readonly string[]): number[] {
-    const indexes: number[] = [];
-    for (const node of nodes) {
-      const index = this.nodeIndex.get(node);
+    return this.pushIndexes(nodes, []).sort((a, b) => a - b);
+  }
+
+  /** Adds the fabric index of each known node (an indexed loop: no iterator per update). */
+  private pushIndexes(nodes: readonly string[], indexes: number[]): number[] {
+    for (let k = 0; k < nodes.length; k++) {
+      const index = this.nodeIndex.get(nodes[k] ?? "");
       if (index !== undefined) indexes.push(index);
     }
-    return indexes.sort((a, b) => a - b);
+    return indexes;
   }
 
   /** A node's config and hash: FNV-1a 64 of `node,underlay,<tenant hashes, comma-separated>`. */

@@ -1,5 +1,5 @@
 import type { LocalInterface, RemoteEndpoint, TenantConfig } from "./config";
-import type { Hashed, IfaceInfo, NetInfo, RouteInfo, TenantDerived } from "./derive/pieces";
+import type { Hashed, IfaceInfo, RouteInfo, TenantDerived } from "./derive/pieces";
 
 /*
  * What an update of one tenant changed (networks, groups, services, nodes), and which of the
@@ -20,14 +20,23 @@ export interface ChangeScope {
   services: Set<string>;
 }
 
-/** Whether the networks both lists have appear in the same order in each. */
-function sameRelativeOrder(before: readonly NetInfo[], after: readonly NetInfo[]): boolean {
-  if (before === after) return true;
-  const kept = new Set(after.map((info) => info.name));
-  const common = before.filter((info) => kept.has(info.name)).map((info) => info.name);
-  const present = new Set(common);
-  const order = after.filter((info) => present.has(info.name)).map((info) => info.name);
-  return common.every((name, index) => order[index] === name);
+/**
+ * Whether the networks both derivations have appear in the same order in each: one walk of both
+ * lists against the other's map of names (no sets or lists built per update).
+ */
+function sameRelativeOrder(before: TenantDerived, after: TenantDerived): boolean {
+  if (before.netList === after.netList) return true;
+  let next = 0;
+  for (let i = 0; i < before.netList.length; i++) {
+    const name = before.netList[i]?.name ?? "";
+    if (!after.nets.has(name)) continue;
+    while (next < after.netList.length && !before.nets.has(after.netList[next]?.name ?? "")) {
+      next++;
+    }
+    if (after.netList[next]?.name !== name) return false;
+    next++;
+  }
+  return true;
 }
 
 /** What decides which nodes hold a firewall, load balancer or zone, and in what order. */
@@ -106,7 +115,7 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
   if (
     before.id !== after.id ||
     before.name !== after.name ||
-    !sameRelativeOrder(before.netList, after.netList) ||
+    !sameRelativeOrder(before, after) ||
     !sameValues(before.nats, after.nats) ||
     !sameServiceShape(before, after)
   ) {
@@ -126,8 +135,13 @@ export function changeScope(before: TenantDerived, after: TenantDerived): Change
     if (before.dnsZones[index]?.value !== zone.value) scope.services.add(zone.value.ruleId);
   });
   // Added and removed networks: nodes that held one (or now reach one) see the change.
-  for (const info of before.netList) if (!after.nets.has(info.name)) scope.networks.add(info.name);
-  for (const info of after.netList) {
+  for (let i = 0; i < before.netList.length; i++) {
+    const name = before.netList[i]?.name ?? "";
+    if (!after.nets.has(name)) scope.networks.add(name);
+  }
+  for (let i = 0; i < after.netList.length; i++) {
+    const info = after.netList[i];
+    if (info === undefined) continue;
     const old = before.nets.get(info.name);
     if (
       old === undefined ||

@@ -10,6 +10,7 @@ import {
   type ZonePiece,
 } from "./pieces";
 import { sameItems, sameStrings } from "./reuse";
+import type { ReadonlyIndex } from "./shardedMap";
 
 /*
  * Stage 5: DNS zones. Each asker network sees each workload at its address on that network,
@@ -22,9 +23,9 @@ export interface ZoneInputs {
   /** The workloads' names in file order (the previous list when equal). */
   workloadNames: string[];
   nets: ReadonlyMap<string, NetInfo>;
-  ifacesByWorkload: ReadonlyMap<string, IfaceInfo[]>;
+  ifacesByWorkload: ReadonlyIndex<IfaceInfo[]>;
   /** The same, its lists shared with the previous derivation where equal. */
-  sharedByWorkload: ReadonlyMap<string, IfaceInfo[]>;
+  sharedByWorkload: ReadonlyIndex<IfaceInfo[]>;
   routesFrom: ReadonlyMap<string, RouteInfo[]>;
   sharedRoutesFrom: ReadonlyMap<string, RouteInfo[]>;
   prior: TenantDerived | undefined;
@@ -88,15 +89,18 @@ function zoneRecords(
 ): DnsZone["records"] {
   const records: DnsZone["records"] = [];
   let cursor = 0;
-  for (const asker of dns.networks) {
+  // Indexed loops: one zone rebuilt walks every workload per asker, mostly unoptimized, where
+  // every for-of step allocates its result object.
+  for (let a = 0; a < dns.networks.length; a++) {
+    const asker = dns.networks[a] ?? "";
     const routed = new Set(
       (from.routesFrom.get(asker) ?? []).map((route) => route.hashed.value.to),
     );
-    for (const workload of from.workloads) {
+    for (let w = 0; w < from.workloads.length; w++) {
+      const workload = from.workloads[w];
+      if (workload === undefined) continue;
       const list = from.ifacesByWorkload.get(workload.name) ?? [];
-      const iface =
-        list.find((candidate) => candidate.network === asker) ??
-        list.find((candidate) => routed.has(candidate.network));
+      const iface = answeringInterface(list, asker, routed);
       if (iface === undefined) continue;
       const ip = iface.local.value.ip;
       const end = Math.min(previous.length, cursor + LOOKAHEAD);
@@ -112,6 +116,23 @@ function zoneRecords(
     }
   }
   return records;
+}
+
+/**
+ * The workload's interface on the asker network, else its first on a network the asker routes
+ * to. Loops, not two `find` closures: this runs per workload and asker of a rebuilt zone.
+ */
+function answeringInterface(
+  list: readonly IfaceInfo[],
+  asker: string,
+  routed: ReadonlySet<string>,
+): IfaceInfo | undefined {
+  for (let i = 0; i < list.length; i++) if (list[i]?.network === asker) return list[i];
+  for (let i = 0; i < list.length; i++) {
+    const iface = list[i];
+    if (iface !== undefined && routed.has(iface.network)) return iface;
+  }
+  return undefined;
 }
 
 /** Whether a record is `<workload>.<domain>` on the asker network at the address. */
@@ -135,8 +156,8 @@ function sameRecord(
 
 /** Whether each workload has the same interfaces' networks and addresses in both maps. */
 function sameAddresses(
-  before: ReadonlyMap<string, IfaceInfo[]>,
-  after: ReadonlyMap<string, IfaceInfo[]>,
+  before: ReadonlyIndex<IfaceInfo[]>,
+  after: ReadonlyIndex<IfaceInfo[]>,
   workloads: readonly string[],
 ): boolean {
   for (let w = 0; w < workloads.length; w++) {

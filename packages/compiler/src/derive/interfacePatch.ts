@@ -1,6 +1,7 @@
 import type { Workload } from "@netloom/model";
-import type { IfaceInfo, NetInfo, TenantDerived } from "./pieces";
-import { copyMap, push, reuseMapOfLists, sameJson } from "./reuse";
+import { type IfaceInfo, type NetInfo, NO_IFACES, type TenantDerived } from "./pieces";
+import { sameJson } from "./reuse";
+import { pushTo, ShardedMap } from "./shardedMap";
 
 /*
  * Stage 2 as a patch: with the same pools and fabric as last time, a workload whose input is
@@ -12,10 +13,10 @@ import { copyMap, push, reuseMapOfLists, sameJson } from "./reuse";
 
 /** The interface indexes stage 2 produces (see InterfaceStage). */
 export interface InterfaceIndexes {
-  ifacesByNet: Map<string, IfaceInfo[]>;
-  ifacesByNode: Map<string, IfaceInfo[]>;
-  ifacesByWorkload: Map<string, IfaceInfo[]>;
-  groupMembers: Map<string, string[]>;
+  ifacesByNet: ShardedMap<IfaceInfo[]>;
+  ifacesByNode: ShardedMap<IfaceInfo[]>;
+  ifacesByWorkload: ShardedMap<IfaceInfo[]>;
+  groupMembers: ShardedMap<string[]>;
   /** Nothing interfaces derive from changed: the maps are the previous derivation's. */
   unchanged: boolean;
 }
@@ -83,7 +84,8 @@ export function patchInterfaces(
     // Every removed workload was passed over or is past the cursor. One passed over that is
     // still there only has its lists rebuilt (to the same content).
     for (let passed = cursor; passed < priorWorkloads.length; passed++) skipped.push(passed);
-    for (const passed of skipped) {
+    for (let k = 0; k < skipped.length; k++) {
+      const passed = skipped[k] ?? -1;
       const name = priorWorkloads[passed]?.name ?? "";
       const beforeList = prior.ifacesByWorkload.get(name);
       if (beforeList !== undefined) edited.push(beforeList);
@@ -144,42 +146,57 @@ function rebuildTouched(
   const nets = new Set<string>();
   const nodes = new Set<string>();
   const groups = new Set<string>();
-  for (const list of edited) {
-    for (const iface of list) {
+  // Indexed loops and forEach, no iterators: this runs once per update, mostly unoptimized,
+  // where every for-of step allocates its result object.
+  for (let e = 0; e < edited.length; e++) {
+    const list = edited[e] ?? NO_IFACES;
+    for (let i = 0; i < list.length; i++) {
+      const iface = list[i];
+      if (iface === undefined) continue;
       nets.add(iface.network);
       nodes.add(iface.node);
-      for (const group of iface.local.value.securityGroups) groups.add(group);
+      const memberOf = iface.local.value.securityGroups;
+      for (let k = 0; k < memberOf.length; k++) groups.add(memberOf[k] ?? "");
     }
   }
-  const ifacesByNet = copyMap(prior.ifacesByNet);
-  const ifacesByNode = copyMap(prior.ifacesByNode);
-  const groupMembers = copyMap(prior.groupMembers);
+  // Copies on write: only the shards holding a touched key are copied.
+  const ifacesByNet = new ShardedMap(prior.ifacesByNet);
+  const ifacesByNode = new ShardedMap(prior.ifacesByNode);
+  const groupMembers = new ShardedMap(prior.groupMembers);
   // Read by name only: the previous map with the edited workloads set and the removed deleted.
-  const ifacesByWorkload = copyMap(prior.ifacesByWorkload);
-  for (const name of gone) ifacesByWorkload.delete(name);
-  for (const net of nets) ifacesByNet.delete(net);
-  for (const node of nodes) ifacesByNode.delete(node);
-  for (const group of groups) groupMembers.delete(group);
+  const ifacesByWorkload = new ShardedMap(prior.ifacesByWorkload);
+  for (let k = 0; k < gone.length; k++) ifacesByWorkload.delete(gone[k] ?? "");
+  nets.forEach((net) => {
+    ifacesByNet.delete(net);
+  });
+  nodes.forEach((node) => {
+    ifacesByNode.delete(node);
+  });
+  groups.forEach((group) => {
+    groupMembers.delete(group);
+  });
   for (let index = 0; index < workloads.length; index++) {
     const workload = workloads[index];
     const list = lists[index];
     if (workload === undefined || list === undefined) continue;
     if (ifacesByWorkload.get(workload.name) !== list) ifacesByWorkload.set(workload.name, list);
-    for (const iface of list) {
-      if (nets.has(iface.network)) push(ifacesByNet, iface.network, iface);
-      if (nodes.has(iface.node)) push(ifacesByNode, iface.node, iface);
+    for (let i = 0; i < list.length; i++) {
+      const iface = list[i];
+      if (iface === undefined) continue;
+      if (nets.has(iface.network)) pushTo(ifacesByNet, iface.network, iface);
+      if (nodes.has(iface.node)) pushTo(ifacesByNode, iface.node, iface);
       const memberOf = iface.local.value.securityGroups;
       for (let k = 0; k < memberOf.length; k++) {
         const group = memberOf[k] ?? "";
-        if (groups.has(group)) push(groupMembers, group, iface.member);
+        if (groups.has(group)) pushTo(groupMembers, group, iface.member);
       }
     }
   }
   return {
-    ifacesByNet: reuseMapOfLists(prior.ifacesByNet, ifacesByNet),
-    ifacesByNode: reuseMapOfLists(prior.ifacesByNode, ifacesByNode),
-    ifacesByWorkload: reuseMapOfLists(prior.ifacesByWorkload, ifacesByWorkload),
-    groupMembers: reuseMapOfLists(prior.groupMembers, groupMembers),
+    ifacesByNet: ShardedMap.reuseLists(prior.ifacesByNet, ifacesByNet),
+    ifacesByNode: ShardedMap.reuseLists(prior.ifacesByNode, ifacesByNode),
+    ifacesByWorkload: ShardedMap.reuseLists(prior.ifacesByWorkload, ifacesByWorkload),
+    groupMembers: ShardedMap.reuseLists(prior.groupMembers, groupMembers),
     unchanged: false,
   };
 }

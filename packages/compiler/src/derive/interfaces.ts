@@ -12,7 +12,8 @@ import {
   NO_GROUPS,
   type TenantDerived,
 } from "./pieces";
-import { push, sameJson, sameStrings } from "./reuse";
+import { sameJson, sameStrings } from "./reuse";
+import { pushTo, type ReadonlyIndex, ShardedMap } from "./shardedMap";
 
 /*
  * Stage 2: every workload interface as its pieces (local port, remote endpoint, floating IP),
@@ -76,10 +77,10 @@ export function deriveInterfaces(
     if (patched !== undefined) return patched;
   }
   const stage: InterfaceStage = {
-    ifacesByNet: new Map(),
-    ifacesByNode: new Map(),
-    ifacesByWorkload: new Map(),
-    groupMembers: new Map(),
+    ifacesByNet: new ShardedMap(),
+    ifacesByNode: new ShardedMap(),
+    ifacesByWorkload: new ShardedMap(),
+    groupMembers: new ShardedMap(),
     unchanged: false,
   };
   for (let workloadIndex = 0; workloadIndex < workloads.length; workloadIndex++) {
@@ -152,10 +153,10 @@ function workloadInterfaces(
     list.push(info);
     if (stage === undefined) continue;
     for (let k = 0; k < wanted.securityGroups.length; k++) {
-      push(stage.groupMembers, wanted.securityGroups[k] ?? "", info.member);
+      pushTo(stage.groupMembers, wanted.securityGroups[k] ?? "", info.member);
     }
-    push(stage.ifacesByNet, iface.network, info);
-    push(stage.ifacesByNode, nodeName, info);
+    pushTo(stage.ifacesByNet, iface.network, info);
+    pushTo(stage.ifacesByNode, nodeName, info);
   }
   return list;
 }
@@ -270,7 +271,7 @@ function ifaceAt(list: readonly IfaceInfo[], index: number): IfaceInfo | undefin
 
 /** The interface a workload uses towards a network: its own on it, else its first. */
 export function interfaceFacing(
-  ifacesByWorkload: ReadonlyMap<string, IfaceInfo[]>,
+  ifacesByWorkload: ReadonlyIndex<IfaceInfo[]>,
   workload: string,
   network: string,
 ): IfaceInfo | undefined {

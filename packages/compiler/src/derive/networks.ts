@@ -13,7 +13,7 @@ import {
 import type { FirewallEntry, NetworkInstance, PolicyAclEntry, TenantInput } from "../config";
 import { defaultGatewayOf, intervalSetOf, portRanges } from "../ipv4";
 import { ANY, type Hasher, type NetInfo, type PolicyEntries, type TenantDerived } from "./pieces";
-import { sameCidrs, sameInstance, sameJson, sameStrings } from "./reuse";
+import { sameCidrs, sameInstance, sameItems, sameJson, sameStrings } from "./reuse";
 
 /*
  * Stage 1 of a tenant's derivation: what each network name stands for (its subnets), each
@@ -184,8 +184,8 @@ export function derivePolicies(
   const aclSerials = new Map<string, number[]>();
   for (let i = 0; i < networks.length; i++) {
     const name = networks[i]?.name ?? "";
-    aclParts.set(name, []);
-    aclSerials.set(name, []);
+    aclParts.set(name, NO_PARTS);
+    aclSerials.set(name, NO_SERIALS);
   }
   for (let policyIndex = 0; policyIndex < policies.length; policyIndex++) {
     const policy = policies[policyIndex];
@@ -205,17 +205,38 @@ export function derivePolicies(
     );
     for (let i = 0; i < policy.attach.length; i++) {
       const attached = policy.attach[i] ?? "";
-      aclParts.get(attached)?.push(compiled);
-      aclSerials.get(attached)?.push(compiled.serial);
+      const parts = aclParts.get(attached);
+      const serials = aclSerials.get(attached);
+      if (parts === undefined || serials === undefined) continue;
+      // The first policy of a network replaces the shared empty lists with lists of one.
+      if (parts === NO_PARTS) aclParts.set(attached, [compiled]);
+      else parts.push(compiled);
+      if (serials === NO_SERIALS) aclSerials.set(attached, [compiled.serial]);
+      else serials.push(compiled.serial);
     }
   }
   return { policyCache, aclParts, aclSerials, nextSerial };
 }
 
+/*
+ * A network without policies shares these (never written: the first policy attached replaces
+ * them). An empty list per network, grown by its first push to room for 17, was ~4 KB of every
+ * update that recompiled the policy stage.
+ */
+const NO_PARTS = Object.freeze([]) as unknown as PolicyEntries[];
+const NO_SERIALS = Object.freeze([]) as unknown as number[];
+
 /** A network's ordered policy list: its policies' entries, concatenated. */
 export function aclOfNetwork(stage: PolicyStage, name: string): PolicyAclEntry[] {
   const acl: PolicyAclEntry[] = [];
-  for (const part of stage.aclParts.get(name) ?? []) acl.push(...part.entries);
+  const parts = stage.aclParts.get(name) ?? NO_PARTS;
+  for (let i = 0; i < parts.length; i++) {
+    const entries = parts[i]?.entries ?? [];
+    for (let k = 0; k < entries.length; k++) {
+      const entry = entries[k];
+      if (entry !== undefined) acl.push(entry);
+    }
+  }
   return acl;
 }
 
@@ -246,6 +267,13 @@ export function deriveNetworks(
         message: `no VNI allocated for ${network.name}`,
       });
     }
+    const kept = keptAtPlace(network, order, vni, policies, prior);
+    if (kept !== undefined) {
+      netCache.set(kept.key, kept);
+      nets.set(network.name, kept);
+      netList.push(kept);
+      return;
+    }
     const netKey = `${order}\u0001${network.name}\u0001${vni}\u0001${network.external === true}\u0001${JSON.stringify(network.subnets)}\u0001${(policies.aclSerials.get(network.name) ?? []).join(",")}`;
     const info =
       prior?.netCache.get(netKey) ??
@@ -255,6 +283,36 @@ export function deriveNetworks(
     netList.push(info);
   });
   return { nets, netList, netCache };
+}
+
+/**
+ * The previous network at the same place when everything its cache key is made of is equal
+ * (input, VNI, policy versions): its key is the same text, so it is not built again (the keys
+ * of a tenant's networks were ~5 KB per update that recompiled a policy or edited a network).
+ */
+function keptAtPlace(
+  network: NetworkSpec,
+  order: number,
+  vni: number | undefined,
+  policies: PolicyStage,
+  prior: TenantDerived | undefined,
+): NetInfo | undefined {
+  const before = prior?.netList[order];
+  if (
+    prior === undefined ||
+    before === undefined ||
+    before.name !== network.name ||
+    prior.vniInput[network.name] !== vni ||
+    !sameJson(prior.networkInput[order], network)
+  ) {
+    return undefined;
+  }
+  const serials = policies.aclSerials.get(network.name);
+  const priorSerials = prior.aclSerials.get(network.name);
+  if (serials === undefined || priorSerials === undefined || !sameItems(serials, priorSerials)) {
+    return undefined;
+  }
+  return before;
 }
 
 function networkInfo(

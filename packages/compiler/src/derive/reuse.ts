@@ -101,36 +101,24 @@ export function reuseEach<T>(
   return list;
 }
 
-/**
- * A copy of a map, filled by forEach: `new Map(map)` goes through the iterator and allocates a
- * [key, value] array per entry, which an update copying a tenant's indexes pays per entry.
- */
-export function copyMap<K, V>(map: ReadonlyMap<K, V>): Map<K, V> {
-  const copy = new Map<K, V>();
-  map.forEach((value, key) => {
-    copy.set(key, value);
-  });
-  return copy;
-}
-
-export function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else list.push(value);
-}
-
 /** Equal reach maps: the same networks, each with the same set. */
 export function sameReach(
   a: ReadonlyMap<string, Set<string>>,
   b: ReadonlyMap<string, Set<string>>,
 ): boolean {
   if (a.size !== b.size) return false;
-  for (const [name, reach] of b) {
+  // forEach, not for-of: no iterator result per entry.
+  let same = true;
+  b.forEach((reach, name) => {
+    if (!same) return;
     const other = a.get(name);
-    if (other === undefined || other.size !== reach.size) return false;
-    for (const target of reach) if (!other.has(target)) return false;
-  }
-  return true;
+    if (other === undefined || other.size !== reach.size) same = false;
+    else
+      reach.forEach((target) => {
+        if (same && !other.has(target)) same = false;
+      });
+  });
+  return same;
 }
 
 /** The same network names in the same order. */

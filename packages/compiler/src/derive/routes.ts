@@ -154,7 +154,9 @@ function computeMayAllow(
   const samePlaces = prior !== undefined && sameNetSlots(prior.netList, netList);
   const onlyRemoved = !samePlaces && prior !== undefined && onlyRemovals(prior, netList);
   const mayAllow = new Map<string, Set<string>>();
-  for (const info of netList) {
+  for (let i = 0; i < netList.length; i++) {
+    const info = netList[i];
+    if (info === undefined) continue;
     const kept = samePlaces
       ? keptReach(info, prior)
       : onlyRemoved
@@ -190,10 +192,14 @@ function reachWithoutRemoved(
   if (before === undefined || serials === undefined || priorSerials === undefined) return undefined;
   if (!sameItems(serials, priorSerials)) return undefined;
   let removed = false;
-  for (const name of before) if (!policies.aclSerials.has(name)) removed = true;
+  before.forEach((name) => {
+    if (!policies.aclSerials.has(name)) removed = true;
+  });
   if (!removed) return before;
   const reach = new Set<string>();
-  for (const name of before) if (policies.aclSerials.has(name)) reach.add(name);
+  before.forEach((name) => {
+    if (policies.aclSerials.has(name)) reach.add(name);
+  });
   return reach;
 }
 
@@ -204,7 +210,9 @@ function reachOf(
   parts: readonly PolicyEntries[],
 ): Set<string> {
   const reachable = new Set<string>();
-  for (const part of parts) {
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p];
+    if (part === undefined) continue;
     for (let index = 0; index < part.entries.length; index++) {
       const entry = part.entries[index];
       const sets = part.sets[index];
@@ -212,8 +220,9 @@ function reachOf(
       const fromHere = setsOverlap(sets.sources, info.set);
       const toHere = setsOverlap(sets.destinations, info.set);
       if (!fromHere && !toHere) continue;
-      for (const other of netList) {
-        if (other === info || reachable.has(other.name)) continue;
+      for (let k = 0; k < netList.length; k++) {
+        const other = netList[k];
+        if (other === undefined || other === info || reachable.has(other.name)) continue;
         if (
           (fromHere && setsOverlap(sets.destinations, other.set)) ||
           (toHere && setsOverlap(sets.sources, other.set))

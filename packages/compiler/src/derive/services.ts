@@ -17,6 +17,7 @@ import {
   type TenantDerived,
 } from "./pieces";
 import { sameJson } from "./reuse";
+import type { ReadonlyIndex } from "./shardedMap";
 
 /*
  * Stage 3: security groups (remotes resolved to CIDRs and member addresses) and the services:
@@ -40,7 +41,7 @@ function namedRules<R>(
 export function deriveGroups(
   groupsIn: readonly SecurityGroup[],
   subnetsOf: ReadonlyMap<string, string[]>,
-  groupMembers: ReadonlyMap<string, string[]>,
+  groupMembers: ReadonlyIndex<string[]>,
   prior: TenantDerived | undefined,
   hasher: Hasher,
 ): Map<string, GroupPiece> {
@@ -95,7 +96,7 @@ function sameGroupNames(
 function sameRemoteInputs(
   remote: string | undefined,
   subnetsOf: ReadonlyMap<string, string[]>,
-  groupMembers: ReadonlyMap<string, string[]>,
+  groupMembers: ReadonlyIndex<string[]>,
   prior: TenantDerived,
 ): boolean {
   if (remote === undefined) return true;
@@ -118,7 +119,7 @@ export interface ServiceInputs {
   input: TenantInput;
   subnetsOf: ReadonlyMap<string, string[]>;
   nets: ReadonlyMap<string, NetInfo>;
-  ifacesByWorkload: ReadonlyMap<string, IfaceInfo[]>;
+  ifacesByWorkload: ReadonlyIndex<IfaceInfo[]>;
   prior: TenantDerived | undefined;
   hasher: Hasher;
   problems: Problem[];

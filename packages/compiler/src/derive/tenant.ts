@@ -37,6 +37,7 @@ import {
 } from "./reuse";
 import { deriveRoutes, type RouteStage } from "./routes";
 import { deriveGroups, deriveServices, type ServiceStage } from "./services";
+import { type ReadonlyIndex, ShardedMap } from "./shardedMap";
 
 /*
  * A tenant's node-independent derivation, stage by stage: networks and policies, interfaces,
@@ -89,7 +90,7 @@ export function deriveTenant(
   });
   const routes = deriveRoutes(nets.netList, policies, intent.routers ?? [], prior);
 
-  const sharedByWorkload = reuseMapOfLists(prior?.ifacesByWorkload, ifaces.ifacesByWorkload);
+  const sharedByWorkload = ShardedMap.reuseLists(prior?.ifacesByWorkload, ifaces.ifacesByWorkload);
   const sharedRoutesFrom = reuseMapOfLists(prior?.routesFrom, routes.routesFrom);
   const workloadNames =
     prior !== undefined && sameNames(prior.workloadNames, workloads)
@@ -219,8 +220,8 @@ function sharePlacement(
 ): Placement {
   const sharedNets = reuseMap(prior?.nets, nets.nets);
   const sharedNetList = reuseList(prior?.netList, nets.netList);
-  const sharedByNet = reuseMapOfLists(prior?.ifacesByNet, ifaces.ifacesByNet);
-  const sharedByNode = reuseMapOfLists(prior?.ifacesByNode, ifaces.ifacesByNode);
+  const sharedByNet = ShardedMap.reuseLists(prior?.ifacesByNet, ifaces.ifacesByNet);
+  const sharedByNode = ShardedMap.reuseLists(prior?.ifacesByNode, ifaces.ifacesByNode);
   const ifacesByIndex =
     prior !== undefined &&
     prior.ifacesByNet === sharedByNet &&
@@ -236,7 +237,7 @@ function sharePlacement(
   } else if (prior !== undefined && sameKeys(prior.ifacesByNode, sharedByNode)) {
     nodes = prior.nodes;
   } else {
-    const sortedNodes = [...sharedByNode.keys()].sort();
+    const sortedNodes = sharedByNode.keys().sort();
     nodes =
       prior !== undefined && sameStrings(prior.nodes, sortedNodes) ? prior.nodes : sortedNodes;
   }
@@ -269,10 +270,13 @@ function sameNames(names: readonly string[], workloads: readonly { name: string 
 }
 
 /** Whether both maps have the same keys. */
-function sameKeys<K>(a: ReadonlyMap<K, unknown>, b: ReadonlyMap<K, unknown>): boolean {
+function sameKeys(a: ReadonlyIndex<unknown>, b: ReadonlyIndex<unknown>): boolean {
   if (a.size !== b.size) return false;
-  for (const key of b.keys()) if (!a.has(key)) return false;
-  return true;
+  let same = true;
+  b.forEach((_value, key) => {
+    if (same && !a.has(key)) same = false;
+  });
+  return same;
 }
 
 /** Peers by the tenant's node slots: a node config marks slots, no set and no sort. */
