@@ -91,6 +91,7 @@ function inputFor(path: string, t: string): { scope: Scope; input: unknown } {
     "fabric.tenantStatus": { scope: "tenant", input: { tenant: t } },
     "fabric.tenantExternalRoutes": { scope: "tenant", input: { tenant: t } },
     "fabric.onTenantStatus": { scope: "tenant", input: { tenant: t } },
+    "fabric.onTenantsStatus": { scope: "self", input: undefined },
     "fabric.onTenantExternalRoutes": { scope: "tenant", input: { tenant: t } },
     "fabric.nodeConfig": { scope: "admin", input: { node: "compute-1" } },
     "fabric.hitCounts": { scope: "admin", input: { node: "compute-1" } },

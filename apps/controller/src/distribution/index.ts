@@ -84,6 +84,8 @@ export interface Distribution {
   tenantStatus(tenant: TenantRef): Promise<TenantStatus>;
   /** The same, pushed on every change; `tenant` is re-read each time (its generation moves). */
   onTenantStatus(tenant: () => TenantRef, signal?: AbortSignal): AsyncGenerator<TenantStatus>;
+  /** Several tenants' convergence in one stream (the operator's and the picker's cards). */
+  onTenantsStatus(tenants: () => TenantRef[], signal?: AbortSignal): AsyncGenerator<TenantStatus[]>;
   /** Failures distribution logged, by kind (compile, save-node-states...): for /metrics. */
   readonly failures: Readonly<Record<string, number>>;
   nodeConfig(node: string): NodeConfigView;
@@ -334,6 +336,8 @@ export async function registerDistribution(
     onStatus: (signal) => pushes(status, signal),
     tenantStatus: tenantStatusOf,
     onTenantStatus: (tenant, signal) => pushes(() => tenantStatusOf(tenant()), signal),
+    onTenantsStatus: (tenants, signal) =>
+      pushes(() => Promise.all(tenants().map(tenantStatusOf)), signal),
     failures,
     nodeConfig(node) {
       const desired = hub.desiredOf(node);

@@ -1,7 +1,7 @@
 import { NetloomError, nameSchema } from "@netloom/model";
 import { z } from "zod";
 import { requireCloudAdmin, requireCloudReader } from "../auth/principal";
-import { tenantFor } from "../auth/tenancy";
+import { tenantFor, visibleTenants } from "../auth/tenancy";
 import type { ControllerEvents } from "../events";
 import { authedProcedure, router } from "../trpc";
 import type { Distribution } from "./index";
@@ -137,6 +137,16 @@ export const distributionProcedures = {
       };
       yield* distributionOf(ctx).onTenantStatus(current, signal);
     }),
+  /**
+   * Every tenant the caller can see, each with its `tenantStatus`, pushed whenever one changes
+   * (SSE): one stream for the tenant cards however many tenants there are. Tenants created or
+   * deleted meanwhile join or leave at the next push.
+   */
+  onTenantsStatus: authedProcedure.subscription(async function* ({ ctx, signal }) {
+    const { store } = ctx.services;
+    const visible = () => visibleTenants(store, ctx.principal).map(tenantRef);
+    yield* distributionOf(ctx).onTenantsStatus(visible, signal);
+  }),
   /** The node's current compiled config, with its generation and hash (lab, check --dataplane). */
   nodeConfig: authedProcedure.input(nodeInput).query(({ ctx, input }) => {
     requireCloudAdmin(ctx.principal);

@@ -1,5 +1,6 @@
 import type { RouterOutputs } from "@netloom/controller/types";
 import { useQueries, useQuery } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
 import { type ConvergenceView, convergenceOf } from "../lib/convergence";
 import { useTRPC } from "../trpc";
 
@@ -26,18 +27,17 @@ export function useTenantHealth(): { pending: boolean; rows: TenantHealth[] } {
   const details = useQueries({
     queries: tenants.map((t) => trpc.tenants.get.queryOptions({ tenant: t.name })),
   });
-  // Polled rather than subscribed: one SSE stream per tenant card would not scale.
+  // The first answer per tenant, then one stream for every card (`fabric.onTenantsStatus`).
   const statuses = useQueries({
-    queries: tenants.map((t) => ({
-      ...trpc.fabric.tenantStatus.queryOptions({ tenant: t.name }),
-      refetchInterval: 3000,
-    })),
+    queries: tenants.map((t) => trpc.fabric.tenantStatus.queryOptions({ tenant: t.name })),
   });
+  const live = useSubscription(trpc.fabric.onTenantsStatus.subscriptionOptions(undefined));
+  const liveByName = new Map((live.data ?? []).map((status) => [status.tenant, status]));
   const histories = useQueries({
     queries: tenants.map((t) => trpc.intent.history.queryOptions({ tenant: t.name, limit: 1 })),
   });
   const rows = tenants.map((tenant, index): TenantHealth => {
-    const status = statuses[index]?.data;
+    const status = liveByName.get(tenant.name) ?? statuses[index]?.data;
     const last = histories[index]?.data?.events[0];
     return {
       id: tenant.id,
