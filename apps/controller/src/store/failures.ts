@@ -5,7 +5,11 @@ export class StaleState extends Error {}
 
 /** A short, growing, jittered wait between retries, so that racing writers spread out. */
 export function pause(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
+  // Exponential backoff with full jitter (up to 4, 8, 16 ... 256 ms): writers that keep
+  // colliding on one tenant through several controllers spread out instead of colliding again,
+  // so the bounded attempts run out only under sustained contention (about 0.5 s in all).
+  const bound = Math.min(256, 2 ** (attempt + 1));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * bound));
 }
 
 /** Prisma's unique-constraint violation (P2002), through the driver adapter too. */
