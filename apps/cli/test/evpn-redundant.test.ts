@@ -91,44 +91,35 @@ const TENANT = {
   ],
 };
 
-/** The peer of FRR's best path for one type-5 prefix. */
-async function frrBestPeer(frrDir: string, prefix: string): Promise<string | undefined> {
-  const out = await gatewayVtysh({ frrDir }, "show bgp l2vpn evpn json");
-  const table = JSON.parse(out) as Record<string, unknown>;
-  for (const byRd of Object.values(table)) {
-    if (!byRd || typeof byRd !== "object" || !("rd" in byRd)) continue;
-    for (const [key, entry] of Object.entries(byRd as Record<string, unknown>)) {
-      if (!key.endsWith(`:[${prefix}]`) || !entry || typeof entry !== "object") continue;
-      const paths = ((entry as { paths?: unknown[] }).paths ?? []).flat() as {
-        peerId?: string;
-        bestpath?: boolean;
-      }[];
-      const chosen = paths.find((one) => one.bestpath);
-      if (chosen?.peerId) return chosen.peerId;
-    }
-  }
-  return undefined;
-}
-
 /** One statement on the test server's maintenance database (psql: the CLI has no pg client). */
 const psql = (statement: string) => mustRun(["psql", baseUrl ?? "", "-qc", statement]);
 
-/** FRR's paths for one type-5 prefix: the peer each came from. */
-async function frrPathPeers(frrDir: string, prefix: string): Promise<string[]> {
+/** FRR's paths for one type-5 prefix: the peer each came from, and whether it is the best. */
+async function frrPaths(
+  frrDir: string,
+  prefix: string,
+): Promise<{ peerId?: string; bestpath?: boolean }[]> {
   const out = await gatewayVtysh({ frrDir }, "show bgp l2vpn evpn json");
   const table = JSON.parse(out) as Record<string, unknown>;
-  const peers: string[] = [];
+  const found: { peerId?: string; bestpath?: boolean }[] = [];
   for (const byRd of Object.values(table)) {
     if (!byRd || typeof byRd !== "object" || !("rd" in byRd)) continue;
     for (const [key, entry] of Object.entries(byRd as Record<string, unknown>)) {
       if (!key.endsWith(`:[${prefix}]`) || !entry || typeof entry !== "object") continue;
-      const paths = ((entry as { paths?: unknown[] }).paths ?? []).flat() as {
-        peerId?: string;
-      }[];
-      for (const one of paths) if (one.peerId) peers.push(one.peerId);
+      found.push(...(((entry as { paths?: unknown[] }).paths ?? []).flat() as typeof found));
     }
   }
-  return peers.sort();
+  return found;
+}
+
+/** The peer of FRR's best path for one type-5 prefix. */
+async function frrBestPeer(frrDir: string, prefix: string): Promise<string | undefined> {
+  return (await frrPaths(frrDir, prefix)).find((one) => one.bestpath && one.peerId)?.peerId;
+}
+
+/** FRR's paths for one type-5 prefix: the peer each came from. */
+async function frrPathPeers(frrDir: string, prefix: string): Promise<string[]> {
+  return (await frrPaths(frrDir, prefix)).flatMap((one) => (one.peerId ? [one.peerId] : [])).sort();
 }
 
 describe.skipIf(skip !== undefined)("redundant speakers behind a real FRR gateway", () => {
