@@ -3,7 +3,7 @@ import type { CompiledFabric, CompileInput, NodeConfig, TenantConfig, TenantInpu
 import { type FabricView, fabricViewOf, type TenantDerived } from "./derive/pieces";
 import { deriveTenant } from "./derive/tenant";
 import { importLearnedRoutes, learnedRoutesOfNode, NO_IMPORTED_ROUTES } from "./evpn/import";
-import { HashFold, hexOf } from "./hash";
+import { HashFold } from "./hash";
 import { type NodeCut, NodeCutter } from "./nodeConfig";
 import { changeScope, nodeAffected } from "./scope";
 
@@ -37,10 +37,9 @@ interface TenantEntry {
 interface NodeTenant {
   id: string;
   config: TenantConfig;
-  /** The config's hash: halves (compared by an update) and hex text (folded into the node's). */
+  /** The config's hash, as halves: compared by an update, folded into the node's hash. */
   high: number;
   low: number;
-  hash: string;
 }
 
 /** One node's assembled config and hash. */
@@ -268,7 +267,10 @@ class CompilerState {
     return indexes;
   }
 
-  /** A node's config and hash: FNV-1a 64 of `node,underlay,<tenant hashes, comma-separated>`. */
+  /**
+   * A node's config and hash: FNV-1a 64 of `node,underlay,` and then each tenant config's hash
+   * as two 32-bit words (two steps per tenant, where its 16 hex digits and a comma took 17).
+   */
   private assemble(index: number): NodeResult {
     const node = this.nodeOrder[index] ?? "";
     const underlay = this.fabric.underlays.get(node) ?? "";
@@ -276,11 +278,12 @@ class CompilerState {
     // Pushed, not preallocated: a packed array keeps JSON.stringify on its fast path.
     const tenants: TenantConfig[] = [];
     const fold = this.nodeFold.reset().chars(node).chars(",").chars(underlay).chars(",");
-    entries.forEach((entry, position) => {
+    for (let k = 0; k < entries.length; k++) {
+      const entry = entries[k];
+      if (entry === undefined) continue;
       tenants.push(entry.config);
-      if (position > 0) fold.chars(",");
-      fold.chars(entry.hash);
-    });
+      fold.pair(entry.high, entry.low);
+    }
     // Issue 14: learned EVPN routes of the networks carried here, folded in when there are any.
     const learned = learnedRoutesOfNode(this.learned, tenants);
     if (learned === undefined) return { config: { node, underlay, tenants }, hash: fold.digest() };
@@ -294,7 +297,7 @@ class CompilerState {
 
 /** A tenant's entry on a node for a config the cutter has just made. */
 function nodeTenant(id: string, cut: NodeCut): NodeTenant {
-  return { id, config: cut.config, high: cut.high, low: cut.low, hash: hexOf(cut.high, cut.low) };
+  return { id, config: cut.config, high: cut.high, low: cut.low };
 }
 
 function compareIds(a: string, b: string): number {

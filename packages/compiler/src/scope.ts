@@ -190,6 +190,8 @@ export function nodeAffected(
 }
 
 function anyNamed(list: readonly { name: string }[], names: ReadonlySet<string>): boolean {
+  // Most edits change no network or no group: skip the walk (it runs for every node touched).
+  if (names.size === 0) return false;
   for (let i = 0; i < list.length; i++) if (names.has(list[i]?.name ?? "")) return true;
   return false;
 }

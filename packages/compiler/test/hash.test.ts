@@ -50,6 +50,19 @@ describe("content hashes", () => {
     expect(sameJson([1, 2], { 0: 1, 1: 2 })).toBe(false);
     expect(sameJson(null, {})).toBe(false);
   });
+
+  it("tells a key present as undefined from an absent one, and reads no inherited key as own", () => {
+    expect(sameJson({ a: undefined }, { a: undefined })).toBe(true);
+    expect(sameJson({ a: undefined }, { b: undefined })).toBe(false);
+    expect(sameJson({ a: undefined }, {})).toBe(false);
+    expect(sameJson({}, { a: undefined })).toBe(false);
+    // Names Object.prototype has (a lookup on the other side finds the inherited member).
+    expect(sameJson({ constructor: "x" }, {})).toBe(false);
+    expect(sameJson({ toString: {} }, {})).toBe(false);
+    expect(sameJson(JSON.parse('{"__proto__": {}}'), {})).toBe(false);
+    expect(sameJson(JSON.parse('{"__proto__": {}}'), JSON.parse('{"__proto__": {}}'))).toBe(true);
+    expect(sameJson(structuredClone({ a: [{ b: 1 }] }), { a: [{ b: 1 }] })).toBe(true);
+  });
 });
 
 describe("default gateways follow @netloom/model", () => {
