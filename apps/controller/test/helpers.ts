@@ -86,7 +86,7 @@ export async function freshDatabase(
 export async function controllersSharingDatabase(
   serverUrl: string,
   count: number,
-): Promise<{ servers: NetloomServer[]; close(): Promise<void> }> {
+): Promise<{ servers: NetloomServer[]; url: string; close(): Promise<void> }> {
   const url = await createTestDatabase(serverUrl);
   const servers: NetloomServer[] = [];
   const close = async () => {
@@ -109,7 +109,7 @@ export async function controllersSharingDatabase(
     await close();
     throw error;
   }
-  return { servers, close };
+  return { servers, url, close };
 }
 
 /** A fresh in-process controller with an empty store; closing it drops its test database. */

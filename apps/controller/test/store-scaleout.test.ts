@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppCaller, NetloomServer } from "../src/server";
 import { adminCaller, codeOf, controllersSharingDatabase, example } from "./helpers";
@@ -23,6 +24,84 @@ describe.skipIf(!baseUrl)("three controllers on one PostgreSQL", () => {
 
   afterAll(async () => {
     await shared?.close();
+  });
+
+  it("a writer overtaken on every optimistic attempt commits on its locked attempt", async () => {
+    const [a, b] = admins;
+    if (!a || !b || !shared) throw new Error("controllers expected");
+    await a.fabric.applyFile({ document: example("fabric.yaml") });
+    await a.intent.applyFile({
+      document: {
+        apiVersion: "netloom/v1",
+        tenant: "raced",
+        networks: [{ name: "lan", subnets: [{ cidr: "10.2.0.0/16" }] }],
+      },
+    });
+    await servers[1]?.services.store.reload();
+    // The adversary stands for faster writers on other controllers: it holds the tenant row,
+    // waits until B's write is queued behind it, then commits a new generation first.
+    const adversary = new pg.Client({ connectionString: shared.url });
+    await adversary.connect();
+    const overtaken: number[] = [];
+    let done = false;
+    let holding: () => void = () => undefined;
+    const firstHold = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const overtake = async () => {
+      while (!done) {
+        await adversary.query("BEGIN");
+        const [row] = (
+          await adversary.query<{ id: string; generation: number }>(
+            `SELECT id, generation FROM "Tenant" WHERE name = 'raced' FOR UPDATE`,
+          )
+        ).rows;
+        holding();
+        let waiting = false;
+        for (let poll = 0; poll < 400 && !done && !waiting; poll++) {
+          const queued = await adversary.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+               AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+          );
+          waiting = (queued.rowCount ?? 0) > 0;
+          if (!waiting) await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        if (!waiting || !row) {
+          await adversary.query("ROLLBACK");
+          continue;
+        }
+        await adversary.query(`UPDATE "Tenant" SET generation = generation + 1 WHERE id = $1`, [
+          row.id,
+        ]);
+        await adversary.query("COMMIT");
+        overtaken.push(row.generation + 1);
+      }
+    };
+    const racing = overtake();
+    // B starts once the row is held, so that even its first commit is overtaken.
+    await firstHold;
+    try {
+      const written = await codeOf(
+        b.workloads.create({
+          tenant: "raced",
+          spec: { name: "late", interfaces: [{ network: "lan" }] } as never,
+        }),
+      );
+      done = true;
+      await racing;
+      expect(written.code).toBe("OK");
+      // Overtaken at the commit of both optimistic attempts, and once more while the locked
+      // attempt waited for the row; its plan then read the generation the adversary left.
+      expect(overtaken.length).toBeGreaterThanOrEqual(3);
+      const exported = await b.intent.export({ tenant: "raced" });
+      expect(exported.generation).toBe((overtaken.at(-1) ?? 0) + 1);
+      expect(exported.document.workloads?.map((workload) => workload.name)).toEqual(["late"]);
+    } finally {
+      done = true;
+      // A failure above is the one to report; the adversary's own is logged beside it.
+      await racing.catch((error: unknown) => console.error("adversary", error));
+      await adversary.end();
+    }
   });
 
   it("concurrent writers and readers on each controller get the answers one controller gives", async () => {

@@ -7,7 +7,7 @@ import {
   outsideAddressesHeld,
   prepareCandidate,
 } from "./candidate";
-import { type Committed, commitChange } from "./commit";
+import { type Committed, commitChange, lockTenantRow, type PlannedChange } from "./commit";
 import type { StoreCore } from "./core";
 import { diffResources, documentOf, type ResourceDiff } from "./document";
 import { notFound, pause, StaleState } from "./failures";
@@ -50,10 +50,21 @@ export interface ChangeRequest {
 
 /**
  * How often a change is retried after finding the cache stale or an address taken. Each retry
- * re-reads the tenant, so with W writers on different controllers at least one wins per round:
- * this bounds the rounds, and running out means a true, sustained conflict (CONFLICT).
+ * re-reads the tenant; running out means a true, sustained conflict (CONFLICT).
  */
 const MAX_ATTEMPTS = 8;
+
+/**
+ * From this attempt on, a change is planned under the tenant row's lock (lockedAttempt): no
+ * other controller can commit to the tenant between its read and its commit, so a writer that
+ * lost the race twice (to writers on other controllers planning faster) wins the next time,
+ * instead of possibly losing every round until it runs out of attempts. The first attempts stay
+ * optimistic: they hold no lock while planning, which is what lets writers of one tenant on
+ * several controllers plan at once. Only on PostgreSQL: the embedded database has one
+ * controller, whose writes to a tenant are already one at a time, and one connection, which the
+ * plan's reads would wait for behind the open transaction.
+ */
+const LOCKED_FROM_ATTEMPT = 3;
 
 /** Scope: under the tenant's lock, replays a keyed request or runs attempts until one holds. */
 export function changeIntent(core: StoreCore, request: ChangeRequest): Promise<ChangeOutcome> {
@@ -64,7 +75,10 @@ export function changeIntent(core: StoreCore, request: ChangeRequest): Promise<C
     let state = await tenantForChange(core, request);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await attemptChange(core, state, { ...request, idempotency: keyed }, attempt);
+        const planned = { ...request, idempotency: keyed };
+        return attempt >= LOCKED_FROM_ATTEMPT && !request.dryRun && core.db.backend === "postgres"
+          ? await lockedAttempt(core, state, planned, attempt)
+          : await attemptChange(core, state, planned, attempt);
       } catch (error) {
         if (!(await judgedStale(core, state, request.tenant, error))) throw error;
         if (attempt >= MAX_ATTEMPTS) {
@@ -120,13 +134,68 @@ async function tenantForChange(core: StoreCore, request: ChangeRequest): Promise
   }
 }
 
-/** One attempt against one copy of the tenant: candidate, diff, then commit (or a dry run). */
+/** One attempt against one copy of the tenant: the plan, then its commit (or a dry run). */
 async function attemptChange(
   core: StoreCore,
   state: TenantState,
   request: ChangeRequest,
   attempt: number,
 ): Promise<ChangeOutcome> {
+  const plan = await planChange(core, state, request, attempt);
+  if (plan.settled) return plan.settled;
+  const { change } = plan;
+  const committed = await core.sqlTransaction((tx) => commitChange(tx, change));
+  return published(core, plan, committed);
+}
+
+/**
+ * An attempt no other controller can overtake: in one transaction, the tenant row is locked
+ * first (a writer elsewhere waits at its own commit's lock, then finds the generation moved and
+ * plans again), the tenant re-read as committed, planned and committed; published once the
+ * transaction has committed.
+ */
+async function lockedAttempt(
+  core: StoreCore,
+  state: TenantState,
+  request: ChangeRequest,
+  attempt: number,
+): Promise<ChangeOutcome> {
+  const result = await core.sqlTransaction(
+    async (tx): Promise<Settled | { plan: ToCommit; committed: Committed }> => {
+      await lockTenantRow(tx, state);
+      const current = await refreshTenant(core, state.id);
+      if (!current) throw notFound("tenant", request.tenant, "tenant");
+      const plan = await planChange(core, current, request, attempt);
+      if (plan.settled) return plan;
+      return { plan, committed: await commitChange(tx, plan.change) };
+    },
+  );
+  if ("settled" in result) return result.settled;
+  return published(core, result.plan, result.committed);
+}
+
+/** A plan with nothing to commit: a dry run, or a change that changes nothing. */
+interface Settled {
+  settled: ChangeOutcome;
+}
+
+/** A plan to commit: the planned change and its answer once committed. */
+interface ToCommit {
+  settled?: undefined;
+  change: PlannedChange;
+  answer: (committed: Committed) => ChangeOutcome;
+  keyed: boolean;
+}
+
+type Plan = Settled | ToCommit;
+
+/** The candidate (validate, schedule, allocate, quota, assert) and the diff, against `state`. */
+async function planChange(
+  core: StoreCore,
+  state: TenantState,
+  request: ChangeRequest,
+  attempt: number,
+): Promise<Plan> {
   const before = documentOf(state);
   const desired = request.mutate(state, structuredClone(before));
   const fabric = fabricContext(core);
@@ -135,14 +204,14 @@ async function attemptChange(
   const diff = diffResources(state, candidate.intent);
   const outcome = (generation: number, fabricGeneration: number, dryRun: boolean) =>
     outcomeOf({ state, before, candidate, diff }, generation, fabricGeneration, dryRun);
-  if (request.dryRun) return outcome(state.generation, core.fabricGeneration, true);
+  if (request.dryRun) return { settled: outcome(state.generation, core.fabricGeneration, true) };
   refuseBrokenAssertions(candidate.broken);
   const natChanged = JSON.stringify(candidate.natAddresses) !== JSON.stringify(state.natAddresses);
   if (diff.changes.length === 0 && !natChanged) {
-    return outcome(state.generation, core.fabricGeneration, false);
+    return { settled: outcome(state.generation, core.fabricGeneration, false) };
   }
-  const committed = await core.sqlTransaction((tx) =>
-    commitChange(tx, {
+  return {
+    change: {
       state,
       before,
       intent: candidate.intent,
@@ -150,10 +219,16 @@ async function attemptChange(
       diff,
       actor: request.actor,
       idempotency: request.idempotency,
-    }),
-  );
-  publishCommit(core, state, committed, request.idempotency !== undefined);
-  return outcome(committed.next.generation, committed.fabricGeneration, false);
+    },
+    answer: (committed) => outcome(committed.next.generation, committed.fabricGeneration, false),
+    keyed: request.idempotency !== undefined,
+  };
+}
+
+/** A committed plan published (cached, announced), and its answer. */
+function published(core: StoreCore, plan: ToCommit, committed: Committed): ChangeOutcome {
+  publishCommit(core, plan.change.state, committed, plan.keyed);
+  return plan.answer(committed);
 }
 
 /** The candidate stage's view of the fabric around a tenant. */

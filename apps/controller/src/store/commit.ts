@@ -77,13 +77,21 @@ export async function commitChange(tx: SqlRunner, change: PlannedChange): Promis
 
 /** Locks the tenant row; StaleState when the database is past the plan's generation. */
 async function lockGeneration(tx: SqlRunner, state: TenantState): Promise<void> {
+  if ((await lockTenantRow(tx, state)) !== state.generation) throw new StaleState();
+}
+
+/** Locks the tenant row until the transaction ends; answers its committed generation. */
+export async function lockTenantRow(
+  tx: SqlRunner,
+  tenant: Pick<TenantState, "id" | "name">,
+): Promise<number> {
   const locked = await tx.query<{ generation: number }>(
     `SELECT generation FROM "Tenant" WHERE id = $1 FOR UPDATE`,
-    [state.id],
+    [tenant.id],
   );
   const row = locked[0];
-  if (!row) throw notFound("tenant", state.name, "tenant");
-  if (row.generation !== state.generation) throw new StaleState();
+  if (!row) throw notFound("tenant", tenant.name, "tenant");
+  return row.generation;
 }
 
 /**
