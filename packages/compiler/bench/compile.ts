@@ -81,9 +81,9 @@ interface SteadyFigures {
 /**
  * The steady state, what a long-running controller sees: WARM_EDITS more updates, then
  * STEADY_EDITS timed. The 200-update window starts 20 edits after the compiler was made, on a
- * freshly collected heap: its slowest updates are the first edits of each kind, still run by
- * code the JIT has not optimized yet; p99 over windows of 1,000 falls from ~10 ms right after
- * those to 2-3 ms some 2,000 updates later, at the same rate of collections.
+ * freshly collected heap: its slowest updates are the first edits of each kind (most likely
+ * code the JIT has not optimized yet). The p99 over windows of 1,000 falls from ~10 ms right
+ * after those to 2-3 ms some 2,000 updates later, at the same rate of collections.
  */
 const WARM_EDITS = 2000;
 const STEADY_EDITS = 1000;
@@ -144,7 +144,7 @@ function incremental(
   const stream = new EditStream(input);
   const edits = stream.take(changes + 20);
   const allocationEdits = stream.take(ALLOCATION_EDITS);
-  // Collect the setup's garbage (the seeding compile) before timing the steady state.
+  // Collect the setup's garbage (the seeding compile) before timing.
   gc?.();
   const times: number[] = [];
   const cpuTimes: number[] = [];
