@@ -79,9 +79,9 @@ interface SteadyFigures {
 }
 
 /**
- * The steady state, what a long-running controller sees: WARM_EDITS more updates, then
- * STEADY_EDITS timed. The 200-update window starts 20 edits after the compiler was made, on a
- * freshly collected heap: its slowest updates are the first edits of each kind (most likely
+ * The steady state, what a busy controller sees after a few thousand edits: WARM_EDITS more
+ * updates, then STEADY_EDITS timed. The 200-update window starts 20 edits after the compiler
+ * was made, on a freshly collected heap: its slowest updates are the first edits of each kind (most likely
  * code the JIT has not optimized yet). The p99 over windows of 1,000 falls from ~10 ms right
  * after those to 2-3 ms some 2,000 updates later, at the same rate of collections.
  */
