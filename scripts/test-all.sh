@@ -3,8 +3,10 @@
 # (PGlite and PostgreSQL, Linux dataplane as root), conformance of the shared examples, e2e.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The runtime npm scripts use: the pinned Node.js 24 (docs/decisions/0009), not the machine's own.
-# A run that fell back to another major (the optional package not installed) fails here.
+# The pinned Node.js 24 (docs/decisions/0009), not the machine's own, also when this script is run
+# without npm. A run that would fall back to another major (the optional package not installed)
+# fails here.
+export PATH="$PWD/node_modules/.bin:$PATH"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 echo "== node $(node --version) ($(command -v node))"
 if [ "$node_major" -lt 24 ]; then
