@@ -81,9 +81,10 @@ interface SteadyFigures {
 /**
  * The steady state, what a busy controller sees after a few thousand edits: WARM_EDITS more
  * updates, then STEADY_EDITS timed. The 200-update window starts 20 edits after the compiler
- * was made, on a freshly collected heap: its slowest updates are the first edits of each kind (most likely
- * code the JIT has not optimized yet). The p99 over windows of 1,000 falls from ~10 ms right
- * after those to 2-3 ms some 2,000 updates later, at the same rate of collections.
+ * was made, on a freshly collected heap, while V8 is still optimizing the update code: its
+ * slowest updates are those a TurboFan compilation finishes in. On Node.js 20 the p99 over
+ * windows of 1,000 fell from ~10 ms right after those to 2-3 ms some 2,000 updates later, at
+ * the same rate of collections (docs/BENCHMARKS.md, "Issue 12 P1 on Node.js 24").
  */
 const WARM_EDITS = 2000;
 const STEADY_EDITS = 1000;

@@ -1,11 +1,13 @@
 /*
  * Where an incremental update's time and allocation go: a diagnosis next to `npm run
- * bench:compile` (whose figures stand), not a benchmark. Run:
- *   node --expose-gc --import tsx packages/compiler/bench/profile-incremental.ts
- * Two passes over the bench's own 220 edits of the 1x fixture (20 warm-up, 200 counted):
+ * bench:compile` (whose figures stand), not a benchmark. Run (npx: the project's pinned Node.js):
+ *   npx node --expose-gc --import tsx packages/compiler/bench/profile-incremental.ts
+ * Three passes over the bench's own 220 edits of the 1x fixture (20 warm-up, 200 counted):
  * 1. as the bench times them (one collection before the loop, none between): each update's wall
  *    time and the garbage collections that fell inside it, the slowest updates listed;
- * 2. on a fresh compiler, a young-generation collection before each update (it empties the young
+ * 2. the same, on a second fresh compiler: the same edits on the same data, with the code the
+ *    first pass warmed (what the JIT adds to the first pass's tail is the difference);
+ * 3. on a fresh compiler, a young-generation collection before each update (it empties the young
  *    space, so none falls inside the update): the heap growth across it is what the update
  *    allocated, per edit kind (medians: a major collection's concurrent sweep can end inside one).
  * Prints one JSON line.
@@ -144,5 +146,19 @@ const input = makeFixture(SEED, BENCH_SIZE);
 const edits = editsOf(input);
 const timed = await timedPass(input, edits);
 collect();
+const warmCode = await timedPass(input, edits);
+collect();
 const allocation = allocationPass(input, edits);
-console.log(JSON.stringify({ ...timed, ...allocation }));
+console.log(
+  JSON.stringify({
+    node: process.version,
+    ...timed,
+    warm_code: {
+      p50_ms: warmCode.p50_ms,
+      p99_ms: warmCode.p99_ms,
+      p99_ms_of_updates_without_gc: warmCode.p99_ms_of_updates_without_gc,
+      updates_with_gc: warmCode.updates_with_gc,
+    },
+    ...allocation,
+  }),
+);
