@@ -4,8 +4,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { tenantFor } from "./auth/tenancy";
 import { jsonDepth, MAX_JSON_DEPTH, parseBoundedJson, tooDeep } from "./http/body";
 import { appRouter } from "./router/index";
-import { type Context, createCallerFactory } from "./trpc";
-import { errorShapeOf, procedureTypes as procedureTypesOf, toTRPCError } from "./trpc-internals";
+import type { Context } from "./trpc";
+import {
+  errorShapeOf,
+  procedureInvoker,
+  procedureTypes as procedureTypesOf,
+  toTRPCError,
+} from "./trpc-internals";
 
 /**
  * Queries whose answer depends only on the tenant's generation and the input: their serialized
@@ -17,7 +22,7 @@ export const CACHED_PROCEDURES: ReadonlySet<string> = new Set([
 ]);
 
 const MAX_CACHED = 4096;
-const createCaller = createCallerFactory(appRouter);
+const invoke = procedureInvoker(appRouter);
 const procedureTypes = procedureTypesOf(appRouter);
 
 export interface TrpcHttpOptions {
@@ -28,8 +33,9 @@ export interface TrpcHttpOptions {
 
 /**
  * tRPC over HTTP at /trpc/:path. Single calls (what httpLink and REST-minded clients send) are
- * answered directly: context, procedure through a tRPC caller (input and output validation,
- * middleware, errorFormatter all apply) and one JSON.stringify. tRPC's fetch-style adapter
+ * answered directly: context, the procedure's own middleware chain (procedureInvoker: our
+ * middleware, input and output validation; errors shaped by the errorFormatter) and one
+ * JSON.stringify. tRPC's fetch-style adapter
  * costs ~1 ms per request turning its web Response into a Node stream; this path skips that.
  * Batches, SSE subscriptions and anything unusual (jsonl streaming, method mismatches) go
  * through tRPC's own fastify handler, unchanged. Answers of CACHED_PROCEDURES are kept
@@ -99,9 +105,7 @@ export async function registerTrpcHttp(
             if (hit !== undefined) return send(reply, 200, hit);
           }
         }
-        let target: unknown = createCaller(ctx);
-        for (const key of path.split(".")) target = (target as Record<string, unknown>)[key];
-        const data = await (target as (input: unknown) => Promise<unknown>)(input);
+        const data = await invoke(path, { ctx, type, input });
         const body = JSON.stringify({ result: { data } });
         if (cacheKey !== undefined) {
           if (cache.size >= MAX_CACHED) cache.clear();

@@ -7,6 +7,7 @@ export class Metrics {
   readonly requests: Counter<"method" | "route" | "status">;
   readonly duration: Histogram<"method" | "route">;
   readonly logins: Counter<"outcome">;
+  readonly principalRefreshFailures: Counter;
 
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry, prefix: "netloom_process_" });
@@ -27,6 +28,11 @@ export class Metrics {
       name: "netloom_login_attempts_total",
       help: "Password logins by outcome (success, failure, rate_limited)",
       labelNames: ["outcome"],
+      registers: [this.registry],
+    });
+    this.principalRefreshFailures = new Counter({
+      name: "netloom_principal_refresh_failures_total",
+      help: "Background lookups of a cached caller (token or session) that failed",
       registers: [this.registry],
     });
     new Gauge({

@@ -231,6 +231,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     if (event.outcome === "success") app.log.info(details, "login succeeded");
     else app.log.warn(details, `login ${event.outcome === "failure" ? "failed" : "rate limited"}`);
   };
+  auth.onRefreshError = (error) => {
+    metrics.principalRefreshFailures.inc();
+    // The cached caller still answers until it expires; then the next request's lookup fails.
+    app.log.error({ err: error }, "refreshing a cached caller failed");
+  };
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     const domain = fastifyErrorOf(error);
@@ -251,22 +256,23 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     }
   });
 
-  app.addHook("onRequest", async (request, reply) => {
+  // Callback-style hooks: they run on every request, and an async hook costs a promise and a
+  // microtask turn each.
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    reply.headers(SECURITY_HEADERS);
     const refused = refuseCrossSite(
       request,
       bearerOf(request) !== undefined,
       cookieOf(request, SESSION_COOKIE) !== undefined,
     );
-    if (refused) {
-      const { httpStatus, body } = errorBody(refused);
-      return reply.status(httpStatus).send(body);
-    }
+    if (!refused) return done();
+    const { httpStatus, body } = errorBody(refused);
+    reply.status(httpStatus).send(body);
   });
 
   const procedures = new Set(procedureTypes(appRouter).keys());
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     let route = request.routeOptions.url ?? "unmatched";
     if (route === "/trpc/:path") {
       const name = (request.params as { path?: string }).path ?? "";
@@ -275,6 +281,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.duration.observe({ method: request.method, route }, seconds);
+    done();
   });
 
   const alwaysSecureCookies = process.env.NETLOOM_SECURE_COOKIES === "1";
@@ -288,15 +295,15 @@ export async function createServer(options: ServerOptions = {}): Promise<Netloom
     const token = bearerOf(req);
     const session = cookieOf(req, SESSION_COOKIE);
     const credentials = { token, session: token ? undefined : session };
-    const principal = await auth.authenticate(credentials);
+    const caller = await auth.authenticateCredential(credentials);
     const secure = alwaysSecureCookies || isHttps(req);
     const idempotencyKey = req.headers["idempotency-key"];
     return {
       services,
-      principal,
+      principal: caller?.principal ?? null,
       session,
       idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey[0] : idempotencyKey,
-      credential: principal ? auth.credentialKey(credentials) : undefined,
+      credential: caller?.credential,
       clientAddress: req.ip,
       requestId: req.id,
       setSession(value) {

@@ -36,7 +36,7 @@ export interface Context {
   session?: string | undefined;
   /** The request's `Idempotency-Key` header: creates and applies answer a retry once. */
   idempotencyKey?: string | undefined;
-  /** Which credential authenticated the call (`AuthService.credentialKey`): ends its streams. */
+  /** Which credential authenticated the call (`AuthService.authenticateCredential`): ends its streams. */
   credential?: string | undefined;
   /** The caller's address (rate limits, audit); absent for in-process callers. */
   clientAddress?: string | undefined;

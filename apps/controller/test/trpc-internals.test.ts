@@ -1,8 +1,9 @@
 import { NetloomError } from "@netloom/model";
-import { TRPCError } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { appRouter } from "../src/router/index";
-import { errorShapeOf, procedureTypes, toTRPCError } from "../src/trpc-internals";
+import { errorShapeOf, procedureInvoker, procedureTypes, toTRPCError } from "../src/trpc-internals";
 
 /**
  * The fast HTTP path leans on tRPC internals through trpc-internals.ts. If a tRPC upgrade moves
@@ -57,5 +58,113 @@ describe("tRPC internals the fast path relies on", () => {
     expect(httpStatus).toBe(500);
     expect(JSON.stringify(shape)).not.toContain("secret detail");
     expect(shape).toMatchObject({ message: "internal error", data: { requestId: "r-1" } });
+  });
+});
+
+/**
+ * procedureInvoker runs a procedure's middleware chain without tRPC's caller. The same calls go
+ * through both here; any difference in what a middleware sees or what comes out fails by name.
+ */
+describe("procedureInvoker answers as tRPC's own caller", () => {
+  const t = initTRPC
+    .context<{ user: string | null; seen: string[] }>()
+    .meta<{ label: string }>()
+    .create();
+  const mapped = t.middleware(async ({ next }) => {
+    const result = await next();
+    if (!result.ok && result.error.cause instanceof RangeError) {
+      throw new TRPCError({ code: "CONFLICT", message: "mapped", cause: result.error.cause });
+    }
+    return result;
+  });
+  const authed = t.procedure
+    .use(mapped)
+    .use(async ({ ctx, next, meta, path, type, getRawInput }) => {
+      ctx.seen.push(`${meta?.label}|${path}|${type}|${JSON.stringify(await getRawInput())}`);
+      if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED" });
+      return next({ ctx: { user: ctx.user.toUpperCase() } });
+    });
+  const router = t.router({
+    greet: authed
+      .meta({ label: "greet" })
+      .input(z.object({ name: z.string().min(1), times: z.coerce.number().default(1) }))
+      .output(z.object({ text: z.string(), by: z.string() }))
+      .query(({ ctx, input }) => ({ text: `hi ${input.name}`.repeat(input.times), by: ctx.user })),
+    broken: authed
+      .output(z.object({ n: z.number() }))
+      .query(() => ({ n: "not a number" }) as never),
+    fails: authed.mutation(() => {
+      throw new RangeError("out of range");
+    }),
+    crashes: authed.query(() => {
+      throw new Error("boom");
+    }),
+  });
+  const invoke = procedureInvoker(router);
+  const caller = t.createCallerFactory(router);
+
+  async function both(
+    path: "greet" | "broken" | "fails" | "crashes",
+    type: "query" | "mutation",
+    user: string | null,
+    input: unknown,
+  ) {
+    const settle = (promise: Promise<unknown>) =>
+      promise.then(
+        (data) => ({ data, error: undefined }),
+        (error: unknown) => ({ data: undefined, error }),
+      );
+    const ours = { user, seen: [] as string[] };
+    const theirs = { user, seen: [] as string[] };
+    const viaInvoker = await settle(invoke(path, { ctx: ours, type, input }));
+    const procedures = caller(theirs) as unknown as Record<
+      string,
+      (input: unknown) => Promise<unknown>
+    >;
+    const viaCaller = await settle(procedures[path]?.(input) ?? Promise.reject(new Error(path)));
+    expect(ours.seen).toEqual(theirs.seen);
+    return { viaInvoker, viaCaller };
+  }
+
+  function codeAndCause(error: unknown) {
+    expect(error).toBeInstanceOf(TRPCError);
+    const trpc = error as TRPCError;
+    return { code: trpc.code, message: trpc.message, cause: trpc.cause?.constructor.name };
+  }
+
+  it("gives the same data, with the middleware's ctx and the parsed input", async () => {
+    const { viaInvoker, viaCaller } = await both("greet", "query", "ann", {
+      name: "bo",
+      times: "2",
+    });
+    expect(viaInvoker.data).toEqual({ text: "hi bohi bo", by: "ANN" });
+    expect(viaInvoker).toEqual(viaCaller);
+  });
+
+  it("refuses bad input, a missing user, a bad output and a thrown error with tRPC's errors", async () => {
+    const cases = [
+      ["greet", "query", "ann", { name: "" }, "BAD_REQUEST"],
+      ["greet", "query", null, { name: "bo" }, "UNAUTHORIZED"],
+      ["broken", "query", "ann", undefined, "INTERNAL_SERVER_ERROR"],
+      ["fails", "mutation", "ann", undefined, "CONFLICT"],
+      ["crashes", "query", "ann", undefined, "INTERNAL_SERVER_ERROR"],
+    ] as const;
+    for (const [path, type, user, input, code] of cases) {
+      const { viaInvoker, viaCaller } = await both(path, type, user, input);
+      expect(codeAndCause(viaInvoker.error)).toEqual(codeAndCause(viaCaller.error));
+      expect((viaInvoker.error as TRPCError).code, path).toBe(code);
+    }
+  });
+
+  it("answers NOT_FOUND for a path with no procedure", async () => {
+    await expect(
+      invoke("nothing.here", { ctx: {}, type: "query", input: undefined }),
+    ).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
+
+  it("reads every procedure of the controller's router", () => {
+    expect(() => procedureInvoker(appRouter)).not.toThrow();
   });
 });

@@ -3,12 +3,15 @@ import type { Db } from "../db";
 import { hashPassword, hashSecret, newSecret, verifyPassword } from "./crypto";
 import { LoginLimiter } from "./limiter";
 import type { GlobalRole, Principal, TenantRole } from "./principal";
+import { PrincipalCache } from "./principal-cache";
 import { StreamRegistry } from "./streams";
 
 /** How long a login session lasts. */
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Resolved principals are cached this long; grants and revocations clear the cache at once. */
 const PRINCIPAL_CACHE_MS = 30_000;
+/** A principal used this close to its expiry is looked up again in the background. */
+const PRINCIPAL_REFRESH_AHEAD_MS = 5_000;
 
 export interface UserView {
   id: string;
@@ -34,12 +37,20 @@ export interface LoginAudit {
 
 /** Users, password logins, sessions and API tokens. */
 export class AuthService {
-  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private readonly cache = new PrincipalCache({
+    ttlMs: PRINCIPAL_CACHE_MS,
+    refreshAheadMs: PRINCIPAL_REFRESH_AHEAD_MS,
+    onRefreshError: (error) => this.onRefreshError(error),
+  });
   /** Open subscription streams; revocations end them. */
   readonly streams = new StreamRegistry();
   readonly limiter: LoginLimiter;
   /** Called for every login attempt; the server logs and counts them. */
   onLoginAudit: (event: LoginAudit) => void = () => undefined;
+  /** A background lookup of a cached principal failed; the server logs and counts it. */
+  onRefreshError: (error: unknown) => void = (error) => {
+    console.error("netloom: refreshing a cached principal failed", error);
+  };
   /** A real hash to check unknown emails against, so they take as long as known ones. */
   private decoyHash: Promise<string> | undefined;
 
@@ -48,16 +59,6 @@ export class AuthService {
     options: { limiter?: LoginLimiter } = {},
   ) {
     this.limiter = options.limiter ?? new LoginLimiter();
-  }
-
-  /** The key of the credential a request authenticated with (cache, stream ownership). */
-  credentialKey(credentials: {
-    token?: string | undefined;
-    session?: string | undefined;
-  }): string | undefined {
-    if (credentials.token) return `t:${hashSecret(credentials.token)}`;
-    if (credentials.session) return `s:${hashSecret(credentials.session)}`;
-    return undefined;
   }
 
   /**
@@ -85,20 +86,28 @@ export class AuthService {
     token?: string | undefined;
     session?: string | undefined;
   }): Promise<Principal | null> {
+    return (await this.authenticateCredential(credentials))?.principal ?? null;
+  }
+
+  /**
+   * The caller and the key of the credential it used (`t:` or `s:` and the secret's hash: the
+   * principal cache and stream ownership), or null. One hash serves both: per request, hashing
+   * is a measurable share of a cached read.
+   */
+  async authenticateCredential(credentials: {
+    token?: string | undefined;
+    session?: string | undefined;
+  }): Promise<{ principal: Principal; credential: string } | null> {
     const secret = credentials.token ?? credentials.session;
-    const key = this.credentialKey(credentials);
-    if (!secret || !key) return null;
+    if (!secret) return null;
     const kind = credentials.token ? "t" : "s";
-    const cached = this.cache.get(key);
-    const now = Date.now();
-    if (cached && cached.until > now) return cached.principal;
-    const principal =
-      kind === "t"
-        ? await this.fromToken(hashSecret(secret))
-        : await this.fromSession(hashSecret(secret));
-    if (principal) this.cache.set(key, { principal, until: now + PRINCIPAL_CACHE_MS });
-    else this.cache.delete(key);
-    return principal;
+    const secretHash = hashSecret(secret);
+    const credential = `${kind}:${secretHash}`;
+    const principal = await this.cache.resolve(credential, () =>
+      kind === "t" ? this.fromToken(secretHash) : this.fromSession(secretHash),
+    );
+    if (!principal) return null;
+    return { principal, credential };
   }
 
   private async fromToken(tokenHash: string): Promise<Principal | null> {
