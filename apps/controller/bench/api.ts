@@ -53,17 +53,18 @@ interface Paired {
   p99RatioMax: number;
 }
 
-/** `ours` against its bare `baseline`, in turns, ROUNDS times; medians over the rounds. */
+/** Ours against its bare baseline, in turns, ROUNDS times; medians over the rounds. */
 async function paired(
   what: string,
-  baseline: autocannon.Options,
-  ours: autocannon.Options,
+  baselineUrl: string,
+  oursUrl: string,
+  headers: Record<string, string>,
 ): Promise<Paired> {
   const rounds: { baseline: autocannon.Result; ours: autocannon.Result }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const base = await run(baseline);
+    const base = await run({ url: baselineUrl, connections: CONNECTIONS });
     check(base, `${what} baseline`);
-    const mine = await run(ours);
+    const mine = await run({ url: oursUrl, connections: CONNECTIONS, headers });
     check(mine, what);
     rounds.push({ baseline: base, ours: mine });
     process.stderr.write(
@@ -130,21 +131,15 @@ async function main(): Promise<void> {
 
     const cached = await paired(
       "cached read",
-      { url: `${ports.baseline}/json`, connections: CONNECTIONS },
-      {
-        url: `${ports.url}/trpc/intent.export?input=${exportInput}`,
-        connections: CONNECTIONS,
-        headers: auth,
-      },
+      `${ports.baseline}/json`,
+      `${ports.url}/trpc/intent.export?input=${exportInput}`,
+      auth,
     );
     const dbRead = await paired(
       "db read",
-      { url: `${ports.baseline}/db`, connections: CONNECTIONS },
-      {
-        url: `${ports.url}/trpc/intent.history?input=${historyInput}`,
-        connections: CONNECTIONS,
-        headers: auth,
-      },
+      `${ports.baseline}/db`,
+      `${ports.url}/trpc/intent.history?input=${historyInput}`,
+      auth,
     );
     let counter = 0;
     const write = await run({

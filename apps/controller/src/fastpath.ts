@@ -35,8 +35,8 @@ export interface TrpcHttpOptions {
  * tRPC over HTTP at /trpc/:path. Single calls (what httpLink and REST-minded clients send) are
  * answered directly: context, the procedure's own middleware chain (procedureInvoker: our
  * middleware, input and output validation; errors shaped by the errorFormatter) and one
- * JSON.stringify. tRPC's fetch-style adapter
- * costs ~1 ms per request turning its web Response into a Node stream; this path skips that.
+ * JSON.stringify. tRPC's fetch-style adapter costs ~1 ms per request turning its web Response
+ * into a Node stream; this path skips that.
  * Batches, SSE subscriptions and anything unusual (jsonl streaming, method mismatches) go
  * through tRPC's own fastify handler, unchanged. Answers of CACHED_PROCEDURES are kept
  * serialized per tenant generation; authorization still runs on every request.

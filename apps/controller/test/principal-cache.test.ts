@@ -30,6 +30,17 @@ function cacheAt(clock: { now: number }, failures: unknown[] = []) {
   });
 }
 
+/** A cache whose `t:a` holds `userId`, looked up at time 0. */
+async function cachedAtZero(userId: string) {
+  const clock = { now: 0 };
+  const failures: unknown[] = [];
+  const cache = cacheAt(clock, failures);
+  const first = gatedLookup(principal(userId));
+  first.open();
+  await cache.resolve("t:a", first.lookup);
+  return { clock, failures, cache };
+}
+
 describe("PrincipalCache", () => {
   it("answers 100 concurrent misses for one credential with one lookup", async () => {
     const cache = cacheAt({ now: 0 });
@@ -87,12 +98,7 @@ describe("PrincipalCache", () => {
   });
 
   it("answers from the cache near expiry while one background lookup refreshes it", async () => {
-    const clock = { now: 0 };
-    const failures: unknown[] = [];
-    const cache = cacheAt(clock, failures);
-    const first = gatedLookup(principal("old-roles"));
-    first.open();
-    await cache.resolve("t:a", first.lookup);
+    const { clock, failures, cache } = await cachedAtZero("old-roles");
     clock.now = 26_000;
     const refresh = gatedLookup(principal("new-roles"));
     const answers = await Promise.all(
@@ -108,12 +114,7 @@ describe("PrincipalCache", () => {
   });
 
   it("reports a failed background lookup and answers from the cache until expiry", async () => {
-    const clock = { now: 0 };
-    const failures: unknown[] = [];
-    const cache = cacheAt(clock, failures);
-    const first = gatedLookup(principal("u1"));
-    first.open();
-    await cache.resolve("t:a", first.lookup);
+    const { clock, failures, cache } = await cachedAtZero("u1");
     clock.now = 29_000;
     const broken = async (): Promise<Principal | null> => {
       throw new Error("database unavailable");

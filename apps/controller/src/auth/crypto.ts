@@ -1,4 +1,4 @@
-import { hash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 
 const SCRYPT_N = 16384;
 const SCRYPT_R = 8;
@@ -47,10 +47,7 @@ export function newSecret(prefix: string): string {
   return `${prefix}_${randomBytes(32).toString("base64url")}`;
 }
 
-/**
- * Tokens and session ids are stored as SHA-256 only: a leaked table grants nothing. Every
- * authenticated request hashes its credential once, hence the one-shot `hash`.
- */
+/** Tokens and session ids are stored as SHA-256 only: a leaked table grants nothing. */
 export function hashSecret(secret: string): string {
-  return hash("sha256", secret, "hex");
+  return createHash("sha256").update(secret).digest("hex");
 }
