@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashSecret } from "../src/auth/crypto";
 import { BASE_LOCKOUT_MS, FREE_FAILURES, LoginLimiter } from "../src/auth/limiter";
 import type { LoginAudit } from "../src/auth/service";
 import { jsonDepth, MAX_JSON_DEPTH } from "../src/http/body";
@@ -286,6 +287,14 @@ describe("cookie-authenticated mutations", () => {
       body,
     });
     expect(plain.headers.get("set-cookie")).not.toMatch(/Secure/);
+  });
+});
+
+describe("stored secrets", () => {
+  it("are SHA-256 in hex, as the tokens and sessions already stored were hashed", () => {
+    expect(hashSecret("abc")).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
   });
 });
 

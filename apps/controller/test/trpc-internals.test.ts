@@ -93,6 +93,21 @@ describe("procedureInvoker answers as tRPC's own caller", () => {
     broken: authed
       .output(z.object({ n: z.number() }))
       .query(() => ({ n: "not a number" }) as never),
+    // Two inputs merge as objects; an async refinement makes zod's sync parse throw, after
+    // which parseAsync answers (tRPC's getParseFn does the same).
+    merged: authed
+      .input(z.object({ name: z.string() }))
+      .input(
+        z
+          .object({ tag: z.string() })
+          .refine(async (value) => value.tag !== "taken", { message: "tag taken" }),
+      )
+      .output(
+        z
+          .object({ name: z.string(), tag: z.string() })
+          .refine(async (value) => value.tag !== "hidden", { message: "hidden" }),
+      )
+      .query(({ input }) => input),
     fails: authed.mutation(() => {
       throw new RangeError("out of range");
     }),
@@ -104,7 +119,7 @@ describe("procedureInvoker answers as tRPC's own caller", () => {
   const caller = t.createCallerFactory(router);
 
   async function both(
-    path: "greet" | "broken" | "fails" | "crashes",
+    path: "greet" | "broken" | "merged" | "fails" | "crashes",
     type: "query" | "mutation",
     user: string | null,
     input: unknown,
@@ -141,11 +156,25 @@ describe("procedureInvoker answers as tRPC's own caller", () => {
     expect(viaInvoker).toEqual(viaCaller);
   });
 
+  it("merges several inputs and falls back to async parsing as tRPC does", async () => {
+    for (let call = 0; call < 2; call++) {
+      const { viaInvoker, viaCaller } = await both("merged", "query", "ann", {
+        name: "bo",
+        tag: "x",
+        extra: 1,
+      });
+      expect(viaInvoker.data).toEqual({ name: "bo", tag: "x" });
+      expect(viaInvoker).toEqual(viaCaller);
+    }
+  });
+
   it("refuses bad input, a missing user, a bad output and a thrown error with tRPC's errors", async () => {
     const cases = [
       ["greet", "query", "ann", { name: "" }, "BAD_REQUEST"],
       ["greet", "query", null, { name: "bo" }, "UNAUTHORIZED"],
       ["broken", "query", "ann", undefined, "INTERNAL_SERVER_ERROR"],
+      ["merged", "query", "ann", { name: "bo", tag: "taken" }, "BAD_REQUEST"],
+      ["merged", "query", "ann", { name: "bo", tag: "hidden" }, "INTERNAL_SERVER_ERROR"],
       ["fails", "mutation", "ann", undefined, "CONFLICT"],
       ["crashes", "query", "ann", undefined, "INTERNAL_SERVER_ERROR"],
     ] as const;

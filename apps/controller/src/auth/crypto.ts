@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 
 const SCRYPT_N = 16384;
 const SCRYPT_R = 8;
@@ -47,7 +47,11 @@ export function newSecret(prefix: string): string {
   return `${prefix}_${randomBytes(32).toString("base64url")}`;
 }
 
-/** Tokens and session ids are stored as SHA-256 only: a leaked table grants nothing. */
+/**
+ * Tokens and session ids are stored as SHA-256 only: a leaked table grants nothing. Every
+ * request hashes its credential, so the one-shot `hash` (Node.js 20.12+), a third of a Hash
+ * object's cost.
+ */
 export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
+  return hash("sha256", secret, "hex");
 }
