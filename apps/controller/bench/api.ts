@@ -3,7 +3,7 @@
  * Needs NETLOOM_BENCH_DATABASE_URL or DATABASE_URL whose user may CREATE DATABASE: the run uses
  * a fresh database of its own and drops it afterwards. Prints one JSON line:
  * {"cached_read_rps","db_read_rps","db_read_p99_ms","baseline_db_p99_ms","db_read_p99_ratio",
- * "db_read_p99_ratio_max","db_read_p99_all_ratio","db_read_cpu_ratio","write_rps",
+ * "db_read_p99_ratio_max","db_read_p99_all_ratio","db_read_cpu_ratio","db_read_steal_pct","write_rps",
  * "baseline_rps","baseline_db_rps","rounds"}
  *
  * Each read is measured against its bare baseline in turns, NETLOOM_BENCH_ROUNDS times (default
@@ -21,6 +21,8 @@
  * request (autocannon's own p99). `db_read_cpu_ratio` is the server process's CPU time per
  * request, ours over the baseline's (both run in that one process; summed over its threads'
  * schedstat files under /proc, so null off Linux): the API layer's cost, steadier than a p99.
+ * `db_read_steal_pct` is the share of the machine's CPU time its hypervisor took during the DB
+ * reads (/proc/stat): read the ratios of a run with it.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -103,6 +105,31 @@ function cpuNanoseconds(pid: number | undefined): number | undefined {
     }
   }
   return onCpu;
+}
+
+/**
+ * The machine's CPU counters from /proc/stat (user, nice, system, idle, iowait, irq, softirq,
+ * steal), undefined off Linux. Steal is time the hypervisor gave this VM's CPUs to others: on a
+ * shared VM it slows both sides of a round unevenly, so the figure goes out with the ratios.
+ */
+function cpuCounters(): number[] | undefined {
+  if (cpuUnreadable) return undefined;
+  try {
+    const first = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+    return first.trim().split(/\s+/).slice(1, 9).map(Number);
+  } catch (error) {
+    cpuUnreadable = true;
+    process.stderr.write(`no CPU figures: ${error instanceof Error ? error.message : error}\n`);
+    return undefined;
+  }
+}
+
+/** Steal between two readings of cpuCounters, in percent of all CPU time; null without /proc. */
+function stealPercent(before: number[] | undefined, after: number[] | undefined): number | null {
+  if (!before || !after) return null;
+  const deltas = after.map((value, index) => value - (before[index] ?? 0));
+  const total = deltas.reduce((sum, delta) => sum + delta, 0);
+  return total > 0 ? Math.round((1000 * (deltas[7] ?? 0)) / total) / 10 : null;
 }
 
 function percentile(values: number[], fraction: number): number {
@@ -254,6 +281,7 @@ async function main(): Promise<void> {
       auth,
       child.pid,
     );
+    const countersBefore = cpuCounters();
     const dbRead = await paired(
       "db read",
       `${ports.baseline}/db`,
@@ -261,6 +289,7 @@ async function main(): Promise<void> {
       auth,
       child.pid,
     );
+    const dbReadSteal = stealPercent(countersBefore, cpuCounters());
     let counter = 0;
     const write = await run(
       {
@@ -296,6 +325,7 @@ async function main(): Promise<void> {
         db_read_p99_ratio_max: dbRead.p99RatioMax,
         db_read_p99_all_ratio: dbRead.p99AllRatio,
         db_read_cpu_ratio: dbRead.cpuRatio,
+        db_read_steal_pct: dbReadSteal,
         write_rps: Math.round(write.rps),
         baseline_rps: cached.baselineRps,
         baseline_db_rps: dbRead.baselineRps,
