@@ -3,8 +3,8 @@
  * Needs NETLOOM_BENCH_DATABASE_URL or DATABASE_URL whose user may CREATE DATABASE: the run uses
  * a fresh database of its own and drops it afterwards. Prints one JSON line:
  * {"cached_read_rps","db_read_rps","db_read_p99_ms","baseline_db_p99_ms","db_read_p99_ratio",
- * "db_read_p99_ratio_max","db_read_p99_all_ratio","db_read_cpu_ratio","db_read_steal_pct","write_rps",
- * "baseline_rps","baseline_db_rps","rounds"}
+ * "db_read_p99_ratio_max","db_read_p99_all_ratio","db_read_cpu_ratio","db_read_steal_pct",
+ * "write_rps","baseline_rps","baseline_db_rps","rounds"}
  *
  * Each read is measured against its bare baseline in turns, NETLOOM_BENCH_ROUNDS times (default
  * 5), the baseline first in odd rounds and ours first in even ones: a p99 over one short run
